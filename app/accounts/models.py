@@ -1,0 +1,81 @@
+"""Organisations, the people who work for them, and password resets."""
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.types import utcnow
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list["User"]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    # Stored lower-cased, so uniqueness holds whatever case people type.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    is_org_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie: rotating it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), default=lambda: secrets.token_hex(16)
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class PasswordReset(db.Model):
+    """A single-use, expiring password reset link; only the token's hash is kept."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

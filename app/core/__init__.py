@@ -1,0 +1,7 @@
+"""Pages that belong to no feature: the front page, health check and error pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("core", __name__)
+
+from app.core import routes  # noqa: E402,F401

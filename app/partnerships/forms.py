@@ -1,0 +1,56 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from app.partnerships.models import (
+    PARTNERSHIP_TYPE_LABELS,
+    REVIEW_CADENCES,
+    PartnershipStatus,
+    Role,
+)
+
+TYPE_CHOICES = [(t.value, label) for t, label in PARTNERSHIP_TYPE_LABELS.items()]
+CADENCE_CHOICES = list(REVIEW_CADENCES.items())
+STATUS_CHOICES = [(s.value, s.label) for s in PartnershipStatus]
+ROLE_CHOICES = [
+    (Role.ADMIN.value, "Admin — invites, manages their party, issues plan versions"),
+    (Role.EDITOR.value, "Editor — edits the plan and takes part in reviews"),
+    (Role.VIEWER.value, "Viewer — reads everything, changes nothing"),
+]
+SHORT_ROLE_CHOICES = [(r.value, r.label) for r in Role]
+
+
+class PartnershipForm(FlaskForm):
+    name = StringField(
+        "Partnership name",
+        validators=[DataRequired(message="Give the partnership a name."), Length(max=160)],
+        description="How both sides refer to it, e.g. “Northwind–Contoso supply alliance”.",
+    )
+    type = SelectField("Type", choices=TYPE_CHOICES, validators=[InputRequired()])
+    purpose = TextAreaField(
+        "Purpose",
+        validators=[DataRequired(message="Say what the partnership is for."), Length(max=5000)],
+        description="Its discrete, measurable purpose, in a few sentences both sides agree with.",
+        render_kw={"rows": 5},
+    )
+    start_date = DateField(
+        "Start date",
+        validators=[InputRequired(message="Enter the date the relationship started (or starts).")],
+    )
+    review_cadence_months = SelectField(
+        "Review cadence",
+        choices=CADENCE_CHOICES,
+        coerce=int,
+        default=3,
+        description="How often both parties review the relationship together.",
+    )
+
+
+class PartnershipSettingsForm(PartnershipForm):
+    status = SelectField("Status", choices=STATUS_CHOICES)
+
+
+class MemberForm(FlaskForm):
+    role = SelectField("Role", choices=SHORT_ROLE_CHOICES)
+    is_signatory = BooleanField("Signatory", description="May sign plan versions for their party.")
+

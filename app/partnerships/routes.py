@@ -1,0 +1,168 @@
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.forms import ConfirmForm
+from app.invitations import services as invitations
+from app.partnerships import bp, services
+from app.partnerships.access import Permission, current_membership, has_permission, require
+from app.partnerships.forms import MemberForm, PartnershipForm, PartnershipSettingsForm
+from app.partnerships.models import Membership
+from app.partnerships.navigation import PANELS
+from app.rules import RuleViolation, show_violation
+from app.types import utcnow
+
+
+@bp.get("/home")
+@login_required
+def home():
+    return render_template("partnerships/home.html", rows=services.partnerships_of(current_user))
+
+
+@bp.route("/partnerships/new", methods=["GET", "POST"])
+@login_required
+def create():
+    form = PartnershipForm()
+    if not form.is_submitted():
+        form.start_date.data = utcnow().date()
+    if form.validate_on_submit():
+        try:
+            partnership = services.create_partnership(
+                current_user,
+                name=form.name.data,
+                type=form.type.data,
+                purpose=form.purpose.data,
+                start_date=form.start_date.data,
+                review_cadence_months=form.review_cadence_months.data,
+            )
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(f"{partnership.name} is created. Invite your partner organisation to join it.", "success")
+            return redirect(url_for("partnerships.show", partnership_id=partnership.id))
+    return render_template("partnerships/create.html", form=form)
+
+
+@bp.get("/partnerships/<int:partnership_id>")
+def show(partnership_id: int):
+    membership = current_membership()
+    panels = []
+    for panel in PANELS:
+        if has_permission(membership, panel.permission):
+            context = panel.load(membership)
+            if context is not None:
+                panels.append((panel.template, context))
+    return render_template(
+        "partnerships/show.html",
+        membership=membership,
+        partnership=membership.partnership,
+        parties=services.members_by_party(membership.partnership),
+        panels=panels,
+    )
+
+
+@bp.route("/partnerships/<int:partnership_id>/settings", methods=["GET", "POST"])
+@require(Permission.EDIT_PARTNERSHIP)
+def settings(partnership_id: int):
+    membership = current_membership()
+    form = PartnershipSettingsForm(obj=membership.partnership)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_partnership(
+                membership,
+                name=form.name.data,
+                type=form.type.data,
+                purpose=form.purpose.data,
+                start_date=form.start_date.data,
+                review_cadence_months=form.review_cadence_months.data,
+                status=form.status.data,
+            )
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash("The partnership's details are saved." if changed else "Nothing was changed.", "success")
+            return redirect(url_for("partnerships.show", partnership_id=partnership_id))
+    return render_template("partnerships/settings.html", form=form, partnership=membership.partnership)
+
+
+def _member_in_this_partnership(membership_id: int) -> Membership:
+    target = db.session.get(Membership, membership_id)
+    if target is None or target.partnership_id != current_membership().partnership_id:
+        abort(404)
+    return target
+
+
+@bp.get("/partnerships/<int:partnership_id>/members")
+def members(partnership_id: int):
+    membership = current_membership()
+    can_invite = has_permission(membership, Permission.INVITE)
+    return render_template(
+        "partnerships/members.html",
+        membership=membership,
+        partnership=membership.partnership,
+        parties=services.members_by_party(membership.partnership),
+        invitations=invitations.invitations_of(partnership_id) if can_invite else [],
+        can_manage=has_permission(membership, Permission.MANAGE_OWN_PARTY),
+        can_invite=can_invite,
+        member_form=lambda m: MemberForm(prefix=f"m{m.id}", obj=m, formdata=None),
+        confirm_form=ConfirmForm(),
+        now=utcnow(),
+    )
+
+
+@bp.post("/partnerships/<int:partnership_id>/members/<int:membership_id>")
+@require(Permission.MANAGE_OWN_PARTY)
+def change_member(partnership_id: int, membership_id: int):
+    target = _member_in_this_partnership(membership_id)
+    form = MemberForm(prefix=f"m{target.id}")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changed = services.change_member(
+            current_membership(), target, role=form.role.data, is_signatory=form.is_signatory.data
+        )
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+    else:
+        db.session.commit()
+        if changed:
+            flash(f"{target.user.full_name}'s role is saved.", "success")
+    return redirect(url_for("partnerships.members", partnership_id=partnership_id))
+
+
+@bp.post("/partnerships/<int:partnership_id>/members/<int:membership_id>/remove")
+@require(Permission.MANAGE_OWN_PARTY)
+def remove_member(partnership_id: int, membership_id: int):
+    target = _member_in_this_partnership(membership_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = target.user.full_name
+    try:
+        services.remove_member(current_membership(), target)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{name} is no longer a member of this partnership.", "success")
+    return redirect(url_for("partnerships.members", partnership_id=partnership_id))
+
+
+@bp.post("/partnerships/<int:partnership_id>/leave")
+def leave(partnership_id: int):
+    membership = current_membership()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = membership.partnership.name
+    try:
+        services.leave_partnership(membership)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+        return redirect(url_for("partnerships.members", partnership_id=partnership_id))
+    db.session.commit()
+    flash(f"You have left {name}.", "success")
+    return redirect(url_for("partnerships.home"))

@@ -1,0 +1,94 @@
+"""Configuration classes, read from the environment.
+
+Nothing secret is hard-coded: without SECRET_KEY a development key is generated
+once into the instance folder (see app/__init__.py).
+"""
+
+import os
+from datetime import timedelta
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+INSTANCE_DIR = os.environ.get("JOINTLY_INSTANCE_PATH") or os.path.join(BASE_DIR, "instance")
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the postgres:// and postgresql:// spellings hosting platforms hand out."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    INSTANCE_PATH = INSTANCE_DIR
+
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(INSTANCE_DIR, "jointly.db")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Public address used in links inside emails sent outside a request (CLI, reminders).
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers we trust.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+
+    # Sessions and cookies. Cookies are marked Secure automatically on HTTPS requests.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "jointly_session"
+    REMEMBER_COOKIE_NAME = "jointly_remember"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_DAYS", 30))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_int("SESSION_HOURS", 12))
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long edits do not expire
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+
+    # Rate limits (Flask-Limiter). Memory by default, Redis when REDIS_URL is set.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGNIN_LIMIT_PER_IP = os.environ.get("SIGNIN_LIMIT_PER_IP", "20 per minute")
+    SIGNIN_LIMIT_PER_ACCOUNT = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT", "5 per minute")
+
+    # Mail: SMTP when MAIL_SERVER is set, otherwise written to the log and instance/mail/.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS")
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Jointly <no-reply@jointly.invalid>")
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or os.path.join(INSTANCE_DIR, "mail")
+
+    INVITATION_TTL = timedelta(days=_int("INVITATION_TTL_DAYS", 14))
+    PASSWORD_RESET_TTL = timedelta(minutes=_int("PASSWORD_RESET_TTL_MINUTES", 60))
+
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - test-only constant
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("JOINTLY_TEST_DATABASE_URL", "sqlite://")
+    )
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = None
+    APP_BASE_URL = "http://localhost"

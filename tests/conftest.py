@@ -1,0 +1,100 @@
+"""Fixtures for the whole suite: an app on a private test database, clients and data.
+
+Run on SQLite by default; JOINTLY_TEST_DB=postgresql runs the same tests on PostgreSQL.
+"""
+
+import os
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from config import TestConfig
+from tests.support import databases
+from tests.support.client import JointlyClient
+from tests.support.factories import make_two_parties
+
+
+def pytest_report_header(config):
+    return f"database engine: {databases.engine_name()}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if databases.engine_name() == "postgresql" and not databases.postgres_reachable():
+        pytest.exit("JOINTLY_TEST_DB=postgresql but PostgreSQL is not reachable", returncode=3)
+    url = databases.new_database("suite", tmp_path_factory.mktemp("db"))
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path_factory.mktemp("i"))})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield url
+    databases.drop_database(url)
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build an app on the suite's database with config overrides; rows are removed after the test."""
+    apps = []
+
+    def factory(**overrides):
+        config = {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        }
+        config.update(overrides)
+        app = create_app(TestConfig, config)
+        app.test_client_class = JointlyClient
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            databases.empty_all_tables(db)
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app, with its context pushed so tests can call services directly."""
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app) -> JointlyClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def two_parties(app):
+    return make_two_parties()
+
+
+@pytest.fixture
+def client_as(app):
+    """client_as(user) -> a fresh client signed in as that user."""
+
+    def factory(user, password: str | None = None):
+        from tests.support.factories import PASSWORD
+
+        client = app.test_client()
+        client.sign_in(user.email, password or PASSWORD)
+        return client
+
+    return factory
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser journeys are slow: run them last so fast feedback comes first.
+    items.sort(key=lambda item: "e2e" in item.nodeid.split(os.sep))
