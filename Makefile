@@ -1,0 +1,56 @@
+# Jointly — `make run` serves the app with the demo loaded; `make test` runs the whole suite.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WEB_CONCURRENCY ?= 2
+THREADS ?= 4
+
+export FLASK_APP := wsgi
+
+.PHONY: run test lint lock outdated clean-venv
+
+$(VENV)/.python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Jointly needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.runtime-installed: $(VENV)/.python-ok requirements.txt constraints.txt
+	$(PIP) install --quiet -r requirements.txt -c constraints.txt
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt constraints.txt
+	$(PIP) install --quiet -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+run: $(VENV)/.runtime-installed
+	$(VENV)/bin/flask db upgrade
+	$(VENV)/bin/flask demo --if-empty
+	@echo ""
+	@echo "  Jointly is starting at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	@echo ""
+	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --threads $(THREADS) \
+		--access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" wsgi:app
+
+test: $(VENV)/.dev-installed
+	$(PY) tools/run_tests.py $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+
+# Re-pin every transitive dependency after changing requirements*.txt.
+lock: $(VENV)/.python-ok
+	$(PIP) install --quiet -r requirements-dev.txt
+	@{ echo "# Every package the app and its tests install, pinned (pip freeze of requirements-dev.txt)."; \
+	   echo "# Regenerate with: make lock"; $(PIP) freeze --exclude pip; } > constraints.txt
+
+# Pins that have a newer release on the package index.
+outdated: $(VENV)/.dev-installed
+	$(PIP) list --outdated
+
+clean-venv:
+	rm -rf $(VENV)
