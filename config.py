@@ -76,6 +76,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Jointly <no-reply@jointly.invalid>")
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or os.path.join(INSTANCE_DIR, "mail")
 
+    # Werkzeug's scrypt (N=2**15, r=8, p=1) unless overridden.
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+
     INVITATION_TTL = timedelta(days=_int("INVITATION_TTL_DAYS", 14))
     PASSWORD_RESET_TTL = timedelta(minutes=_int("PASSWORD_RESET_TTL_MINUTES", 60))
 
@@ -90,5 +93,7 @@ class TestConfig(Config):
     )
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # Still scrypt, at a cost that keeps a suite creating hundreds of accounts fast.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     MAIL_SERVER = None
     APP_BASE_URL = "http://localhost"

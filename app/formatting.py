@@ -85,16 +85,22 @@ def time_ago(value: datetime | None, now: datetime | None = None) -> str:
 _ZONES: list[str] | None = None
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
+def time_zone_names() -> list[str]:
     global _ZONES
     if _ZONES is None:
         _ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
         _ZONES.insert(0, "UTC")
-    return [(z, z.replace("_", " ")) for z in _ZONES]
+    return _ZONES
+
+
+def time_zone_choices():
+    from app.forms import choices
+
+    return choices((z, z.replace("_", " ")) for z in time_zone_names())
 
 
 def is_time_zone(name: str) -> bool:
-    return name == "UTC" or name in {z for z, _ in time_zone_choices()}
+    return name in set(time_zone_names())
 
 
 def register_template_helpers(app: Flask) -> None:

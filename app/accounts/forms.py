@@ -8,10 +8,20 @@ from app.formatting import time_zone_choices
 PASSWORD_HELP = f"At least {MIN_LENGTH} characters. A short phrase is easier to remember than symbols."
 
 
+def email_address(form, field):
+    from app.accounts.services import normalise_email
+    from app.rules import RuleViolation
+
+    try:
+        normalise_email(field.data or "")
+    except RuleViolation as violation:
+        raise ValidationError(violation.message) from None
+
+
 def _email(label="Email address"):
     return EmailField(
         label,
-        validators=[DataRequired(message="Enter your email address."), Length(max=254)],
+        validators=[DataRequired(message="Enter your email address."), Length(max=254), email_address],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 

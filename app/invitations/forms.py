@@ -4,16 +4,17 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts.forms import PASSWORD_HELP, password_policy
 from app.formatting import time_zone_choices
+from app.forms import choices
 from app.partnerships.forms import ROLE_CHOICES
 
 
 class InvitationForm(FlaskForm):
     invite_as = RadioField(
         "Who are you inviting?",
-        choices=[
+        choices=choices([
             ("colleague", "A colleague from my organisation"),
             ("new_party", "Someone from another organisation, as a new party"),
-        ],
+        ]),
         default="colleague",
     )
     email = EmailField(

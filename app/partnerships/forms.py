@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from app.forms import choices
 from app.partnerships.models import (
     PARTNERSHIP_TYPE_LABELS,
     REVIEW_CADENCES,
@@ -9,15 +10,15 @@ from app.partnerships.models import (
     Role,
 )
 
-TYPE_CHOICES = [(t.value, label) for t, label in PARTNERSHIP_TYPE_LABELS.items()]
-CADENCE_CHOICES = list(REVIEW_CADENCES.items())
-STATUS_CHOICES = [(s.value, s.label) for s in PartnershipStatus]
-ROLE_CHOICES = [
+TYPE_CHOICES = choices((t.value, label) for t, label in PARTNERSHIP_TYPE_LABELS.items())
+CADENCE_CHOICES = choices(REVIEW_CADENCES.items())
+STATUS_CHOICES = choices((s.value, s.label) for s in PartnershipStatus)
+ROLE_CHOICES = choices([
     (Role.ADMIN.value, "Admin — invites, manages their party, issues plan versions"),
     (Role.EDITOR.value, "Editor — edits the plan and takes part in reviews"),
     (Role.VIEWER.value, "Viewer — reads everything, changes nothing"),
-]
-SHORT_ROLE_CHOICES = [(r.value, r.label) for r in Role]
+])
+SHORT_ROLE_CHOICES = choices((r.value, r.label) for r in Role)
 
 
 class PartnershipForm(FlaskForm):

@@ -8,6 +8,12 @@ _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 class JointlyClient(FlaskClient):
+    def open(self, *args, **kwargs):
+        # Each request gets its own app context, as in production: a fresh `g` and its
+        # own database session, even while the test holds one for its own queries.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
     def csrf_token(self) -> str:
         response = self.get("/signin")
         if response.status_code == 302:  # signed in: any page with the sign-out form has one

@@ -1,0 +1,46 @@
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.audit.services import verify_chain
+from app.demo import DEMO_PASSWORD, PEOPLE
+from app.extensions import db
+from app.partnerships.models import Membership, Partnership
+
+
+def test_demo_builds_two_organisations_in_one_partnership_and_prints_logins(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    for _org, name, email, *_ in PEOPLE:
+        assert email in result.output
+    assert DEMO_PASSWORD in result.output
+    partnership = db.session.scalar(sa.select(Partnership))
+    assert [p.name for p in partnership.parties] == ["Northwind Logistics", "Contoso Manufacturing"]
+    roles = {
+        (m.party.name, m.role)
+        for m in db.session.scalars(sa.select(Membership).where(Membership.partnership_id == partnership.id))
+    }
+    assert {("Northwind Logistics", "admin"), ("Contoso Manufacturing", "admin"), ("Contoso Manufacturing", "viewer")} <= roles
+    assert verify_chain() is None
+
+
+def test_demo_is_idempotent_and_if_empty_leaves_real_data_alone(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    again = runner.invoke(args=["demo"])
+    assert "already loaded" in again.output and PEOPLE[0][2] in again.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == 1
+
+
+def test_demo_if_empty_skips_a_database_with_accounts(app, runner):
+    from tests.support.factories import make_organisation_user
+
+    make_organisation_user()
+    db.session.commit()
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert "not loaded" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_demo_users_can_sign_in(app, runner, client):
+    runner.invoke(args=["demo"])
+    client.sign_in(PEOPLE[3][2], DEMO_PASSWORD)
+    assert "Northwind–Contoso Supply Alliance" in client.get("/home").get_data(as_text=True)
