@@ -30,7 +30,7 @@ class InvitationForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, default="editor")
     is_signatory = BooleanField("Signatory: may sign plan versions for their party")
     message = TextAreaField(
-        "Personal message (optional)",
+        "Personal message",
         validators=[Optional(), Length(max=2000)],
         render_kw={"rows": 3},
     )
