@@ -47,7 +47,8 @@ def test_lines_split_at_newlines_only_and_keep_their_endings(text, lines):
 
 
 def test_words_are_words_whitespace_runs_and_punctuation_runs():
-    assert split_words("Déjà vu, naïve…  ok?!\r\n") == ["Déjà", " ", "vu", ",", " ", "naïve", "…", "  ", "ok", "?!", "\r\n"]
+    words = ["Déjà", " ", "vu", ",", " ", "naïve", "…", "  ", "ok", "?!", "\r\n"]
+    assert split_words("Déjà vu, naïve…  ok?!\r\n") == words
 
 
 # diff_text -------------------------------------------------------------------------------
@@ -211,7 +212,11 @@ def test_a_diff_is_json_serialisable():
     data = json.loads(json.dumps(diff_content(old, new).to_dict()))
     assert data["narrative"] == {
         "changed": True,
-        "ops": [{"op": "equal", "text": "Hello "}, {"op": "delete", "text": "world"}, {"op": "insert", "text": "there"}],
+        "ops": [
+            {"op": "equal", "text": "Hello "},
+            {"op": "delete", "text": "world"},
+            {"op": "insert", "text": "there"},
+        ],
     }
     assert data["fields"] == [
         {"name": "value", "kind": "removed", "old": {"amount": "1.00", "currency": "EUR"}, "new": None}
