@@ -279,8 +279,12 @@ def _pick(base: Any, ours: Any, theirs: Any, contested: Any = None) -> Any:
 
 def _shared_runs(base: list[str], ours: list[str], theirs: list[str]) -> list[tuple[int, int, int, int]]:
     """Runs of lines unchanged on both sides, as (base start, length, ours start, theirs start),
-    ending with an empty run at the three ends. difflib runs without its popularity heuristic,
-    which would otherwise stop blank lines anchoring anything in a long Markdown text."""
+    ending with an empty run at the three ends.
+
+    difflib runs without its popularity heuristic (merge3's default): past 200 lines it stops
+    lines repeated more than 1 % of the time (blank lines, checklist items, table rules) from
+    anchoring a match, so a stretch made only of such lines stops matching after an insertion
+    and becomes one change, conflicting with anything the other side did there."""
     ours_runs = SequenceMatcher(None, base, ours, autojunk=False).get_matching_blocks()
     theirs_runs = SequenceMatcher(None, base, theirs, autojunk=False).get_matching_blocks()
     shared = []

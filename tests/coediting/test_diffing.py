@@ -1,5 +1,6 @@
 import copy
 import json
+import random
 
 import pytest
 
@@ -120,6 +121,19 @@ def test_a_long_text_with_a_few_edits_diffs_by_word_around_the_edits():
     lines[120] = lines[120].replace("review", "revise")
     ops = diff_text(old, "".join(lines))
     assert [op for op in ops if op.op != "equal"] == [TextOp("delete", "review"), TextOp("insert", "revise")]
+
+
+def test_a_long_text_of_repeated_lines_diffs_to_just_the_edits():
+    lines = ["- [ ] Sign off\n", "- [ ] Review\n", "- [x] Review\n", "- [ ] Agree\n", "\n", "---\n"]
+    rng = random.Random(7)
+    base = [rng.choice(lines) for _ in range(300)]  # each line repeats more than 1 % of the time
+    edited = list(base)
+    edited.insert(3, "- [ ] Agree the budget\n")
+    edited[201] = "Changed\n"
+    changes = [op for op in diff_text("".join(base), "".join(edited)) if op.op != "equal"]
+    assert changes[0] == TextOp("insert", "- [ ] Agree the budget\n")
+    assert changes[-1] == TextOp("insert", "Changed")
+    assert sum(len(op.text) for op in changes) < 60  # not the rest of the text replaced
 
 
 def test_a_block_too_big_for_word_diffing_shows_as_lines_replaced(monkeypatch):

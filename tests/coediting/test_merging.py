@@ -1,5 +1,6 @@
 import copy
 import json
+import random
 
 import pytest
 
@@ -156,6 +157,27 @@ def test_unicode_lines_merge():
     theirs = base.replace("日本語の行", "日本語の新しい行")
     result = merge_content(text(base), text(ours), text(theirs))
     assert result.clean and result.content["narrative"] == "Zoë and Łukasz signs.\nStraße 1.\n日本語の新しい行。\n"
+
+
+def checklist():
+    """300 lines drawn from six, so each repeats more than 1 % of the time."""
+    lines = ["- [ ] Sign off\n", "- [ ] Review\n", "- [x] Review\n", "- [ ] Agree\n", "\n", "---\n"]
+    rng = random.Random(7)
+    return [rng.choice(lines) for _ in range(300)]
+
+
+def test_a_long_text_of_repeated_lines_still_merges_line_by_line():
+    # With difflib's autojunk nothing here could anchor a match after our insertion, so the
+    # rest of the text would be one change, conflicting with their edit near the end.
+    base = checklist()
+    ours, theirs = list(base), list(base)
+    ours.insert(3, "- [ ] Agree the budget\n")
+    theirs[200] = "- [x] Sign off\n"
+    result = merge_content(text("".join(base)), text("".join(ours)), text("".join(theirs)))
+    assert result.clean
+    expected = list(ours)
+    expected[201] = "- [x] Sign off\n"
+    assert result.content["narrative"] == "".join(expected)
 
 
 def test_lines_deleted_on_both_sides_stay_deleted():
