@@ -153,7 +153,7 @@ class _Merge:
         # Merge as if every text ended in a newline, so an edit of the last line does not
         # also count as a change to its line ending; then merge the ending on its own.
         ends = [text.endswith("\n") or not text for text in (base, ours, theirs)]
-        lines = [split_lines(text if ending else text + "\n") for text, ending in zip((base, ours, theirs), ends)]
+        lines = [split_lines(text if ending else text + "\n") for text, ending in zip((base, ours, theirs), ends, strict=True)]
         merged = "".join(self.lines(*lines))
         if not _pick(*ends) and merged.endswith("\n"):
             merged = merged[:-1]

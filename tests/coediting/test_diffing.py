@@ -1,6 +1,7 @@
 import copy
 import json
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -111,7 +112,7 @@ def test_only_a_line_ending_changed():
 def test_ops_never_repeat_a_kind_and_changes_come_delete_first():
     ops = diff_text("a b c d e f g\nh\n", "a X c Y e Z g\nh\ni\n")
     kinds = [op.op for op in ops]
-    assert all(first != second for first, second in zip(kinds, kinds[1:]))
+    assert all(first != second for first, second in pairwise(kinds))
     assert "insert" not in [kinds[i] for i in range(len(kinds) - 1) if kinds[i + 1] == "delete"]
 
 

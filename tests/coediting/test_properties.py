@@ -1,6 +1,7 @@
 """Properties of diff and merge that must hold for any content, checked on generated examples."""
 
 import copy
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -65,8 +66,8 @@ def test_diff_text_rebuilds_both_texts(old, new):
     assert "".join(op.text for op in ops if op.op != "delete") == new
     assert all(op.text for op in ops)
     kinds = [op.op for op in ops]
-    assert all(a != b for a, b in zip(kinds, kinds[1:]))  # neighbouring ops are joined
-    assert ("insert", "delete") not in set(zip(kinds, kinds[1:]))  # a replacement deletes first
+    assert all(a != b for a, b in pairwise(kinds))  # neighbouring ops are joined
+    assert ("insert", "delete") not in set(pairwise(kinds))  # a replacement deletes first
 
 
 @quick
