@@ -150,10 +150,12 @@ class _Merge:
             return ours
         if base == ours:
             return theirs
-        # Merge as if every text ended in a newline, so an edit of the last line does not
-        # also count as a change to its line ending; then merge the ending on its own.
-        ends = [text.endswith("\n") or not text for text in (base, ours, theirs)]
-        lines = [split_lines(text if ending else text + "\n") for text, ending in zip((base, ours, theirs), ends, strict=True)]
+        # Merge as if every text ended in a newline, so an edit of the last line does not also
+        # count as a change to its line ending; the ending is merged on its own. (So hunks are
+        # whole lines, each ending in a newline, even at the end of a text without one.)
+        texts = (base, ours, theirs)
+        ends = [text.endswith("\n") or not text for text in texts]
+        lines = [split_lines(text if ending else text + "\n") for text, ending in zip(texts, ends, strict=True)]
         merged = "".join(self.lines(*lines))
         if not _pick(*ends) and merged.endswith("\n"):
             merged = merged[:-1]
