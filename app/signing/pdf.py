@@ -74,7 +74,7 @@ def render_pdf(
     title: str,
     author: str,
     subject: str,
-    keywords: Iterable[str] = (),
+    keywords: Iterable[str] | str = (),
     draft: bool = False,
     content_hash: str | None = None,
     lang: str | None = None,
@@ -102,7 +102,7 @@ def render_pdf(
     metadata.title = title
     metadata.authors = [author]
     metadata.description = subject
-    metadata.keywords = list(keywords)
+    metadata.keywords = [keywords] if isinstance(keywords, str) else list(keywords)
     metadata.custom = {}  # arbitrary <meta> names in user content stay out of the PDF
     if lang:
         metadata.lang = lang
