@@ -137,12 +137,14 @@ def notify(
             created_at=now,
             updated_at=now,
         )
+        email_now = deliveries[user.id] == Delivery.EMAIL_NOW and not spec.batched
+        if email_now:
+            values["emailed_at"] = now
         notification = _add(values)
         if notification is None:  # already told about this one
             continue
-        if notification.delivery == Delivery.EMAIL_NOW and not spec.batched:
+        if email_now:
             emails.send_now(notification, user, spec)
-            notification.emailed_at = now
         results.append(notification)
     db.session.flush()
     return results

@@ -22,13 +22,13 @@ from app.types import utcnow
 
 STATUS_ORDER = {status.value: i for i, status in enumerate(PartnershipStatus)}
 
-# The columns every portfolio has, with how they sort ("age": how long it has run).
+# The columns every portfolio has: (label, sort value, largest first by default).
 BUILT_IN_SORTS = {
-    "name": (lambda row: row.partnership.name.lower(), False),
-    "type": (lambda row: row.partnership.type_label.lower(), False),
-    "age": (lambda row: row.days_running, True),
-    "status": (lambda row: STATUS_ORDER.get(row.partnership.status, 99), False),
-    "role": (lambda row: (row.membership.role, not row.membership.is_signatory), False),
+    "name": ("Partnership", lambda row: row.partnership.name.lower(), False),
+    "type": ("Type", lambda row: row.partnership.type_label.lower(), False),
+    "age": ("Running for", lambda row: row.days_running, True),
+    "status": ("Status", lambda row: STATUS_ORDER.get(row.partnership.status, 99), False),
+    "role": ("Your role", lambda row: (row.membership.role, not row.membership.is_signatory), False),
 }
 
 
@@ -66,11 +66,18 @@ class Portfolio:
         return bool(self.type_filter or self.status_filter)
 
 
-def sort_options() -> dict[str, bool]:
-    """Every sortable column key, with whether it sorts largest-first by default."""
-    options = {key: descending for key, (_, descending) in BUILT_IN_SORTS.items()}
-    options.update({m.key: m.descending_first for m in METRICS if m.sortable})
-    return options
+@dataclass(frozen=True)
+class SortOption:
+    key: str
+    label: str
+    descending_first: bool
+
+
+def sort_options() -> dict[str, SortOption]:
+    """Every sortable column, built-in and contributed, in the table's order."""
+    options = [SortOption(key, label, descending) for key, (label, _, descending) in BUILT_IN_SORTS.items()]
+    options[-1:-1] = [SortOption(m.key, m.label, m.descending_first) for m in METRICS if m.sortable]
+    return {option.key: option for option in options}
 
 
 def build_portfolio(
@@ -97,7 +104,7 @@ def build_portfolio(
 
     options = sort_options()
     sort = sort if sort in options else "name"
-    descending = options[sort] if order not in ("asc", "desc") else order == "desc"
+    descending = options[sort].descending_first if order not in ("asc", "desc") else order == "desc"
     _sort(shown, sort, descending)
     return Portfolio(shown, totals, sort, descending, type_filter, status_filter)
 
@@ -117,7 +124,7 @@ def _member_rows(user: User) -> list[PortfolioRow]:
 def _sort(rows: list[PortfolioRow], key: str, descending: bool) -> None:
     rows.sort(key=lambda row: row.partnership.name.lower())  # ties read alphabetically
     if key in BUILT_IN_SORTS:
-        rows.sort(key=BUILT_IN_SORTS[key][0], reverse=descending)
+        rows.sort(key=BUILT_IN_SORTS[key][1], reverse=descending)
         return
     metric = next(m for m in METRICS if m.key == key)
     present = [row for row in rows if row.values.get(key) is not None]
