@@ -1,6 +1,6 @@
 import re
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, redirect, render_template, request, stream_with_context, url_for
 
 from app.audit.services import chain_status
 from app.audit_trail import bp
@@ -36,6 +36,9 @@ def trail(partnership_id: int):
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     entries, total = trail_page(partnership_id, filters, user_zone(), page=page, per_page=PER_PAGE)
     query = {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
+    pages = max(1, -(-total // PER_PAGE))
+    if page > pages:
+        return redirect(url_for("audit_trail.trail", partnership_id=partnership_id, page=pages, **query))
     return render_template(
         "audit_trail/trail.html",
         membership=membership,
@@ -45,7 +48,7 @@ def trail(partnership_id: int):
         entries=entries,
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=pages,
         query=query,
         chain=chain_status(),
     )

@@ -27,7 +27,7 @@ def _own_notification(notification_id: int):
 @login_required
 def index():
     unread_only = request.args.get("show") == "unread"
-    page = request.args.get("page", 1, type=int) or 1
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
     items, total = services.notifications_for(current_user, page=page, per_page=PER_PAGE, unread_only=unread_only)
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:

@@ -35,7 +35,8 @@ def test_admins_of_every_party_see_the_trail_and_nobody_else(app, two_parties, c
         client = client_as(member)
         assert client.get(_url(two_parties)).status_code == 403
         assert client.get(_url(two_parties, ".csv")).status_code == 403
-        assert ">Audit trail</a>" not in client.get(f"/partnerships/{two_parties.partnership.id}").get_data(as_text=True)
+        overview = client.get(f"/partnerships/{two_parties.partnership.id}").get_data(as_text=True)
+        assert ">Audit trail</a>" not in overview
     outsider = client_as(two_parties.outsider)
     assert outsider.get(_url(two_parties)).status_code == 404
 
@@ -156,7 +157,7 @@ def test_the_page_says_the_chain_is_verified(app, two_parties, client_as, runner
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     _promote_ed(two_parties)
     html = client.get(_url(two_parties)).get_data(as_text=True)
-    assert "Chain verified." in html and "the 1 events since were checked just now" in html
+    assert "Chain verified." in html and "the events since were checked just now" in html
 
 
 def test_the_page_shows_where_the_chain_is_broken(app, two_parties, client_as, runner):
@@ -205,7 +206,8 @@ def test_account_security_events_show_on_the_account_page(app, two_parties, clie
 def test_signing_out_is_a_security_event(app, two_parties, client_as):
     client = client_as(two_parties.b.viewer)
     client.sign_out()
-    events = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.actor_id == two_parties.b.viewer.id)).all()
+    actor_id = two_parties.b.viewer.id
+    events = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.actor_id == actor_id)).all()
     assert "account.signed_out" in events
 
 

@@ -26,7 +26,8 @@ def _portfolio(app):
             ("Fabrikam Packaging Supply", "key_supplier", "active", 2),
         ):
             partnership = partnerships.create_partnership(
-                fay, name=name, type=type_, purpose="Work together.", start_date=today - timedelta(days=int(years * 365))
+                fay, name=name, type=type_, purpose="Work together.",
+                start_date=today - timedelta(days=int(years * 365)),
             )
             if status != "forming":
                 partnerships.update_partnership(load_membership(partnership.id, fay), status=status)
@@ -34,8 +35,9 @@ def _portfolio(app):
         db.session.commit()
         cold_chain = next(p for p, _ in partnerships.partnerships_of(fay) if p.name.endswith("Cold Chain"))
         notifications.notify(
-            [fay], "section_changed_by_other_party", partnership=cold_chain, title="Wingtip Toys changed “Risk assessment”",
-            link=f"/partnerships/{cold_chain.id}", actor=partner, topic="risks",
+            [fay], "section_changed_by_other_party", partnership=cold_chain,
+            title="Wingtip Toys changed “Risk assessment”", link=f"/partnerships/{cold_chain.id}", actor=partner,
+            topic="risks",
         )
         db.session.commit()
         return cold_chain.id

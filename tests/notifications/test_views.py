@@ -140,7 +140,8 @@ def test_delivery_choices_are_saved_from_the_account_page(app, two_parties, clie
     response = client.submit("/account/notifications", choices)
     assert response.status_code == 302 and response.headers["Location"].endswith("/account#notifications")
     saved = dict(db.session.execute(
-        sa.select(NotificationPreference.kind, NotificationPreference.delivery).where(NotificationPreference.user_id == user.id)
+        sa.select(NotificationPreference.kind, NotificationPreference.delivery)
+        .where(NotificationPreference.user_id == user.id)
     ).all())
     assert saved == {"mention": "daily_digest", "section_changed_by_other_party": "in_app"}
     html = client.get("/account").get_data(as_text=True)
