@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.accounts.models import Organisation, User
 from app.extensions import db
 
 
@@ -48,6 +47,10 @@ class Names:
     loaded with two queries however many events there are."""
 
     def __init__(self, events: Iterable, parties: dict[int, str] | None = None):
+        # Imported here so features can import this registry from their package's
+        # __init__ in any order.
+        from app.accounts.models import Organisation, User
+
         events = list(events)
         user_ids, org_ids = set(), set()
         for event in events:

@@ -26,9 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.audit.models import AuditEvent
 from app.extensions import db
-from app.partnerships.models import Membership
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,8 @@ def load_metrics(partnership_ids: list[int]) -> dict[str, dict[int, Any]]:
 
 
 def member_counts(partnership_ids: list[int]) -> dict[int, int]:
+    from app.partnerships.models import Membership  # here, so features import this registry in any order
+
     return dict(
         db.session.execute(
             sa.select(Membership.partnership_id, sa.func.count())
@@ -80,6 +80,8 @@ def member_counts(partnership_ids: list[int]) -> dict[int, int]:
 
 def last_activity(partnership_ids: list[int]) -> dict[int, datetime]:
     """When anyone last changed anything in each partnership (its newest audit event)."""
+    from app.audit.models import AuditEvent
+
     latest = dict(
         db.session.execute(
             sa.select(AuditEvent.partnership_id, sa.func.max(AuditEvent.seq))
