@@ -79,6 +79,11 @@ class Config:
     # Werkzeug's scrypt (N=2**15, r=8, p=1) unless overridden.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 
+    # Notifications: plan changes are emailed once no save touched them for this long;
+    # daily digests go out at this hour of each person's own time zone.
+    NOTIFICATION_QUIET_MINUTES = _int("NOTIFICATION_QUIET_MINUTES", 10)
+    NOTIFICATION_DIGEST_HOUR = _int("NOTIFICATION_DIGEST_HOUR", 8)
+
     INVITATION_TTL = timedelta(days=_int("INVITATION_TTL_DAYS", 14))
     PASSWORD_RESET_TTL = timedelta(minutes=_int("PASSWORD_RESET_TTL_MINUTES", 60))
 

@@ -57,14 +57,18 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
+    from app.audit_trail import bp as audit_trail_bp
     from app.core import bp as core_bp
     from app.invitations import bp as invitations_bp
+    from app.notifications import bp as notifications_bp
     from app.partnerships import bp as partnerships_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(partnerships_bp)
     app.register_blueprint(invitations_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(audit_trail_bp)
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -24,3 +24,24 @@ def configure_engine_events(app: Flask) -> None:
 
 def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def insert_once(model, values: dict, unique_columns: list[str]) -> int | None:
+    """Insert a row unless one with the same unique values exists; the new row's id, or None.
+
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING id` on both engines. When another
+    transaction is inserting the same values right now, PostgreSQL waits for it and
+    then does nothing, so of two concurrent callers exactly one gets an id: the shape
+    for "do this once" work such as reminders and digests.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique_columns)
+        .returning(model.id)
+    )
+    return db.session.execute(statement).scalar_one_or_none()

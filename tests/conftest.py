@@ -96,5 +96,11 @@ def client_as(app):
 
 
 def pytest_collection_modifyitems(config, items):
+    # Tests that need PostgreSQL's row locks and concurrent writers skip on SQLite.
+    if databases.engine_name() != "postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL (JOINTLY_TEST_DB=postgresql)")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
     # Browser journeys are slow: run them last so fast feedback comes first.
     items.sort(key=lambda item: "e2e" in item.nodeid.split(os.sep))

@@ -13,7 +13,7 @@ def test_demo_builds_two_organisations_in_one_partnership_and_prints_logins(app,
     for _org, name, email, *_ in PEOPLE:
         assert email in result.output
     assert DEMO_PASSWORD in result.output
-    partnership = db.session.scalar(sa.select(Partnership))
+    partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     assert [p.name for p in partnership.parties] == ["Northwind Logistics", "Contoso Manufacturing"]
     roles = {
         (m.party.name, m.role)
@@ -25,9 +25,20 @@ def test_demo_builds_two_organisations_in_one_partnership_and_prints_logins(app,
 
 def test_demo_is_idempotent_and_if_empty_leaves_real_data_alone(app, runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
+    built = db.session.scalar(sa.select(sa.func.count()).select_from(Partnership))
     again = runner.invoke(args=["demo"])
     assert "already loaded" in again.output and PEOPLE[0][2] in again.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == built
+
+
+def test_demo_portfolio_and_bell(app, runner, client):
+    runner.invoke(args=["demo"])
+    client.sign_in(PEOPLE[0][2], DEMO_PASSWORD)
+    home = client.get("/home").get_data(as_text=True)
+    for name in ("Northwind–Contoso Supply", "Northwind–Fabrikam Cold Chain", "Northwind–Tailspin Air Freight"):
+        assert name in home
+    assert "Contoso–Northwind Packaging Pilot" not in home  # invited, not yet a member
+    assert 'aria-label="Notifications, 1 unread"' in home
 
 
 def test_demo_if_empty_skips_a_database_with_accounts(app, runner):

@@ -2,7 +2,6 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, logout_user
 
 from app.accounts import bp, services
-from app.accounts.session import start_session
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -11,7 +10,13 @@ from app.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
+from app.accounts.session import start_session
+from app.audit.actions import action_label, changes
+from app.audit.services import account_events
 from app.extensions import db, limiter
+from app.notifications import services as notifications
+from app.notifications.forms import preferences_form
+from app.notifications.kinds import Delivery
 from app.rules import RuleViolation, show_violation
 from app.security import safe_next_url
 
@@ -124,8 +129,19 @@ def settings():
             db.session.commit()
             flash("Your details are saved.", "success")
             return redirect(url_for("accounts.settings"))
+    return _settings_page(profile_form, ChangePasswordForm(prefix="password"))
+
+
+def _settings_page(profile_form, password_form):
+    """The account page: details, password, notification choices and recent security events."""
     return render_template(
-        "accounts/settings.html", profile_form=profile_form, password_form=ChangePasswordForm(prefix="password")
+        "accounts/settings.html",
+        profile_form=profile_form,
+        password_form=password_form,
+        notification_groups=notifications.preference_groups(current_user),
+        notification_form=preferences_form(notifications.preferences_of(current_user), formdata=None),
+        security_events=[(e, action_label(e.action), changes(e)) for e in account_events(current_user)],
+        deliveries=list(Delivery),
     )
 
 
@@ -148,4 +164,4 @@ def change_password():
             flash("Your password is changed. Other devices were signed out.", "success")
             return redirect(url_for("accounts.settings"))
     profile_form = ProfileForm(prefix="profile", obj=current_user, formdata=None)
-    return render_template("accounts/settings.html", profile_form=profile_form, password_form=password_form)
+    return _settings_page(profile_form, password_form)

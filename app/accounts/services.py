@@ -109,6 +109,7 @@ def authenticate(email: str, password: str) -> User | None:
 def sign_out_everywhere(user: User) -> None:
     """Invalidate every session and remember-me cookie of the user."""
     user.rotate_session_token()
+    record_event("account.signed_out", actor=user, obj=user)
 
 
 def request_password_reset(email: str) -> None:

@@ -15,13 +15,15 @@ class AuditEvent(db.Model):
     """One recorded change. Never updated or deleted; `hash` covers `prev_hash`."""
 
     __tablename__ = "audit_event"
+    # A partnership's trail is read newest first (this index also serves lookups by partnership).
+    __table_args__ = (sa.Index("ix_audit_event_partnership_seq", "partnership_id", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(unique=True)
     occurred_at: Mapped[datetime]
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
-    partnership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partnership.id"), index=True)
+    partnership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partnership.id"))
     party_id: Mapped[int | None] = mapped_column(sa.ForeignKey("party.id"))
     action: Mapped[str] = mapped_column(sa.String(64), index=True)
     object_type: Mapped[str | None] = mapped_column(sa.String(40))
@@ -53,3 +55,21 @@ sa.event.listen(
     "after_create",
     sa.DDL(f"INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (1, 0, '{GENESIS_HASH}')"),
 )
+
+
+class AuditVerification(db.Model):
+    """The result of one full verification of the chain (`flask audit verify`).
+
+    Pages verify only the events recorded since the latest good one, so showing the
+    chain's state stays fast however long the trail grows.
+    """
+
+    __tablename__ = "audit_verification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime]
+    # The last event found intact, and its hash: where the next check continues.
+    last_seq: Mapped[int]
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    problem_seq: Mapped[int | None]
+    problem: Mapped[str | None] = mapped_column(sa.String(300))

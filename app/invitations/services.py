@@ -12,6 +12,7 @@ from app.accounts.models import User
 from app.audit.services import record_event
 from app.extensions import db
 from app.mail import external_url, queue_mail
+from app.notifications import services as notifications
 from app.partnerships import services as partnerships
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Invitation, Membership, Party, Role
@@ -97,6 +98,8 @@ def invite(
     db.session.add(invitation)
     db.session.flush()
     _send(invitation, token)
+    if existing_user is not None:
+        _tell_in_app(invitation, existing_user, actor)
     record_event(
         "invitation.sent",
         actor=actor.user,
@@ -118,6 +121,29 @@ def _send(invitation: Invitation, token: str) -> None:
         inviter=inviter,
         inviting_party=invitation.invited_by_party,
         link=external_url("invitations.show", token=token),
+    )
+
+
+def _tell_in_app(invitation: Invitation, user: User, actor: Membership) -> None:
+    """People with an account also see the invitation under the bell. The email is
+    the way in (its one-time link is never stored), so the notification only points to it."""
+    role = invitation.role + (" and signatory" if invitation.is_signatory else "")
+    expires = invitation.expires_at
+    if invitation.is_new_party:
+        joins = f"Take part for {invitation.organisation_name} as a new party, as {role}."
+    else:
+        joins = f"Join {actor.party.name}'s side as {role}."
+    notifications.notify(
+        [user],
+        "invitation",
+        partnership=None,
+        title=f"{actor.user.full_name} invited you to {invitation.partnership.name}",
+        body=(
+            f"{joins} To accept, open the link in the invitation email sent to "
+            f"{invitation.email}; it works once and expires on {expires.day} {expires:%B %Y}."
+        ),
+        actor=actor.user,
+        dedupe_key=f"invitation:{invitation.id}",
     )
 
 

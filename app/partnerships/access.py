@@ -24,6 +24,7 @@ class Permission(enum.StrEnum):
     EDIT_PARTNERSHIP = "edit_partnership"
     INVITE = "invite"
     MANAGE_OWN_PARTY = "manage_own_party"
+    VIEW_AUDIT = "view_audit"  # the partnership's audit trail and its export
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

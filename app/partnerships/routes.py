@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -6,9 +6,17 @@ from app.forms import ConfirmForm
 from app.invitations import services as invitations
 from app.partnerships import bp, services
 from app.partnerships.access import Permission, current_membership, has_permission, require
-from app.partnerships.forms import MemberForm, PartnershipForm, PartnershipSettingsForm
+from app.partnerships.forms import (
+    STATUS_CHOICES,
+    TYPE_CHOICES,
+    MemberForm,
+    PartnershipForm,
+    PartnershipSettingsForm,
+)
 from app.partnerships.models import Membership
 from app.partnerships.navigation import PANELS
+from app.portfolio.metrics import METRICS
+from app.portfolio.services import build_portfolio, sort_options
 from app.rules import RuleViolation, show_violation
 from app.types import utcnow
 
@@ -16,7 +24,23 @@ from app.types import utcnow
 @bp.get("/home")
 @login_required
 def home():
-    return render_template("partnerships/home.html", rows=services.partnerships_of(current_user))
+    """The organisation's portfolio: the partnerships the user is a member of."""
+    portfolio = build_portfolio(
+        current_user,
+        sort=request.args.get("sort"),
+        order=request.args.get("order"),
+        type_filter=request.args.get("type"),
+        status_filter=request.args.get("status"),
+    )
+    return render_template(
+        "partnerships/home.html",
+        portfolio=portfolio,
+        metrics=METRICS,
+        cells={m.key: getattr(current_app.jinja_env.get_template(m.template).module, m.macro) for m in METRICS},
+        sort_options=sort_options(),
+        type_choices=TYPE_CHOICES,
+        status_choices=STATUS_CHOICES,
+    )
 
 
 @bp.route("/partnerships/new", methods=["GET", "POST"])

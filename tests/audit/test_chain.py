@@ -86,3 +86,42 @@ def test_cli_verify_exits_non_zero_naming_the_event(app, runner):
     db.session.commit()
     bad = runner.invoke(args=["audit", "verify"])
     assert bad.exit_code == 1 and "event #1" in bad.output
+
+
+def test_verification_can_continue_from_an_event_already_verified(app):
+    _three_events()
+    events = _events()
+    assert verify_chain(after=(2, events[1].hash)) is None
+    db.session.execute(sa.update(AuditEvent).where(AuditEvent.seq == 3).values(action="test.rewritten"))
+    db.session.commit()
+    assert verify_chain(after=(2, events[1].hash)).seq == 3
+    problem = verify_chain(after=(2, "0" * 64))  # the starting point itself no longer matches
+    assert problem.seq == 2 and "since the chain was last verified" in problem.reason
+
+
+def test_full_verifications_are_kept_and_pages_check_only_newer_events(app, runner):
+    from app.audit.models import AuditVerification
+    from app.audit.services import chain_status
+
+    user = _three_events()
+    assert chain_status().checked_now == 3
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    [verification] = db.session.scalars(sa.select(AuditVerification)).all()
+    assert (verification.last_seq, verification.problem) == (3, None)
+    record_event("test.later", actor=user)
+    record_event("test.later", actor=user)
+    db.session.commit()
+    status = chain_status()
+    assert status.intact and status.checked_now == 2 and status.events == 5 and status.full_check_seq == 3
+
+    db.session.execute(sa.update(AuditEvent).where(AuditEvent.seq == 4).values(action="test.rewritten"))
+    db.session.commit()
+    assert chain_status().problem.seq == 4
+
+
+def test_a_page_checks_a_bounded_number_of_events(app):
+    from app.audit.services import chain_status
+
+    _three_events()
+    status = chain_status(limit=2)
+    assert status.intact and not status.complete and status.verified_seq == 2 and status.unchecked == 1

@@ -1,0 +1,26 @@
+"""The audit trail's filters: a GET form, so a filtered view is a link that can be shared."""
+
+from wtforms import DateField, Form, SelectField
+from wtforms.validators import Optional
+
+from app.forms import choices
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class TrailFilterForm(Form):
+    action = SelectField("What happened", validators=[Optional()])
+    party = SelectField("Party", coerce=_int_or_none, validators=[Optional()])
+    person = SelectField("Person", coerce=_int_or_none, validators=[Optional()])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+    def set_choices(self, actions, parties, people) -> None:
+        self.action.choices = choices([("", "Anything"), *actions])
+        self.party.choices = choices([("", "Every party"), *parties])
+        self.person.choices = choices([("", "Anyone"), *people])

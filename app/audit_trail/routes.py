@@ -1,0 +1,68 @@
+import re
+
+from flask import Response, redirect, render_template, request, stream_with_context, url_for
+
+from app.audit.services import chain_status
+from app.audit_trail import bp
+from app.audit_trail.forms import TrailFilterForm
+from app.audit_trail.trail import TrailFilters, export_csv, filter_choices, party_names, trail_page
+from app.formatting import user_zone
+from app.partnerships.access import Permission, current_membership, require
+from app.types import utcnow
+
+PER_PAGE = 50
+FILTER_ARGS = ("action", "party", "person", "date_from", "date_to")
+
+
+def _filters(partnership_id: int) -> tuple[TrailFilterForm, TrailFilters]:
+    form = TrailFilterForm(request.args)
+    actions, people = filter_choices(partnership_id)
+    form.set_choices(actions, list(party_names(partnership_id).items()), people)
+    form.validate()  # a bad date is shown beside its field and left out of the filter
+    return form, TrailFilters(
+        action=form.action.data or None if not form.action.errors else None,
+        party_id=form.party.data if not form.party.errors else None,
+        actor_id=form.person.data if not form.person.errors else None,
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_to=form.date_to.data if not form.date_to.errors else None,
+    )
+
+
+@bp.get("/partnerships/<int:partnership_id>/audit")
+@require(Permission.VIEW_AUDIT)
+def trail(partnership_id: int):
+    membership = current_membership()
+    form, filters = _filters(partnership_id)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    entries, total = trail_page(partnership_id, filters, user_zone(), page=page, per_page=PER_PAGE)
+    query = {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
+    pages = max(1, -(-total // PER_PAGE))
+    if page > pages:
+        return redirect(url_for("audit_trail.trail", partnership_id=partnership_id, page=pages, **query))
+    return render_template(
+        "audit_trail/trail.html",
+        membership=membership,
+        partnership=membership.partnership,
+        form=form,
+        filters=filters,
+        entries=entries,
+        total=total,
+        page=page,
+        pages=pages,
+        query=query,
+        chain=chain_status(),
+    )
+
+
+@bp.get("/partnerships/<int:partnership_id>/audit.csv")
+@require(Permission.VIEW_AUDIT)
+def export(partnership_id: int):
+    partnership = current_membership().partnership
+    _form, filters = _filters(partnership_id)
+    slug = re.sub(r"[^a-z0-9]+", "-", partnership.name.lower()).strip("-")[:60] or "partnership"
+    filename = f"audit-trail-{slug}-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        stream_with_context(export_csv(partnership_id, filters, user_zone())),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,28 @@
+"""Notifications: the bell, the list, delivery choices per kind, emails and reminders.
+
+Other features tell people what happened through `app.notifications.services.notify`
+and register reminders with `app.notifications.delivery.register_reminder_source`.
+"""
+
+from flask import Blueprint, g
+from flask_login import current_user
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.app_context_processor
+def _bell():
+    def unread_notification_count() -> int:
+        """The bell's number: one cheap query, only for signed-in pages that show it."""
+        from app.notifications.services import unread_count
+
+        if not current_user.is_authenticated:
+            return 0
+        if "unread_notifications" not in g:
+            g.unread_notifications = unread_count(current_user)
+        return g.unread_notifications
+
+    return {"unread_notification_count": unread_notification_count}
+
+
+from app.notifications import routes  # noqa: E402,F401

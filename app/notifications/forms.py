@@ -1,0 +1,27 @@
+"""The delivery choices form: one radio group per notification kind."""
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+
+from app.forms import choices
+from app.notifications.kinds import KINDS
+
+
+class PreferencesForm(FlaskForm):
+    """Fields are added per registered kind by `preferences_form`."""
+
+
+def preferences_form(current: dict, **kwargs) -> FlaskForm:
+    form_class = type("KindPreferencesForm", (PreferencesForm,), {})
+    for key, spec in KINDS.items():
+        setattr(
+            form_class,
+            key,
+            RadioField(
+                spec.label,
+                choices=choices((d.value, d.label) for d in spec.choices),
+                default=current[key].value,
+                description=spec.description,
+            ),
+        )
+    return form_class(prefix="notify", **kwargs)
