@@ -1,7 +1,7 @@
 """Notifications, delivery preferences and daily digests; audit chain verifications;
 the audit trail read newest first per partnership.
 
-Revision ID: 0003_notifications
+Revision ID: 0002_notifications
 Revises: 0001_foundation
 Create Date: 2026-11-23 16:12:11.546369
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_notifications'
+revision = '0002_notifications'
 down_revision = '0001_foundation'
 branch_labels = None
 depends_on = None
