@@ -60,11 +60,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.core import bp as core_bp
     from app.invitations import bp as invitations_bp
     from app.partnerships import bp as partnerships_bp
+    from app.plan_sections import bp as plan_sections_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(partnerships_bp)
     app.register_blueprint(invitations_bp)
+    app.register_blueprint(plan_sections_bp)
 
 
 def _ensure_secret_key(app: Flask) -> None:

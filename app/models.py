@@ -3,3 +3,4 @@
 from app.accounts.models import Organisation, PasswordReset, User  # noqa: F401
 from app.audit.models import AuditChainHead, AuditEvent  # noqa: F401
 from app.partnerships.models import Invitation, Membership, Partnership, Party  # noqa: F401
+from app.plan_sections.models import PlanSection, SectionReview, SectionRevision  # noqa: F401
