@@ -1,6 +1,6 @@
 """5. Commercial agreement — flexible contracting: model, term, value and key clauses."""
 
-from app.plan_sections.fields import Choice, Date, Integer, LongText, Money, Text
+from app.plan_sections.fields import Boolean, Choice, Date, Integer, LongText, Money, Text
 from app.plan_sections.registry import register
 from app.plan_sections.schema import ItemKind, SectionType
 
@@ -44,6 +44,7 @@ SECTION = register(SectionType(
         Date("end_date", "Term ends"),
         Date("renewal_date", "Renewal decision by"),
         Integer("notice_days", "Notice period", minimum=0, maximum=3650, unit="days"),
+        Boolean("auto_renews", "Renews automatically unless notice is given"),
         Money("annual_value", "Annual contract value", complete=True),
         Text("payment_terms", "Payment terms", max_length=200, complete=True,
              placeholder="e.g. 45 days from invoice, monthly in arrears"),
