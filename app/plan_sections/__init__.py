@@ -13,9 +13,10 @@ def _plan_panel(membership):
     return {"plan": plan_overview(membership.partnership)}
 
 
-register_tab(
-    Tab(10, "Plan", "plan_sections.overview", also_for=("plan_sections.section", "plan_sections.edit", "plan_sections.full"))
-)
+register_tab(Tab(
+    10, "Plan", "plan_sections.overview",
+    also_for=("plan_sections.section", "plan_sections.edit", "plan_sections.full"),
+))
 register_panel(Panel(10, "plan_sections/_panel.html", _plan_panel))
 
 from app.plan_sections import routes  # noqa: E402,F401

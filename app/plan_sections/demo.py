@@ -72,20 +72,23 @@ def _organisation(w: PlanWriter) -> None:
         ),
         "items": {
             "people": [
-                {"name": "Helen Carter", "party": nw, "job_title": "Managing Director, Americas", "role": "executive_sponsor",
+                {"name": "Helen Carter", "party": nw, "job_title": "Managing Director, Americas",
+                 "role": "executive_sponsor",
                  "responsibilities": "Sponsors the alliance at Northwind's executive board; level-3 escalations.",
                  "email": "helen.carter@northwind.example"},
                 {"name": "Alex Morgan", "party": nw, "job_title": "Alliance Manager", "role": "alliance_manager",
                  "responsibilities": "Owns the relationship and this plan for Northwind; chairs the operations board.",
                  "email": ALEX},
-                {"name": "Priya Shah", "party": nw, "job_title": "Head of Contract Logistics", "role": "operational_lead",
+                {"name": "Priya Shah", "party": nw, "job_title": "Head of Contract Logistics",
+                 "role": "operational_lead",
                  "responsibilities": "Runs the Joliet control tower, fleet and carrier network.", "email": PRIYA},
                 {"name": "Tom Becker", "party": nw, "job_title": "Finance Business Partner", "role": "finance",
                  "responsibilities": "Open-book cost model, gain-share calculation, invoicing.", "email": TOM},
                 {"name": "Raj Patel", "party": ct, "job_title": "Chief Operating Officer", "role": "executive_sponsor",
                  "responsibilities": "Sponsors the alliance at Contoso; chairs the executive steering committee.",
                  "email": "raj.patel@contoso.example"},
-                {"name": "Dana Reyes", "party": ct, "job_title": "VP Supply Chain Partnerships", "role": "alliance_manager",
+                {"name": "Dana Reyes", "party": ct, "job_title": "VP Supply Chain Partnerships",
+                 "role": "alliance_manager",
                  "responsibilities": "Owns the relationship and this plan for Contoso.", "email": DANA},
             ],
             "governance_bodies": [
@@ -163,7 +166,8 @@ def _business_case(w: PlanWriter) -> None:
             "measures": [
                 {"name": "On-time-in-full delivery", "unit": "%", "direction": "higher", "baseline": "94.2",
                  "target": "98.5", "frequency": "monthly", "data_owner": nw,
-                 "definition": "Deliveries arriving in the agreed window with the full quantity, from TMS proof of delivery."},
+                 "definition": "Deliveries arriving in the agreed window with the full quantity, "
+                               "from TMS proof of delivery."},
                 {"name": "Logistics cost per unit", "unit": "USD per unit", "direction": "lower", "baseline": "3.84",
                  "target": "3.38", "frequency": "quarterly", "data_owner": ct,
                  "definition": "Total logistics spend from the open-book statement divided by finished units shipped."},
@@ -201,8 +205,10 @@ ASSETS = [
      "Liveried for Contoso; telematics shared with the control tower.", "Contoso may buy out at book value on exit."),
     ("Transport management system and integration", "technology", "nw", 450_000, "returns",
      "Route planning, tendering and proof of delivery.", None),
-    ("Control-tower analysts (6 FTE)", "people", "nw", 720_000, "returns", None, "Named analysts; changes agreed a month ahead."),
-    ("Carrier network and negotiated rates", "network", "nw", None, "returns", "Backup capacity from 14 carriers.", None),
+    ("Control-tower analysts (6 FTE)", "people", "nw", 720_000, "returns", None,
+     "Named analysts; changes agreed a month ahead."),
+    ("Carrier network and negotiated rates", "network", "nw", None, "returns",
+     "Backup capacity from 14 carriers.", None),
     ("Returnable packaging pool", "equipment", "nw", 380_000, "bought_out", "9,000 stillages and totes.", None),
     ("Production schedules and 13-week demand forecast", "data", "ct", None, "returns",
      "Daily schedule and weekly forecast feed from Contoso's planning system.", "Used only to plan Contoso's freight."),
@@ -211,7 +217,8 @@ ASSETS = [
     ("Supplier master data and ASN feed", "data", "ct", None, "returns", None, None),
     ("Materials planners on the joint desk (3 FTE)", "people", "ct", 360_000, "returns", None, None),
     ("EDI gateway", "technology", "ct", 150_000, "returns", "Orders, ASNs and invoices between the two systems.", None),
-    ("Working capital for the packaging pool", "finance", "ct", 250_000, "to_agree", None, "Repaid through the rates over 36 months."),
+    ("Working capital for the packaging pool", "finance", "ct", 250_000, "to_agree", None,
+     "Repaid through the rates over 36 months."),
 ]
 
 
@@ -237,7 +244,8 @@ def _assets(w: PlanWriter) -> None:
 
 RISKS = [
     # (title, category, owner party, owner, likelihood, impact, response, status, mitigation, next review in days)
-    ("Driver shortage in the Midwest reduces fleet availability", "operational", "nw", PRIYA, 4, 4, "reduce", "treating",
+    ("Driver shortage in the Midwest reduces fleet availability", "operational", "nw", PRIYA, 4, 4, "reduce",
+     "treating",
      "Retention bonus, two agency partners on standby, trailer-swap with backup carriers.", 21),
     ("Joliet cross-dock is a single point of failure", "strategic", "nw", ALEX, 2, 5, "reduce", "monitoring",
      "Business continuity plan with a standby site in Aurora; tested twice a year.", 60),
@@ -342,7 +350,8 @@ def _management(w: PlanWriter) -> None:
                      "know their part in it.",
         "items": {"activities": [
             {"name": "Daily operations stand-up", "lead_party": w.nw, "frequency": "daily",
-             "responsibilities": {nw: "Control tower shift lead runs it", ct: "Plant coordinators report receiving issues"},
+             "responsibilities": {nw: "Control tower shift lead runs it",
+                                  ct: "Plant coordinators report receiving issues"},
              "description": "15 minutes at 7:30 Central: yesterday's misses, today's risks."},
             {"name": "Weekly performance review", "lead_party": w.nw, "frequency": "weekly",
              "responsibilities": {nw: "Publishes the scorecard by Monday noon", ct: "Comments on exceptions"}},
@@ -397,16 +406,20 @@ def _knowledge(w: PlanWriter) -> None:
         "narrative": "Background IP stays with the party that brought it. Foreground IP created together is owned "
                      "by the party named here and licensed to the other for the life of the alliance.",
         "items": {"knowledge": [
-            {"name": "Control-tower operating playbook", "type": "know_how", "owner": w.nw, "confidentiality": "confidential",
+            {"name": "Control-tower operating playbook", "type": "know_how", "owner": w.nw,
+             "confidentiality": "confidential",
              "licence_terms": "Contoso may use it for its own plants during the alliance.",
              "sharing_rules": "Shared read-only in the alliance workspace."},
-            {"name": "Production schedules and demand forecasts", "type": "data", "owner": w.ct, "confidentiality": "restricted",
+            {"name": "Production schedules and demand forecasts", "type": "data", "owner": w.ct,
+             "confidentiality": "restricted",
              "licence_terms": "Northwind may use them only to plan Contoso's freight.",
              "sharing_rules": "Never shared with other Northwind customers or carriers.",
              "location": "https://planning.contoso.example/feeds/northwind"},
-            {"name": "Dock-scheduling algorithm", "type": "foreground_ip", "owner": w.nw, "confidentiality": "confidential",
+            {"name": "Dock-scheduling algorithm", "type": "foreground_ip", "owner": w.nw,
+             "confidentiality": "confidential",
              "licence_terms": "Perpetual, royalty-free licence to Contoso for its own sites."},
-            {"name": "Part master and packaging specifications", "type": "data", "owner": w.ct, "confidentiality": "confidential"},
+            {"name": "Part master and packaging specifications", "type": "data", "owner": w.ct,
+             "confidentiality": "confidential"},
             {"name": "Route optimiser", "type": "software", "owner": w.nw, "confidentiality": "confidential",
              "licence_terms": "Used by Northwind on Contoso's behalf; no licence to Contoso."},
             {"name": "Joint lane cost model", "type": "foreground_ip", "owner": w.ct, "confidentiality": "internal",
@@ -433,7 +446,8 @@ def _communications(w: PlanWriter) -> None:
             {"name": "Executive steering committee", "format": "in_person", "frequency": "quarterly", "owner": w.ct,
              "participants": "Executive sponsors and alliance managers"},
             {"name": "Alliance newsletter", "format": "newsletter", "frequency": "quarterly", "owner": w.ct,
-             "participants": "Plant and control-tower teams", "purpose": "Wins, changes and people news on both sides."},
+             "participants": "Plant and control-tower teams",
+             "purpose": "Wins, changes and people news on both sides."},
         ]},
     }
     w.save(LUIS, "communications", content, 125, "Communication plan from go-live")  # overdue: never reviewed
@@ -443,8 +457,9 @@ def _exit(w: PlanWriter) -> None:
     asset = lambda name: w.id_of("asset_register", "assets", "name", name)  # noqa: E731
     ip = lambda name: w.id_of("knowledge_management", "knowledge", "name", name)  # noqa: E731
     content = {
-        "narrative": "Agreed while relations are good. An exit must never put Contoso's plants at risk: Northwind keeps "
-                     "serving them until the transition plan says otherwise, and both parties fund their own exit costs.",
+        "narrative": "Agreed while relations are good. An exit must never put Contoso's plants at risk: "
+                     "Northwind keeps serving them until the transition plan says otherwise, and both "
+                     "parties fund their own exit costs.",
         "items": {
             "triggers": [
                 {"trigger": "Termination for convenience (from March 2027)", "notice_days": 180,
@@ -456,10 +471,12 @@ def _exit(w: PlanWriter) -> None:
             ],
             "steps": [
                 {"step": "Form a joint exit team", "responsible": w.ct, "timing": "Within 10 days of notice"},
-                {"step": "Agree the transition plan and milestones", "responsible": w.ct, "timing": "Within 30 days of notice"},
+                {"step": "Agree the transition plan and milestones", "responsible": w.ct,
+                 "timing": "Within 30 days of notice"},
                 {"step": "Hand over open orders, data feeds and carrier contracts", "responsible": w.nw,
                  "timing": "30 days before the end date"},
-                {"step": "Return or buy out the packaging pool and fleet", "responsible": w.nw, "timing": "At the end date"},
+                {"step": "Return or buy out the packaging pool and fleet", "responsible": w.nw,
+                 "timing": "At the end date"},
                 {"step": "Final open-book reconciliation and gain-share", "responsible": w.ct,
                  "timing": "Within 90 days after the end date"},
             ],
@@ -467,7 +484,8 @@ def _exit(w: PlanWriter) -> None:
                 {"asset": asset("Dedicated fleet: 38 tractors, 60 trailers"), "disposition": "bought_out",
                  "receiving_party": w.ct, "terms": "At net book value; Contoso may decline with 60 days' notice."},
                 {"asset": asset("Returnable packaging pool"), "disposition": "bought_out", "receiving_party": w.ct},
-                {"asset": asset("Joliet cross-dock and control tower"), "disposition": "returns", "receiving_party": w.nw},
+                {"asset": asset("Joliet cross-dock and control tower"), "disposition": "returns",
+                 "receiving_party": w.nw},
                 {"asset": asset("Working capital for the packaging pool"), "disposition": "to_agree"},
             ],
             "ip_dispositions": [

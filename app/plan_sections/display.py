@@ -30,6 +30,7 @@ class Detail:
     label: str
     value: Any
     long: bool
+    double: bool = False
 
 
 @dataclass
@@ -57,7 +58,8 @@ def _cell(kind: ItemKind, name: str, item: dict, ctx: PlanContext, partnership_i
     f = kind.by_name[name]
     value = item.get(f.name)
     shown = f.display(value, ctx)
-    if isinstance(f, ItemRef) and value and partnership_id is not None and value in ctx.item_titles(f.target_section, f.target_kind):
+    linkable = isinstance(f, ItemRef) and value and partnership_id is not None
+    if linkable and value in ctx.item_titles(f.target_section, f.target_kind):
         section_key, anchor = f.link(value)
         href = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key, _anchor=anchor)
         return Markup('<a href="{0}">{1}</a>').format(href, shown)
@@ -114,7 +116,12 @@ def item_table(
 def section_facts(section_type: SectionType, content: dict, ctx: PlanContext) -> list[Detail]:
     """Section-level values (the commercial agreement's terms) as label/value pairs."""
     return [
-        Detail(f.label, f.display(content["fields"].get(f.name), ctx), isinstance(f, LongText | PerParty))
+        Detail(
+            f.label,
+            f.display(content["fields"].get(f.name), ctx),
+            isinstance(f, LongText | PerParty),
+            getattr(f, "max_length", 0) >= 150,
+        )
         for f in section_type.fields
         if content["fields"].get(f.name) not in (None, "", {})
     ]

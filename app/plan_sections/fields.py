@@ -336,7 +336,9 @@ class Money(Field):
     def raw_from_value(self, value, ctx):
         if not value:
             return {"amount": "", "currency": ctx.default_currency}
-        return {"amount": value["amount"], "currency": value["currency"]}
+        # Grouped for reading ("1,250,000.00"); the parser accepts the separators back.
+        return {"amount": group_digits(Decimal(value["amount"]), len(value["amount"].partition(".")[2])),
+                "currency": value["currency"]}
 
     def is_blank(self, raw) -> bool:
         return not str((raw or {}).get("amount", "")).strip()
@@ -589,7 +591,9 @@ class PerParty(Field):
         for party_id, party in ctx.parties.items():
             if value.get(str(party_id)):
                 pairs.append((party.name, value[str(party_id)]))
-        pairs += [("A former party", text) for key, text in value.items() if not (key.isdigit() and int(key) in ctx.parties)]
+        pairs += [
+            ("A former party", text) for key, text in value.items() if not (key.isdigit() and int(key) in ctx.parties)
+        ]
         return pairs
 
     def display(self, value, ctx):

@@ -59,7 +59,9 @@ def blank_row(section_type: SectionType, kind: ItemKind, index: int, ctx: PlanCo
     return Row(index, "", {f.name: f.raw_from_value(f.empty, ctx) for f in kind.fields})
 
 
-def state_from_content(section_type: SectionType, content: dict, base_revision_id: int | None, ctx: PlanContext) -> EditState:
+def state_from_content(
+    section_type: SectionType, content: dict, base_revision_id: int | None, ctx: PlanContext
+) -> EditState:
     rows = {}
     for kind in section_type.item_kinds:
         items = content["items"].get(kind.key, [])
@@ -82,7 +84,7 @@ def state_from_form(section_type: SectionType, form, ctx: PlanContext) -> EditSt
     base = (form.get("base_revision_id") or "").strip()
     rows: dict[str, list[Row]] = {kind.key: [] for kind in section_type.item_kinds}
     seen = set()
-    for key in form.keys():
+    for key in form:
         match = _ROW_ID.match(key)
         if not match or match.group(1) not in rows or key in seen:
             continue

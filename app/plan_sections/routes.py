@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from app.extensions import db
@@ -222,5 +222,6 @@ def review(partnership_id: int, section_key: str):
 @require(Permission.EDIT_PLAN)
 def preview(partnership_id: int):
     """The narrative as it will read, for the editor's live preview (sanitised HTML)."""
+    g.background_request = True
     html = render_markdown(request.form.get("narrative", "")[:100_000])
     return html or '<p class="muted">Nothing to preview yet.</p>', 200, {"Content-Type": "text/html; charset=utf-8"}

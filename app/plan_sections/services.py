@@ -35,7 +35,7 @@ NOTE_MAX = 200
 REVIEW_NOTE_MAX = 500
 
 
-class StaleRevision(Exception):
+class StaleRevision(Exception):  # noqa: N818 - the name the other features use
     """The section changed since the editor opened it; `current` is its newest revision."""
 
     def __init__(self, current: SectionRevision | None):
@@ -135,7 +135,8 @@ def load_context(partnership_id: int, contents: dict[str, dict] | None = None) -
     )
     former = _referenced_people(ctx.contents) - set(ctx.members)
     if former:
-        ctx.former_people = dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(former))).all())
+        names = db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(former))).all()
+        ctx.former_people = dict(names)
     return ctx
 
 
@@ -236,7 +237,8 @@ def save_section(
     base_content = current.content if current is not None else None
     if ctx is None:
         keys = referenced_sections(section_type)
-        contents = {s.section_key: content_of(s, get_section_type(s.section_key)) for s in _section_rows(section.partnership_id, keys)}
+        rows = _section_rows(section.partnership_id, keys)
+        contents = {s.section_key: content_of(s, get_section_type(s.section_key)) for s in rows}
         ctx = load_context(section.partnership_id, contents)
     try:
         clean = section_type.validate(content, ctx.with_base(base_content), base=base_content)
@@ -414,7 +416,9 @@ class SectionState:
         return sum(len(items) for items in self.content["items"].values())
 
 
-def section_state(section_type: SectionType, section: PlanSection | None, partnership: Partnership, now: datetime) -> SectionState:
+def section_state(
+    section_type: SectionType, section: PlanSection | None, partnership: Partnership, now: datetime
+) -> SectionState:
     content = content_of(section, section_type)
     revision = section.current_revision if section is not None else None
     review_due = None

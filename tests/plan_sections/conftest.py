@@ -39,7 +39,9 @@ class Plan:
         section = self.section(key)
         if content is None:
             content = sample_content(get_section_type(key), self.context())
-        revision = services.save_section(self.member(user), section, content, section.current_revision_id, note, **kwargs)
+        revision = services.save_section(
+            self.member(user), section, content, section.current_revision_id, note, **kwargs
+        )
         db.session.commit()
         return revision
 

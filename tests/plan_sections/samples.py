@@ -1,8 +1,21 @@
 """Valid values for any declared field, so tests can fill every section type generically."""
 
 from app.plan_sections.fields import (
-    Boolean, Choice, Date, Email, Integer, ItemRef, LongText, MemberRef, Money, Number, PartyRef, PerParty, Scale,
-    Text, Url,
+    Boolean,
+    Choice,
+    Date,
+    Email,
+    Integer,
+    ItemRef,
+    LongText,
+    MemberRef,
+    Money,
+    Number,
+    PartyRef,
+    PerParty,
+    Scale,
+    Text,
+    Url,
 )
 from app.plan_sections.registry import section_types
 
@@ -53,7 +66,8 @@ def sample_content(section_type, ctx, items_per_kind: int = 1) -> dict:
         "narrative": f"The {section_type.title} narrative, with **bold** text.",
         "fields": {f.name: sample_value(f, ctx) for f in section_type.fields},
         "items": {
-            kind.key: [sample_item(kind, ctx, n) for n in range(1, items_per_kind + 1)] for kind in section_type.item_kinds
+            kind.key: [sample_item(kind, ctx, n) for n in range(1, items_per_kind + 1)]
+            for kind in section_type.item_kinds
         },
     }
 

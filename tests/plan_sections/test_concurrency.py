@@ -31,7 +31,8 @@ def test_two_saves_from_the_same_base_one_wins_the_other_is_told(app, plan):
     def first():
         with app.app_context():
             section = services.section_for(partnership_id, "risk_assessment")
-            outcome["a"] = services.save_section(_membership(a_user, partnership_id), section, content_a, base_id).number
+            membership = _membership(a_user, partnership_id)
+            outcome["a"] = services.save_section(membership, section, content_a, base_id).number
             first_holds_lock.set()
             time.sleep(0.5)  # the second writer is now waiting on this row
             db.session.commit()

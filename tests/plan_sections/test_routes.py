@@ -44,7 +44,8 @@ def test_the_partnership_home_shows_the_plan_panel(plan, client_as):
 
 
 def test_a_section_reads_narrative_items_heat_map_and_who_changed_it(plan, client_as):
-    content = risks_content(plan, "Port strike", "Cyber attack", narrative="We watch **ports**.\n\n<img src=x onerror=alert(1)>")
+    hostile = "We watch **ports**.\n\n<img src=x onerror=alert(1)>"
+    content = risks_content(plan, "Port strike", "Cyber attack", narrative=hostile)
     content["items"]["risks"][0] |= {"likelihood": 5, "impact": 4, "status": "open"}
     plan.save(plan.people.a.editor, "risk_assessment", content, "Initial register")
     page = text(client_as(plan.people.b.viewer).get(url(plan, "/risk_assessment")))
@@ -239,7 +240,9 @@ def test_marking_reviewed_through_the_page(plan, client_as):
     assert plan.section("risk_assessment").last_reviewed_by_id == plan.people.b.editor.id
 
     plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Flood"))
-    stale = text(client.submit(url(plan, "/risk_assessment/review"), {"revision_id": revision.id}, follow_redirects=True))
+    stale = text(
+        client.submit(url(plan, "/risk_assessment/review"), {"revision_id": revision.id}, follow_redirects=True)
+    )
     assert "changed this section since you opened it" in stale
 
 
@@ -249,6 +252,8 @@ def test_the_live_preview_returns_sanitised_html_to_editors_only(plan, client_as
     assert response.status_code == 200 and response.mimetype == "text/html"
     body = text(response)
     assert "<strong>Hi</strong>" in body and "script" not in body and "javascript" not in body
+    # Sent while the editor may be saving: it must not overwrite the session cookie the save sets.
+    assert "Set-Cookie" not in response.headers
     assert "Nothing to preview" in text(editor.submit(url(plan, "/preview"), {"narrative": ""}))
     viewer = client_as(plan.people.a.viewer)
     assert viewer.submit(url(plan, "/preview"), {"narrative": "x"}).status_code == 403

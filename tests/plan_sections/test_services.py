@@ -44,7 +44,8 @@ def test_reading_never_creates_rows(plan, client_as):
 
 def test_each_save_is_a_numbered_revision_with_author_party_note_and_html(plan):
     a, b = plan.people.a.editor, plan.people.b.admin
-    first = plan.save(a, "risk_assessment", risks_content(plan, "Port strike", narrative="We watch **ports**."), "First")
+    content = risks_content(plan, "Port strike", narrative="We watch **ports**.")
+    first = plan.save(a, "risk_assessment", content, "First")
     second = plan.save(b, "risk_assessment", risks_content(plan, "Port strike", "Cyber attack"), "Added cyber")
     assert (first.number, second.number) == (1, 2)
     assert second.base_revision_id == first.id and first.base_revision_id is None
@@ -53,7 +54,8 @@ def test_each_save_is_a_numbered_revision_with_author_party_note_and_html(plan):
     assert first.narrative_html == "<p>We watch <strong>ports</strong>.</p>"
     section = plan.section("risk_assessment")
     assert section.current_revision_id == second.id and section.revision_count == 2
-    assert [e.details for e in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "plan.section_saved"))] == [
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "plan.section_saved"))
+    assert [e.details for e in events] == [
         {"section": "risk_assessment", "revision": 1, "kind": "edit", "note": "First"},
         {"section": "risk_assessment", "revision": 2, "kind": "edit", "note": "Added cyber"},
     ]

@@ -2,14 +2,13 @@
 
 import pytest
 
-from app.plan_sections.fields import Field, Money, PartyRef
-from app.plan_sections.registry import get_section_type, section_types
-from app.plan_sections.schema import ContentError
 from app.accounts.models import Organisation, User
 from app.partnerships.models import Membership, Party
 from app.plan_sections.context import PlanContext
+from app.plan_sections.fields import Field, Money, PartyRef
+from app.plan_sections.registry import get_section_type, section_types
+from app.plan_sections.schema import ContentError
 from tests.plan_sections.samples import all_item_kinds, sample_content, sample_item
-
 
 OUTSIDE_PARTY, OUTSIDER = 99, 999
 
@@ -24,7 +23,9 @@ def ctx():
     parties = {1: Party(id=1, organisation=alpha), 2: Party(id=2, organisation=beta)}
     members = {
         user_id: Membership(user_id=user_id, party_id=party_id, user=User(id=user_id, full_name=name))
-        for user_id, party_id, name in ((11, 1, "Ada Admin"), (12, 1, "Eve Editor"), (21, 2, "Bob Admin"), (22, 2, "Ed Editor"))
+        for user_id, party_id, name in (
+            (11, 1, "Ada Admin"), (12, 1, "Eve Editor"), (21, 2, "Bob Admin"), (22, 2, "Ed Editor")
+        )
     }
     context = PlanContext(partnership_id=1, parties=parties, members=members)
     for key in ("business_case", "asset_register", "knowledge_management"):
@@ -98,7 +99,8 @@ def test_likelihood_and_impact_are_whole_numbers_from_1_to_5(value, ctx):
     for name in ("likelihood", "impact"):
         item = sample_item(kind, ctx)
         item[name] = value
-        assert f"items-risks-0-{name}" in errors_of("risk_assessment", content_with("risk_assessment", "risks", item), ctx)
+        content = content_with("risk_assessment", "risks", item)
+        assert f"items-risks-0-{name}" in errors_of("risk_assessment", content, ctx)
 
 
 def test_the_risk_score_is_derived_never_stored(ctx):
@@ -116,7 +118,8 @@ def test_the_risk_score_is_derived_never_stored(ctx):
 def test_dates_are_real_iso_dates(value, ctx):
     kind = get_section_type("risk_assessment").kind_by_key["risks"]
     item = sample_item(kind, ctx) | {"next_review": value}
-    assert "items-risks-0-next_review" in errors_of("risk_assessment", content_with("risk_assessment", "risks", item), ctx)
+    content = content_with("risk_assessment", "risks", item)
+    assert "items-risks-0-next_review" in errors_of("risk_assessment", content, ctx)
 
 
 def test_typed_dates_become_iso_strings(ctx):
@@ -171,7 +174,8 @@ def test_member_references_must_be_members_of_this_partnership(ctx):
     kind = get_section_type("risk_assessment").kind_by_key["risks"]
     for user_id in (OUTSIDER, "11", 11.0):
         item = sample_item(kind, ctx) | {"owner": user_id}
-        assert "items-risks-0-owner" in errors_of("risk_assessment", content_with("risk_assessment", "risks", item), ctx)
+        content = content_with("risk_assessment", "risks", item)
+        assert "items-risks-0-owner" in errors_of("risk_assessment", content, ctx)
 
 
 def test_a_reference_already_stored_stays_acceptable_after_its_target_is_gone(ctx):
@@ -183,7 +187,8 @@ def test_a_reference_already_stored_stays_acceptable_after_its_target_is_gone(ct
     assert clean["items"]["risks"][0]["owner"] == 424242  # …kept when it was already there
 
     exit_kind = get_section_type("exit_arrangements").kind_by_key["asset_dispositions"]
-    stale = content_with("exit_arrangements", "asset_dispositions", sample_item(exit_kind, ctx) | {"asset": "ast-deadbeef"})
+    gone = sample_item(exit_kind, ctx) | {"asset": "ast-deadbeef"}
+    stale = content_with("exit_arrangements", "asset_dispositions", gone)
     assert "items-asset_dispositions-0-asset" in errors_of("exit_arrangements", stale, ctx)
     get_section_type("exit_arrangements").validate(stale, ctx.with_base(stale), base=stale)
 
@@ -192,7 +197,8 @@ def test_references_to_other_sections_point_at_their_current_items(ctx):
     kind = get_section_type("continuous_improvement").kind_by_key["initiatives"]
     measure_id = next(iter(ctx.item_titles("business_case", "measures")))
     item = sample_item(kind, ctx) | {"linked_measure": measure_id}
-    get_section_type("continuous_improvement").validate(content_with("continuous_improvement", "initiatives", item), ctx)
+    content = content_with("continuous_improvement", "initiatives", item)
+    get_section_type("continuous_improvement").validate(content, ctx)
     item["linked_measure"] = "msr-00000000"
     assert "items-initiatives-0-linked_measure" in errors_of(
         "continuous_improvement", content_with("continuous_improvement", "initiatives", item), ctx

@@ -62,7 +62,9 @@ SECTION = register(SectionType(
         ItemKind(
             "ip_dispositions", "Disposition of IP and knowledge", "IP disposition", id_prefix="dsi",
             fields=[
-                ItemRef("knowledge", "IP or knowledge", section="knowledge_management", kind="knowledge", required=True),
+                ItemRef(
+                    "knowledge", "IP or knowledge", section="knowledge_management", kind="knowledge", required=True
+                ),
                 Choice("disposition", "Disposition", choices=IP_DISPOSITIONS, required=True),
                 LongText("terms", "Terms", max_length=1500),
             ],

@@ -67,7 +67,8 @@ def score_display(item: dict):
     return Markup(
         '<span class="score score--{0}"><b>{1}</b> {2}</span>'
         '<span class="score__factors" title="likelihood {3} × impact {4}">'
-        '<span aria-hidden="true">L{3} × I{4}</span><span class="visually-hidden">likelihood {3} × impact {4}</span></span>'
+        '<span aria-hidden="true">L{3} × I{4}</span>'
+        '<span class="visually-hidden">likelihood {3} × impact {4}</span></span>'
     ).format(rating[0], score, rating[1], item["likelihood"], item["impact"])
 
 
@@ -104,7 +105,9 @@ def heat_map(content: dict, ctx) -> dict:
         "by_rating": by_rating,
         "live": len(live),
         "total": len(risks),
-        "top": [{"id": r["id"], "title": r["title"], "score": score_of(r), "rating": rating_of(score_of(r))} for r in top],
+        "top": [
+            {"id": r["id"], "title": r["title"], "score": score_of(r), "rating": rating_of(score_of(r))} for r in top
+        ],
     }
 
 
