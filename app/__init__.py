@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.invitations import bp as invitations_bp
     from app.notifications import bp as notifications_bp
     from app.partnerships import bp as partnerships_bp
+    from app.plan_sections import bp as plan_sections_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -69,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(audit_trail_bp)
+    app.register_blueprint(plan_sections_bp)
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -34,6 +34,13 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        # A background request (a live preview) must not re-send the session cookie: arriving
+        # late, it would overwrite the one a page request just set (and lose a flashed message).
+        if g.get("background_request") and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
+
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()

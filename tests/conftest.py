@@ -104,3 +104,8 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
     # Browser journeys are slow: run them last so fast feedback comes first.
     items.sort(key=lambda item: "e2e" in item.nodeid.split(os.sep))
+    if databases.engine_name() != "postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL's concurrency (JOINTLY_TEST_DB=postgresql)")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)

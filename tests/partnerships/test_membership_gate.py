@@ -21,7 +21,12 @@ def _fillers(two_parties, client_as):
         {"invite_as": "colleague", "email": "new@alpha.example.com", "role": "viewer"},
     )
     invitation = db.session.scalar(sa.select(Invitation).where(Invitation.partnership_id == p.id))
-    return {"partnership_id": p.id, "membership_id": membership.id, "invitation_id": invitation.id}
+    return {
+        "partnership_id": p.id,
+        "membership_id": membership.id,
+        "invitation_id": invitation.id,
+        "section_key": "risk_assessment",
+    }
 
 
 def _partnership_routes(app, fillers):

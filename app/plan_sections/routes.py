@@ -1,0 +1,227 @@
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from app.extensions import db
+from app.markdown import render_markdown
+from app.partnerships.access import Permission, current_membership, require
+from app.plan_sections import bp, forms, services
+from app.plan_sections.display import item_table, section_facts
+from app.plan_sections.registry import get_section_type, section_types
+from app.rules import RuleViolation
+from app.types import utcnow
+
+SORT_DIRECTIONS = ("asc", "desc")
+
+
+def _section_type_or_404(section_key: str):
+    section_type = get_section_type(section_key)
+    if section_type is None:
+        abort(404)
+    return section_type
+
+
+def _neighbours(section_type):
+    ordered = section_types()
+    position = ordered.index(section_type)
+    previous = ordered[position - 1] if position > 0 else None
+    following = ordered[position + 1] if position + 1 < len(ordered) else None
+    return previous, following
+
+
+@bp.get("/partnerships/<int:partnership_id>/plan")
+def overview(partnership_id: int):
+    membership = current_membership()
+    return render_template(
+        "plan_sections/overview.html",
+        partnership=membership.partnership,
+        membership=membership,
+        plan=services.plan_overview(membership.partnership),
+    )
+
+
+@bp.get("/partnerships/<int:partnership_id>/plan/full")
+def full(partnership_id: int):
+    membership = current_membership()
+    plan = services.plan_overview(membership.partnership)
+    ctx = services.load_context(partnership_id, {s.key: s.content for s in plan.sections})
+    sections = [
+        {
+            "state": state,
+            "facts": section_facts(state.type, state.content, ctx),
+            "tables": [
+                item_table(kind, state.content["items"][kind.key], ctx, partnership_id=partnership_id)
+                for kind in state.type.item_kinds
+            ],
+            "summary": state.type.summary(state.content, ctx) if state.type.summary else None,
+        }
+        for state in plan.sections
+    ]
+    return render_template(
+        "plan_sections/full.html",
+        partnership=membership.partnership,
+        membership=membership,
+        plan=plan,
+        sections=sections,
+        generated_at=utcnow(),
+    )
+
+
+@bp.get("/partnerships/<int:partnership_id>/plan/<section_key>")
+def section(partnership_id: int, section_key: str):
+    membership = current_membership()
+    section_type = _section_type_or_404(section_key)
+    keys = [section_key, *services.referenced_sections(section_type)]
+    plan = services.plan_overview(membership.partnership)
+    states = {s.key: s for s in plan.sections}
+    state = states[section_key]
+    ctx = services.load_context(partnership_id, {key: states[key].content for key in keys})
+    sort, _, column = (request.args.get("sort") or "").partition(".")
+    direction = request.args.get("dir") if request.args.get("dir") in SORT_DIRECTIONS else "asc"
+    tables = [
+        item_table(
+            kind,
+            state.content["items"][kind.key],
+            ctx,
+            sort=column if sort == kind.key else None,
+            direction=direction,
+            partnership_id=partnership_id,
+        )
+        for kind in section_type.item_kinds
+    ]
+    previous, following = _neighbours(section_type)
+    return render_template(
+        "plan_sections/section.html",
+        partnership=membership.partnership,
+        membership=membership,
+        plan=plan,
+        state=state,
+        section_type=section_type,
+        facts=section_facts(section_type, state.content, ctx),
+        tables=tables,
+        summary=section_type.summary(state.content, ctx) if section_type.summary else None,
+        previous=previous,
+        following=following,
+    )
+
+
+def _render_edit(section_type, state, edit, ctx, plan, *, stale=None, focus=None, preview=None, status=200):
+    membership = current_membership()
+    return (
+        render_template(
+            "plan_sections/edit.html",
+            partnership=membership.partnership,
+            membership=membership,
+            plan=plan,
+            state=state,
+            section_type=section_type,
+            edit=edit,
+            ctx=ctx,
+            stale=stale,
+            focus=focus,
+            preview=Markup(render_markdown(edit.narrative)) if preview is None else preview,  # noqa: S704
+            error_list=forms.error_list(section_type, edit),
+            blank_rows={
+                kind.key: forms.blank_row(section_type, kind, "__index__", ctx) for kind in section_type.item_kinds
+            },
+        ),
+        status,
+    )
+
+
+@bp.route("/partnerships/<int:partnership_id>/plan/<section_key>/edit", methods=["GET", "POST"])
+@require(Permission.EDIT_PLAN)
+def edit(partnership_id: int, section_key: str):
+    membership = current_membership()
+    section_type = _section_type_or_404(section_key)
+    keys = [section_key, *services.referenced_sections(section_type)]
+    plan = services.plan_overview(membership.partnership)
+    states = {s.key: s for s in plan.sections}
+    state = states[section_key]
+    ctx = services.load_context(partnership_id, {key: states[key].content for key in keys})
+    ctx = ctx.with_base(state.content if state.is_started else None)
+    base_id = state.revision.id if state.revision is not None else None
+
+    if request.method == "GET":
+        edit_state = forms.state_from_content(section_type, state.content, base_id, ctx)
+        return _render_edit(section_type, state, edit_state, ctx, plan)
+
+    edit_state = forms.state_from_form(section_type, request.form, ctx)
+    action = request.form.get("action", "save")
+    if action != "save":
+        focus = forms.apply_action(section_type, edit_state, action, ctx) if action != "preview" else "narrative"
+        return _render_edit(section_type, state, edit_state, ctx, plan, focus=focus)
+
+    content, errors = forms.content_from_state(section_type, edit_state, ctx)
+    if errors:
+        edit_state.errors = errors
+        return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
+    section = services.section_for(partnership_id, section_key)
+    try:
+        revision = services.save_section(
+            membership, section, content, edit_state.base_revision_id, edit_state.note, ctx=ctx
+        )
+    except services.StaleRevision as stale:
+        return _on_stale_base(section_type, state, edit_state, ctx, plan, stale)
+    except services.InvalidContent as invalid:
+        edit_state.errors = invalid.errors
+        return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
+    except RuleViolation as violation:
+        edit_state.errors = {violation.field or "form": violation.message}
+        return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
+    if revision is None:
+        flash("No changes to save: the section already reads exactly like this.", "info")
+    else:
+        db.session.commit()
+        flash(f"{section_type.title} is saved as revision {revision.number}.", "success")
+    return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key))
+
+
+def _on_stale_base(section_type, state, edit_state, ctx, plan, stale):
+    """Someone saved this section after the editor opened it.
+
+    The form comes back with everything typed and based on the newest revision, so
+    saving again is a deliberate choice made after reading the other person's version.
+    (This is where an automatic three-way merge will take over.)
+    """
+    db.session.rollback()
+    edit_state.base_revision_id = stale.current.id if stale.current is not None else None
+    return _render_edit(section_type, state, edit_state, ctx, plan, stale=stale.current, status=409)
+
+
+@bp.post("/partnerships/<int:partnership_id>/plan/<section_key>/review")
+@require(Permission.EDIT_PLAN)
+def review(partnership_id: int, section_key: str):
+    membership = current_membership()
+    section_type = _section_type_or_404(section_key)
+    revision_id = request.form.get("revision_id", "")
+    section = services.section_for(partnership_id, section_key)
+    target = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key)
+    try:
+        services.mark_reviewed(
+            membership, section, int(revision_id) if revision_id.isdigit() else -1, request.form.get("note")
+        )
+    except services.StaleRevision as stale:
+        db.session.rollback()
+        current = stale.current
+        flash(
+            f"{current.author.full_name} ({current.author_party.name}) changed this section since you opened it. "
+            "Read the current version below, then mark it reviewed.",
+            "warning",
+        )
+        return redirect(target)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+        return redirect(target)
+    db.session.commit()
+    flash(f"{section_type.title} is marked as reviewed and still current.", "success")
+    return redirect(target)
+
+
+@bp.post("/partnerships/<int:partnership_id>/plan/preview")
+@require(Permission.EDIT_PLAN)
+def preview(partnership_id: int):
+    """The narrative as it will read, for the editor's live preview (sanitised HTML)."""
+    g.background_request = True
+    html = render_markdown(request.form.get("narrative", "")[:100_000])
+    return html or '<p class="muted">Nothing to preview yet.</p>', 200, {"Content-Type": "text/html; charset=utf-8"}

@@ -1,0 +1,79 @@
+"""Reading the plan costs a small, fixed number of queries, however long its history or lists."""
+
+import pytest
+
+from app.extensions import db
+from app.plan_sections import services
+from app.plan_sections.registry import get_section_type, section_types
+from tests.plan_sections.samples import sample_content, sample_item
+from tests.support.queries import count_queries
+
+PAGES = {
+    "overview": "/plan",
+    "section": "/plan/risk_assessment",
+    "section sorted": "/plan/risk_assessment?sort=risks.score&dir=desc",
+    "section with references": "/plan/exit_arrangements",
+    "edit form": "/plan/risk_assessment/edit",
+    "whole plan": "/plan/full",
+    "partnership home": "",
+}
+# The gate (user, membership), the sections with their current revisions, parties and members,
+# and the partnership's party list for the page header.
+MOST_QUERIES = 6
+
+
+def page_costs(client, partnership_id: int) -> dict[str, int]:
+    costs = {}
+    for name, path in PAGES.items():
+        with count_queries(db.engine) as statements:
+            response = client.get(f"/partnerships/{partnership_id}{path}")
+        assert response.status_code == 200, name
+        costs[name] = len(statements)
+    return costs
+
+
+def grow(plan, revisions: int, risks: int) -> None:
+    """Many revisions of one section, and a long risk register."""
+    ctx = plan.context()
+    section = plan.section("communications")
+    membership = plan.member(plan.people.a.editor)
+    section_type = get_section_type("communications")
+    for n in range(revisions):
+        content = sample_content(section_type, ctx) | {"narrative": f"Version {n}"}
+        services.save_section(membership, section, content, section.current_revision_id, ctx=ctx)
+    kind = get_section_type("risk_assessment").kind_by_key["risks"]
+    content = {"narrative": "Many risks.", "items": {"risks": [sample_item(kind, ctx, n) for n in range(risks)]}}
+    risk_section = plan.section("risk_assessment")
+    services.save_section(membership, risk_section, content, risk_section.current_revision_id, ctx=ctx)
+    db.session.commit()
+
+
+def test_plan_pages_cost_the_same_with_long_histories_and_lists(plan, client_as):
+    for section_type in section_types():
+        plan.save(plan.people.a.editor, section_type.key)
+    client = client_as(plan.people.b.editor)
+    small = page_costs(client, plan.partnership.id)
+
+    grow(plan, revisions=200, risks=300)
+    assert plan.section("communications").revision_count == 201
+    large = page_costs(client, plan.partnership.id)
+
+    assert large == small
+    assert max(large.values()) <= MOST_QUERIES, large
+
+
+@pytest.mark.parametrize("revisions", [1, 60])
+def test_reading_one_sections_content_is_one_query(plan, revisions):
+    plan.save(plan.people.a.editor, "business_case")
+    ctx = plan.context()
+    section = plan.section("business_case")
+    for n in range(revisions - 1):
+        content = sample_content(get_section_type("business_case"), ctx) | {"narrative": f"Take {n}"}
+        services.save_section(plan.member(plan.people.a.editor), section, content, section.current_revision_id, ctx=ctx)
+    db.session.commit()
+    partnership_id = plan.partnership.id
+    db.session.expire_all()
+    with count_queries(db.engine) as statements:
+        measures = services.performance_measures(partnership_id)
+    assert len(measures) == 1
+    assert len(statements) == 1
