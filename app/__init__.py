@@ -59,10 +59,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
     from app.core import bp as core_bp
     from app.invitations import bp as invitations_bp
+    from app.organisations import bp as organisations_bp
     from app.partnerships import bp as partnerships_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(organisations_bp)
     app.register_blueprint(partnerships_bp)
     app.register_blueprint(invitations_bp)
 

@@ -1,3 +1,5 @@
+"""The accounts forms: what each page asks for, with its limits (the services check the rules again)."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
@@ -90,7 +92,10 @@ class ResetPasswordForm(FlaskForm):
     password = _new_password("New password")
     confirm = PasswordField(
         "Repeat new password",
-        validators=[DataRequired(message="Repeat the password."), EqualTo("password", message="The two passwords differ.")],
+        validators=[
+            DataRequired(message="Repeat the password."),
+            EqualTo("password", message="The two passwords differ."),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -116,6 +121,42 @@ class ChangePasswordForm(FlaskForm):
     new_password = _new_password("New password")
     confirm = PasswordField(
         "Repeat new password",
-        validators=[DataRequired(message="Repeat the new password."), EqualTo("new_password", message="The two passwords differ.")],
+        validators=[
+            DataRequired(message="Repeat the new password."),
+            EqualTo("new_password", message="The two passwords differ."),
+        ],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _code(label="Code"):
+    return StringField(
+        label,
+        validators=[DataRequired(message="Type the code."), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false", "autofocus": True},
+    )
+
+
+class TwoFactorSignInForm(FlaskForm):
+    code = _code("Code from your authenticator app")
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    code = _code("The six-digit code your app shows")
+
+
+class TwoFactorDisableForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(message="Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = _code("A code from your app, or a recovery code")
+
+
+class RecoveryCodesForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(message="Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
     )
