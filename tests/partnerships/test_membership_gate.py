@@ -3,8 +3,8 @@
 The walk enumerates the app's URL map, so a new route that escapes the gate fails here
 without anyone editing this file. Ids come from two partnerships, A–B and C–D
 (tests/support/routes.py: a new kind of URL argument needs one filler value there).
-The module's tests run on one worker, in order, so the last one can report and check
-the tally of routes × roles walked.
+The module's tests run on one worker, in order (pytest-xdist --dist=loadfile, set in
+pyproject.toml), so the last one can check and print the tally of routes × roles walked.
 """
 
 import pytest
@@ -12,7 +12,6 @@ import pytest
 from app.extensions import db
 from tests.support.routes import WRITE_METHODS, Tally, build_world, call, difference, routes, snapshot
 
-pytestmark = pytest.mark.xdist_group("membership-gate")
 
 # Self-service writes a viewer may make.
 VIEWER_ALLOWED_WRITES = {"partnerships.leave"}

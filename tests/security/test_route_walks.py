@@ -18,7 +18,6 @@ from tests.support.routes import (
     snapshot,
 )
 
-pytestmark = pytest.mark.xdist_group("route-walks")
 
 # Pages anyone may open without signing in.
 PUBLIC_ENDPOINTS = {
