@@ -91,8 +91,11 @@ def _ensure_secret_key(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
+    from app.logs import install_redaction
+
     level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
     app.logger.setLevel(level)
     logging.getLogger("jointly").setLevel(level)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_redaction()

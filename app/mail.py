@@ -85,6 +85,10 @@ def _deliver_file(message: EmailMessage, config) -> None:
     with open(path, "wb") as handle:
         handle.write(bytes(message))
     body = message.get_body(preferencelist=("plain",))
+    # Deliberately the whole message, links and their tokens included: this fallback is
+    # for running Jointly locally without a mail server, where the log is how people
+    # follow invitation and reset links. Production sets MAIL_SERVER and never gets here
+    # (see app/logs.py and the README).
     log.info(
         "Mail is not configured (MAIL_SERVER unset); message saved to %s\n"
         "To: %s\nSubject: %s\n\n%s",
@@ -92,6 +96,7 @@ def _deliver_file(message: EmailMessage, config) -> None:
         message["To"],
         message["Subject"],
         body.get_content() if body is not None else "",
+        extra={"keep_links": True},
     )
 
 
