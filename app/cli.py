@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi demo`, `flask --app wsgi audit verify`."""
+"""Command-line tools: `flask --app wsgi demo`, `audit verify`, and the `ermp` group
+(`ermp backup DIR`, `ermp restore FILE`)."""
 
 import sys
 
@@ -46,3 +47,11 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Audit trail intact: {count} events, chain verified.")
 
     app.cli.add_command(audit)
+
+    # Operations commands; features add theirs with ermp.add_command (see app/backup.py).
+    ermp = AppGroup("ermp", help="Operating a Jointly instance: backups, restores and more.")
+    from app.backup import backup_command, restore_command
+
+    ermp.add_command(backup_command)
+    ermp.add_command(restore_command)
+    app.cli.add_command(ermp)
