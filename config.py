@@ -80,6 +80,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Lets several deployments (or test runs) share one Redis without sharing counts.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "jointly")
     RATELIMIT_HEADERS_ENABLED = True
     # Only failed attempts count (passwords and two-factor codes alike).
     SIGNIN_LIMIT_PER_IP = os.environ.get("SIGNIN_LIMIT_PER_IP", "20 per minute; 100 per hour")
