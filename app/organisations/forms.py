@@ -1,11 +1,12 @@
 """The organisation page's forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.forms import Form
 
-class OrganisationForm(FlaskForm):
+
+class OrganisationForm(Form):
     name = StringField(
         "Organisation name",
         validators=[DataRequired(message="Enter the organisation's name."), Length(max=120)],
