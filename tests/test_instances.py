@@ -7,11 +7,13 @@ live in Redis too: its cross-instance test belongs here, using the `two_instance
 fixture (sign in on each instance, open the same section on both, and check each sees
 the other).
 
-Needs PostgreSQL (postgres_only) and Redis at REDIS_URL (default redis://127.0.0.1:6379/15);
-skipped without Redis unless REQUIRE_REDIS=1.
+Needs PostgreSQL (postgres_only) and Redis: REDIS_URL when set and reachable, otherwise a
+private redis-server started for the test when one is installed; skipped without Redis
+unless REQUIRE_REDIS=1.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -31,21 +33,47 @@ from tests.support.mail import free_port
 pytestmark = pytest.mark.postgres_only
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def _redis():
+def _reachable(url: str):
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
     try:
         client.ping()
-    except redis.RedisError as error:
-        message = f"Redis is not reachable at {REDIS_URL}: {error}"
+    except redis.RedisError:
+        return None
+    return client
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """REDIS_URL if it answers, else a private redis-server for this test."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    if _reachable(url) is not None:
+        yield url
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        message = f"Redis is not reachable at {url} and redis-server is not installed"
         if os.environ.get("REQUIRE_REDIS") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    return client
+    port = free_port()
+    command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--dir", str(tmp_path)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while _reachable(url) is None:
+            if time.monotonic() > deadline:
+                pytest.fail("the private redis-server did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log_path: str) -> None:
@@ -64,9 +92,10 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: str) -> None:
 
 
 @pytest.fixture
-def two_instances(tmp_path):
-    """Two gunicorn instances sharing a new PostgreSQL database and Redis: (url1, url2, app)."""
-    redis_client = _redis()
+def two_instances(tmp_path, redis_url):
+    """Two gunicorn instances sharing a new PostgreSQL database and Redis:
+    (url1, url2, a Redis client, the instances' key prefix)."""
+    redis_client = _reachable(redis_url)
     url = databases.create_postgres_database("instances")
     prefix = f"jointly-test-{uuid.uuid4().hex[:8]}"
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path / "setup")})
@@ -85,7 +114,7 @@ def two_instances(tmp_path):
                 **os.environ,
                 "DATABASE_URL": url,
                 "SECRET_KEY": "shared-secret-for-both-instances",
-                "REDIS_URL": REDIS_URL,
+                "REDIS_URL": redis_url,
                 "RATELIMIT_KEY_PREFIX": prefix,
                 "SIGNIN_LIMIT_PER_ACCOUNT": "3 per minute",
                 "SIGNIN_LIMIT_PER_IP": "100 per minute",

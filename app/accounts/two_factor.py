@@ -182,6 +182,6 @@ def switch_off(user: User) -> None:
 
 def must_enrol(user) -> bool:
     """A signed-in member of an organisation that requires two-factor sign-in, without it."""
-    return bool(
-        getattr(user, "is_authenticated", False) and user.organisation.require_two_factor and not user.two_factor_enabled
-    )
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.organisation.require_two_factor and not user.two_factor_enabled)

@@ -109,7 +109,9 @@ def reactivate(user_id: int):
 @org_admin_required
 def make_admin(user_id: int):
     return _person_action(
-        user_id, lambda actor, target: services.set_org_admin(actor, target, True), "{name} is now an organisation admin."
+        user_id,
+        lambda actor, target: services.set_org_admin(actor, target, True),
+        "{name} is now an organisation admin.",
     )
 
 

@@ -19,7 +19,10 @@ def limited(make_app):
     return factory
 
 
-def _try(client, email, password="wrong password!!", **kwargs):
+WRONG = "wrong password!!"
+
+
+def _try(client, email, password=WRONG, **kwargs):
     return client.submit("/signin", {"email": email, "password": password}, **kwargs)
 
 

@@ -200,7 +200,9 @@ INJECTED = """() => {
     found.push(el.tagName);
   }
   for (const s of document.scripts) {
-    if (!s.src || !s.src.startsWith(location.origin + '/static/')) found.push('SCRIPT ' + (s.src || s.text.slice(0, 40)));
+    if (!s.src || !s.src.startsWith(location.origin + '/static/')) {
+      found.push('SCRIPT ' + (s.src || s.text.slice(0, 40)));
+    }
   }
   return found;
 }"""

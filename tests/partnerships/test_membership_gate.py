@@ -12,7 +12,6 @@ import pytest
 from app.extensions import db
 from tests.support.routes import WRITE_METHODS, Tally, build_world, call, difference, routes, snapshot
 
-
 # Self-service writes a viewer may make.
 VIEWER_ALLOWED_WRITES = {"partnerships.leave"}
 
@@ -100,7 +99,8 @@ def test_viewers_cannot_write_anywhere(app, world, client_as):
         for endpoint, method, path in _expect(role, planned):
             response = call(client, method, path)
             TALLY[role] += 1
-            assert response.status_code in (403, 404), f"{role}: {method} {path} ({endpoint}) answered {response.status_code}"
+            answered = response.status_code
+            assert answered in (403, 404), f"{role}: {method} {path} ({endpoint}) answered {answered}"
         assert difference(before, snapshot()) == {}, role
         db.session.expire_all()
 

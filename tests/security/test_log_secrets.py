@@ -98,7 +98,8 @@ def test_a_full_journey_leaves_no_secret_in_the_logs(server, caplog):
     page = fay.get("/account/two-factor/setup").text
     secret = re.sub(r"\s", "", re.search(r'class="secret"[^>]*>([^<]+)<', page).group(1))
     secrets_used.update({secret, re.search(r'class="secret"[^>]*>([^<]+)<', page).group(1).strip()})
-    page = fay.submit("/account/two-factor/confirm", {"code": pyotp.TOTP(secret).now()}, page="/account/two-factor/setup")
+    code = {"code": pyotp.TOTP(secret).now()}
+    page = fay.submit("/account/two-factor/confirm", code, page="/account/two-factor/setup")
     recovery_codes = re.findall(r"<code>([a-z0-9-]{19})</code>", page.text)
     assert len(recovery_codes) == 10
     secrets_used.update(recovery_codes)

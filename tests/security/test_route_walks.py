@@ -18,7 +18,6 @@ from tests.support.routes import (
     snapshot,
 )
 
-
 # Pages anyone may open without signing in.
 PUBLIC_ENDPOINTS = {
     "static",

@@ -48,7 +48,9 @@ def test_a_pdf_is_kept_under_a_generated_name_whatever_it_was_called(upload_app)
     assert body["path"].startswith("verify/") and "passwd" not in body["path"] and ".." not in body["path"]
     assert body["name"] == "passwd.pdf" and body["sha256"] == hashlib.sha256(PDF).hexdigest()
     [path] = _stored_files(upload_app)
-    assert os.path.basename(path) == body["path"].split("/")[1] and open(path, "rb").read() == PDF
+    assert os.path.basename(path) == body["path"].split("/")[1]
+    with open(path, "rb") as handle:
+        assert handle.read() == PDF
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
 
 
