@@ -108,13 +108,15 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  # nosec B105 - test-only constant
+    # A test-only constant.
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  # nosec B105
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("JOINTLY_TEST_DATABASE_URL", "sqlite://")
     )
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     # Still scrypt, at a cost that keeps a suite creating hundreds of accounts fast.
-    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105  # nosec B105 - a hash method name, not a password
+    # A hash method name, not a password.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105  # nosec B105
     MAIL_SERVER = None
     APP_BASE_URL = "http://localhost"

@@ -20,7 +20,9 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs pg_dump/pg_restore with argument lists, no shell
+
+# pg_dump/pg_restore run with argument lists, never a shell.
+import subprocess  # nosec B404
 import tarfile
 import tempfile
 from collections.abc import Callable

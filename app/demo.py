@@ -17,7 +17,8 @@ from app.extensions import db
 from app.partnerships import services as partnerships
 from app.partnerships.models import Membership, Partnership, PartnershipStatus, Role
 
-DEMO_PASSWORD = "partnering-demo-2026"  # noqa: S105  # nosec B105 - printed for the demo; not a secret
+# Printed for people trying the demo on purpose; demo accounts only.
+DEMO_PASSWORD = "partnering-demo-2026"  # noqa: S105  # nosec B105
 
 ORGANISATIONS = {
     "northwind": "Northwind Logistics",

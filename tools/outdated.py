@@ -9,7 +9,9 @@ behind (transitive pins are reported, not enforced).
 import json
 import os
 import re
-import subprocess  # nosec B404 - runs pip with a fixed argument list
+
+# Runs pip with a fixed argument list.
+import subprocess  # nosec B404
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
