@@ -38,7 +38,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(INSTANCE_DIR, "jointly.db")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: SQL logged at INFO/DEBUG never shows values (hashes, session tokens).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     # Public address used in links inside emails sent outside a request (CLI, reminders).
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
@@ -52,19 +53,39 @@ class Config:
     REMEMBER_COOKIE_NAME = "jointly_remember"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_DAYS", 30))
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=_int("SESSION_HOURS", 12))
+    # Session limits, enforced on the server from timestamps inside the signed session
+    # (app/accounts/session.py). A session ends after SESSION_IDLE_MINUTES without a
+    # request, and SESSION_HOURS after the password was typed, whatever the activity.
+    # "Keep me signed in" is a separate, longer pair of limits (never renewed by use):
+    # the session survives closing the browser for up to REMEMBER_DAYS after sign-in,
+    # and ends after REMEMBER_IDLE_DAYS unused.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 120))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_int("SESSION_HOURS", 12))
+    REMEMBER_ABSOLUTE_TIMEOUT = timedelta(days=_int("REMEMBER_DAYS", 30))
+    REMEMBER_IDLE_TIMEOUT = timedelta(days=_int("REMEMBER_IDLE_DAYS", 7))
+    PERMANENT_SESSION_LIFETIME = REMEMBER_ABSOLUTE_TIMEOUT
+    # How long a correct password waits for its two-factor code before starting over.
+    TWO_FACTOR_PENDING_TIMEOUT = timedelta(minutes=5)
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long edits do not expire
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+
+    # Files the app stores (signed PDFs, uploaded certificates) live under STORAGE_DIR,
+    # always under names the app generates (app/uploads.py); organisation keys under
+    # KEYS_DIR. Both are part of every backup (flask ermp backup).
+    STORAGE_DIR = os.environ.get("STORAGE_DIR") or os.path.join(INSTANCE_DIR, "storage")
+    KEYS_DIR = os.environ.get("KEYS_DIR") or os.path.join(INSTANCE_DIR, "keys")
 
     # Rate limits (Flask-Limiter). Memory by default, Redis when REDIS_URL is set.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Lets several deployments (or test runs) share one Redis without sharing counts.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "jointly")
     RATELIMIT_HEADERS_ENABLED = True
-    SIGNIN_LIMIT_PER_IP = os.environ.get("SIGNIN_LIMIT_PER_IP", "20 per minute")
-    SIGNIN_LIMIT_PER_ACCOUNT = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT", "5 per minute")
+    # Only failed attempts count (passwords and two-factor codes alike).
+    SIGNIN_LIMIT_PER_IP = os.environ.get("SIGNIN_LIMIT_PER_IP", "20 per minute; 100 per hour")
+    SIGNIN_LIMIT_PER_ACCOUNT = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
 
     # Mail: SMTP when MAIL_SERVER is set, otherwise written to the log and instance/mail/.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -92,13 +113,15 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - test-only constant
+    # A test-only constant.
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  # nosec B105
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("JOINTLY_TEST_DATABASE_URL", "sqlite://")
     )
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     # Still scrypt, at a cost that keeps a suite creating hundreds of accounts fast.
-    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+    # A hash method name, not a password.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105  # nosec B105
     MAIL_SERVER = None
     APP_BASE_URL = "http://localhost"

@@ -61,11 +61,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.core import bp as core_bp
     from app.invitations import bp as invitations_bp
     from app.notifications import bp as notifications_bp
+    from app.organisations import bp as organisations_bp
     from app.partnerships import bp as partnerships_bp
     from app.plan_sections import bp as plan_sections_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(organisations_bp)
     app.register_blueprint(partnerships_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(notifications_bp)
@@ -95,8 +97,11 @@ def _ensure_secret_key(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
+    from app.logs import install_redaction
+
     level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
     app.logger.setLevel(level)
     logging.getLogger("jointly").setLevel(level)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_redaction()

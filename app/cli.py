@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app wsgi demo`, `audit verify`, and the `ermp` group
-(`ermp send-reminders`, for cron) that features extend with their own commands."""
+(`ermp send-reminders` for cron, `ermp backup DIR`, `ermp restore FILE`) that features
+extend with their own commands."""
 
 import sys
 
@@ -73,4 +74,10 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Audit trail intact: {count} events, chain verified.")
 
     app.cli.add_command(audit)
+
+    from app.backup import backup_command, restore_command
+
+    if "backup" not in ermp.commands:
+        ermp.add_command(backup_command)
+        ermp.add_command(restore_command)
     app.cli.add_command(ermp)

@@ -17,7 +17,8 @@ from app.extensions import db
 from app.partnerships import services as partnerships
 from app.partnerships.models import Membership, Partnership, PartnershipStatus, Role
 
-DEMO_PASSWORD = "partnering-demo-2026"  # noqa: S105 - printed for the demo; not a secret
+# Printed for people trying the demo on purpose; demo accounts only.
+DEMO_PASSWORD = "partnering-demo-2026"  # noqa: S105  # nosec B105
 
 ORGANISATIONS = {
     "northwind": "Northwind Logistics",
@@ -25,13 +26,15 @@ ORGANISATIONS = {
 }
 
 # (organisation key, full name, email, time zone, role, signatory, job title)
+NW, CT = "northwind", "contoso"
+ADMIN, EDITOR, VIEWER = Role.ADMIN, Role.EDITOR, Role.VIEWER
 PEOPLE = [
-    ("northwind", "Alex Morgan", "alex.morgan@northwind.example", "Europe/London", Role.ADMIN, True, "Alliance Manager"),
-    ("northwind", "Priya Shah", "priya.shah@northwind.example", "Europe/London", Role.EDITOR, False, "Head of Contract Logistics"),
-    ("northwind", "Tom Becker", "tom.becker@northwind.example", "Europe/Berlin", Role.VIEWER, False, "Finance Business Partner"),
-    ("contoso", "Dana Reyes", "dana.reyes@contoso.example", "America/Chicago", Role.ADMIN, True, "VP Supply Chain Partnerships"),
-    ("contoso", "Luis Ortega", "luis.ortega@contoso.example", "America/Chicago", Role.EDITOR, False, "Materials Planning Lead"),
-    ("contoso", "Mei Chen", "mei.chen@contoso.example", "America/Los_Angeles", Role.VIEWER, False, "Procurement Analyst"),
+    (NW, "Alex Morgan", "alex.morgan@northwind.example", "Europe/London", ADMIN, True, "Alliance Manager"),
+    (NW, "Priya Shah", "priya.shah@northwind.example", "Europe/London", EDITOR, False, "Head of Contract Logistics"),
+    (NW, "Tom Becker", "tom.becker@northwind.example", "Europe/Berlin", VIEWER, False, "Finance Business Partner"),
+    (CT, "Dana Reyes", "dana.reyes@contoso.example", "America/Chicago", ADMIN, True, "VP Supply Chain Partnerships"),
+    (CT, "Luis Ortega", "luis.ortega@contoso.example", "America/Chicago", EDITOR, False, "Materials Planning Lead"),
+    (CT, "Mei Chen", "mei.chen@contoso.example", "America/Los_Angeles", VIEWER, False, "Procurement Analyst"),
 ]
 
 PARTNERSHIP_NAME = "Northwind–Contoso Supply Alliance"
@@ -80,7 +83,11 @@ def build_demo() -> Demo:
         demo.titles[email] = title
         if key not in first_of:
             user = accounts.sign_up(
-                organisation_name=ORGANISATIONS[key], full_name=name, email=email, password=DEMO_PASSWORD, time_zone=zone
+                organisation_name=ORGANISATIONS[key],
+                full_name=name,
+                email=email,
+                password=DEMO_PASSWORD,
+                time_zone=zone,
             )
             first_of[key] = user
             demo.organisations[key] = user.organisation
@@ -119,7 +126,7 @@ def build_demo() -> Demo:
 
 def logins_table() -> str:
     lines = [
-        "Demo logins (password for all: %s)" % DEMO_PASSWORD,
+        f"Demo logins (password for all: {DEMO_PASSWORD})",
         "",
         f"  {'Organisation':<24} {'Name':<14} {'Role':<8} {'Email'}",
     ]

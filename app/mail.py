@@ -8,6 +8,7 @@ instance/mail/ as an .eml file and to the log, so a local user can follow links.
 
 import logging
 import os
+import re
 import smtplib
 import ssl
 import uuid
@@ -32,11 +33,23 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+# Anything that could end a header line: a subject built from names people typed
+# ("Fay invites you to <partnership name>") must stay one line (no header injection).
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def header_text(value: str, limit: int = 200) -> str:
+    """User-provided text made safe for a header: one line, control characters gone, not too long."""
+    one_line = _LINE_BREAKS.sub(" ", value)
+    cleaned = "".join(ch for ch in one_line if ch == " " or ch.isprintable()).strip()
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
 def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = header_text(subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="jointly.invalid")
     message.set_content(text)
@@ -85,6 +98,10 @@ def _deliver_file(message: EmailMessage, config) -> None:
     with open(path, "wb") as handle:
         handle.write(bytes(message))
     body = message.get_body(preferencelist=("plain",))
+    # Deliberately the whole message, links and their tokens included: this fallback is
+    # for running Jointly locally without a mail server, where the log is how people
+    # follow invitation and reset links. Production sets MAIL_SERVER and never gets here
+    # (see app/logs.py and the README).
     log.info(
         "Mail is not configured (MAIL_SERVER unset); message saved to %s\n"
         "To: %s\nSubject: %s\n\n%s",
@@ -92,6 +109,7 @@ def _deliver_file(message: EmailMessage, config) -> None:
         message["To"],
         message["Subject"],
         body.get_content() if body is not None else "",
+        extra={"keep_links": True},
     )
 
 

@@ -1,6 +1,6 @@
 """Imports every model, so Alembic and `db.create_all` see the whole schema."""
 
-from app.accounts.models import Organisation, PasswordReset, User  # noqa: F401
+from app.accounts.models import Organisation, PasswordReset, RecoveryCode, User  # noqa: F401
 from app.audit.models import AuditChainHead, AuditEvent, AuditVerification  # noqa: F401
 from app.notifications.models import Notification, NotificationDigest, NotificationPreference  # noqa: F401
 from app.partnerships.models import Invitation, Membership, Partnership, Party  # noqa: F401

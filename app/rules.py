@@ -5,7 +5,7 @@ when no field is named), so the user keeps what they typed.
 """
 
 
-class RuleViolation(Exception):
+class RuleViolation(Exception):  # noqa: N818 - a broken business rule, not an error in the program
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.message = message

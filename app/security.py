@@ -25,3 +25,10 @@ def safe_next_url(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def client_address() -> str:
+    """The client's address as the app sees it (ProxyFix applies TRUSTED_PROXIES)."""
+    from flask import request
+
+    return request.remote_addr or "unknown"

@@ -2,11 +2,13 @@
 cookies and the template helpers every page uses."""
 
 import sqlalchemy as sa
-from flask import Flask, g, request
+from flask import Flask, flash, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from app.accounts.models import User
+from app.accounts.session import enforce_session_limits, send_to_sign_in, session_expires_at
+from app.accounts.two_factor import must_enrol
 from app.extensions import db, login_manager
 from app.formatting import register_template_helpers
 from app.partnerships.access import Permission, gate_partnership_urls, has_permission
@@ -29,7 +31,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Marks the session cookie Secure whenever the request came over HTTPS."""
+    """Marks the session cookie Secure over HTTPS; a kept session's cookie expires at its limit."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
@@ -41,14 +43,41 @@ class SessionInterface(SecureCookieSessionInterface):
             return False
         return super().should_set_cookie(app, session)
 
+    def get_expiration_time(self, app: Flask, session):
+        return session_expires_at(session) if session.permanent else None
+
+
+# Where a member who must set up two-factor sign-in may still go.
+TWO_FACTOR_ENROLMENT_ENDPOINTS = {
+    "accounts.two_factor",
+    "accounts.two_factor_start",
+    "accounts.two_factor_enrol",
+    "accounts.two_factor_confirm",
+    "accounts.sign_out",
+    "core.healthz",
+    "static",
+}
+
+
+def require_two_factor_enrolment():
+    """before_request hook: members of an organisation requiring two-factor sign-in set it up first."""
+    if request.endpoint in TWO_FACTOR_ENROLMENT_ENDPOINTS or request.endpoint is None:
+        return None
+    if must_enrol(current_user):
+        flash(
+            f"{current_user.organisation.name} requires two-factor sign-in. Set it up to continue.",
+            "warning",
+        )
+        return redirect(url_for("accounts.two_factor"))
+    return None
+
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
 
     login_manager.login_view = "accounts.sign_in"
-    login_manager.login_message = "Please sign in to continue."
-    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    login_manager.unauthorized_handler(send_to_sign_in)
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -62,6 +91,9 @@ def init_app(app: Flask) -> None:
         return user if user is not None and user.active else None
 
     app.after_request(_security_headers)
+    # Order matters: expired sessions end first, then enrolment, then the membership gate.
+    app.before_request(enforce_session_limits)
+    app.before_request(require_two_factor_enrolment)
     app.before_request(gate_partnership_urls)
     register_template_helpers(app)
 

@@ -105,7 +105,7 @@ def pytest_collection_modifyitems(config, items):
     # Browser journeys are slow: run them last so fast feedback comes first.
     items.sort(key=lambda item: "e2e" in item.nodeid.split(os.sep))
     if databases.engine_name() != "postgresql":
-        skip = pytest.mark.skip(reason="needs PostgreSQL's concurrency (JOINTLY_TEST_DB=postgresql)")
+        skip = pytest.mark.skip(reason="needs PostgreSQL (JOINTLY_TEST_DB=postgresql)")
         for item in items:
-            if "postgres_only" in item.keywords:
+            if item.get_closest_marker("postgres_only"):
                 item.add_marker(skip)

@@ -1,7 +1,7 @@
-"""Accounts: sign up, sign in and out, password resets and each user's settings."""
+"""Accounts: sign up, sign in and out (with optional two-factor sign-in), password resets and settings."""
 
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from app.accounts import routes  # noqa: E402,F401
+from app.accounts import routes, two_factor_routes  # noqa: E402,F401

@@ -1,9 +1,11 @@
-from flask_wtf import FlaskForm
+"""The accounts forms: what each page asks for, with its limits (the services check the rules again)."""
+
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from app.formatting import time_zone_choices
+from app.forms import Form
 
 PASSWORD_HELP = f"At least {MIN_LENGTH} characters. A short phrase is easier to remember than symbols."
 
@@ -59,7 +61,7 @@ def _full_name():
     )
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     organisation_name = StringField(
         "Organisation",
         validators=[DataRequired(message="Enter your organisation's name."), Length(max=120)],
@@ -72,7 +74,7 @@ class SignUpForm(FlaskForm):
     time_zone = _time_zone()
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = _email()
     password = PasswordField(
         "Password",
@@ -82,20 +84,23 @@ class SignInForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = _email()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = _new_password("New password")
     confirm = PasswordField(
         "Repeat new password",
-        validators=[DataRequired(message="Repeat the password."), EqualTo("password", message="The two passwords differ.")],
+        validators=[
+            DataRequired(message="Repeat the password."),
+            EqualTo("password", message="The two passwords differ."),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     full_name = _full_name()
     email = _email()
     time_zone = _time_zone()
@@ -107,7 +112,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired(message="Enter your current password.")],
@@ -116,6 +121,42 @@ class ChangePasswordForm(FlaskForm):
     new_password = _new_password("New password")
     confirm = PasswordField(
         "Repeat new password",
-        validators=[DataRequired(message="Repeat the new password."), EqualTo("new_password", message="The two passwords differ.")],
+        validators=[
+            DataRequired(message="Repeat the new password."),
+            EqualTo("new_password", message="The two passwords differ."),
+        ],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _code(label="Code"):
+    return StringField(
+        label,
+        validators=[DataRequired(message="Type the code."), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false", "autofocus": True},
+    )
+
+
+class TwoFactorSignInForm(Form):
+    code = _code("Code from your authenticator app")
+
+
+class TwoFactorConfirmForm(Form):
+    code = _code("The six-digit code your app shows")
+
+
+class TwoFactorDisableForm(Form):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(message="Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = _code("A code from your app, or a recovery code")
+
+
+class RecoveryCodesForm(Form):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(message="Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
     )

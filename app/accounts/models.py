@@ -1,4 +1,4 @@
-"""Organisations, the people who work for them, and password resets."""
+"""Organisations, the people who work for them, password resets and two-factor recovery codes."""
 
 import secrets
 from datetime import datetime
@@ -19,6 +19,8 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by an organisation admin: members must use two-factor sign-in.
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")
 
@@ -44,8 +46,18 @@ class User(UserMixin, db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    # TOTP two-factor sign-in: the shared secret (set when enrolment starts), when it
+    # was confirmed (None: not in use), and the last time step accepted, so a code
+    # cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
@@ -81,3 +93,15 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use two-factor recovery code; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

@@ -1,5 +1,7 @@
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, logout_user
+"""Accounts' pages: sign up, sign in (with its two-factor step), sign out, password resets, settings."""
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from app.accounts import bp, services
 from app.accounts.forms import (
@@ -9,8 +11,11 @@ from app.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
     SignUpForm,
+    TwoFactorSignInForm,
 )
-from app.accounts.session import start_session
+from app.accounts.session import begin_two_factor, end_session, pending_two_factor, pending_user, start_session
+from app.accounts.throttle import signin_limits
+from app.accounts.two_factor import must_enrol, verify_second_factor
 from app.audit.actions import action_label, changes
 from app.audit.services import account_events
 from app.extensions import db, limiter
@@ -21,8 +26,10 @@ from app.rules import RuleViolation, show_violation
 from app.security import safe_next_url
 
 
-def _signin_account_key() -> str:
-    return "signin-account:" + (request.form.get("email") or "").strip().lower()
+def _landing(user, next_url: str | None = None) -> str:
+    if must_enrol(user):
+        return url_for("accounts.two_factor")
+    return next_url or url_for("partnerships.home")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -50,10 +57,7 @@ def sign_up():
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["SIGNIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_signin_account_key
-)
+@signin_limits
 def sign_in():
     next_url = safe_next_url(request.values.get("next"))
     if current_user.is_authenticated:
@@ -62,12 +66,49 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            g.signin_failed = True  # only failures count towards the sign-in limits
             form.password.errors = ["That email and password do not match an account."]
+        elif user.two_factor_enabled:
+            begin_two_factor(user, remember=form.remember.data, next_url=next_url)
+            return redirect(url_for("accounts.two_factor_sign_in"))
         else:
+            services.complete_sign_in(user, method="password")
             db.session.commit()
             start_session(user, remember=form.remember.data)
-            return redirect(next_url or url_for("partnerships.home"))
+            return redirect(_landing(user, next_url))
     return render_template("accounts/sign_in.html", form=form, next_url=next_url)
+
+
+@bp.route("/signin/two-factor", methods=["GET", "POST"])
+@signin_limits
+def two_factor_sign_in():
+    """The second step: a code from the authenticator app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("partnerships.home"))
+    user = pending_user()
+    if user is None:
+        flash("Please sign in again: the sign-in was not finished in time.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    pending = pending_two_factor()
+    form = TwoFactorSignInForm()
+    if form.validate_on_submit():
+        method = verify_second_factor(user, form.code.data)
+        if method is None:
+            db.session.rollback()
+            g.signin_failed = True
+            form.code.errors = ["That code does not match. Type the code your app shows now, or a recovery code."]
+        else:
+            services.complete_sign_in(user, method=method)
+            db.session.commit()
+            start_session(user, remember=pending["keep"])
+            if method == "recovery_code":
+                flash(
+                    "You signed in with a recovery code, which now no longer works. "
+                    "If you have lost your phone, set up two-factor sign-in again.",
+                    "warning",
+                )
+            return redirect(_landing(user, safe_next_url(pending.get("next"))))
+    return render_template("accounts/two_factor_sign_in.html", form=form)
 
 
 @bp.post("/signout")
@@ -75,9 +116,7 @@ def sign_in():
 def sign_out():
     services.sign_out_everywhere(current_user)
     db.session.commit()
-    logout_user()
-    session.clear()
-    flash("You are signed out.", "info")
+    end_session("You are signed out.")
     return redirect(url_for("accounts.sign_in"))
 
 
@@ -103,10 +142,17 @@ def reset_password(token: str):
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            if user.two_factor_enabled:
+                # A reset link proves the mailbox, not the second factor: ask for it too.
+                db.session.commit()
+                begin_two_factor(user, remember=False, next_url=None)
+                flash("Your password is changed. Other devices were signed out.", "success")
+                return redirect(url_for("accounts.two_factor_sign_in"))
+            services.complete_sign_in(user, method="password_reset")
             db.session.commit()
             start_session(user)
             flash("Your password is changed and you are signed in. Other devices were signed out.", "success")
-            return redirect(url_for("partnerships.home"))
+            return redirect(_landing(user))
     return render_template("accounts/reset_password.html", form=form)
 
 

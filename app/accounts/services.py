@@ -102,12 +102,17 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not user.check_password(password or ""):
         return None
-    user.last_sign_in_at = utcnow()
     return user
 
 
+def complete_sign_in(user: User, *, method: str) -> None:
+    """Record a finished sign-in (`method`: password, totp or recovery_code)."""
+    user.last_sign_in_at = utcnow()
+    record_event("account.signed_in", actor=user, obj=user, details={"method": method})
+
+
 def sign_out_everywhere(user: User) -> None:
-    """Invalidate every session and remember-me cookie of the user."""
+    """End every session of the user, on every device."""
     user.rotate_session_token()
     record_event("account.signed_out", actor=user, obj=user)
 

@@ -50,11 +50,10 @@ class AuditChainHead(db.Model):
     last_hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_HASH)
 
 
-sa.event.listen(
-    AuditChainHead.__table__,
-    "after_create",
-    sa.DDL(f"INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (1, 0, '{GENESIS_HASH}')"),
-)
+@sa.event.listens_for(AuditChainHead.__table__, "after_create")
+def _seed_chain_head(target, connection, **_kw):
+    """The chain starts at its genesis head as soon as the table exists."""
+    connection.execute(target.insert().values(id=1, last_seq=0, last_hash=GENESIS_HASH))
 
 
 class AuditVerification(db.Model):

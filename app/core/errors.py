@@ -7,17 +7,24 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.logs import redact
 
 log = logging.getLogger("jointly.errors")
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),
-    403: ("Not allowed", "Your role in this partnership does not allow this. Ask an admin of your party if you need it."),
+    403: (
+        "Not allowed",
+        "Your role in this partnership does not allow this. Ask an admin of your party if you need it.",
+    ),
     404: ("Page not found", "There is nothing here, or you do not have access to it."),
     405: ("Not allowed", "That action is not available here."),
     413: ("Too large", "What you sent is larger than we accept."),
     429: ("Too many attempts", "You have tried this too often. Please wait a minute and try again."),
-    500: ("Something went wrong", "We could not complete your request. Nothing you saved before is lost; please try again."),
+    500: (
+        "Something went wrong",
+        "We could not complete your request. Nothing you saved before is lost; please try again.",
+    ),
 }
 
 
@@ -27,7 +34,9 @@ def render_error(status: int, title: str | None = None, message: str | None = No
     if wants_json:
         return {"error": title or default_title, "message": message or default_message}, status
     return (
-        render_template("errors/error.html", status=status, title=title or default_title, message=message or default_message),
+        render_template(
+            "errors/error.html", status=status, title=title or default_title, message=message or default_message
+        ),
         status,
     )
 
@@ -57,5 +66,5 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error):
         db.session.rollback()
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+        log.exception("Unhandled error on %s %s", request.method, redact(request.path))
         return render_error(500)

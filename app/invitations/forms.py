@@ -1,14 +1,13 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts.forms import PASSWORD_HELP, password_policy
 from app.formatting import time_zone_choices
-from app.forms import choices
+from app.forms import Form, choices
 from app.partnerships.forms import ROLE_CHOICES
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     invite_as = RadioField(
         "Who are you inviting?",
         choices=choices([
@@ -36,7 +35,7 @@ class InvitationForm(FlaskForm):
     )
 
 
-class InvitedSignUpForm(FlaskForm):
+class InvitedSignUpForm(Form):
     full_name = StringField(
         "Your full name",
         validators=[DataRequired(message="Enter your name."), Length(max=120)],

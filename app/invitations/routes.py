@@ -3,7 +3,6 @@ from flask_login import current_user
 
 from app.accounts.services import find_user_by_email
 from app.accounts.session import start_session
-
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.invitations import bp, services

@@ -1,8 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from app.forms import choices
+from app.forms import Form, choices
 from app.partnerships.models import (
     PARTNERSHIP_TYPE_LABELS,
     REVIEW_CADENCES,
@@ -21,7 +20,7 @@ ROLE_CHOICES = choices([
 SHORT_ROLE_CHOICES = choices((r.value, r.label) for r in Role)
 
 
-class PartnershipForm(FlaskForm):
+class PartnershipForm(Form):
     name = StringField(
         "Partnership name",
         validators=[DataRequired(message="Give the partnership a name."), Length(max=160)],
@@ -51,7 +50,7 @@ class PartnershipSettingsForm(PartnershipForm):
     status = SelectField("Status", choices=STATUS_CHOICES)
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     role = SelectField("Role", choices=SHORT_ROLE_CHOICES)
     is_signatory = BooleanField("Signatory", description="May sign plan versions for their party.")
 

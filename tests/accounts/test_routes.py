@@ -68,13 +68,17 @@ def test_wrong_password_is_explained_and_email_kept(client):
     assert "do not match an account" in page and 'value="sam@example.com"' in page
 
 
-def test_remember_me_sets_a_long_lived_httponly_cookie(client):
+def test_remember_me_makes_the_session_cookie_outlive_the_browser(client):
     make_organisation_user(email="sam@example.com")
     db.session.commit()
     response = client.submit("/signin", {"email": "sam@example.com", "password": PASSWORD, "remember": "y"})
-    cookies = response.headers.getlist("Set-Cookie")
-    remember = next(c for c in cookies if c.startswith("jointly_remember="))
-    assert "HttpOnly" in remember and "Expires=" in remember
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("jointly_session=")]
+    assert "HttpOnly" in cookie and "Expires=" in cookie
+    assert not any(c.startswith("jointly_remember=") for c in response.headers.getlist("Set-Cookie"))
+    client.sign_out()
+    response = client.submit("/signin", {"email": "sam@example.com", "password": PASSWORD})
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("jointly_session=")]
+    assert "Expires=" not in cookie  # ends with the browser
 
 
 def test_session_is_renewed_at_sign_in(client):

@@ -69,6 +69,7 @@ def test_authenticate(app):
     user = make_organisation_user(email="sam@example.com")
     db.session.commit()
     assert services.authenticate("SAM@example.com", PASSWORD) == user
+    services.complete_sign_in(user, method="password")
     assert user.last_sign_in_at is not None
     assert services.authenticate("sam@example.com", "wrong password here") is None
     assert services.authenticate("nobody@example.com", PASSWORD) is None

@@ -73,3 +73,11 @@ def test_unexpected_errors_show_no_internals(make_app, caplog):
     assert "Something went wrong" in page
     assert "hunter2" not in page and "Traceback" not in page
     assert "RuntimeError" in caplog.text  # the operator still learns what happened
+
+
+def test_mail_subjects_built_from_typed_names_stay_one_line(app):
+    from app.mail import build_message
+
+    message = build_message("a@example.com", "Fay invites you to Evil\r\nBcc: x@evil.example\u2028Co", "body")
+    assert message["Subject"] == "Fay invites you to Evil Bcc: x@evil.example Co"
+    assert message["Bcc"] is None

@@ -1,84 +1,114 @@
-"""Every URL naming a partnership goes through the membership gate.
+"""Every URL naming a partnership goes through the membership gate, for every method.
 
-The test walks the app's URL map, so a new route that forgets the gate fails here
-without anyone editing this file (a new kind of id argument needs a filler below).
+The walk enumerates the app's URL map, so a new route that escapes the gate fails here
+without anyone editing this file. Ids come from two partnerships, A–B and C–D
+(tests/support/routes.py: a new kind of URL argument needs one filler value there).
+The module's tests run on one worker, in order (pytest-xdist --dist=loadfile, set in
+pyproject.toml), so the last one can check and print the tally of routes × roles walked.
 """
 
-import sqlalchemy as sa
+import pytest
 
 from app.extensions import db
-from app.partnerships.models import Invitation, Membership
+from tests.support.routes import WRITE_METHODS, Tally, build_world, call, difference, routes, snapshot
 
 # Self-service writes a viewer may make.
 VIEWER_ALLOWED_WRITES = {"partnerships.leave"}
 
+TALLY = Tally()
+EXPECTED = Tally()
 
-def _fillers(two_parties, client_as):
-    p = two_parties.partnership
-    membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == two_parties.b.viewer.id))
-    client_as(two_parties.a.admin).submit(
-        f"/partnerships/{p.id}/invitations/new",
-        {"invite_as": "colleague", "email": "new@alpha.example.com", "role": "viewer"},
-    )
-    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.partnership_id == p.id))
-    return {
-        "partnership_id": p.id,
-        "membership_id": membership.id,
-        "invitation_id": invitation.id,
-        "section_key": "risk_assessment",
+
+def _partnership_routes(app, fillers, methods=None):
+    found = routes(app, fillers, only=lambda rule: "partnership_id" in rule.arguments, methods=methods)
+    assert len(found) >= (7 if methods else 20)
+    return found
+
+
+def _expect(role: str, planned: list) -> list:
+    EXPECTED[role] = len(planned)
+    return planned
+
+
+@pytest.fixture
+def world(app):
+    return build_world(app)
+
+
+def test_members_of_another_partnership_get_404_for_every_url_and_change_nothing(app, world, client_as):
+    """C's admin walks A–B's URLs and A's admin walks C–D's: both only ever see 404."""
+    walks = [
+        ("outsider C on A–B", client_as(world.c_admin), world.ab.partnership),
+        ("outsider A on C–D", client_as(world.ab.a.admin), world.cd),
+    ]
+    before = snapshot()
+    for role, client, partnership in walks:
+        for endpoint, method, path in _expect(role, _partnership_routes(app, world.fillers(partnership))):
+            response = call(client, method, path)
+            TALLY[role] += 1
+            assert response.status_code == 404, f"{role}: {method} {path} ({endpoint}) answered {response.status_code}"
+    assert difference(before, snapshot()) == {}
+
+
+def test_ids_from_the_other_partnership_are_not_found_inside_ones_own(app, world, client_as):
+    """A–B's admin, on A–B's URLs, with C–D's membership and invitation ids: 404, never a change.
+
+    (OPTIONS is left out here: Flask answers it from the route alone, without loading
+    the object, so it reveals only which methods the route accepts.)"""
+    mixed = {**world.fillers(world.cd), "partnership_id": world.ab.partnership.id}
+    client = client_as(world.ab.a.admin)
+    with_other_ids = {
+        rule.endpoint for rule in app.url_map.iter_rules() if len(rule.arguments - {"partnership_id"}) > 0
     }
-
-
-def _partnership_routes(app, fillers):
-    routes = []
-    for rule in app.url_map.iter_rules():
-        if "partnership_id" not in rule.arguments:
-            continue
-        missing = rule.arguments - fillers.keys()
-        assert not missing, f"{rule.rule}: add a filler value for {missing} in {__file__}"
-        path = rule.build({name: fillers[name] for name in rule.arguments})[1]
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            routes.append((rule.endpoint, method, path))
-    assert len(routes) >= 10
-    return routes
-
-
-def _call(client, method, path):
-    if method == "GET":
-        return client.get(path)
-    return client.open(path, method=method, data={"csrf_token": client.csrf_token()})
-
-
-def test_outsiders_get_404_for_every_partnership_url(app, two_parties, client_as):
-    fillers = _fillers(two_parties, client_as)
-    outsider = client_as(two_parties.outsider)
-    for endpoint, method, path in _partnership_routes(app, fillers):
-        response = _call(outsider, method, path)
+    planned = [r for r in _partnership_routes(app, mixed) if r[0] in with_other_ids and r[1] != "OPTIONS"]
+    before = snapshot()
+    for endpoint, method, path in _expect("admin with C–D ids", planned):
+        response = call(client, method, path)
+        TALLY["admin with C–D ids"] += 1
         assert response.status_code == 404, f"{method} {path} ({endpoint}) answered {response.status_code}"
+    assert difference(before, snapshot()) == {}
 
 
-def test_unknown_partnerships_look_the_same_as_foreign_ones(app, two_parties, client_as):
-    fillers = _fillers(two_parties, client_as)
-    fillers["partnership_id"] = 999_999
-    client = client_as(two_parties.a.admin)
-    for endpoint, method, path in _partnership_routes(app, fillers):
-        assert _call(client, method, path).status_code == 404, endpoint
+def test_unknown_partnerships_look_the_same_as_foreign_ones(app, world, client_as):
+    fillers = {**world.fillers(world.ab.partnership), "partnership_id": 999_999}
+    client = client_as(world.ab.a.admin)
+    for endpoint, method, path in _expect("admin, unknown id", _partnership_routes(app, fillers)):
+        TALLY["admin, unknown id"] += 1
+        assert call(client, method, path).status_code == 404, f"{method} {endpoint}"
 
 
-def test_signed_out_users_are_sent_to_sign_in_and_back(app, two_parties, client_as):
-    fillers = _fillers(two_parties, client_as)
+def test_signed_out_users_are_sent_to_sign_in_and_back(app, world):
     anonymous = app.test_client()
-    for endpoint, method, path in _partnership_routes(app, fillers):
-        response = _call(anonymous, method, path)
-        assert response.status_code == 302, f"{method} {path} ({endpoint})"
+    for endpoint, method, path in _expect("signed out", _partnership_routes(app, world.fillers(world.ab.partnership))):
+        response = call(anonymous, method, path)
+        TALLY["signed out"] += 1
+        assert response.status_code == 302, f"{method} {path} ({endpoint}) answered {response.status_code}"
         assert response.headers["Location"].startswith("/signin?next="), endpoint
 
 
-def test_viewers_cannot_write_anywhere(app, two_parties, client_as):
-    fillers = _fillers(two_parties, client_as)
-    viewer = client_as(two_parties.a.viewer)
-    for endpoint, method, path in _partnership_routes(app, fillers):
-        if method == "GET" or endpoint in VIEWER_ALLOWED_WRITES:
-            continue
-        response = _call(viewer, method, path)
-        assert response.status_code in (403, 404), f"{method} {path} ({endpoint}) answered {response.status_code}"
+def test_viewers_cannot_write_anywhere(app, world, client_as):
+    for role, viewer in (("viewer A", world.ab.a.viewer), ("viewer B", world.ab.b.viewer)):
+        client = client_as(viewer)
+        client.csrf_token()  # settle the session before the snapshot
+        planned = [
+            r
+            for r in _partnership_routes(app, world.fillers(world.ab.partnership), methods=WRITE_METHODS)
+            if r[0] not in VIEWER_ALLOWED_WRITES
+        ]
+        before = snapshot()
+        for endpoint, method, path in _expect(role, planned):
+            response = call(client, method, path)
+            TALLY[role] += 1
+            answered = response.status_code
+            assert answered in (403, 404), f"{role}: {method} {path} ({endpoint}) answered {answered}"
+        assert difference(before, snapshot()) == {}, role
+        db.session.expire_all()
+
+
+def test_the_walk_covered_every_partnership_route_for_every_role(capsys):
+    if not EXPECTED:
+        pytest.skip("run the whole module: this test reports the walk above")
+    assert TALLY == EXPECTED
+    assert len(TALLY) == 7 and sum(TALLY.values()) >= 100
+    with capsys.disabled():
+        print("\n" + TALLY.report())

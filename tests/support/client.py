@@ -15,9 +15,9 @@ class JointlyClient(FlaskClient):
             return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
-        response = self.get("/signin")
-        if response.status_code == 302:  # signed in: any page with the sign-out form has one
-            response = self.get("/account")
+        # Signed out: the sign-in form has one; signed in, the page it redirects to has the
+        # sign-out form (or the two-factor set-up page, where an organisation requires it).
+        response = self.get("/signin", follow_redirects=True)
         match = _TOKEN.search(response.get_data(as_text=True))
         assert match, "no CSRF token found on the page"
         return match.group(1)

@@ -98,3 +98,26 @@ def make_two_parties() -> TwoParties:
     db.session.commit()
     a.party, b.party = partnership.parties[0], partnership.parties[1]
     return TwoParties(partnership, a, b, outsider, outsider_partnership)
+
+
+def enable_two_factor(user: User) -> tuple[str, list[str]]:
+    """Turn on two-factor sign-in for `user` as the set-up pages do; returns (secret, recovery codes)."""
+    import pyotp
+
+    from app.accounts import two_factor
+
+    secret = two_factor.start_enrolment(user)
+    codes = two_factor.confirm_enrolment(user, pyotp.TOTP(secret).now())
+    db.session.commit()
+    return secret, codes
+
+
+def totp_code(user: User) -> str:
+    """The code the user's app shows now, usable as if the previous one were 30 seconds old
+    (each time step's code works only once, and tests sign in faster than that)."""
+    import pyotp
+
+    db.session.refresh(user)
+    user.totp_last_step = None
+    db.session.commit()
+    return pyotp.TOTP(user.totp_secret).now()

@@ -1,0 +1,135 @@
+"""The organisation page: its people (deactivate, reactivate, admin role, two-factor reset) and settings."""
+
+from functools import wraps
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.accounts.models import User
+from app.extensions import db
+from app.forms import ConfirmForm
+from app.organisations import bp, services
+from app.organisations.forms import OrganisationForm
+from app.rules import RuleViolation, show_violation
+
+
+def org_admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_org_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _colleague(user_id: int) -> User:
+    """A person of the admin's own organisation; 404 for anyone else, as for unknown ids."""
+    target = db.session.get(User, user_id)
+    if target is None or target.organisation_id != current_user.organisation_id:
+        abort(404)
+    return target
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _page(form: OrganisationForm | None = None, status: int = 200):
+    organisation = current_user.organisation
+    if form is None:
+        form = OrganisationForm(obj=organisation, formdata=None)
+    return (
+        render_template(
+            "organisations/show.html",
+            organisation=organisation,
+            people=services.people_of(organisation),
+            form=form,
+            confirm_form=ConfirmForm(),
+        ),
+        status,
+    )
+
+
+@bp.get("/organisation")
+@org_admin_required
+def show():
+    return _page()
+
+
+@bp.post("/organisation")
+@org_admin_required
+def update():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            changed = services.update_organisation(
+                _actor(), name=form.name.data, require_two_factor=form.require_two_factor.data
+            )
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash("The organisation's settings are saved." if changed else "Nothing was changed.", "success")
+            return redirect(url_for("organisations.show"))
+    return _page(form)
+
+
+def _person_action(user_id: int, action, done: str):
+    target = _colleague(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        action(_actor(), target)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+    else:
+        db.session.commit()
+        flash(done.format(name=target.full_name), "success")
+    return redirect(url_for("organisations.show"))
+
+
+@bp.post("/organisation/people/<int:user_id>/deactivate")
+@org_admin_required
+def deactivate(user_id: int):
+    return _person_action(
+        user_id, services.deactivate, "{name} is deactivated: they can no longer sign in, and their sessions ended."
+    )
+
+
+@bp.post("/organisation/people/<int:user_id>/reactivate")
+@org_admin_required
+def reactivate(user_id: int):
+    return _person_action(user_id, services.reactivate, "{name} can sign in again.")
+
+
+@bp.post("/organisation/people/<int:user_id>/make-admin")
+@org_admin_required
+def make_admin(user_id: int):
+    return _person_action(
+        user_id,
+        lambda actor, target: services.set_org_admin(actor, target, True),
+        "{name} is now an organisation admin.",
+    )
+
+
+@bp.post("/organisation/people/<int:user_id>/remove-admin")
+@org_admin_required
+def remove_admin(user_id: int):
+    return _person_action(
+        user_id,
+        lambda actor, target: services.set_org_admin(actor, target, False),
+        "{name} is no longer an organisation admin.",
+    )
+
+
+@bp.post("/organisation/people/<int:user_id>/reset-two-factor")
+@org_admin_required
+def reset_two_factor(user_id: int):
+    return _person_action(
+        user_id,
+        services.reset_two_factor,
+        "{name}'s two-factor sign-in is reset: they set it up again when they next need it.",
+    )

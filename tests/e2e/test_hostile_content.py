@@ -1,0 +1,320 @@
+"""Hostile content: XSS payloads stored in every user-writable place, every page visited
+in Chromium by both parties (and by the invitee), and nothing ever runs.
+
+How it works: PAYLOADS are packed into each writable place round by round (as many as
+the place's length allows), so every payload lands in every place at least once. After
+each round, each person crawls every same-origin page reachable from their home page
+plus KNOWN_PATHS, and the test fails if a dialog opens, a script sets a marker, a
+console error or CSP violation is reported, an injected element or attribute
+(on*=, javascript: URLs, iframes…) exists in the DOM, or a template expression is
+evaluated ("{{7*7191}}" showing as 50337).
+
+Adding a writable place (a plan narrative, item fields, comments, review comments,
+edit notes…): append one `WritablePlace` to PLACES with its maximum length and a
+`store(people, text, round_no)` function that saves `text` there through the feature's
+services, as the people in `people` (see `People` below). If the place is shown on a
+page no link reaches, add that page to KNOWN_PATHS. When plan PDFs exist, add their
+URLs to PDF_PATHS: each is fetched as the partner would and must not contain the
+payloads' markup as live content (the PDF renderer fetches only the app's own assets).
+"""
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from app.accounts import services as accounts
+from app.extensions import db
+from app.invitations import services as invitations
+from app.organisations import services as organisations
+from app.partnerships import services as partnerships
+from app.partnerships.access import load_membership
+from tests.support.factories import PASSWORD, TwoParties, make_two_parties
+from tests.support.mail import first_link
+
+PAYLOADS = [
+    "<script>alert('xss-1')</script>",
+    "<ScRiPt>window.__pwned=2</ScRiPt>",
+    '"><script>alert(3)</script>',
+    "'><script>alert(4)</script>",
+    "<img src=x onerror=alert(5)>",
+    '<img src="x" onerror="window.__pwned=6">',
+    "<svg onload=alert(7)>",
+    "<svg><script>alert(8)</script></svg>",
+    "<body onload=alert(9)>",
+    "<iframe src=javascript:alert(10)>",
+    '<iframe srcdoc="<script>parent.alert(11)</script>">',
+    "<a href=javascript:alert(12)>click</a>",
+    "<a href=JaVaScRiPt:alert(13)>x</a>",
+    "<a href=&#106;avascript:alert(14)>x</a>",
+    "<a href=&#x6A;&#x61;vascript:alert(15)>x</a>",
+    "<a href='data:text/html,<script>alert(16)</script>'>x</a>",
+    "<a href=vbscript:msgbox(17)>x</a>",
+    '" onmouseover="alert(18)" x="',
+    "' onfocus='alert(19)' autofocus '",
+    '"><input autofocus onfocus=alert(20)>',
+    "</textarea><script>alert(21)</script>",
+    "</title><script>alert(22)</script>",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(23)">',
+    "<object data=javascript:alert(24)>",
+    "<embed src=javascript:alert(25)>",
+    "<div style=\"width:expression(alert(26))\">css</div>",
+    "<style>@import 'javascript:alert(27)';</style>",
+    "<details open ontoggle=alert(28)>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(29)>",
+    "{{7*7}} {{7*7191}} ${7*7191} #{7*7191}",
+    "{% for x in ().__class__.__base__.__subclasses__() %}{{x}}{% endfor %}",
+    "\u202egnp.exe<script>alert(32)</script>",
+    "javascript:alert(33)//\u2028\u2029x",
+    "<img src=x:alert(34) onerror=eval(src)>",
+    "<<script>alert(35);//<</script>",
+    "%3Cscript%3Ealert(36)%3C/script%3E",
+    "<base href='javascript:alert(37)//'>",
+    "<form action=javascript:alert(38)><button>x</button></form>",
+]
+EVALUATED_TEMPLATE = "50337"  # 7*7191: a template engine evaluated "{{7*7191}}"
+
+
+@dataclass
+class People:
+    """The world the places are stored in: one partnership of four parties (A, B and two
+    more organisations, so each round has more organisation names to fill), two extra
+    partnerships of A and B (more partnership names), and everyone's names."""
+
+    world: TwoParties
+    extra_organisations: list = field(default_factory=list)
+    extra_partnerships: list = field(default_factory=list)
+
+    def admin(self, side: str, partnership=None):
+        partnership = partnership or self.world.partnership
+        return load_membership(partnership.id, getattr(self.world, side).admin)
+
+    @property
+    def named_people(self):
+        w = self.world
+        return [w.a.editor, w.a.viewer, w.b.admin, w.b.editor, w.b.viewer]
+
+
+def build_people() -> People:
+    from tests.support.factories import join, make_organisation_user, make_partnership
+
+    world = make_two_parties()
+    people = People(world)
+    for name in ("Gamma", "Delta"):
+        admin = make_organisation_user(f"{name} Ltd", email=f"admin@{name.lower()}.example.com")
+        join(world.partnership, admin, "admin")
+        people.extra_organisations.append(admin)
+    for n in (1, 2):
+        extra = make_partnership(world.a.admin, name=f"Extra {n}")
+        join(extra, world.b.admin, "admin")
+        people.extra_partnerships.append(extra)
+    db.session.commit()
+    return people
+
+
+@dataclass(frozen=True)
+class WritablePlace:
+    name: str
+    max_length: int
+    slots: int  # how many separate values one round can fill (objects shown on the pages)
+    store: Callable[[People, list, int], None]  # (people, up to `slots` texts, round number)
+
+
+def _organisation_names(people: People, texts: list, _round: int) -> None:
+    admins = [people.world.a.admin, people.world.b.admin, *people.extra_organisations]
+    for admin, text in zip(admins, texts, strict=False):
+        organisations.update_organisation(admin, name=text, require_two_factor=False)
+
+
+def _person_names(people: People, texts: list, _round: int) -> None:
+    for user, text in zip(people.named_people, texts, strict=False):
+        accounts.update_profile(user, full_name=text, email=user.email, time_zone=user.time_zone)
+
+
+def _partnership_names(people: People, texts: list, _round: int) -> None:
+    for partnership, text in zip([people.world.partnership, *people.extra_partnerships], texts, strict=False):
+        partnerships.update_partnership(people.admin("a", partnership), name=text)
+
+
+def _partnership_purpose(people: People, texts: list, _round: int) -> None:
+    partnerships.update_partnership(people.admin("b"), purpose=texts[0])
+
+
+def _invitations(people: People, texts: list, round_no: int) -> None:
+    everything = " ".join(PAYLOADS)
+    for n, text in enumerate(texts):
+        invitations.invite(
+            people.admin("a"),
+            email=f"guest{round_no}-{n}@newco.example.com",
+            role="editor",
+            new_party=True,
+            organisation_name=text,
+            message=everything,
+        )
+
+
+PLACES = [
+    WritablePlace("organisation names", 120, 4, _organisation_names),
+    WritablePlace("people's names", 120, 5, _person_names),
+    WritablePlace("partnership names", 160, 3, _partnership_names),
+    WritablePlace("partnership purpose", 5000, 1, _partnership_purpose),
+    WritablePlace("invitations (organisation name, message)", 120, 4, _invitations),
+]
+
+# Pages no link may lead to ("{p}" is the partnership id); ADMIN_PATHS only for admins.
+KNOWN_PATHS = [
+    "/",
+    "/home",
+    "/account",
+    "/account/two-factor",
+    "/partnerships/{p}",
+    "/partnerships/{p}/members",
+    "/partnerships/999999",  # the error page
+]
+ADMIN_PATHS = ["/organisation", "/partnerships/{p}/settings", "/partnerships/{p}/invitations/new"]
+PDF_PATHS: list[str] = []  # plan PDFs, once they exist ("{p}" is the partnership id)
+
+INIT_SCRIPT = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__csp.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
+
+INJECTED = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const attr of el.attributes) {
+      // URL-bearing attributes only: a text input may well hold the words "javascript:…".
+      const v = attr.value.toLowerCase().replace(/[\\s\\u0000-\\u001f]/g, '');
+      const isUrl = ['href', 'src', 'action', 'formaction', 'data', 'xlink:href', 'poster', 'background']
+        .includes(attr.name);
+      if (attr.name.startsWith('on') || attr.name === 'srcdoc' || attr.name === 'style'
+          || (isUrl && /^(javascript|vbscript|data):/.test(v))) {
+        found.push(el.tagName + '[' + attr.name + '=' + attr.value.slice(0, 40) + ']');
+      }
+    }
+  }
+  for (const el of document.querySelectorAll('iframe, object, embed, base, meta[http-equiv], style, math, details')) {
+    found.push(el.tagName);
+  }
+  for (const s of document.scripts) {
+    if (!s.src || !s.src.startsWith(location.origin + '/static/')) {
+      found.push('SCRIPT ' + (s.src || s.text.slice(0, 40)));
+    }
+  }
+  return found;
+}"""
+
+
+def _chunks(limit: int) -> list[str]:
+    """The payloads packed into as few values of at most `limit` characters as possible."""
+    chunks, current = [], ""
+    for payload in PAYLOADS:
+        candidate = f"{current} {payload}" if current else payload
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            chunks.append(current)
+            current = payload
+    return [*chunks, current]
+
+
+class Visitor:
+    """One person's browser tab, collecting everything suspicious it sees."""
+
+    def __init__(self, new_page, base: str, email: str | None):
+        self.base = base
+        self.page = new_page()
+        self.page.context.add_init_script(INIT_SCRIPT)
+        self.problems: list[str] = []
+        self.visits = 0
+        self.page.on("dialog", self._dialog)
+        if email:
+            self.page.goto(base + "/signin")
+            self.page.fill("#email", email)
+            self.page.fill("#password", PASSWORD)
+            self.page.click("form button[type=submit]")
+            self.page.wait_for_url(re.compile(r".*/home$"))
+
+    def _dialog(self, dialog):
+        self.problems.append(f"{self.page.url}: a {dialog.type} opened: {dialog.message!r}")
+        dialog.dismiss()
+
+    def visit(self, url: str) -> list[str]:
+        """Open `url`, check it, and return the same-origin links on it."""
+        self.page.goto(url)
+        self.visits += 1
+        where = urlsplit(url).path
+        if self.page.evaluate("window.__pwned"):
+            self.problems.append(f"{where}: a payload's script ran")
+        for violation in self.page.evaluate("window.__csp || []"):
+            self.problems.append(f"{where}: CSP violation {violation}")
+        for injected in self.page.evaluate(INJECTED):
+            self.problems.append(f"{where}: injected {injected}")
+        if EVALUATED_TEMPLATE in self.page.content():
+            self.problems.append(f"{where}: a template expression was evaluated")
+        links = self.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        return [urljoin(url, href) for href in links]
+
+    def crawl(self, paths: list[str], skip: Callable[[str], bool] = lambda path: False) -> None:
+        queue = [self.base + p for p in paths]
+        seen = set()
+        while queue:
+            url = queue.pop(0).split("#")[0]
+            parts = urlsplit(url)
+            if url in seen or parts.netloc != urlsplit(self.base).netloc or parts.path.startswith("/static/"):
+                continue
+            if skip(parts.path):
+                continue
+            seen.add(url)
+            queue.extend(self.visit(url))
+
+
+def test_no_payload_ever_runs_anywhere(live_server, new_page):
+    app, base, smtp = live_server.app, live_server.url, live_server.smtp
+    context = app.app_context()  # the test's own session, apart from the server's requests
+    context.push()
+    people = build_people()
+    world = people.world
+    p = world.partnership.id
+    extra = {f"/partnerships/{x.id}" for x in people.extra_partnerships}
+    emails = {"a": world.a.admin.email, "b": world.b.admin.email, "viewer": world.b.viewer.email}
+    visitors = {side: Visitor(new_page, base, email) for side, email in emails.items()}
+    guest = Visitor(new_page, base, None)
+
+    chunked = {place.name: _chunks(place.max_length) for place in PLACES}
+    rounds = max(-(-len(chunked[place.name]) // place.slots) for place in PLACES)
+    placed = {place.name: set() for place in PLACES}
+    for round_no in range(rounds):
+        for place in PLACES:
+            chunks = chunked[place.name]
+            texts = [chunks[(round_no * place.slots + n) % len(chunks)] for n in range(place.slots)]
+            place.store(people, texts, round_no)
+            placed[place.name].update(x for x in PAYLOADS for text in texts if x in text)
+        db.session.commit()
+        for side, visitor in visitors.items():
+            known = KNOWN_PATHS + PDF_PATHS + (ADMIN_PATHS if side != "viewer" else [])
+            # The extra partnerships' names are checked where they are listed (the home
+            # page); their own pages are the same templates as the main partnership's.
+            visitor.crawl([path.format(p=p) for path in known], skip=lambda path: path.startswith(tuple(extra)))
+        for n in range(PLACES[-1].slots):
+            address = f"guest{round_no}-{n}@newco.example.com"
+            for _ in range(100):
+                if smtp.to(address):
+                    break
+                smtp.arrived.wait(0.1)
+            guest.crawl([urlsplit(first_link(smtp.to(address)[-1])).path])
+
+    db.session.remove()
+    context.pop()
+    assert all(placed[name] == set(PAYLOADS) for name in placed), "every payload went into every place"
+    problems = list(itertools.chain.from_iterable(v.problems for v in [*visitors.values(), guest]))
+    assert problems == [], "\n".join(problems[:40])
+    visits = sum(v.visits for v in [*visitors.values(), guest])
+    print(
+        f"\nhostile content: {len(PAYLOADS)} payloads × {len(PLACES)} places, "
+        f"{rounds} rounds, {visits} page visits, no script ran"
+    )
+    assert visits >= rounds * 20

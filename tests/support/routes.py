@@ -1,0 +1,141 @@
+"""Walking every URL rule of the app: the data the walks need and a snapshot of the database.
+
+The walkers (tests/partnerships/test_membership_gate.py, tests/security/test_route_walks.py)
+enumerate `app.url_map`, so a new route is covered without editing them. A route with a
+new kind of URL argument needs one value here: add it to `World.fillers` (and, when one
+argument name means different things on different routes, to `ENDPOINT_FILLERS`).
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from app.accounts import services as accounts
+from app.extensions import db
+from app.invitations import services as invitations
+from app.partnerships.access import load_membership
+from app.partnerships.models import Invitation, Membership, Partnership
+from tests.support.factories import TwoParties, join, make_organisation_user, make_two_parties
+from tests.support.mail import file_outbox, text_of
+
+# Methods the walks send; Werkzeug adds HEAD and OPTIONS to every rule and they pass the
+# same hooks, so they are walked too.
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass
+class World:
+    """Two partnerships: A–B (two_parties.partnership, with admin/editor/viewer per side)
+    and C–D (C = the 'outsider' organisation of two_parties, D joins it), each with a
+    pending invitation; plus a live password-reset link."""
+
+    ab: TwoParties
+    cd: Partnership
+    c_admin: object
+    d_admin: object
+    tokens: dict = field(default_factory=dict)
+
+    def fillers(self, partnership: Partnership) -> dict:
+        """Values for every URL argument, all belonging to `partnership`."""
+        viewer = self.ab.b.viewer if partnership.id == self.ab.partnership.id else self.d_admin
+        membership = db.session.scalar(
+            sa.select(Membership).where(Membership.partnership_id == partnership.id, Membership.user_id == viewer.id)
+        )
+        invitation = db.session.scalar(sa.select(Invitation).where(Invitation.partnership_id == partnership.id))
+        return {
+            "partnership_id": partnership.id,
+            "membership_id": membership.id,
+            "invitation_id": invitation.id,
+            "section_key": "risk_assessment",
+            # Routes outside partnerships: a colleague of A's admin, a live invitation link.
+            "user_id": self.ab.a.editor.id,
+            "token": self.tokens["invitation"],
+            "filename": "css/app.css",
+        }
+
+
+# One argument name, different meanings: the value a given endpoint needs instead.
+def ENDPOINT_FILLERS(world: World) -> dict:  # noqa: N802 - reads as the table it is
+    return {"accounts.reset_password": {"token": world.tokens["reset"]}}
+
+
+def _last_link_token(app, to: str) -> str:
+    message = [m for m in file_outbox(app) if to in str(m["To"])][-1]
+    return re.search(r"https?://\S+/([A-Za-z0-9_-]{20,})\b", text_of(message)).group(1)
+
+
+def build_world(app) -> World:
+    ab = make_two_parties()
+    c_admin = ab.outsider
+    d_admin = make_organisation_user("Delta plc", email="dora@delta.example.com", name="Dora Delta")
+    join(ab.outsider_partnership, d_admin, "admin")
+    db.session.commit()
+    invitations.invite(
+        load_membership(ab.partnership.id, ab.a.admin), email="new@alpha.example.com", role="viewer"
+    )
+    invitations.invite(
+        load_membership(ab.outsider_partnership.id, c_admin), email="new@gamma.example.com", role="viewer"
+    )
+    accounts.request_password_reset(ab.b.editor.email)
+    db.session.commit()
+    world = World(ab=ab, cd=ab.outsider_partnership, c_admin=c_admin, d_admin=d_admin)
+    world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")
+    world.tokens["reset"] = _last_link_token(app, ab.b.editor.email)
+    return world
+
+
+def routes(app, fillers: dict, *, endpoint_fillers: dict | None = None, only=None, methods=None):
+    """(endpoint, method, path) for every URL rule (filtered by `only(rule)`) and method."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if only is not None and not only(rule):
+            continue
+        values = {**fillers, **(endpoint_fillers or {}).get(rule.endpoint, {})}
+        missing = rule.arguments - values.keys()
+        assert not missing, f"{rule.rule}: add a value for {missing} to World.fillers in {__file__}"
+        path = rule.build({name: values[name] for name in rule.arguments})[1]
+        for method in sorted(rule.methods):
+            if methods is None or method in methods:
+                found.append((rule.endpoint, method, path))
+    return found
+
+
+def call(client, method: str, path: str, *, csrf: bool = True, data: dict | None = None):
+    data = dict(data or {})
+    if csrf and method in WRITE_METHODS:
+        data.setdefault("csrf_token", client.csrf_token())
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return client.open(path, method=method)
+    return client.open(path, method=method, data=data)
+
+
+def snapshot() -> dict:
+    """Every row of every table, to prove a request changed nothing at all."""
+    db.session.expire_all()
+    state = {}
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            rows = connection.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+            state[table.name] = [repr(tuple(row)) for row in rows]
+    return state
+
+
+def difference(before: dict, after: dict) -> dict:
+    """Per table: how the rows changed (empty when nothing did)."""
+    changed = {}
+    for name in before.keys() | after.keys():
+        old, new = set(before.get(name, [])), set(after.get(name, []))
+        if old != new:
+            changed[name] = {"gone": sorted(old - new, key=repr)[:3], "new": sorted(new - old, key=repr)[:3]}
+    return changed
+
+
+class Tally(Counter):
+    """Requests checked, by walk and role: the figure the walks report."""
+
+    def report(self) -> str:
+        width = max((len(k) for k in self), default=10)
+        lines = [f"  {key:<{width}}  {count:>5}" for key, count in sorted(self.items())]
+        return "\n".join(["routes × roles checked:", *lines, f"  {'total':<{width}}  {sum(self.values()):>5}"])
