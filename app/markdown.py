@@ -51,4 +51,4 @@ def render_markdown(text: str | None) -> str:
 
 
 def markdown_markup(text: str | None) -> Markup:
-    return Markup(render_markdown(text))  # noqa: S704 - sanitised by render_markdown
+    return Markup(render_markdown(text))  # noqa: S704  # nosec B704 - sanitised by render_markdown

@@ -118,7 +118,7 @@ def _render_edit(section_type, state, edit, ctx, plan, *, stale=None, focus=None
             ctx=ctx,
             stale=stale,
             focus=focus,
-            preview=Markup(render_markdown(edit.narrative)) if preview is None else preview,  # noqa: S704
+            preview=Markup(render_markdown(edit.narrative)) if preview is None else preview,  # noqa: S704  # nosec B704
             error_list=forms.error_list(section_type, edit),
             blank_rows={
                 kind.key: forms.blank_row(section_type, kind, "__index__", ctx) for kind in section_type.item_kinds

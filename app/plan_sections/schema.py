@@ -24,6 +24,13 @@ NARRATIVE_MAX = 60_000
 ITEMS_MAX = 500  # per kind: far beyond any real plan, small enough to keep pages usable
 
 
+def _declare(condition, message) -> None:
+    """Section type declarations are checked when the module loads: a mistake fails fast."""
+    if not condition:
+        raise ValueError(f"invalid section type declaration: {message}")
+
+
+
 class ContentError(ValueError):
     """Content that does not match its section type; `errors` maps input names to messages."""
 
@@ -69,8 +76,8 @@ class ItemKind:
         rules: tuple[Callable[[dict], dict[str, str]], ...] = (),
         help: str | None = None,  # noqa: A002
     ):
-        assert key != "fields" and re.fullmatch(r"[a-z_]+", key), key
-        assert re.fullmatch(r"[a-z]{2,5}", id_prefix), id_prefix
+        _declare(key != "fields" and re.fullmatch(r"[a-z_]+", key), key)
+        _declare(re.fullmatch(r"[a-z]{2,5}", id_prefix), id_prefix)
         self.key, self.label, self.singular = key, label, singular
         self.id_prefix = id_prefix
         self.fields = list(fields)
@@ -83,7 +90,7 @@ class ItemKind:
         for f in self.fields:
             f.scope = key
         self.by_name = {f.name: f for f in self.fields}
-        assert title in self.by_name, title
+        _declare(title in self.by_name, title)
         self.columns = columns or tuple(f.name for f in self.fields if not f.wide)
         # Shown under each item's title; by default every field without a column.
         self.detail_names = details if details is not None else tuple(
@@ -91,8 +98,8 @@ class ItemKind:
         )
         self.sortable = tuple(sortable)
         for name in (*self.columns, *self.sortable, *self.detail_names):
-            assert name in self.by_name or name in self.derived, f"{key}: unknown column {name}"
-        assert set(self.sortable) <= set(self.columns), f"{key}: sortable columns must be shown"
+            _declare(name in self.by_name or name in self.derived, f"{key}: unknown column {name}")
+        _declare(set(self.sortable) <= set(self.columns), f"{key}: sortable columns must be shown")
 
     def __repr__(self) -> str:
         return f"<ItemKind {self.key}>"
@@ -157,7 +164,7 @@ class SectionType:
             f.scope = "fields"
         self.field_by_name = {f.name: f for f in self.fields}
         self.kind_by_key = {k.key: k for k in self.item_kinds}
-        assert len(self.kind_by_key) == len(self.item_kinds)
+        _declare(len(self.kind_by_key) == len(self.item_kinds), f"{self.key}: item kind keys must be unique")
 
     def __repr__(self) -> str:
         return f"<SectionType {self.number} {self.key}>"
