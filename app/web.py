@@ -2,6 +2,7 @@
 cookies and the template helpers every page uses."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import Flask, flash, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
@@ -85,8 +86,11 @@ def init_app(app: Flask) -> None:
         user_pk, _, token = user_id.partition(":")
         if not user_pk.isdigit() or not token:
             return None
+        # The organisation comes along: the header and the two-factor rule need it on every page.
         user = db.session.scalar(
-            sa.select(User).where(User.id == int(user_pk), User.session_token == token)
+            sa.select(User)
+            .where(User.id == int(user_pk), User.session_token == token)
+            .options(joinedload(User.organisation))
         )
         return user if user is not None and user.active else None
 

@@ -10,6 +10,7 @@ import tarfile
 import pytest
 from flask_migrate import upgrade
 
+from app.demo import PEOPLE
 from app import create_app
 from app.audit.services import verify_chain
 from app.backup import INTEGRITY_CHECKS, _counts
@@ -83,7 +84,7 @@ def test_backup_and_restore_into_an_empty_database(instance, tmp_path):
         manifest = json.load(tar.extractfile("manifest.json"))
         names = set(tar.getnames())
     assert manifest["engine"] == databases.engine_name() and manifest["alembic_revision"]
-    assert manifest["tables"]["user_account"] == 6 and manifest["tables"]["audit_event"] > 10
+    assert manifest["tables"]["user_account"] >= len(PEOPLE) and manifest["tables"]["audit_event"] > 10
     assert {"files/storage/plans/7f3a.pdf", "files/keys/org-1.key"} <= set(manifest["files"]) <= names
 
     target = instance("target", migrate=False)

@@ -141,7 +141,7 @@ def edit(partnership_id: int, section_key: str):
     ctx = ctx.with_base(state.content if state.is_started else None)
     base_id = state.revision.id if state.revision is not None else None
 
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only read; HEAD carries no CSRF token
         edit_state = forms.state_from_content(section_type, state.content, base_id, ctx)
         return _render_edit(section_type, state, edit_state, ctx, plan)
 

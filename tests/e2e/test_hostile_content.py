@@ -20,6 +20,8 @@ payloads' markup as live content (the PDF renderer fetches only the app's own as
 
 import itertools
 import re
+
+from playwright.sync_api import Error as PlaywrightError
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -244,7 +246,12 @@ class Visitor:
 
     def visit(self, url: str) -> list[str]:
         """Open `url`, check it, and return the same-origin links on it."""
-        self.page.goto(url)
+        try:
+            self.page.goto(url)
+        except PlaywrightError as error:
+            if "Download is starting" in str(error):  # a file (CSV, PDF): nothing renders, nothing runs
+                return []
+            raise
         self.visits += 1
         where = urlsplit(url).path
         if self.page.evaluate("window.__pwned"):

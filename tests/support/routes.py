@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.accounts import services as accounts
 from app.extensions import db
 from app.invitations import services as invitations
+from app.notifications.services import notify
 from app.partnerships.access import load_membership
 from app.partnerships.models import Invitation, Membership, Partnership
 from tests.support.factories import TwoParties, join, make_organisation_user, make_two_parties
@@ -36,6 +37,7 @@ class World:
     c_admin: object
     d_admin: object
     tokens: dict = field(default_factory=dict)
+    notification_id: int | None = None
 
     def fillers(self, partnership: Partnership) -> dict:
         """Values for every URL argument, all belonging to `partnership`."""
@@ -52,6 +54,8 @@ class World:
             # Routes outside partnerships: a colleague of A's admin, a live invitation link.
             "user_id": self.ab.a.editor.id,
             "token": self.tokens["invitation"],
+            # A notification addressed to A's admin.
+            "notification_id": self.notification_id,
             "filename": "css/app.css",
         }
 
@@ -79,8 +83,13 @@ def build_world(app) -> World:
         load_membership(ab.outsider_partnership.id, c_admin), email="new@gamma.example.com", role="viewer"
     )
     accounts.request_password_reset(ab.b.editor.email)
+    [note] = notify(
+        [ab.a.admin], "mention", partnership=ab.partnership, title="Eve mentioned you",
+        link=f"/partnerships/{ab.partnership.id}", actor=ab.a.editor,
+    )
     db.session.commit()
     world = World(ab=ab, cd=ab.outsider_partnership, c_admin=c_admin, d_admin=d_admin)
+    world.notification_id = note.id
     world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")
     world.tokens["reset"] = _last_link_token(app, ab.b.editor.email)
     return world
