@@ -2,10 +2,10 @@
 cookies and the template helpers every page uses."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask import Flask, flash, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.accounts.session import enforce_session_limits, send_to_sign_in, session_expires_at
