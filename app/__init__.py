@@ -58,6 +58,7 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
 def _register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
     from app.audit_trail import bp as audit_trail_bp
+    from app.coediting import bp as coediting_bp
     from app.core import bp as core_bp
     from app.invitations import bp as invitations_bp
     from app.notifications import bp as notifications_bp
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(audit_trail_bp)
     app.register_blueprint(plan_sections_bp)
+    app.register_blueprint(coediting_bp)
 
 
 def _ensure_secret_key(app: Flask) -> None:

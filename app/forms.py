@@ -15,8 +15,13 @@ from wtforms.validators import ValidationError
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds characters the database cannot store or people cannot see."""
+    return bool(_CONTROL.search(text))
+
+
 def no_control_characters(form, field):
-    if isinstance(field.data, str) and _CONTROL.search(field.data):
+    if isinstance(field.data, str) and has_control_characters(field.data):
         raise ValidationError("Remove the invisible control characters from this text; they cannot be saved.")
 
 

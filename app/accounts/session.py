@@ -12,6 +12,7 @@ after the password was typed: there is no separate remember-me token that could
 start a fresh session on its own.
 """
 
+import functools
 import time
 from datetime import datetime, timedelta
 
@@ -63,6 +64,37 @@ def end_session(message: str | None = None) -> None:
         flash(message, "info")
 
 
+def background(view):
+    """Mark a view as a background request: a page's script polling or sending heartbeats
+    (presence) rather than a person doing something. It never counts as activity for the
+    idle limit, so a forgotten open tab does not keep its session alive, and it never
+    re-sends the session cookie (see app.web.SessionInterface). A view that learns the
+    person did act (they typed since the last heartbeat) calls `note_activity()`."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        g.background_request = True
+        return view(*args, **kwargs)
+
+    wrapped.background_request = True
+    return wrapped
+
+
+def _is_background() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "background_request", False))
+
+
+def note_activity() -> None:
+    """Count this request as the person's activity (keeps the session within its idle limit)."""
+    if "_user_id" not in session:
+        return
+    now = time.time()
+    seen_at = session.get(SEEN_AT)
+    if not isinstance(seen_at, int | float) or now - seen_at >= SEEN_RESOLUTION_SECONDS:
+        session[SEEN_AT] = int(now)
+
+
 def enforce_session_limits():
     """before_request hook: end sessions past their idle or absolute limit."""
     if request.endpoint == "static":
@@ -83,7 +115,7 @@ def enforce_session_limits():
         end_session("Your session has ended for your security. Please sign in again.")
     elif now - seen_at > idle.total_seconds():
         end_session("You were signed out after a period without activity. Please sign in again.")
-    elif now - seen_at >= SEEN_RESOLUTION_SECONDS:
+    elif now - seen_at >= SEEN_RESOLUTION_SECONDS and not _is_background():
         session[SEEN_AT] = int(now)
     return None
 

@@ -1,1 +1,80 @@
-"""Co-editing of plan sections: diffs between revisions and three-way merges of concurrent saves."""
+"""Co-editing of plan sections: history, diffs, restores, merges on save, kept conflicts,
+presence, comments and the partnership's activity feed.
+
+The pure engine (content.py, diffing.py, merging.py) knows nothing of the app; the rest
+builds the feature around it. Stable addresses other features link to (all under
+/partnerships/<id>):
+
+    /plan/<section_key>/history?party=<party id>&before=<n>&after=<n>   coediting.history
+    /plan/<section_key>/revisions/<n>                                   coediting.revision
+    /plan/<section_key>/revisions/<n>/restore          (POST)           coediting.restore
+    /plan/<section_key>/compare?from=<n>&to=<n|current>                 coediting.compare
+    /plan/compare?from=<YYYY-MM-DD>&to=<YYYY-MM-DD>                     coediting.plan_compare
+    /plan/<section_key>/comments                                        coediting.comments
+    /plan/<section_key>/conflicts/<id>                                  coediting.conflict
+    /plan/<section_key>/presence                     (GET JSON, POST)   coediting.presence
+    /activity?section=<key>&party=<party id>&before=<cursor>            coediting.activity
+"""
+
+from flask import Blueprint
+
+from app.audit.actions import register_action
+from app.partnerships.navigation import Panel, Tab, register_panel, register_tab
+
+bp = Blueprint("coediting", __name__)
+
+
+def _recent_activity(membership):
+    from app.coediting.activity import activity_page
+
+    return {"feed": activity_page(membership.partnership_id, size=6)}
+
+
+register_tab(Tab(20, "Activity", "coediting.activity"))
+register_panel(Panel(20, "coediting/_panel.html", _recent_activity))
+
+
+def _section_title(details: dict) -> str:
+    from app.plan_sections.registry import get_section_type
+
+    section_type = get_section_type(str(details.get("section")))
+    return f"“{section_type.title}”" if section_type is not None else "a section"
+
+
+class _Values(dict):
+    def __missing__(self, key):
+        return "…"
+
+
+def _sentence(template: str):
+    def describe(event, names) -> str:
+        details = event.details or {}
+        return template.format_map(_Values({
+            **{k: v for k, v in details.items() if not isinstance(v, (list, dict)) and v is not None},
+            "actor": names.actor(event),
+            "section": _section_title(details),
+            "merged": ", ".join(str(n) for n in details.get("merged_with") or []) or "…",
+        }))
+
+    return describe
+
+
+for _key, _label, _template in (
+    ("plan.section_merged", "Section saved with a merge",
+     "{actor} saved {section} as revision {revision}, merged with revisions {merged}"),
+    ("plan.section_restored", "Section restored",
+     "{actor} restored {section} to revision {restored} (as revision {revision})"),
+    ("plan.conflict_kept", "Overlapping save kept",
+     "{actor}'s save of {section} overlapped revision {their_revision} and was kept for them to resolve"),
+    ("plan.conflict_resolved", "Overlapping save resolved", "{actor} resolved an overlapping save of {section}"),
+    ("plan.conflict_superseded", "Overlapping save met another change",
+     "{actor} resolved an overlapping save of {section}, which met yet another change and was kept again"),
+    ("plan.conflict_discarded", "Overlapping save discarded",
+     "{actor} discarded their overlapping save of {section} (against revision {their_revision})"),
+    ("plan.comment_added", "Comment written", "{actor} commented on {section}: “{excerpt}”"),
+    ("plan.comment_thread_resolved", "Comment thread resolved", "{actor} resolved a comment thread on {section}"),
+    ("plan.comment_thread_reopened", "Comment thread reopened", "{actor} reopened a comment thread on {section}"),
+):
+    register_action(_key, _label, _sentence(_template), show_changes=False)
+
+from app.coediting import routes  # noqa: E402,F401

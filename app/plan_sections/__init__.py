@@ -15,7 +15,12 @@ def _plan_panel(membership):
 
 register_tab(Tab(
     10, "Plan", "plan_sections.overview",
-    also_for=("plan_sections.section", "plan_sections.edit", "plan_sections.full"),
+    also_for=(
+        "plan_sections.section", "plan_sections.edit", "plan_sections.full",
+        # A section's history, revisions, comparisons, comments and conflicts (app/coediting/).
+        "coediting.history", "coediting.revision", "coediting.compare", "coediting.plan_compare",
+        "coediting.comments", "coediting.conflict",
+    ),
 ))
 register_panel(Panel(10, "plan_sections/_panel.html", _plan_panel))
 

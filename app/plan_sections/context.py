@@ -24,10 +24,13 @@ class PlanContext:
         self._titles: dict[tuple[str, str], dict[str, str]] = {}
         self._currency: str | None = None
 
-    def with_base(self, content: dict | None) -> "PlanContext":
-        """This context, accepting the references already stored in `content`."""
+    def with_base(self, *contents: dict | None) -> "PlanContext":
+        """This context, accepting the references already stored in `contents` (the base an
+        editor started from, and for merges and restores the other versions being combined)."""
         previous: dict[tuple[str, str], list] = {}
-        if content:
+        for content in contents:
+            if not content:
+                continue
             for name, value in (content.get("fields") or {}).items():
                 if value is not None:
                     previous.setdefault(("fields", name), []).append(value)

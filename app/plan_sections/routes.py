@@ -1,6 +1,10 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from app.coediting import saving
+from app.coediting.comments import open_thread_counts
+from app.coediting.routes.outcomes import after_save
+from app.coediting.section_page import coediting_extras
 from app.extensions import db
 from app.markdown import render_markdown
 from app.partnerships.access import Permission, current_membership, require
@@ -36,6 +40,7 @@ def overview(partnership_id: int):
         partnership=membership.partnership,
         membership=membership,
         plan=services.plan_overview(membership.partnership),
+        open_comments=open_thread_counts(partnership_id),
     )
 
 
@@ -101,10 +106,11 @@ def section(partnership_id: int, section_key: str):
         summary=section_type.summary(state.content, ctx) if section_type.summary else None,
         previous=previous,
         following=following,
+        coediting=coediting_extras(membership, section_type, state, ctx),
     )
 
 
-def _render_edit(section_type, state, edit, ctx, plan, *, stale=None, focus=None, preview=None, status=200):
+def _render_edit(section_type, state, edit, ctx, plan, *, focus=None, preview=None, status=200):
     membership = current_membership()
     return (
         render_template(
@@ -116,8 +122,8 @@ def _render_edit(section_type, state, edit, ctx, plan, *, stale=None, focus=None
             section_type=section_type,
             edit=edit,
             ctx=ctx,
-            stale=stale,
             focus=focus,
+            coediting=coediting_extras(membership, section_type, state, ctx, editing=True),
             preview=Markup(render_markdown(edit.narrative)) if preview is None else preview,  # noqa: S704  # nosec B704
             error_list=forms.error_list(section_type, edit),
             blank_rows={
@@ -157,35 +163,22 @@ def edit(partnership_id: int, section_key: str):
         return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
     section = services.section_for(partnership_id, section_key)
     try:
-        revision = services.save_section(
-            membership, section, content, edit_state.base_revision_id, edit_state.note, ctx=ctx
-        )
-    except services.StaleRevision as stale:
-        return _on_stale_base(section_type, state, edit_state, ctx, plan, stale)
+        # If someone saved since this editor's base revision, the save merges with their
+        # changes, or keeps this one for its author to resolve (app/coediting/saving.py).
+        outcome = saving.save_edit(membership, section, content, edit_state.base_revision_id, edit_state.note, ctx=ctx)
     except services.InvalidContent as invalid:
+        db.session.rollback()
         edit_state.errors = invalid.errors
         return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
     except RuleViolation as violation:
+        db.session.rollback()
         edit_state.errors = {violation.field or "form": violation.message}
         return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
-    if revision is None:
-        flash("No changes to save: the section already reads exactly like this.", "info")
-    else:
-        db.session.commit()
-        flash(f"{section_type.title} is saved as revision {revision.number}.", "success")
-    return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key))
-
-
-def _on_stale_base(section_type, state, edit_state, ctx, plan, stale):
-    """Someone saved this section after the editor opened it.
-
-    The form comes back with everything typed and based on the newest revision, so
-    saving again is a deliberate choice made after reading the other person's version.
-    (This is where an automatic three-way merge will take over.)
-    """
-    db.session.rollback()
-    edit_state.base_revision_id = stale.current.id if stale.current is not None else None
-    return _render_edit(section_type, state, edit_state, ctx, plan, stale=stale.current, status=409)
+    return after_save(
+        section_type, outcome,
+        saved="{title} is saved as revision {number}.",
+        unchanged="No changes to save: the section already reads exactly like this.",
+    )
 
 
 @bp.post("/partnerships/<int:partnership_id>/plan/<section_key>/review")

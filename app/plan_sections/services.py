@@ -166,6 +166,15 @@ def referenced_sections(section_type: SectionType) -> list[str]:
     return keys
 
 
+def section_context(section: PlanSection) -> PlanContext:
+    """What content of `section` is checked and shown against: the partnership's parties and
+    members, and the current content of the sections its items can point at."""
+    keys = referenced_sections(get_section_type(section.section_key))
+    rows = _section_rows(section.partnership_id, keys)
+    contents = {s.section_key: content_of(s, get_section_type(s.section_key)) for s in rows}
+    return load_context(section.partnership_id, contents)
+
+
 def content_of(section: PlanSection | None, section_type: SectionType) -> dict:
     """The section's current content (empty content before its first save)."""
     if section is None or section.current_revision is None:
@@ -219,12 +228,16 @@ def save_section(
     kind: str = "edit",
     at: datetime | None = None,
     ctx: PlanContext | None = None,
+    known: tuple[dict, ...] = (),
 ) -> SectionRevision | None:
     """Save `content` as the section's next revision; None when it equals the current one.
 
     Raises InvalidContent when the section type refuses the content, and StaleRevision
     when the section no longer points at `base_revision_id`. `at` backdates the
     revision (the demo uses it); `ctx` saves reloading what the caller already loaded.
+    `known` are other contents the server itself holds (a revision being restored, the
+    versions a merge combines): their item ids are kept and their references accepted
+    as already stored, exactly like the current revision's.
     """
     _check_can_edit(membership, section)
     if kind not in REVISION_KINDS:
@@ -236,12 +249,15 @@ def save_section(
         raise StaleRevision(_current_revision(section.id))
     base_content = current.content if current is not None else None
     if ctx is None:
-        keys = referenced_sections(section_type)
-        rows = _section_rows(section.partnership_id, keys)
-        contents = {s.section_key: content_of(s, get_section_type(s.section_key)) for s in rows}
-        ctx = load_context(section.partnership_id, contents)
+        ctx = section_context(section)
+    base_items = base_content
+    if known:
+        base_items = {"items": {}}
+        for source in (base_content, *known):
+            for kind_key, items in ((source or {}).get("items") or {}).items():
+                base_items["items"].setdefault(kind_key, []).extend(items)
     try:
-        clean = section_type.validate(content, ctx.with_base(base_content), base=base_content)
+        clean = section_type.validate(content, ctx.with_base(base_content, *known), base=base_items)
     except ContentError as error:
         raise InvalidContent(error.errors) from error
     digest = content_hash(clean)

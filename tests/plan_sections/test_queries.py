@@ -18,8 +18,11 @@ PAGES = {
     "partnership home": "",
 }
 # The gate (user, membership), the sections with their current revisions, parties and members,
-# and the partnership's party list for the page header.
-MOST_QUERIES = 7  # includes the header bell's unread count
+# the partnership's party list for the page header and the header bell's unread count (7); and
+# what co-editing adds: on a section page the reader's kept conflicts, who is present and the
+# comment threads, on the editor the conflicts and presence, on the overview the open comment
+# counts, on the home page the recent activity (tests/coediting/test_queries.py).
+MOST_QUERIES = 10
 
 
 def page_costs(client, partnership_id: int) -> dict[str, int]:

@@ -1,0 +1,48 @@
+"""Co-editing's pages, one module per area; helpers they share are here."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import abort, request
+
+from app.extensions import db
+from app.plan_sections.models import PlanSection
+from app.plan_sections.registry import get_section_type
+from app.plan_sections.schema import SectionType
+
+
+def section_type_or_404(section_key: str) -> SectionType:
+    section_type = get_section_type(section_key)
+    if section_type is None:
+        abort(404)
+    return section_type
+
+
+def existing_section(partnership_id: int, section_key: str) -> PlanSection | None:
+    """The section row if it exists (reading never creates one)."""
+    return db.session.scalar(
+        sa.select(PlanSection).where(PlanSection.partnership_id == partnership_id,
+                                     PlanSection.section_key == section_key)
+    )
+
+
+def int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@dataclass
+class RevisionView:
+    """A revision shaped like the section state the plan's body macro reads."""
+
+    type: SectionType
+    content: dict
+    narrative_html: str
+    is_started: bool = True
+
+    @property
+    def key(self) -> str:
+        return self.type.key
+
+
+from app.coediting.routes import activity, comments, conflicts, history, presence  # noqa: E402,F401

@@ -1,0 +1,161 @@
+"""Comment threads on a section: the list, starting one, replying, resolving and reopening."""
+
+from flask import abort, flash, redirect, render_template, url_for
+
+from app.coediting import bp
+from app.coediting import comments as service
+from app.coediting.forms import CommentForm, ReplyForm
+from app.coediting.routes import existing_section, section_type_or_404
+from app.extensions import db
+from app.forms import ConfirmForm, choices
+from app.partnerships.access import Permission, current_membership, has_permission, require
+from app.plan_sections import services as plan
+from app.rules import RuleViolation, show_violation
+
+
+def item_choices(section_type, content: dict, ctx) -> list:
+    """“The section as a whole”, then every current item as “Risk: Port strike”."""
+    pairs = [("", "The section as a whole")]
+    for kind in section_type.item_kinds:
+        for item in content["items"].get(kind.key, []):
+            pairs.append((item["id"], f"{kind.singular}: {kind.item_title(item, ctx)}"))
+    return choices(pairs)
+
+
+def item_titles(section_type, content: dict, ctx) -> dict[str, str]:
+    return {
+        item["id"]: f"{kind.singular.lower()} “{kind.item_title(item, ctx)}”"
+        for kind in section_type.item_kinds
+        for item in content["items"].get(kind.key, [])
+    }
+
+
+def comment_block(membership, section_type, section, content, ctx, *, form=None, reply_forms=None) -> dict:
+    """What the comments block needs (the section page includes it; so does the comments page)."""
+    can_comment = has_permission(membership, Permission.EDIT_PLAN)
+    threads = service.threads_of(section)
+    if form is None and can_comment:
+        form = CommentForm(formdata=None)
+    if form is not None:
+        form.item_id.choices = item_choices(section_type, content, ctx)
+    replies = dict(reply_forms or {})
+    return {
+        "threads": threads,
+        "open_threads": [t for t in threads if t.is_open],
+        "resolved_threads": [t for t in threads if not t.is_open],
+        "comment_form": form,
+        "reply_form": lambda thread: replies.get(thread.id) or ReplyForm(prefix=f"t{thread.id}", formdata=None),
+        "can_comment": can_comment,
+        "item_titles": item_titles(section_type, content, ctx),
+        "mention_names": [m.user.full_name for m in ctx.members.values() if m.user.active],
+        "confirm_form": ConfirmForm(),
+    }
+
+
+def _page(section_type, section, *, form=None, reply_forms=None, status=200):
+    membership = current_membership()
+    ctx = plan.section_context(section) if section is not None else plan.load_context(membership.partnership_id)
+    content = plan.content_of(section, section_type)
+    block = comment_block(membership, section_type, section, content, ctx, form=form, reply_forms=reply_forms)
+    return render_template(
+        "coediting/comments.html",
+        partnership=membership.partnership,
+        section_type=section_type,
+        section=section,
+        comments=block,
+    ), status
+
+
+@bp.route("/partnerships/<int:partnership_id>/plan/<section_key>/comments", methods=["GET", "POST"])
+def comments(partnership_id: int, section_key: str):
+    membership = current_membership()
+    section_type = section_type_or_404(section_key)
+    section = existing_section(partnership_id, section_key)
+    if not _is_post():
+        return _page(section_type, section)
+    if not has_permission(membership, Permission.EDIT_PLAN):
+        abort(403)
+    section = plan.section_for(partnership_id, section_key)
+    ctx = plan.section_context(section)
+    form = CommentForm()
+    form.item_id.choices = item_choices(section_type, plan.content_of(section, section_type), ctx)
+    if form.validate_on_submit():
+        try:
+            thread = service.start_thread(membership, section, form.body.data, form.item_id.data or None)
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash("Your comment is posted.", "success")
+            return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key,
+                                    _anchor=f"thread-{thread.id}"))
+    return _page(section_type, section, form=form, status=422)
+
+
+def _is_post() -> bool:
+    from flask import request
+
+    return request.method == "POST"
+
+
+def _thread_or_404(partnership_id: int, section_key: str, thread_id: int):
+    section = existing_section(partnership_id, section_key)
+    thread = service.thread_of(section, thread_id)
+    if thread is None:
+        abort(404)
+    return section, thread
+
+
+def _back(partnership_id, section_key, thread):
+    return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key,
+                            _anchor=f"thread-{thread.id}"))
+
+
+@bp.post("/partnerships/<int:partnership_id>/plan/<section_key>/comments/<int:thread_id>/replies")
+@require(Permission.EDIT_PLAN)
+def reply(partnership_id: int, section_key: str, thread_id: int):
+    membership = current_membership()
+    section_type = section_type_or_404(section_key)
+    section, thread = _thread_or_404(partnership_id, section_key, thread_id)
+    form = ReplyForm(prefix=f"t{thread.id}")
+    if form.validate_on_submit():
+        try:
+            service.reply(membership, thread, form.body.data)
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash("Your reply is posted.", "success")
+            return _back(partnership_id, section_key, thread)
+    return _page(section_type, section, reply_forms={thread.id: form}, status=422)
+
+
+def _set_status(partnership_id, section_key, thread_id, change, message):
+    membership = current_membership()
+    _section, thread = _thread_or_404(partnership_id, section_key, thread_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        changed = change(membership, thread)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+    else:
+        db.session.commit()
+        if changed:
+            flash(message, "success")
+    return _back(partnership_id, section_key, thread)
+
+
+@bp.post("/partnerships/<int:partnership_id>/plan/<section_key>/comments/<int:thread_id>/resolve")
+@require(Permission.EDIT_PLAN)
+def resolve_thread(partnership_id: int, section_key: str, thread_id: int):
+    section_type_or_404(section_key)
+    return _set_status(partnership_id, section_key, thread_id, service.resolve_thread, "The thread is resolved.")
+
+
+@bp.post("/partnerships/<int:partnership_id>/plan/<section_key>/comments/<int:thread_id>/reopen")
+@require(Permission.EDIT_PLAN)
+def reopen_thread(partnership_id: int, section_key: str, thread_id: int):
+    section_type_or_404(section_key)
+    return _set_status(partnership_id, section_key, thread_id, service.reopen_thread, "The thread is open again.")

@@ -1,0 +1,118 @@
+"""The conflict page: an overlapping save, side by side with theirs and the original, settled
+by its author choosing (or writing) what to keep, or discarded."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from app.coediting import bp
+from app.coediting.diffing import diff_content
+from app.coediting.forms import Resolution, read_resolution
+from app.coediting.merging import merge_content
+from app.coediting.presenting import conflict_views, section_diff
+from app.coediting.routes import existing_section, section_type_or_404
+from app.coediting.routes.outcomes import after_save
+from app.coediting.saving import conflict_of, discard_conflict, resolve_conflict
+from app.extensions import db
+from app.forms import ConfirmForm
+from app.partnerships.access import Permission, current_membership, require
+from app.plan_sections import services as plan
+from app.rules import RuleViolation
+
+
+def _conflict_or_404(partnership_id: int, section_key: str, conflict_id: int):
+    section = existing_section(partnership_id, section_key)
+    conflict = conflict_of(current_membership(), section, conflict_id) if section is not None else None
+    if conflict is None:
+        abort(404)
+    return section, conflict
+
+
+def _headings(conflict) -> dict[str, str]:
+    theirs = conflict.their_revision
+    base = conflict.base_revision
+    return {
+        "base": f"Original · revision {base.number}, where you started" if base is not None else "Original · empty",
+        "theirs": f"Theirs · {theirs.author.full_name}, {theirs.author_party.name}, revision {theirs.number}",
+        "ours": "Yours · not saved yet",
+    }
+
+
+def _render(section_type, section, conflict, resolution: Resolution | None = None, status: int = 200):
+    membership = current_membership()
+    ctx = plan.section_context(section)
+    base = conflict.base_revision.content if conflict.base_revision is not None else section_type.empty_content()
+    theirs = conflict.their_revision.content
+    ours = conflict.attempted_content
+    views = conflict_views(section_type, conflict.conflicts, _headings(conflict), [theirs, ours, base], ctx)
+    merged = merge_content(base, ours, theirs).content
+    clean_changes = section_diff(section_type, diff_content(theirs, merged), theirs, merged, ctx)
+    return render_template(
+        "coediting/conflict.html",
+        partnership=membership.partnership,
+        section_type=section_type,
+        section=section,
+        conflict=conflict,
+        views=views,
+        clean_changes=clean_changes,
+        resolution=resolution or Resolution(),
+        ctx=ctx,
+        confirm_form=ConfirmForm(),
+    ), status
+
+
+@bp.route("/partnerships/<int:partnership_id>/plan/<section_key>/conflicts/<int:conflict_id>", methods=["GET", "POST"])
+def conflict(partnership_id: int, section_key: str, conflict_id: int):
+    membership = current_membership()
+    section_type = section_type_or_404(section_key)
+    section, found = _conflict_or_404(partnership_id, section_key, conflict_id)
+    if found.status == "superseded" and found.followed_by_id is not None:
+        return redirect(url_for("coediting.conflict", partnership_id=partnership_id, section_key=section_key,
+                                conflict_id=found.followed_by_id))
+    if request.method != "POST" or not found.is_open:
+        return _render(section_type, section, found)
+    if not _can_edit(membership):
+        abort(403)
+    ctx = plan.section_context(section)
+    views = conflict_views(section_type, found.conflicts, _headings(found), [], ctx)
+    resolution = read_resolution(request.form, views, ctx)
+    if resolution.errors:
+        return _render(section_type, section, found, resolution, 422)
+    try:
+        outcome = resolve_conflict(membership, found, resolution.choices, ctx=ctx)
+    except plan.InvalidContent as invalid:
+        db.session.rollback()
+        resolution.errors["form"] = "These choices do not make a valid section: " + "; ".join(invalid.errors.values())
+        return _render(section_type, section, found, resolution, 422)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+        return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key))
+    return after_save(
+        section_type, outcome,
+        saved="Resolved: your choices are saved as revision {number}.",
+        unchanged="Resolved: the section already reads like your choices, so nothing new was saved.",
+    )
+
+
+def _can_edit(membership) -> bool:
+    from app.partnerships.access import has_permission
+
+    return has_permission(membership, Permission.EDIT_PLAN)
+
+
+@bp.post("/partnerships/<int:partnership_id>/plan/<section_key>/conflicts/<int:conflict_id>/discard")
+@require(Permission.EDIT_PLAN)
+def discard(partnership_id: int, section_key: str, conflict_id: int):
+    membership = current_membership()
+    section_type = section_type_or_404(section_key)
+    _section, found = _conflict_or_404(partnership_id, section_key, conflict_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        discard_conflict(membership, found)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Your unsaved version of {section_type.title} is discarded. The section stays as it is.", "success")
+    return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key))
