@@ -2,16 +2,15 @@
 share one PostgreSQL database and one Redis, and a user cannot tell them apart.
 
 Sessions are signed cookies checked against the shared database, and the sign-in limits
-count in Redis, so both hold across instances. Presence (who is editing a section) will
-live in Redis too: its cross-instance test belongs here, using the `two_instances`
-fixture (sign in on each instance, open the same section on both, and check each sees
-the other).
+count in Redis, so both hold across instances. Presence (who is editing a section) lives in
+Redis too: a heartbeat sent to one instance is seen through the other.
 
 Needs PostgreSQL (postgres_only) and Redis: REDIS_URL when set and reachable, otherwise a
 private redis-server started for the test when one is installed; skipped without Redis
 unless REQUIRE_REDIS=1.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -26,7 +25,7 @@ from app import create_app
 from app.extensions import db
 from config import TestConfig
 from tests.support import databases
-from tests.support.factories import PASSWORD, make_organisation_user
+from tests.support.factories import PASSWORD, make_organisation_user, make_two_parties
 from tests.support.http import Browser
 from tests.support.mail import free_port
 
@@ -94,7 +93,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: str) -> None:
 @pytest.fixture
 def two_instances(tmp_path, redis_url):
     """Two gunicorn instances sharing a new PostgreSQL database and Redis:
-    (url1, url2, a Redis client, the instances' key prefix)."""
+    (url1, url2, a Redis client, the instances' key prefix, the TwoParties partnership in it)."""
     redis_client = _reachable(redis_url)
     url = databases.create_postgres_database("instances")
     prefix = f"jointly-test-{uuid.uuid4().hex[:8]}"
@@ -104,7 +103,9 @@ def two_instances(tmp_path, redis_url):
 
         upgrade()
         make_organisation_user(email="sam@example.com")
+        world = make_two_parties()
         db.session.commit()
+        world = {"partnership_id": world.partnership.id, "a": world.a.editor.email, "b": world.b.editor.email}
         db.engine.dispose()
     processes, urls = [], []
     try:
@@ -128,7 +129,7 @@ def two_instances(tmp_path, redis_url):
             processes.append((subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log), log))
             urls.append(f"http://127.0.0.1:{port}")
             _wait_until_up(urls[-1], processes[-1][0], log_path)
-        yield urls[0], urls[1], redis_client, prefix
+        yield urls[0], urls[1], redis_client, prefix, world
     finally:
         for process, log in processes:
             process.terminate()
@@ -143,7 +144,7 @@ def two_instances(tmp_path, redis_url):
 
 
 def test_a_session_started_on_one_instance_works_on_the_other(two_instances):
-    one, two, _redis_client, _prefix = two_instances
+    one, two, _redis_client, _prefix, _world = two_instances
     browser = Browser(one)
     assert browser.submit("/signin", {"email": "sam@example.com", "password": PASSWORD}).location == "/home"
     # Cookies do not depend on the port: the same cookie goes to the second instance.
@@ -158,7 +159,7 @@ def test_a_session_started_on_one_instance_works_on_the_other(two_instances):
 
 
 def test_failed_sign_ins_count_across_instances(two_instances):
-    one, two, redis_client, prefix = two_instances
+    one, two, redis_client, prefix, _world = two_instances
     wrong = {"email": "sam@example.com", "password": "not the password!"}
     assert Browser(one).submit("/signin", wrong).status == 200
     assert Browser(two).submit("/signin", wrong).status == 200
@@ -166,3 +167,23 @@ def test_failed_sign_ins_count_across_instances(two_instances):
     blocked = Browser(two).submit("/signin", {"email": "sam@example.com", "password": PASSWORD})
     assert blocked.status == 429 and "Too many" in blocked.text
     assert list(redis_client.scan_iter(f"*{prefix}*"))  # the counts live in Redis
+
+
+def test_presence_sent_to_one_instance_is_seen_through_the_other(two_instances):
+    one, two, redis_client, prefix, world = two_instances
+    section = f"/partnerships/{world['partnership_id']}/plan/risk_assessment"
+    eve, ed = Browser(one), Browser(two)
+    for browser, base, email in ((eve, one, world["a"]), (ed, two, world["b"])):
+        assert browser.submit(base + "/signin", {"email": email, "password": PASSWORD}).location == "/home"
+    # Eve's editor heartbeats go to the first instance...
+    beat = eve.submit(one + section + "/presence", {"mode": "editing"}, page=one + section)
+    assert beat.status == 200
+    # ...and Ed, served by the second, sees her.
+    seen = json.loads(ed.get(two + section + "/presence").text)["people"]
+    assert [(p["name"], p["party"], p["mode"]) for p in seen] == [("Eve Editor", "Alpha Ltd", "editing")]
+    assert "Eve Editor, Alpha Ltd — editing" in ed.get(two + section).text  # and the page shows it
+    # The other way round, reading through the first instance.
+    assert ed.submit(two + section + "/presence", {"mode": "viewing"}, page=two + section).status == 200
+    seen = json.loads(eve.get(one + section + "/presence").text)["people"]
+    assert [(p["name"], p["mode"]) for p in seen] == [("Ed Editor", "viewing")]
+    assert list(redis_client.scan_iter(f"{prefix}:presence:*"))  # kept in Redis, not in either process

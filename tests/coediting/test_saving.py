@@ -242,3 +242,49 @@ def test_notes_are_cut_to_fit_with_the_merge_suffix(plan, risk_base):
     long_note = "x" * 200
     text = saving.with_suffix(long_note, "merged with revision 12 by Dana Reyes")
     assert len(text) == 200 and text.endswith("(merged with revision 12 by Dana Reyes)") and "…" in text
+
+
+def test_a_merge_that_loses_the_race_again_merges_again_against_the_newest(plan, risk_base, monkeypatch):
+    from app.plan_sections import services
+
+    a, b = plan.people.a.editor, plan.people.b.editor
+    save_from(plan, b, "risk_assessment", changed(risk_base.content, risk_2="River flood"), risk_base.id)
+    real_save, landed = services.save_section, []
+
+    def another_save_lands_first(membership, section, content, base_revision_id, note=None, **kwargs):
+        if kwargs.get("kind") == "merge" and not landed:
+            current = plan.section("risk_assessment").current_revision
+            landed.append(plan.save(plan.people.b.admin, "risk_assessment", changed(current.content, risk_1="Ransomware")))
+        return real_save(membership, section, content, base_revision_id, note, **kwargs)
+
+    monkeypatch.setattr(services, "save_section", another_save_lands_first)
+    outcome = save_from(plan, a, "risk_assessment", changed(risk_base.content, risk_0="Port strike at Rotterdam"),
+                        risk_base.id, "Mine")
+    assert outcome.status == "merged" and outcome.revision.number == 4
+    assert titles(outcome.revision) == ["Port strike at Rotterdam", "Ransomware", "River flood"]
+    assert [r.number for r in outcome.merged_with] == [2, 3]
+    assert outcome.revision.note == "Mine (merged with revision 3 by Bob Admin)"
+
+
+def test_losing_every_round_keeps_the_attempt_rather_than_losing_it(plan, risk_base, monkeypatch):
+    from app.plan_sections import services
+
+    a, b = plan.people.a.editor, plan.people.b.editor
+    save_from(plan, b, "risk_assessment", changed(risk_base.content, risk_2="River flood"), risk_base.id)
+    real_save = services.save_section
+
+    def always_beaten(membership, section, content, base_revision_id, note=None, **kwargs):
+        if kwargs.get("kind") == "merge":
+            current = plan.section("risk_assessment").current_revision
+            plan.save(plan.people.b.admin, "risk_assessment", changed(current.content, risk_1=f"Risk {current.number}"))
+        return real_save(membership, section, content, base_revision_id, note, **kwargs)
+
+    monkeypatch.setattr(saving, "MAX_MERGE_ROUNDS", 3)
+    monkeypatch.setattr(services, "save_section", always_beaten)
+    outcome = save_from(plan, a, "risk_assessment", changed(risk_base.content, risk_0="Port strike at Rotterdam"),
+                        risk_base.id, "Mine")
+    monkeypatch.undo()
+    assert outcome.status == "conflict" and outcome.conflict.conflicts == []
+    # Settling it (nothing to choose) merges it with whatever is newest by then.
+    settled = saving.resolve_conflict(plan.member(a), outcome.conflict, {})
+    assert settled.revision is not None and titles(settled.revision)[0] == "Port strike at Rotterdam"

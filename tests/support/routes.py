@@ -38,6 +38,10 @@ class World:
     d_admin: object
     tokens: dict = field(default_factory=dict)
     notification_id: int | None = None
+    # Per partnership id: a kept conflict (its author is A's admin / C's admin) and a comment thread,
+    # both on the risk assessment, which has revisions 1 and 2.
+    conflicts: dict = field(default_factory=dict)
+    threads: dict = field(default_factory=dict)
 
     def fillers(self, partnership: Partnership) -> dict:
         """Values for every URL argument, all belonging to `partnership`."""
@@ -51,6 +55,9 @@ class World:
             "membership_id": membership.id,
             "invitation_id": invitation.id,
             "section_key": "risk_assessment",
+            "number": 1,  # a revision number of the section (every plan has its own revision 1)
+            "conflict_id": self.conflicts[partnership.id],
+            "thread_id": self.threads[partnership.id],
             # Routes outside partnerships: a colleague of A's admin, a live invitation link.
             "user_id": self.ab.a.editor.id,
             "token": self.tokens["invitation"],
@@ -68,6 +75,26 @@ def ENDPOINT_FILLERS(world: World) -> dict:  # noqa: N802 - reads as the table i
 def _last_link_token(app, to: str) -> str:
     message = [m for m in file_outbox(app) if to in str(m["To"])][-1]
     return re.search(r"https?://\S+/([A-Za-z0-9_-]{20,})\b", text_of(message)).group(1)
+
+
+def _coediting(partnership: Partnership, author, other) -> tuple[int, int]:
+    """Two revisions of the risk assessment, `author`'s overlapping save kept as a conflict, and
+    a comment thread by `other`."""
+    from app.coediting import comments, saving
+    from app.plan_sections import services as plan
+
+    author_m, other_m = load_membership(partnership.id, author), load_membership(partnership.id, other)
+    section = plan.section_for(partnership.id, "risk_assessment")
+    def content(start: str, end: str) -> dict:
+        return {"narrative": f"{start}\n\nThe middle stays.\n\n{end}", "items": {"risks": []}}
+
+    first = plan.save_section(author_m, section, content("Start.", "End."), None)
+    plan.save_section(other_m, section, content("Their start.", "Their end."), first.id)
+    # Two overlapping paragraphs, so the conflict page has two choices to make.
+    conflict = saving.save_edit(author_m, section, content("My start.", "My end."), first.id).conflict
+    thread = comments.start_thread(other_m, section, "A question about the risks.")
+    db.session.commit()
+    return conflict.id, thread.id
 
 
 def build_world(app) -> World:
@@ -90,6 +117,9 @@ def build_world(app) -> World:
     db.session.commit()
     world = World(ab=ab, cd=ab.outsider_partnership, c_admin=c_admin, d_admin=d_admin)
     world.notification_id = note.id
+    for partnership, author, other in ((ab.partnership, ab.a.admin, ab.b.editor), (world.cd, c_admin, d_admin)):
+        conflict_id, thread_id = _coediting(partnership, author, other)
+        world.conflicts[partnership.id], world.threads[partnership.id] = conflict_id, thread_id
     world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")
     world.tokens["reset"] = _last_link_token(app, ab.b.editor.email)
     return world

@@ -30,6 +30,13 @@ def item_titles(section_type, content: dict, ctx) -> dict[str, str]:
     }
 
 
+def reply_form(thread, **kwargs) -> ReplyForm:
+    """The reply form of one thread: inputs named as in any reply form, ids unique on the page."""
+    form = ReplyForm(**kwargs)
+    form.body.id = f"reply-{thread.id}"
+    return form
+
+
 def comment_block(membership, section_type, section, content, ctx, *, form=None, reply_forms=None) -> dict:
     """What the comments block needs (the section page includes it; so does the comments page)."""
     can_comment = has_permission(membership, Permission.EDIT_PLAN)
@@ -44,7 +51,7 @@ def comment_block(membership, section_type, section, content, ctx, *, form=None,
         "open_threads": [t for t in threads if t.is_open],
         "resolved_threads": [t for t in threads if not t.is_open],
         "comment_form": form,
-        "reply_form": lambda thread: replies.get(thread.id) or ReplyForm(prefix=f"t{thread.id}", formdata=None),
+        "reply_form": lambda thread: replies.get(thread.id) or reply_form(thread, formdata=None),
         "can_comment": can_comment,
         "item_titles": item_titles(section_type, content, ctx),
         "mention_names": [m.user.full_name for m in ctx.members.values() if m.user.active],
@@ -117,7 +124,7 @@ def reply(partnership_id: int, section_key: str, thread_id: int):
     membership = current_membership()
     section_type = section_type_or_404(section_key)
     section, thread = _thread_or_404(partnership_id, section_key, thread_id)
-    form = ReplyForm(prefix=f"t{thread.id}")
+    form = reply_form(thread)
     if form.validate_on_submit():
         try:
             service.reply(membership, thread, form.body.data)
