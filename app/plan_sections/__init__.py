@@ -25,3 +25,20 @@ register_tab(Tab(
 register_panel(Panel(10, "plan_sections/_panel.html", _plan_panel))
 
 from app.plan_sections import routes  # noqa: E402,F401
+
+
+def _register_portfolio_columns():
+    from app.plan_sections import metrics
+    from app.portfolio.metrics import Metric, register_metric
+
+    register_metric(Metric(
+        key="plan", label="Plan", load=metrics.plan_health, template="plan_sections/_portfolio.html",
+        macro="plan_cell", order=20, sort_key=lambda value: value.sort_value,
+    ))
+    register_metric(Metric(
+        key="risk", label="Top risk", load=metrics.top_risks, template="plan_sections/_portfolio.html",
+        macro="risk_cell", order=60, sort_key=lambda value: value.score, descending_first=True,
+    ))
+
+
+_register_portfolio_columns()
