@@ -35,6 +35,8 @@ class FieldChangeView:
     old: Any
     new: Any
     kind: str  # "added", "removed", "changed"
+    # For texts of a sentence or more, the change word by word (shown instead of old → new).
+    pieces: list["Piece"] | None = None
 
 
 @dataclass
@@ -129,16 +131,20 @@ def _shown(f, value, ctx: PlanContext):
     return shown if shown not in ("", None) else NONE
 
 
+WORDY = 40  # characters: a text this long reads better as a word diff than as old → new
+
+
 def _field_changes(changes, fields_by_name: dict, ctx: PlanContext) -> list[FieldChangeView]:
     views = []
     for change in changes:
         f = fields_by_name.get(change.name)
-        views.append(FieldChangeView(
-            f.label if f is not None else _label(change.name),
-            _shown(f, change.old, ctx),
-            _shown(f, change.new, ctx),
-            change.kind,
-        ))
+        old, new = _shown(f, change.old, ctx), _shown(f, change.new, ctx)
+        pieces = None
+        # Plain texts only: shown values with markup (links, per-party lists) keep old → new.
+        plain = type(old) is str and type(new) is str and old != NONE and new != NONE
+        if change.kind == "changed" and plain and max(len(old), len(new)) >= WORDY:
+            pieces = [Piece(op.op, op.text) for op in diff_text(old, new)]
+        views.append(FieldChangeView(f.label if f is not None else _label(change.name), old, new, change.kind, pieces))
     return views
 
 
