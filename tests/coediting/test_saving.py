@@ -254,7 +254,8 @@ def test_a_merge_that_loses_the_race_again_merges_again_against_the_newest(plan,
     def another_save_lands_first(membership, section, content, base_revision_id, note=None, **kwargs):
         if kwargs.get("kind") == "merge" and not landed:
             current = plan.section("risk_assessment").current_revision
-            landed.append(plan.save(plan.people.b.admin, "risk_assessment", changed(current.content, risk_1="Ransomware")))
+            ransomware = changed(current.content, risk_1="Ransomware")
+            landed.append(plan.save(plan.people.b.admin, "risk_assessment", ransomware))
         return real_save(membership, section, content, base_revision_id, note, **kwargs)
 
     monkeypatch.setattr(services, "save_section", another_save_lands_first)

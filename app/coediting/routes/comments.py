@@ -1,6 +1,6 @@
 """Comment threads on a section: the list, starting one, replying, resolving and reopening."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.coediting import bp
 from app.coediting import comments as service
@@ -78,7 +78,7 @@ def comments(partnership_id: int, section_key: str):
     membership = current_membership()
     section_type = section_type_or_404(section_key)
     section = existing_section(partnership_id, section_key)
-    if not _is_post():
+    if request.method != "POST":  # GET and HEAD only read
         return _page(section_type, section)
     if not has_permission(membership, Permission.EDIT_PLAN):
         abort(403)
@@ -97,12 +97,6 @@ def comments(partnership_id: int, section_key: str):
             return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key,
                                     _anchor=f"thread-{thread.id}"))
     return _page(section_type, section, form=form, status=422)
-
-
-def _is_post() -> bool:
-    from flask import request
-
-    return request.method == "POST"
 
 
 def _thread_or_404(partnership_id: int, section_key: str, thread_id: int):

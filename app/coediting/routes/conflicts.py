@@ -13,7 +13,7 @@ from app.coediting.routes.outcomes import after_save
 from app.coediting.saving import conflict_of, discard_conflict, resolve_conflict
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.partnerships.access import Permission, current_membership, require
+from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import services as plan
 from app.rules import RuleViolation
 
@@ -69,7 +69,7 @@ def conflict(partnership_id: int, section_key: str, conflict_id: int):
                                 conflict_id=found.followed_by_id))
     if request.method != "POST" or not found.is_open:
         return _render(section_type, section, found)
-    if not _can_edit(membership):
+    if not has_permission(membership, Permission.EDIT_PLAN):
         abort(403)
     ctx = plan.section_context(section)
     views = conflict_views(section_type, found.conflicts, _headings(found), [], ctx)
@@ -91,12 +91,6 @@ def conflict(partnership_id: int, section_key: str, conflict_id: int):
         saved="Resolved: your choices are saved as revision {number}.",
         unchanged="Resolved: the section already reads like your choices, so nothing new was saved.",
     )
-
-
-def _can_edit(membership) -> bool:
-    from app.partnerships.access import has_permission
-
-    return has_permission(membership, Permission.EDIT_PLAN)
 
 
 @bp.post("/partnerships/<int:partnership_id>/plan/<section_key>/conflicts/<int:conflict_id>/discard")

@@ -19,7 +19,8 @@
     var hint = box.querySelector("[data-presence-hint]");
     var status = box.querySelector("[data-presence-status]");
     var active = false;
-    var stopped = false;
+    var stopped = false;  // no more heartbeats or polls
+    var refused = false;  // signed out or no longer a member: not even a last "leaving" beacon
     var known = null;
     var timer;
 
@@ -80,7 +81,7 @@
         .then(function (response) {
           if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403
               || response.status === 404) {
-            stopped = true;  // signed out, or no longer a member: stop asking
+            stopped = refused = true;  // signed out, or no longer a member: stop asking
             window.clearInterval(timer);
             return null;
           }
@@ -94,9 +95,17 @@
         .catch(function () { /* offline for a moment: try again next time */ });
     }
 
+    // A form is leaving the page (a save, a comment): a heartbeat answered after its response
+    // must not replace the session cookie that response set, so the heartbeats stop here.
+    document.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) {
+        stopped = true;
+        window.clearInterval(timer);
+      }
+    });
     if (sends) {
       window.addEventListener("pagehide", function () {
-        if (!navigator.sendBeacon || stopped) {
+        if (!navigator.sendBeacon || refused) {
           return;
         }
         var body = new FormData();
