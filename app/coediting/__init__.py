@@ -59,13 +59,18 @@ def _sentence(template: str):
     return describe
 
 
+# The plan's own save and review events read as sentences too (their details name the section
+# and revision, which only the co-editing pages link to).
 for _key, _label, _template in (
+    ("plan.section_saved", "Section saved", "{actor} saved {section} as revision {revision}"),
+    ("plan.section_reviewed", "Section reviewed", "{actor} confirmed {section} is still current (revision {revision})"),
     ("plan.section_merged", "Section saved with a merge",
      "{actor} saved {section} as revision {revision}, merged with revisions {merged}"),
     ("plan.section_restored", "Section restored",
      "{actor} restored {section} to revision {restored} (as revision {revision})"),
     ("plan.conflict_kept", "Overlapping save kept",
-     "{actor}'s save of {section} overlapped revision {their_revision} and was kept for them to resolve"),
+     "{actor} saved {section} over changes in revision {their_revision}; the overlapping save is kept for "
+     "them to resolve"),
     ("plan.conflict_resolved", "Overlapping save resolved", "{actor} resolved an overlapping save of {section}"),
     ("plan.conflict_superseded", "Overlapping save met another change",
      "{actor} resolved an overlapping save of {section}, which met yet another change and was kept again"),

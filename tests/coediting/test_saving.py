@@ -289,3 +289,25 @@ def test_losing_every_round_keeps_the_attempt_rather_than_losing_it(plan, risk_b
     # Settling it (nothing to choose) merges it with whatever is newest by then.
     settled = saving.resolve_conflict(plan.member(a), outcome.conflict, {})
     assert settled.revision is not None and titles(settled.revision)[0] == "Port strike at Rotterdam"
+
+
+def test_the_audit_trail_reads_each_co_editing_event_as_a_sentence(plan, risk_base):
+    from app.audit.actions import Names, describe
+
+    a, b = plan.people.a.editor, plan.people.b.editor
+    save_from(plan, b, "risk_assessment", changed(risk_base.content, risk_0="Dock strike"), risk_base.id)
+    conflict = save_from(plan, a, "risk_assessment", changed(risk_base.content, risk_0="Mine", risk_2="River"),
+                         risk_base.id).conflict
+    saving.resolve_conflict(plan.member(a), conflict, {conflict.conflicts[0]["key"]: "theirs"})
+    saving.restore_revision(plan.member(b), plan.section("risk_assessment"), risk_base,
+                            plan.section("risk_assessment").current_revision_id)
+    db.session.commit()
+    events = list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("plan.%"))
+                                     .order_by(AuditEvent.seq)))
+    names = Names(events)
+    sentences = [describe(e, names) for e in events]
+    assert "Eve Editor (Alpha Ltd) saved “Risk assessment” as revision 1" in sentences
+    assert ("Eve Editor (Alpha Ltd) saved “Risk assessment” over changes in revision 2; the overlapping save is "
+            "kept for them to resolve") in sentences
+    assert "Eve Editor (Alpha Ltd) resolved an overlapping save of “Risk assessment”" in sentences
+    assert "Ed Editor (Beta GmbH) restored “Risk assessment” to revision 1 (as revision 4)" in sentences
