@@ -107,7 +107,10 @@ def save_edit(
     """
     base_revision = _revision_of(section, base_revision_id)
     kind = "restore" if restoring is not None else "merge" if resolving is not None else "edit"
+    # Versions the server itself holds, whose item ids and references the save keeps as known.
     known = tuple(r.content for r in (restoring,) if r is not None)
+    if resolving is not None:
+        known = (resolving.attempted_content, *(r.content for r in (resolving.base_revision,) if r is not None))
     try:
         revision = plan.save_section(
             membership, section, content, base_revision_id, note, kind=kind, ctx=ctx, known=known, at=at

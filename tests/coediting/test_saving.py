@@ -311,3 +311,15 @@ def test_the_audit_trail_reads_each_co_editing_event_as_a_sentence(plan, risk_ba
             "kept for them to resolve") in sentences
     assert "Eve Editor (Alpha Ltd) resolved an overlapping save of “Risk assessment”" in sentences
     assert "Ed Editor (Beta GmbH) restored “Risk assessment” to revision 1 (as revision 4)" in sentences
+
+
+def test_a_new_item_keeps_its_id_through_a_resolution(plan, risk_base):
+    a, b = plan.people.a.editor, plan.people.b.editor
+    save_from(plan, b, "risk_assessment", changed(risk_base.content, risk_0="Dock strike"), risk_base.id)
+    ours = changed(risk_base.content, risk_0="Port strike at Rotterdam")
+    ours["items"]["risks"].append(dict(ours["items"]["risks"][1], id=None, title="Fire"))
+    conflict = save_from(plan, a, "risk_assessment", ours, risk_base.id).conflict
+    fire_id = conflict.attempted_content["items"]["risks"][3]["id"]
+    outcome = saving.resolve_conflict(plan.member(a), conflict, {conflict.conflicts[0]["key"]: "ours"})
+    assert outcome.revision.content["items"]["risks"][3] == conflict.attempted_content["items"]["risks"][3]
+    assert outcome.revision.content["items"]["risks"][3]["id"] == fire_id
