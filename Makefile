@@ -1,4 +1,5 @@
-# Jointly — `make run` serves the app with the demo loaded; `make test` runs the whole suite.
+# Jointly — `make run` serves the app with the demo loaded; `make test` runs the whole suite;
+# `make bench` runs the benchmarks (ONLY=history runs one item; see README, Performance).
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +12,7 @@ THREADS ?= 4
 
 export FLASK_APP := wsgi
 
-.PHONY: run test lint lock outdated clean-venv
+.PHONY: run test bench lint lock outdated clean-venv
 
 # The application's own code: linted with ruff's security rules (S) and scanned by bandit.
 LINT_PATHS := app config.py wsgi.py migrations/env.py
@@ -41,6 +42,10 @@ run: $(VENV)/.runtime-installed
 
 test: $(VENV)/.dev-installed
 	$(PY) tools/run_tests.py $(PYTEST_ARGS)
+
+# Not part of `make test`: needs PostgreSQL and wrk, takes minutes, and asserts nothing.
+bench: $(VENV)/.dev-installed
+	$(PY) bench/run.py $(if $(ONLY),--only $(ONLY))
 
 # Fails on any finding. Justified exceptions are marked inline (# noqa: Sxxx / # nosec Bxxx,
 # each with its reason) and listed in the README.

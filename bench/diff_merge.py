@@ -1,6 +1,6 @@
 """Micro-benchmark: the co-editing diff and merge against the bare library calls they build on.
 
-Run from the repository root: python bench/diff_merge.py [--quick]
+Part of `make bench` (item "diff"); alone: python bench/diff_merge.py [--quick]
 Inputs are generated from a fixed seed: a ~20 KB Markdown narrative with about 5 % of its
 lines edited word by word, and a 500-item risk register with about 5 % of items edited.
 """
@@ -17,11 +17,12 @@ from app.coediting.content import split_lines, split_words  # noqa: E402
 from app.coediting.diffing import diff_content, diff_text  # noqa: E402
 from app.coediting.merging import merge_content  # noqa: E402
 
-WORDS = (
+WORD_TEXT = (
     "partner alliance risk value supplier review quarter joint plan governance measure trust cost "
     "delivery contract share gain pain exit asset knowledge forum escalation objective benefit "
     "the a of and to in for with on by is are will be our their each both party parties"
-).split()
+)
+WORDS = WORD_TEXT.split()
 
 
 def narrative(rng: random.Random, size: int = 20_000) -> str:
@@ -107,8 +108,9 @@ def timed(calls: list, rounds: int) -> list[float]:
     return best
 
 
-def main() -> None:
-    rounds = 3 if "--quick" in sys.argv else 15
+def measurements() -> tuple[list, str]:
+    """(operation, Jointly's call, [(baseline name, bare library call), ...]) rows and a description
+    of the inputs; the first baseline of each row is the one its ratio is taken against."""
     rng = random.Random(44001)  # noqa: S311 - fixed-seed sample data, not secrets
 
     base_text = narrative(rng)
@@ -165,17 +167,18 @@ def main() -> None:
     text_merge = merge_content(base_doc, ours_doc, theirs_doc)
     register_merge = merge_content(base_register, ours_register, theirs_register)
 
-    print(f"narrative: {len(base_text):,} characters, {line_count} lines, {len(old_words):,} word tokens")
-    print(f"register: {len(base_items)} items; merges clean: text {text_merge.clean}, register {register_merge.clean}")
-    print()
+    description = (
+        f"narrative: {len(base_text):,} characters, {line_count} lines, {len(old_words):,} word tokens\n"
+        f"register: {len(base_items)} items; merges clean: text {text_merge.clean}, register {register_merge.clean}"
+    )
     rows = [
         (
             "diff_text, 20 KB, 5 % lines edited",
             lambda: diff_text(base_text, new_text),
             [
+                ("SequenceMatcher, lines (autojunk off)", lines_exact),
                 ("SequenceMatcher, word tokens (autojunk on)", words_autojunk),
                 ("SequenceMatcher, word tokens (autojunk off)", words_exact),
-                ("SequenceMatcher, lines (autojunk off)", lines_exact),
             ],
         ),
         (
@@ -202,6 +205,29 @@ def main() -> None:
             [("2 x SequenceMatcher, item ids", merge_ids_bare)],
         ),
     ]
+    return rows, description
+
+
+def run(rounds: int = 15) -> list:
+    """The table rows of `make bench`: each operation against its first baseline, the others in the note."""
+    from bench.common import Row
+
+    rows, _description = measurements()
+    table = []
+    for name, ours_call, baselines in rows:
+        ours_time, *bare_times = timed([ours_call, *(call for _, call in baselines)], rounds)
+        others = "; ".join(f"{bare_name}: {ours_time / bare_time:.2f}×"
+                           for (bare_name, _), bare_time in list(zip(baselines, bare_times, strict=True))[1:])
+        table.append(Row("5 diff/merge", f"{name} vs {baselines[0][0]}", ours_time * 1000, bare_times[0] * 1000,
+                         "ms", 2.0, others))
+    return table
+
+
+def main() -> None:
+    rounds = 3 if "--quick" in sys.argv else 15
+    rows, description = measurements()
+    print(description)
+    print()
     header = f"{'operation':<36} {'ms/call':>8}   {'bare library call':<46} {'ms/call':>8} {'ratio':>6}"
     print(header)
     print("-" * len(header))
@@ -211,6 +237,7 @@ def main() -> None:
             label = name if index == 0 else ""
             shown = f"{ours_time * 1000:8.3f}" if index == 0 else " " * 8
             print(f"{label:<36} {shown}   {bare_name:<46} {bare_time * 1000:8.3f} {ours_time / bare_time:6.2f}")
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,1 @@
+"""Jointly's benchmark suite: `make bench` runs bench/run.py."""

@@ -1,0 +1,188 @@
+"""Item 4: saving a revision with the compare-and-swap, against a bare insert + pointer update.
+
+On a PostgreSQL copy of the demo:
+- one writer: `save_edit` (validation, the compare-and-swap, Markdown, audit event,
+  notifications) then commit, against one transaction that inserts the same revision
+  row and moves the section's pointer (SQLAlchemy Core on the same engine);
+- 16 concurrent writers (threads, one session each), each rewriting its own paragraph
+  of the risk section's narrative from the revision it last read. Jointly's saves merge
+  or keep a conflict; a lost update is a writer whose last saved paragraph is missing
+  from the final text. The bare baseline does the same blind read-modify-write without
+  the compare-and-swap, which shows what the compare-and-swap is for.
+"""
+
+import copy
+import os
+import threading
+import time
+
+import sqlalchemy as sa
+
+from bench.common import Figure, Row, demo_database, demo_partnership_id, log, make_app, median_seconds
+
+SECTION = "risk_assessment"
+WRITERS = 16
+EDITORS = ("alex.morgan@northwind.example", "priya.shah@northwind.example",
+           "dana.reyes@contoso.example", "luis.ortega@contoso.example")
+
+
+def _membership(partnership_id: int, email: str):
+    from app.accounts.models import User
+    from app.extensions import db
+    from app.partnerships.models import Membership
+
+    return db.session.scalar(sa.select(Membership).join(User, Membership.user_id == User.id)
+                             .where(Membership.partnership_id == partnership_id, User.email == email))
+
+
+def _paragraphs(text: str) -> list[str]:
+    return text.split("\n\n")
+
+
+def jointly_save(app, partnership_id: int, email: str, edit) -> str:
+    """One save as a request makes it: load, edit the current content, save_edit, commit."""
+    from app.coediting.saving import save_edit
+    from app.extensions import db
+    from app.plan_sections import services
+
+    with app.app_context():
+        membership = _membership(partnership_id, email)
+        section = services.section_for(partnership_id, SECTION)
+        content = copy.deepcopy(services.current_content(partnership_id, SECTION))
+        base = section.current_revision_id
+        edit(content)
+        outcome = save_edit(membership, section, content, base, "Benchmark save")
+        db.session.commit()
+        return outcome.status
+
+
+def bare_save(engine, section_id: int, author: tuple[int, int], edit) -> None:
+    """Read the current content, edit it, insert the revision and move the pointer: one transaction."""
+    from app.plan_sections.services import content_hash
+
+    with engine.begin() as conn:
+        current_id, count = conn.execute(sa.text(
+            "SELECT current_revision_id, revision_count FROM plan_section WHERE id = :id"), {"id": section_id}).one()
+        content = conn.execute(sa.text("SELECT content FROM section_revision WHERE id = :id"),
+                               {"id": current_id}).scalar_one()
+        edit(content)
+        revision_id = conn.execute(sa.text(
+            "INSERT INTO section_revision (section_id, number, content, content_hash, narrative_html, author_id,"
+            " author_party_id, created_at, note, kind, base_revision_id) VALUES (:section, :number,"
+            " CAST(:content AS json), :hash, '', :author, :party, now(), 'Benchmark save', 'edit', :base)"
+            " RETURNING id"
+        ), {"section": section_id, "number": count + 1, "content": _json(content), "hash": content_hash(content),
+            "author": author[0], "party": author[1], "base": current_id}).scalar_one()
+        conn.execute(sa.text("UPDATE plan_section SET current_revision_id = :rev, revision_count = :n WHERE id = :id"),
+                     {"rev": revision_id, "n": count + 1, "id": section_id})
+
+
+def _json(content: dict) -> str:
+    import json
+
+    return json.dumps(content)
+
+
+def _prepare(app, partnership_id: int) -> tuple[int, tuple[int, int]]:
+    """One paragraph per writer in the narrative; the section id and an author (user, party)."""
+    def narrative(content):
+        content["narrative"] = "\n\n".join(f"Paragraph {i}: as agreed." for i in range(WRITERS))
+
+    jointly_save(app, partnership_id, EDITORS[0], narrative)
+    from app.plan_sections import services
+
+    with app.app_context():
+        membership = _membership(partnership_id, EDITORS[0])
+        return services.section_for(partnership_id, SECTION).id, (membership.user_id, membership.party_id)
+
+
+def _writers(work, rounds: int) -> tuple[float, dict, list]:
+    """Run `work(writer, round)` in 16 threads; seconds, {writer: last saved round}, errors."""
+    last, errors, barrier = {}, [], threading.Barrier(WRITERS)
+
+    def writer(index: int):
+        barrier.wait()
+        for round_number in range(rounds):
+            try:
+                if work(index, round_number) in ("saved", "merged", None):
+                    last[index] = round_number
+            except Exception as error:  # noqa: BLE001 - counted and reported
+                errors.append(f"{type(error).__name__}: {error}"[:200])
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, last, errors
+
+
+def _lost(app, partnership_id: int, last: dict) -> int:
+    from app.plan_sections import services
+
+    with app.app_context():
+        paragraphs = _paragraphs(services.current_content(partnership_id, SECTION)["narrative"])
+    return sum(1 for index, round_number in last.items()
+               if f"Paragraph {index}: writer {index}, round {round_number}." not in paragraphs)
+
+
+def _rewrite(index: int, round_number: int):
+    def edit(content):
+        paragraphs = _paragraphs(content["narrative"])
+        paragraphs[index] = f"Paragraph {index}: writer {index}, round {round_number}."
+        content["narrative"] = "\n\n".join(paragraphs)
+    return edit
+
+
+def run() -> list:
+    repeat = int(os.environ.get("BENCH_SAVE_REPEAT", "30"))
+    rounds = int(os.environ.get("BENCH_WRITER_ROUNDS", "10"))
+    rows = []
+    with demo_database("save") as url:
+        app = make_app(url)
+        pid = demo_partnership_id(app)
+        section_id, author = _prepare(app, pid)
+        from app.extensions import db
+
+        with app.app_context():
+            engine = db.engine
+        counter = iter(range(10**9))
+
+        def one_jointly():
+            number = next(counter)
+            jointly_save(app, pid, EDITORS[0], _rewrite(number % WRITERS, 1000 + number))
+
+        def one_bare():
+            number = next(counter)
+            bare_save(engine, section_id, author, _rewrite(number % WRITERS, 1000 + number))
+
+        log("save: one writer")
+        bare = median_seconds(one_bare, repeat, warmup=3)
+        ours = median_seconds(one_jointly, repeat, warmup=3)
+        bare_again = median_seconds(one_bare, repeat, warmup=1)
+        rows.append(Row("4 save", "save a revision, one writer", ours * 1000, min(bare, bare_again) * 1000, "ms", 2.0,
+                        "save_edit + commit vs INSERT + pointer UPDATE"))
+
+        log(f"save: {WRITERS} concurrent writers × {rounds} saves")
+        statuses = []
+
+        def concurrent_save(index, round_number):
+            status = jointly_save(app, pid, EDITORS[index % len(EDITORS)], _rewrite(index, round_number))
+            statuses.append(status)
+            return status
+
+        seconds, last, errors = _writers(concurrent_save, rounds)
+        lost = _lost(app, pid, last)
+        bare_seconds, bare_last, bare_errors = _writers(
+            lambda i, r: bare_save(engine, section_id, author, _rewrite(i, r)), rounds)
+        bare_lost = _lost(app, pid, bare_last)
+        total = WRITERS * rounds
+        rows.append(Row("4 save", f"{WRITERS} concurrent writers: saves/s", total / seconds, total / bare_seconds,
+                        "saves/s", None, f"bare read-modify-write loses {bare_lost} of {WRITERS} writers' edits",
+                        higher_is_better=True))
+        saved = sum(1 for status in statuses if status in ("saved", "merged"))
+        note = (f"{saved} saved or merged, {statuses.count('conflict')} kept as conflicts, {len(errors)} errors"
+                + (f": {errors[0]}" if errors else ""))
+        rows.append(Figure("4 save", f"{WRITERS} concurrent writers: lost updates", lost, "", 0, note))
+    return rows
