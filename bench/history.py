@@ -51,7 +51,7 @@ def grow(app, partnership_id: int, size: int) -> None:
             db.session.execute(sa.update(PlanSection).where(PlanSection.id == section.id)
                                .values(current_revision_id=newest, revision_count=size))
         db.session.commit()
-        db.session.execute(sa.text("ANALYZE"))
+        db.session.execute(sa.text("ANALYZE section_revision, plan_section"))
         db.session.commit()
 
 
