@@ -95,23 +95,27 @@ def _chain_pending_events(session: Session) -> None:
     pending = session.info.pop(_PENDING_KEY, None)
     if not pending:
         return
-    # Taking the head's row lock first serialises concurrent writers.
-    session.execute(
+    # Taking the head's row lock first serialises concurrent writers; RETURNING reads the
+    # head under that lock in the same statement (one round trip fewer on every write).
+    seq, prev_hash = session.execute(
         sa.update(AuditChainHead)
         .where(AuditChainHead.id == 1)
         .values(last_seq=AuditChainHead.last_seq)
-    )
-    head = session.execute(
-        sa.select(AuditChainHead).where(AuditChainHead.id == 1).execution_options(populate_existing=True)
-    ).scalar_one()
-    seq, prev_hash = head.last_seq, head.last_hash
+        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
+        .execution_options(synchronize_session=False)
+    ).one()
     for event in pending:
         seq += 1
         event.seq = seq
         event.prev_hash = prev_hash
         event.hash = prev_hash = event_digest(event, event.prev_hash)
         session.add(event)
-    head.last_seq, head.last_hash = seq, prev_hash
+    session.execute(
+        sa.update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(last_seq=seq, last_hash=prev_hash)
+        .execution_options(synchronize_session="evaluate")
+    )
     session.flush()
 
 
