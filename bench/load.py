@@ -35,9 +35,12 @@ def run(seconds: int | None = None) -> list:
     rows = []
     with demo_database("load") as url, gunicorn.serving(url) as base:
         cookie = gunicorn.sign_in(base)
-        from bench.common import demo_partnership_id, make_app
+        from bench.common import demo_partnership_id, make_app, signed_in_client
+        from bench.history import page_figures
 
-        partnership_id = demo_partnership_id(make_app(url))
+        app = make_app(url)
+        partnership_id = demo_partnership_id(app)
+        counter = signed_in_client(app)
         pages = {
             "whole-plan page": f"/partnerships/{partnership_id}/plan/full",
             "section page": f"/partnerships/{partnership_id}/plan/{SECTION}",
@@ -51,7 +54,9 @@ def run(seconds: int | None = None) -> list:
             log(f"wrk {label}: {CONNECTIONS} connections, {seconds} s each")
             bare = wrk(bare_url, cookie, seconds)
             ours = wrk(jointly_url, cookie, seconds)
-            note = f"{ours['errors']} + {bare['errors']} non-2xx" if ours["errors"] or bare["errors"] else ""
+            note = f"{page_figures(counter, path)} statements per request"
+            if ours["errors"] or bare["errors"]:
+                note += f"; {ours['errors']} + {bare['errors']} non-2xx responses"
             rows.append(Row("2 load", f"{label}: requests/s", ours["rps"], bare["rps"], "req/s", 0.7, note,
                             higher_is_better=True))
             rows.append(Row("2 load", f"{label}: p99 latency", ours["p99_ms"], bare["p99_ms"], "ms", 1.5, note))
