@@ -11,6 +11,7 @@ repeated runs after a warm-up; ratios are Jointly / baseline. Needs PostgreSQL
 import argparse
 import os
 import platform
+import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -102,6 +103,7 @@ def main() -> int:
             common.log(f"{name} took {time.perf_counter() - item_started:.0f} s")
     finally:
         common.drop_template()
+        shutil.rmtree(common.WORK_DIR, ignore_errors=True)
     took = time.perf_counter() - started
 
     lines = table(results)
