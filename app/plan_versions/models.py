@@ -147,7 +147,7 @@ class OrganisationSigningKey(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
-class ImmutableRecord(RuntimeError):
+class ImmutableRecord(RuntimeError):  # noqa: N818 - reads as what it is, like StaleRevision
     """Something tried to change or delete a signed record."""
 
 
