@@ -84,7 +84,7 @@ def document_context(partnership: Partnership, version: PlanVersion | None = Non
         "label": version.label if version is not None else "Working draft",
         "content_hash": content_hash,
         "sections": sections,
-        "parties": partnership.parties,
+        "parties": services.parties_of(partnership.id),
         "signatures": signatures,
         "field_prefix": SIGNATURE_ANCHOR_PREFIX,
         "field_name": signature_field_name,

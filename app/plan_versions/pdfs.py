@@ -18,7 +18,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.partnerships.models import Partnership
-from app.plan_versions import identities
+from app.plan_versions import identities, services
 from app.plan_versions.document import document_html, signature_field_name
 from app.plan_versions.models import PlanDocument, PlanSignature, PlanVersion
 from app.signing import pades
@@ -53,7 +53,7 @@ def pdf_metadata(partnership: Partnership, version: PlanVersion | None) -> dict:
     label = version.label if version is not None else "working draft"
     return {
         "title": f"{partnership.name} — Relationship Management Plan {label}",
-        "author": ", ".join(party.name for party in partnership.parties),
+        "author": ", ".join(party.name for party in services.parties_of(partnership.id)),
         "subject": f"Enterprise Relationship Management Plan, {label}",
         "keywords": ["ERMP", "relationship management plan", label, partnership.name],
         "lang": "en-GB",

@@ -51,7 +51,7 @@ def partnership_profile(partnership: Partnership) -> dict:
         "start_date": partnership.start_date.isoformat(),
         "status": partnership.status,
         "review_cadence_months": partnership.review_cadence_months,
-        "parties": [{"organisation_id": p.organisation_id, "name": p.name} for p in partnership.parties],
+        "parties": [{"organisation_id": p.organisation_id, "name": p.name} for p in parties_of(partnership.id)],
     }
 
 
@@ -161,10 +161,11 @@ def label_of(number: tuple[int, int]) -> str:
 
 def unsigned_parties(version: PlanVersion) -> list[Party]:
     signed = {s.party_id for s in version.signatures}
-    return [party for party in _parties(version.partnership_id) if party.id not in signed]
+    return [party for party in parties_of(version.partnership_id) if party.id not in signed]
 
 
-def _parties(partnership_id: int) -> list[Party]:
+def parties_of(partnership_id: int) -> list[Party]:
+    """The partnership's parties, read afresh (a loaded Partnership.parties may predate a new party)."""
     return list(db.session.scalars(
         sa.select(Party).where(Party.partnership_id == partnership_id).order_by(Party.id)
         .options(joinedload(Party.organisation))
