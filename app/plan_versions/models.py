@@ -159,14 +159,14 @@ FROZEN_VERSION_COLUMNS = ("partnership_id", "major", "minor", "summary", "canoni
                           "revision_ids", "issued_by_id", "issued_by_party_id", "issued_at")
 
 
-def _check_version_update(_mapper, _connection, target: PlanVersion) -> None:
+def _check_version_update(_mapper, connection, target: PlanVersion) -> None:
     state = sa.inspect(target)
-    status_history = state.attrs.status.history
-    old_status = status_history.deleted[0] if status_history.deleted else target.status
-    if old_status == "signed":
+    # Read the stored status: the loaded one may be expired or already changed.
+    stored = connection.scalar(sa.select(PlanVersion.status).where(PlanVersion.id == target.id))
+    if stored == "signed":
         raise ImmutableRecord(f"plan version {target.id} is signed and cannot be changed")
     for name in FROZEN_VERSION_COLUMNS:
-        if state.attrs[name].history.deleted:
+        if state.attrs[name].history.added:
             raise ImmutableRecord(f"the issued content of plan version {target.id} cannot be changed")
 
 
@@ -225,7 +225,7 @@ $$ LANGUAGE plpgsql
 def _install_triggers(_table, connection, **_kw) -> None:
     if connection.dialect.name == "postgresql":
         for statement in PG_TRIGGERS:
-            connection.exec_driver_sql(statement)
+            connection.execute(sa.text(statement))
 
 
 # After the last of the three tables exists (create_all creates them in dependency order).
