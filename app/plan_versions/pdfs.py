@@ -148,8 +148,8 @@ def build_soon(version_id: int) -> None:
         with app.app_context():
             try:
                 build_now(version_id)
-            except Exception:  # noqa: BLE001, S110 - logged above; the next download retries
-                pass
+            except Exception:  # noqa: BLE001 - logged by build_now; the next download retries
+                log.info("plan version %s: PDF build will be retried on the next download", version_id)
             finally:
                 db.session.remove()
 
