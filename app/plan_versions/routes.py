@@ -215,14 +215,21 @@ def pdf(partnership_id: int, version_id: int):
     state = pdfs.document_state(version)
     if state.ready:
         return _pdf_response(state.latest.data, _file_name(membership.partnership, version.label), state.latest.sha256)
-    # A build may have died with its process: starting one again is idempotent.
-    pdfs.build_soon(version.id)
-    state = pdfs.document_state(version)
-    if state.ready:  # built inline
-        return _pdf_response(state.latest.data, _file_name(membership.partnership, version.label), state.latest.sha256)
     return render_template(
         "plan_versions/preparing.html", partnership=membership.partnership, membership=membership, version=version,
+        form=ConfirmForm(formdata=None),
     ), 202
+
+
+@bp.post("/partnerships/<int:partnership_id>/versions/<int:version_id>/pdf")
+@require(Permission.EDIT_PLAN)
+def prepare_pdf(partnership_id: int, version_id: int):
+    """Start the PDF's build again (after a restart cut one short); idempotent."""
+    version = _version_or_404(partnership_id, version_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    pdfs.build_soon(version.id)
+    return redirect(url_for("plan_versions.pdf", partnership_id=partnership_id, version_id=version.id))
 
 
 @bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/pdf/status")

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.plan_versions import pdfs
 from app.plan_versions.models import PlanVersion
 from tests.support.factories import PASSWORD
 
@@ -145,6 +146,7 @@ def test_verify_page_reports_a_signed_version(versions, client_as):
     version = versions.issue()
     versions.sign(version, versions.people.a.admin)
     versions.sign(version, versions.people.b.admin)
+    pdfs.build_now(version.id)  # the pages build after their commit; the services do not
     client = client_as(versions.people.outsider)
     data = client_as(versions.people.a.admin).get(_url(versions, f"/{version.id}/pdf")).data
     response = _upload(client, data)
@@ -160,6 +162,7 @@ def test_verify_page_refuses_other_files_and_reports_tampering(versions, client_
     assert response.status_code == 422 and "contents do not match" in response.get_data(as_text=True)
     version = versions.issue()
     versions.sign(version, versions.people.a.admin)
+    pdfs.build_now(version.id)
     data = bytearray(client.get(_url(versions, f"/{version.id}/pdf")).data)
     data[2000] ^= 0x01
     response = _upload(client, bytes(data))
@@ -179,3 +182,16 @@ def test_verify_upload_over_the_limit_is_413(make_app, size):
         payload = b"%PDF-1.7\n" + b"0" * size
         response = _upload(client, payload)
         assert response.status_code == 413
+
+
+def test_a_pdf_not_built_yet_shows_a_page_that_polls_and_can_restart_the_build(versions, client_as):
+    version = versions.issue()  # issued through the service: no build was started
+    viewer, editor = client_as(versions.people.b.viewer), client_as(versions.people.a.editor)
+    waiting = viewer.get(_url(versions, f"/{version.id}/pdf"))
+    assert waiting.status_code == 202 and "js/plan_versions.js" in waiting.get_data(as_text=True)
+    assert viewer.get(_url(versions, f"/{version.id}/pdf/status")).get_json() == {"ready": False, "sha256": None}
+    assert viewer.submit(_url(versions, f"/{version.id}/pdf")).status_code == 403
+    assert editor.submit(_url(versions, f"/{version.id}/pdf")).status_code == 302
+    status = viewer.get(_url(versions, f"/{version.id}/pdf/status")).get_json()
+    served = viewer.get(_url(versions, f"/{version.id}/pdf"))
+    assert status["ready"] and served.headers["X-Content-SHA256"] == status["sha256"]
