@@ -25,6 +25,8 @@ from app.signing import pades
 from app.signing.pdf import render_pdf
 
 log = logging.getLogger("jointly.plan_versions")
+# WeasyPrint reports every layout step at INFO: a 150-page plan would write hundreds of lines.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 _ADVISORY_NAMESPACE = 6006  # pg_advisory_xact_lock(namespace, version id)
 
 
