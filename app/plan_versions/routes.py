@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user, login_required
 
 from app.coediting.plan_diff import diff_plans, present_plan_diff
-from app.extensions import db
+from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.organisations.routes import org_admin_required
 from app.partnerships.access import Permission, current_membership, require
@@ -135,6 +135,7 @@ def show(partnership_id: int, version_id: int):
 
 
 @bp.route("/partnerships/<int:partnership_id>/versions/<int:version_id>/sign", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 30 per hour", methods=["POST"])  # the password is re-entered here
 def sign(partnership_id: int, version_id: int):
     membership = current_membership()
     version = _version_or_404(partnership_id, version_id)
