@@ -38,20 +38,21 @@ def plan_versions(demo: Demo) -> None:
     _sign(demo, ALEX, first)
     _sign(demo, DANA, first)
     _append_to_narrative(
-        demo, PRIYA, "communications",
+        demo, PRIYA, "management_activities",
         "From the second quarter, the monthly operations review is followed by a short written summary both "
         "alliance managers send to their own leadership teams the same day.",
         "Monthly summary to both leadership teams",
     )
     second = services.issue_version(
         demo.member(ALEX), step="minor",
-        summary="Communications: a written summary of each monthly operations review goes to both leadership teams.",
+        summary="Management activities: a written summary of each monthly operations review goes to both "
+                "leadership teams.",
     )
     _sign(demo, ALEX, second)
     _append_to_narrative(
-        demo, PRIYA, "knowledge_management",
-        "Lessons from the Laredo border delays are written up within two weeks and shared with Contoso's plants.",
-        "Lessons from Laredo shared within two weeks",
+        demo, PRIYA, "exit_arrangements",
+        "Lessons from the Laredo border delays are added to the transition playbook within two weeks.",
+        "Laredo lessons in the transition playbook",
     )
     for version in (first, second):
         pdfs.update_documents(version.id)

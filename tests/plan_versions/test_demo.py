@@ -15,7 +15,7 @@ def test_demo_has_a_signed_baseline_and_a_version_awaiting_contoso(app, runner):
     assert (first.label, first.status, newest.label, newest.status) == ("v1.0", "signed", "v1.1", "awaiting")
     assert services.baseline_of(partnership.id).id == first.id
     assert [s.party.name for s in newest.signatures] == ["Northwind Logistics"]
-    assert services.baseline_changes(partnership.id).changed == {"communications", "knowledge_management"}
+    assert services.baseline_changes(partnership.id).changed == {"management_activities", "exit_arrangements"}
 
     signed = verify_pdf(pdfs.document_state(first).latest.data)
     assert signed.ok and len(signed.signatures) == 2
