@@ -1,4 +1,4 @@
-"""A written plan to issue versions of, and helpers to issue and sign them."""
+"""A written plan to issue versions of, and functions to issue and sign them."""
 
 from dataclasses import dataclass
 
