@@ -69,6 +69,10 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long edits do not expire
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # Signed plan PDFs are rendered and signed in a background thread after the request's
+    # commit; the verify page gives up on a PDF whose check takes longer than this.
+    PLAN_PDF_IN_BACKGROUND = True
+    VERIFY_TIMEOUT_SECONDS = _int("VERIFY_TIMEOUT_SECONDS", 60)
 
     # Files the app stores (signed PDFs, uploaded certificates) live under STORAGE_DIR,
     # always under names the app generates (app/uploads.py); organisation keys under
@@ -120,6 +124,7 @@ class TestConfig(Config):
     )
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    PLAN_PDF_IN_BACKGROUND = False  # the tests read the PDFs right after the request
     # Still scrypt, at a cost that keeps a suite creating hundreds of accounts fast.
     # A hash method name, not a password.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105  # nosec B105

@@ -38,8 +38,9 @@ def test_demo_portfolio_and_bell(app, runner, client):
     for name in ("Northwind–Contoso Supply", "Northwind–Fabrikam Cold Chain", "Northwind–Tailspin Air Freight"):
         assert name in home
     assert "Contoso–Northwind Packaging Pilot" not in home  # invited, not yet a member
-    # The invitation, Contoso's changes to the risk register (one, however many saves) and Luis's mention.
-    assert 'aria-label="Notifications, 3 unread"' in home
+    # The invitation, Contoso's changes to the risk register (one, however many saves), Luis's mention
+    # and the plan's new signed baseline v1.0.
+    assert 'aria-label="Notifications, 4 unread"' in home
 
 
 def test_demo_if_empty_skips_a_database_with_accounts(app, runner):

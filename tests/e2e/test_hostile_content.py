@@ -195,6 +195,25 @@ def _revision_notes(people: People, texts: list, round_no: int) -> None:
                          text[:200])
 
 
+def _version_summaries(people: People, texts: list, round_no: int) -> None:
+    """Summaries of issued plan versions (the versions list, a version's page, the sign page,
+    the home panel, notifications); each is withdrawn so the next can be issued."""
+    from app.plan_versions import services as versions
+
+    for text in texts:
+        version = versions.issue_version(people.admin("a"), step="minor", summary=text)
+        versions.withdraw_version(people.admin("a"), version)
+
+
+def _decline_reasons(people: People, texts: list, round_no: int) -> None:
+    """Reasons signatories give for declining a plan version (the version's page, notifications)."""
+    from app.plan_versions import services as versions
+
+    for text in texts:
+        version = versions.issue_version(people.admin("a"), step="minor", summary=f"Round {round_no}")
+        versions.decline_version(people.admin("b"), version, text)
+
+
 # `slots` is how many separate values a place can take in one round; build_people makes
 # enough organisations, people and partnerships for the three places that need many.
 PLACES = [
@@ -204,6 +223,8 @@ PLACES = [
     WritablePlace("partnership purpose", 5000, 1, _partnership_purpose),
     WritablePlace("comments (and @mentions)", 4000, 3, _comments),
     WritablePlace("revision notes", 200, 10, _revision_notes),
+    WritablePlace("plan version summaries", 2000, 4, _version_summaries),
+    WritablePlace("plan version decline reasons", 2000, 4, _decline_reasons),
     WritablePlace("invitations (organisation name, message)", 120, 16, _invitations),
 ]
 
@@ -218,7 +239,7 @@ KNOWN_PATHS = [
     "/partnerships/999999",  # the error page
 ]
 ADMIN_PATHS = ["/organisation", "/partnerships/{p}/settings", "/partnerships/{p}/invitations/new"]
-PDF_PATHS: list[str] = []  # plan PDFs, once they exist ("{p}" is the partnership id)
+PDF_PATHS: list[str] = ["/partnerships/{p}/plan/draft.pdf"]  # plan PDFs ("{p}" is the partnership id)
 
 INIT_SCRIPT = """
 window.__csp = [];

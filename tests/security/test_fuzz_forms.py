@@ -102,6 +102,13 @@ FORMS = [
     FormCase("conflict resolution", lambda w: f"/partnerships/{w.ab.partnership.id}/plan/risk_assessment/"
              f"conflicts/{w.conflicts[w.ab.partnership.id]}", "ab.a.admin", ("custom-1",), (),
              {"choice-1": "custom"}),
+    # The world's v1.0 awaits signatures, so issuing another is refused and the form comes back.
+    FormCase("issue a plan version", lambda w: f"/partnerships/{w.ab.partnership.id}/versions/new", "ab.b.admin",
+             ("summary",), (), {"step": "minor"}),
+    FormCase("sign a plan version", lambda w: f"/partnerships/{w.ab.partnership.id}/versions/"
+             f"{w.versions[w.ab.partnership.id]}/sign", "ab.b.admin", ("typed_name",), ("password",), {"confirm": "y"}),
+    FormCase("decline a plan version", lambda w: f"/partnerships/{w.ab.partnership.id}/versions/"
+             f"{w.versions[w.ab.partnership.id]}/decline", "ab.b.admin", ("reason",)),
 ]
 
 

@@ -42,6 +42,8 @@ class World:
     # both on the risk assessment, which has revisions 1 and 2.
     conflicts: dict = field(default_factory=dict)
     threads: dict = field(default_factory=dict)
+    # Per partnership id: a plan version v1.0, issued by A's admin / C's admin, awaiting signatures.
+    versions: dict = field(default_factory=dict)
 
     def fillers(self, partnership: Partnership) -> dict:
         """Values for every URL argument, all belonging to `partnership`."""
@@ -58,6 +60,7 @@ class World:
             "number": 1,  # a revision number of the section (every plan has its own revision 1)
             "conflict_id": self.conflicts[partnership.id],
             "thread_id": self.threads[partnership.id],
+            "version_id": self.versions[partnership.id],
             # Routes outside partnerships: a colleague of A's admin, a live invitation link.
             "user_id": self.ab.a.editor.id,
             "token": self.tokens["invitation"],
@@ -97,6 +100,15 @@ def _coediting(partnership: Partnership, author, other) -> tuple[int, int]:
     return conflict.id, thread.id
 
 
+def _plan_version(partnership: Partnership, admin) -> int:
+    """A plan version awaiting signatures (the plan has the risk assessment written)."""
+    from app.plan_versions import services as versions
+
+    version = versions.issue_version(load_membership(partnership.id, admin), step="major", summary="The first plan.")
+    db.session.commit()
+    return version.id
+
+
 def build_world(app) -> World:
     ab = make_two_parties()
     c_admin = ab.outsider
@@ -120,6 +132,7 @@ def build_world(app) -> World:
     for partnership, author, other in ((ab.partnership, ab.a.admin, ab.b.editor), (world.cd, c_admin, d_admin)):
         conflict_id, thread_id = _coediting(partnership, author, other)
         world.conflicts[partnership.id], world.threads[partnership.id] = conflict_id, thread_id
+        world.versions[partnership.id] = _plan_version(partnership, author)
     world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")
     world.tokens["reset"] = _last_link_token(app, ab.b.editor.email)
     return world

@@ -1,0 +1,86 @@
+"""Plan versions signed by every party, exported as digitally signed PDFs anyone can verify.
+
+Stable addresses (partnership ones under /partnerships/<id>):
+
+    /versions                                   plan_versions.index     list, baseline, what changed since
+    /versions/new                  (GET, POST)  plan_versions.new       issue (party admins)
+    /versions/<version_id>                      plan_versions.show      a version, its signatures and diff
+    /versions/<version_id>/sign    (GET, POST)  plan_versions.sign      sign (signatories)
+    /versions/<version_id>/decline (POST)       plan_versions.decline
+    /versions/<version_id>/withdraw (POST)      plan_versions.withdraw  (its issuing admin)
+    /versions/<version_id>/pdf                  plan_versions.pdf       the stored (signed) PDF
+    /versions/<version_id>/changes              plan_versions.changes   the working plan against it
+    /plan/draft.pdf                             plan_versions.draft_pdf the working plan, DRAFT
+    /verify                        (GET, POST)  plan_versions.verify    check any plan PDF
+    /organisation/signing-key      (GET, POST)  plan_versions.signing_key
+"""
+
+from flask import Blueprint, g
+
+from app.audit.actions import register_action
+from app.partnerships.navigation import Panel, Tab, register_panel, register_tab
+
+bp = Blueprint("plan_versions", __name__)
+
+register_tab(Tab(
+    15, "Versions", "plan_versions.index",
+    also_for=("plan_versions.new", "plan_versions.show", "plan_versions.sign", "plan_versions.decline",
+              "plan_versions.changes", "plan_versions.pdf"),
+))
+
+
+def _baseline_panel(membership):
+    from app.plan_versions import services
+
+    changes = services.baseline_changes(membership.partnership_id)
+    return {"changes": changes, "awaiting": services.awaiting_of(membership.partnership_id)}
+
+
+register_panel(Panel(12, "plan_versions/_panel.html", _baseline_panel))
+
+for _key, _label, _sentence in (
+    ("plan.version_issued", "Plan version issued",
+     "{actor} issued plan {version} for signature (SHA-256 {content_hash})"),
+    ("plan.version_signed", "Plan version signed", "{actor} signed plan {version} (SHA-256 {content_hash})"),
+    ("plan.version_declined", "Plan version declined", "{actor} declined to sign plan {version}: “{reason}”"),
+    ("plan.version_withdrawn", "Plan version withdrawn", "{actor} withdrew plan {version}"),
+    ("plan.version_baseline", "Signed baseline", "Every party signed plan {version}: it is the signed baseline"),
+    ("signing_key.generated", "Signing key generated",
+     "A signing key was generated for the organisation ({fingerprint})"),
+    ("signing_key.uploaded", "Signing key uploaded",
+     "{actor} uploaded the organisation's signing certificate ({fingerprint})"),
+):
+    register_action(_key, _label, _sentence, show_changes=False)
+
+
+@bp.app_context_processor
+def _baseline_for_plan_pages():
+    """`baseline_changes()` for the plan pages' "changed since signed baseline" notes (once per request)."""
+
+    def baseline_changes():
+        membership = g.get("membership")
+        if membership is None:
+            return None
+        if "baseline_changes" not in g:
+            from app.plan_versions import services
+
+            g.baseline_changes = services.baseline_changes(membership.partnership_id)
+        return g.baseline_changes
+
+    return {"baseline_changes": baseline_changes}
+
+
+def _register_portfolio_column():
+    from app.plan_versions import metrics
+    from app.portfolio.metrics import Metric, register_metric
+
+    register_metric(Metric(
+        key="baseline", label="Signed baseline", load=metrics.signed_baselines,
+        template="plan_versions/_portfolio.html", macro="baseline_cell", order=25,
+        sort_key=lambda value: value.sort_value,
+    ))
+
+
+_register_portfolio_column()
+
+from app.plan_versions import cli, routes  # noqa: E402,F401

@@ -1,0 +1,138 @@
+"""The plan as a document: the HTML WeasyPrint turns into the PDF of a version (or the DRAFT of
+the working plan), from the same section partials as the whole-plan page.
+
+`document_html(partnership, version=None, draft=False)` is the one entry point; the PDF
+renderer (app/plan_versions/pdfs.py) and the benchmark call it.
+"""
+
+import re
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, render_template
+
+from app.partnerships.models import Partnership
+from app.plan_sections import services as plan
+from app.plan_sections.display import item_table, section_facts
+from app.plan_sections.models import SectionRevision
+from app.plan_sections.registry import section_types
+from app.plan_sections.schema import SectionType
+from app.plan_versions import services
+from app.plan_versions.models import PlanVersion
+from app.signing.pdf import SIGNATURE_ANCHOR_PREFIX
+from app.types import utcnow
+
+
+@dataclass
+class DocumentSection:
+    """A section as it reads in the document; quacks like SectionState for the shared macros."""
+
+    type: SectionType
+    content: dict
+    revision: SectionRevision | None
+
+    @property
+    def key(self) -> str:
+        return self.type.key
+
+    @property
+    def is_started(self) -> bool:
+        return self.revision is not None
+
+    @property
+    def narrative_html(self) -> str:
+        return self.revision.narrative_html if self.revision is not None else ""
+
+    @property
+    def completeness(self):
+        return self.type.completeness(self.content)
+
+
+def signature_field_name(party_id: int) -> str:
+    return f"Party{party_id}"
+
+
+def document_context(partnership: Partnership, version: PlanVersion | None = None, *, draft: bool = False) -> dict:
+    if version is not None:
+        revisions = services.version_revisions(version)
+        contents = services.contents_of(version)
+    else:
+        revisions = services.current_revisions(partnership.id)
+        contents = {key: revision.content for key, revision in revisions.items()}
+    ctx = plan.load_context(partnership.id, contents)
+    sections = []
+    for section_type in section_types():
+        content = contents.get(section_type.key) or section_type.empty_content()
+        state = DocumentSection(section_type, content, revisions.get(section_type.key))
+        sections.append({
+            "state": state,
+            "facts": section_facts(section_type, content, ctx),
+            "tables": [item_table(kind, content["items"][kind.key], ctx) for kind in section_type.item_kinds],
+            "summary": section_type.summary(content, ctx) if section_type.summary and state.is_started else None,
+        })
+    baseline = services.baseline_of(partnership.id)
+    content_hash = version.content_hash if version is not None else services.sha256_hex(
+        services.canonical_json({"format": services.CANONICAL_FORMAT, "version": "draft",
+                                 "partnership": services.partnership_profile(partnership), "sections": contents})
+    )
+    signatures = {s.party_id: s for s in version.signatures} if version is not None else {}
+    return {
+        "partnership": partnership,
+        "version": version,
+        "draft": draft or version is None,
+        "status": services.STATUS_LABELS[services.status_of(version, baseline)] if version is not None else "Draft",
+        "label": version.label if version is not None else "Working draft",
+        "content_hash": content_hash,
+        "sections": sections,
+        "parties": services.parties_of(partnership.id),
+        "signatures": signatures,
+        "field_prefix": SIGNATURE_ANCHOR_PREFIX,
+        "field_name": signature_field_name,
+        "generated_at": utcnow(),
+        "utc_date": utc_date,
+        "utc_time": utc_time,
+    }
+
+
+# The document reads the same whoever renders it: times in UTC, not the viewer's zone.
+def utc_date(moment) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def utc_time(moment) -> str:
+    return f"{utc_date(moment)}, {moment:%H:%M} UTC"
+
+
+def document_html(partnership: Partnership, version: PlanVersion | None = None, *, draft: bool = False) -> str:
+    """The HTML fed to WeasyPrint: cover, contents, the ten sections and the signature page."""
+    # The shared macros build links with url_for, which needs a request outside one.
+    context = nullcontext() if has_request_context() else current_app.test_request_context(
+        base_url=current_app.config.get("APP_BASE_URL") or "http://localhost"
+    )
+    with context:
+        html = render_template("plan_versions/document.html", **document_context(partnership, version, draft=draft))
+    return _style_inline_svg(html)
+
+
+# WeasyPrint draws inline SVG with the styles inside the SVG only, so the charts' class rules
+# (the page's look) are copied into each chart.
+SVG_STYLE = """<style>
+.heat-map__cell rect { stroke: #fff; stroke-width: 1 }
+.heat-map__cell--low rect { fill: #d6eedd } .heat-map__cell--medium rect { fill: #fbefc6 }
+.heat-map__cell--high rect { fill: #fbdcc0 } .heat-map__cell--critical rect { fill: #f7d0cd }
+.heat-map__cell--low.heat-map__cell--filled rect { fill: #8fcfa3 }
+.heat-map__cell--medium.heat-map__cell--filled rect { fill: #f2d16b }
+.heat-map__cell--high.heat-map__cell--filled rect { fill: #f0a563 }
+.heat-map__cell--critical.heat-map__cell--filled rect { fill: #e07068 }
+text { font-family: "Source Sans 3", sans-serif }
+.heat-map__score { font-size: 9px; fill: #6b7383 }
+.heat-map__count { font-size: 17px; font-weight: 700; fill: #1d2433 }
+.heat-map__axis-label { font-size: 10.5px; fill: #3d4657; font-weight: 600 }
+.heat-map__axis-sub { font-size: 9px; fill: #5b6475 }
+.heat-map__axis-title { font-size: 10.5px; fill: #5b6475; font-weight: 600 }
+</style>"""
+_SVG_OPEN = re.compile(r"(<svg\b[^>]*>)")
+
+
+def _style_inline_svg(html: str) -> str:
+    return _SVG_OPEN.sub(lambda match: match.group(1) + SVG_STYLE, html)

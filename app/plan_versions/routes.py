@@ -1,0 +1,338 @@
+"""Pages of plan versions: the list, issuing, a version with its signatures and diff, signing,
+declining, withdrawing, the stored PDF, the DRAFT PDF, the verify page and the signing key."""
+
+import os
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.coediting.plan_diff import diff_plans, present_plan_diff
+from app.extensions import db, limiter
+from app.forms import ConfirmForm
+from app.organisations.routes import org_admin_required
+from app.partnerships.access import Permission, current_membership, require
+from app.plan_sections import services as plan
+from app.plan_versions import bp, identities, pdfs, services
+from app.plan_versions.forms import DeclineForm, IssueForm, SignForm, SigningKeyForm, VerifyForm
+from app.plan_versions.verification import VerificationTimeout, verify_pdf
+from app.rules import RuleViolation, show_violation
+from app.uploads import KINDS, FileKind, storage_path, store_upload
+
+PKCS12 = FileKind(
+    "a PKCS#12 file", "p12", "application/x-pkcs12", 64 * 1024, lambda head: head[:1] == b"\x30", (".p12", ".pfx")
+)
+
+
+def _version_or_404(partnership_id: int, version_id: int):
+    version = services.get_version(partnership_id, version_id)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _diff_view(partnership_id: int, old_version, new_contents: dict, new_revisions: dict):
+    old_contents = services.contents_of(old_version) if old_version is not None else {}
+    ctx = plan.load_context(partnership_id, {**old_contents, **new_contents})
+    changes = present_plan_diff(diff_plans(old_contents, new_contents), ctx)
+    old_revisions = services.version_revisions(old_version) if old_version is not None else {}
+    return {"changes": changes, "old_revisions": old_revisions, "new_revisions": new_revisions}
+
+
+def _previous_baseline(version):
+    """The signed baseline the version was issued against (None for the first)."""
+    earlier = [
+        v for v in services.versions_of(version.partnership_id)
+        if v.status == "signed" and v.id != version.id and v.signed_at is not None and v.signed_at <= version.issued_at
+    ]
+    return max(earlier, key=lambda v: v.signed_at) if earlier else None
+
+
+@bp.get("/partnerships/<int:partnership_id>/versions")
+def index(partnership_id: int):
+    membership = current_membership()
+    versions = services.versions_of(partnership_id)
+    baseline = services.baseline_of(partnership_id)
+    return render_template(
+        "plan_versions/index.html",
+        partnership=membership.partnership,
+        membership=membership,
+        versions=versions,
+        baseline=baseline,
+        awaiting=next((v for v in versions if v.status == "awaiting"), None),
+        changes=services.baseline_changes(partnership_id),
+        status_of=lambda v: services.status_of(v, baseline),
+        labels=services.STATUS_LABELS,
+    )
+
+
+@bp.route("/partnerships/<int:partnership_id>/versions/new", methods=["GET", "POST"])
+@require(Permission.EDIT_PARTNERSHIP)
+def new(partnership_id: int):
+    membership = current_membership()
+    form = IssueForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            version = services.issue_version(membership, step=form.step.data, summary=form.summary.data)
+        except RuleViolation as violation:
+            show_violation(form, violation)
+            status = 422
+        else:
+            db.session.commit()
+            pdfs.build_soon(version.id)
+            flash(f"{version.label} is issued: every party's signatory is asked to sign it.", "success")
+            return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version.id))
+    elif form.is_submitted():
+        status = 422
+    baseline = services.baseline_of(partnership_id)
+    revisions = services.current_revisions(partnership_id)
+    contents = {key: revision.content for key, revision in revisions.items()}
+    return render_template(
+        "plan_versions/new.html",
+        partnership=membership.partnership,
+        membership=membership,
+        form=form,
+        baseline=baseline,
+        awaiting=services.awaiting_of(partnership_id),
+        next_labels={step: services.label_of(services.next_number(partnership_id, step)) for step in services.STEPS},
+        diff=_diff_view(partnership_id, baseline, contents, revisions),
+    ), status
+
+
+def _show(version, *, sign_form=None, decline_form=None, status=200, template="plan_versions/show.html"):
+    membership = current_membership()
+    partnership_id = version.partnership_id
+    baseline = services.baseline_of(partnership_id)
+    previous = _previous_baseline(version)
+    signed_parties = {s.party_id for s in version.signatures}
+    can_sign = (
+        version.status == "awaiting" and membership.is_signatory and membership.party_id not in signed_parties
+    )
+    return render_template(
+        template,
+        partnership=membership.partnership,
+        membership=membership,
+        version=version,
+        status=services.status_of(version, baseline),
+        labels=services.STATUS_LABELS,
+        previous=previous,
+        pending=services.unsigned_parties(version),
+        can_sign=can_sign,
+        can_withdraw=version.status == "awaiting" and version.issued_by_id == membership.user_id
+        and membership.role == "admin",
+        documents=pdfs.document_state(version),
+        diff=_diff_view(partnership_id, previous, services.contents_of(version), services.version_revisions(version)),
+        sign_form=sign_form or SignForm(formdata=None),
+        decline_form=decline_form or DeclineForm(formdata=None),
+        intent=services.intent_statement(version, membership.party, current_user.full_name),
+        two_factor=current_user.two_factor_enabled,
+    ), status
+
+
+@bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>")
+def show(partnership_id: int, version_id: int):
+    return _show(_version_or_404(partnership_id, version_id))
+
+
+@bp.route("/partnerships/<int:partnership_id>/versions/<int:version_id>/sign", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 30 per hour", methods=["POST"])  # the password is re-entered here
+def sign(partnership_id: int, version_id: int):
+    membership = current_membership()
+    version = _version_or_404(partnership_id, version_id)
+    if not membership.is_signatory:
+        abort(403)
+    form = SignForm()
+    if not form.is_submitted():
+        return _show(version, sign_form=form, template="plan_versions/sign.html")
+    if not form.validate():
+        return _show(version, sign_form=form, status=422, template="plan_versions/sign.html")
+    signing = services.SigningRequest(
+        password=form.password.data or "",
+        typed_name=form.typed_name.data or "",
+        confirmed=bool(form.confirm.data),
+        code=form.code.data or "",
+        ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    try:
+        services.sign_version(membership, version, signing)
+    except RuleViolation as violation:
+        show_violation(form, violation)
+        version = _version_or_404(partnership_id, version_id)
+        return _show(version, sign_form=form, status=422, template="plan_versions/sign.html")
+    db.session.commit()
+    pdfs.build_soon(version.id)
+    db.session.refresh(version)
+    if version.status == "signed":
+        flash(f"You signed {version.label}. Every party has signed: it is now the plan's signed baseline.", "success")
+    else:
+        flash(f"You signed {version.label} for {membership.party.name}.", "success")
+    return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version.id))
+
+
+@bp.post("/partnerships/<int:partnership_id>/versions/<int:version_id>/decline")
+def decline(partnership_id: int, version_id: int):
+    membership = current_membership()
+    version = _version_or_404(partnership_id, version_id)
+    if not membership.is_signatory:
+        abort(403)
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            services.decline_version(membership, version, form.reason.data or "")
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(f"You declined {version.label}; every member can read your reason.", "success")
+            return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version.id))
+    version = _version_or_404(partnership_id, version_id)
+    return _show(version, decline_form=form, status=422, template="plan_versions/sign.html")
+
+
+@bp.post("/partnerships/<int:partnership_id>/versions/<int:version_id>/withdraw")
+@require(Permission.EDIT_PARTNERSHIP)
+def withdraw(partnership_id: int, version_id: int):
+    membership = current_membership()
+    version = _version_or_404(partnership_id, version_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.withdraw_version(membership, version)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{version.label} is withdrawn.", "success")
+    return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version_id))
+
+
+@bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/pdf")
+def pdf(partnership_id: int, version_id: int):
+    membership = current_membership()
+    version = _version_or_404(partnership_id, version_id)
+    state = pdfs.document_state(version)
+    if state.ready:
+        return _pdf_response(state.latest.data, _file_name(membership.partnership, version.label), state.latest.sha256)
+    return render_template(
+        "plan_versions/preparing.html", partnership=membership.partnership, membership=membership, version=version,
+        form=ConfirmForm(formdata=None),
+    ), 202
+
+
+@bp.post("/partnerships/<int:partnership_id>/versions/<int:version_id>/pdf")
+@require(Permission.EDIT_PLAN)
+def prepare_pdf(partnership_id: int, version_id: int):
+    """Start the PDF's build again (after a restart cut one short); idempotent."""
+    version = _version_or_404(partnership_id, version_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    pdfs.build_soon(version.id)
+    return redirect(url_for("plan_versions.pdf", partnership_id=partnership_id, version_id=version.id))
+
+
+@bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/pdf/status")
+def pdf_status(partnership_id: int, version_id: int):
+    version = _version_or_404(partnership_id, version_id)
+    state = pdfs.document_state(version)
+    return jsonify(ready=state.ready, sha256=state.latest.sha256 if state.ready else None)
+
+
+@bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/changes")
+def changes(partnership_id: int, version_id: int):
+    """The working plan against a version (the baseline's "changed since" links land here)."""
+    membership = current_membership()
+    version = _version_or_404(partnership_id, version_id)
+    revisions = services.current_revisions(partnership_id)
+    contents = {key: revision.content for key, revision in revisions.items()}
+    return render_template(
+        "plan_versions/changes.html",
+        partnership=membership.partnership,
+        membership=membership,
+        version=version,
+        diff=_diff_view(partnership_id, version, contents, revisions),
+    )
+
+
+@bp.get("/partnerships/<int:partnership_id>/plan/draft.pdf")
+def draft_pdf(partnership_id: int):
+    membership = current_membership()
+    data = pdfs.render_draft(membership.partnership)
+    return _pdf_response(data, _file_name(membership.partnership, "draft"), None)
+
+
+def _file_name(partnership, label: str) -> str:
+    safe = "".join(ch if ch.isalnum() else "-" for ch in partnership.name.encode("ascii", "ignore").decode())
+    return f"{safe.strip('-')[:60] or 'plan'}-{label}.pdf"
+
+
+def _pdf_response(data: bytes, name: str, sha256: str | None):
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    if sha256:
+        response.headers["X-Content-SHA256"] = sha256
+    return response
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@login_required
+def verify():
+    form = VerifyForm()
+    result, status = None, 200
+    if form.validate_on_submit():
+        try:
+            stored = store_upload(request.files.get("file"), KINDS["pdf"], area="verify")
+        except RuleViolation as violation:
+            form.file.errors = [violation.message]
+            status = 422
+        else:
+            path = storage_path(stored.path)
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            finally:
+                os.unlink(path)  # kept only while it is checked
+            try:
+                result = verify_pdf(data, timeout=current_app.config["VERIFY_TIMEOUT_SECONDS"])
+            except VerificationTimeout as timeout:
+                form.file.errors = [f"{timeout} Try a smaller file."]
+                status = 422
+            else:
+                result.file_name, result.file_sha256 = stored.original_name, stored.sha256
+                result.file_size = stored.size
+    elif form.is_submitted():
+        status = 422
+    return render_template("plan_versions/verify.html", form=form, result=result), status
+
+
+@bp.route("/organisation/signing-key", methods=["GET", "POST"])
+@org_admin_required
+def signing_key():
+    form = SigningKeyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            stored = store_upload(request.files.get("file"), PKCS12, area="keys")
+            path = storage_path(stored.path)
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            finally:
+                os.unlink(path)  # the key is kept encrypted in the database, never as the file
+            identities.upload_key(current_user._get_current_object(), data, form.password.data)
+        except RuleViolation as violation:
+            show_violation(form, violation)
+            status = 422
+        else:
+            db.session.commit()
+            flash("The uploaded certificate now signs your organisation's plan signatures.", "success")
+            return redirect(url_for("plan_versions.signing_key"))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "plan_versions/signing_key.html", form=form, key=identities.current_key(current_user.organisation_id),
+    ), status
+

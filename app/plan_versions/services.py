@@ -1,0 +1,434 @@
+"""Issuing, signing, declining and withdrawing plan versions; the signed baseline.
+
+A version freezes the current revision of every section and the partnership's profile into
+a canonical JSON document (sorted keys, no whitespace, UTF-8) whose SHA-256 identifies it.
+Every party's signatory signs it; when every party has, it becomes the signed baseline and
+the previous baseline is superseded. Each service records its own audit event; the caller
+commits.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.accounts import two_factor
+from app.audit.services import record_event
+from app.extensions import db
+from app.notifications.services import members_of_partnership, notify
+from app.partnerships.access import Permission, has_permission
+from app.partnerships.models import Membership, Partnership, Party
+from app.plan_sections.models import PlanSection, SectionRevision
+from app.plan_sections.registry import section_types
+from app.plan_versions import identities
+from app.plan_versions.models import PlanSignature, PlanVersion
+from app.rules import RuleViolation
+from app.types import utcnow
+
+CANONICAL_FORMAT = "jointly-plan-version/1"
+SUMMARY_MAX = 2000
+REASON_MAX = 2000
+STEPS = ("minor", "major")
+
+
+def canonical_json(document: dict) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def partnership_profile(partnership: Partnership) -> dict:
+    return {
+        "id": partnership.id,
+        "name": partnership.name,
+        "type": partnership.type,
+        "purpose": partnership.purpose,
+        "start_date": partnership.start_date.isoformat(),
+        "status": partnership.status,
+        "review_cadence_months": partnership.review_cadence_months,
+        "parties": [{"organisation_id": p.organisation_id, "name": p.name} for p in parties_of(partnership.id)],
+    }
+
+
+def current_revisions(partnership_id: int) -> dict[str, SectionRevision]:
+    """Each written section's current revision, in one query."""
+    rows = db.session.scalars(
+        sa.select(SectionRevision)
+        .join(PlanSection, PlanSection.current_revision_id == SectionRevision.id)
+        .where(PlanSection.partnership_id == partnership_id)
+        .options(joinedload(SectionRevision.section))
+    )
+    return {revision.section.section_key: revision for revision in rows}
+
+
+def version_revisions(version: PlanVersion) -> dict[str, SectionRevision]:
+    ids = list(version.revision_ids.values())
+    rows = db.session.scalars(
+        sa.select(SectionRevision).where(SectionRevision.id.in_(ids)).options(
+            joinedload(SectionRevision.section), joinedload(SectionRevision.author),
+            joinedload(SectionRevision.author_party).joinedload(Party.organisation),
+        )
+    ) if ids else []
+    return {revision.section.section_key: revision for revision in rows}
+
+
+def contents_of(version: PlanVersion) -> dict[str, dict]:
+    """The version's frozen {section_key: content} (the shape diff_plans compares)."""
+    return json.loads(version.canonical)["sections"]
+
+
+def working_contents(partnership_id: int) -> dict[str, dict]:
+    return {key: revision.content for key, revision in current_revisions(partnership_id).items()}
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def versions_of(partnership_id: int) -> list[PlanVersion]:
+    """Newest first, with signatures, signers and parties loaded."""
+    return list(db.session.scalars(
+        sa.select(PlanVersion)
+        .where(PlanVersion.partnership_id == partnership_id)
+        .order_by(PlanVersion.major.desc(), PlanVersion.minor.desc())
+        .options(
+            selectinload(PlanVersion.signatures).joinedload(PlanSignature.signer),
+            selectinload(PlanVersion.signatures).joinedload(PlanSignature.party).joinedload(Party.organisation),
+            joinedload(PlanVersion.issued_by),
+        )
+    ))
+
+
+def get_version(partnership_id: int, version_id: int) -> PlanVersion | None:
+    """The version if it belongs to the partnership (the one lookup views use)."""
+    return db.session.scalar(
+        sa.select(PlanVersion).where(PlanVersion.id == version_id, PlanVersion.partnership_id == partnership_id)
+    )
+
+
+def baseline_of(partnership_id: int) -> PlanVersion | None:
+    """The signed baseline: the version whose last signature came latest."""
+    return db.session.scalar(
+        sa.select(PlanVersion)
+        .where(PlanVersion.partnership_id == partnership_id, PlanVersion.status == "signed")
+        .order_by(PlanVersion.signed_at.desc(), PlanVersion.id.desc())
+        .limit(1)
+    )
+
+
+def awaiting_of(partnership_id: int) -> PlanVersion | None:
+    return db.session.scalar(
+        sa.select(PlanVersion).where(PlanVersion.partnership_id == partnership_id, PlanVersion.status == "awaiting")
+    )
+
+
+def status_of(version: PlanVersion, baseline: PlanVersion | None) -> str:
+    """awaiting, signed (the current baseline), superseded, declined or withdrawn."""
+    if version.status == "signed" and (baseline is None or baseline.id != version.id):
+        return "superseded"
+    return version.status
+
+
+STATUS_LABELS = {
+    "awaiting": "Awaiting signatures",
+    "signed": "Signed baseline",
+    "superseded": "Superseded",
+    "declined": "Declined",
+    "withdrawn": "Withdrawn",
+}
+
+
+def next_number(partnership_id: int, step: str) -> tuple[int, int]:
+    """v1.0 for a first major step (v0.1 for a first minor one); then major or minor steps up
+    from the highest version ever issued (withdrawn and declined numbers are never reused)."""
+    latest = db.session.execute(
+        sa.select(PlanVersion.major, PlanVersion.minor)
+        .where(PlanVersion.partnership_id == partnership_id)
+        .order_by(PlanVersion.major.desc(), PlanVersion.minor.desc())
+        .limit(1)
+    ).first()
+    major, minor = latest if latest is not None else (0, 0)
+    return (major + 1, 0) if step == "major" else (major, minor + 1)
+
+
+def label_of(number: tuple[int, int]) -> str:
+    return f"v{number[0]}.{number[1]}"
+
+
+def unsigned_parties(version: PlanVersion) -> list[Party]:
+    signed = {s.party_id for s in version.signatures}
+    return [party for party in parties_of(version.partnership_id) if party.id not in signed]
+
+
+def parties_of(partnership_id: int) -> list[Party]:
+    """The partnership's parties, read afresh (a loaded Partnership.parties may predate a new party)."""
+    return list(db.session.scalars(
+        sa.select(Party).where(Party.partnership_id == partnership_id).order_by(Party.id)
+        .options(joinedload(Party.organisation))
+    ))
+
+
+def intent_statement(version: PlanVersion, party: Party, typed_name: str) -> str:
+    return (
+        f"I, {typed_name}, sign version {version.label} of this partnership's Enterprise Relationship "
+        f"Management Plan (content SHA-256 {version.content_hash}) on behalf of {party.name}, and confirm "
+        "that it is the plan our organisations have agreed."
+    )
+
+
+# -- issuing ------------------------------------------------------------------------------------
+
+
+def issue_version(membership: Membership, *, step: str, summary: str) -> PlanVersion:
+    if not has_permission(membership, Permission.EDIT_PARTNERSHIP):
+        raise RuleViolation("Only a party's admins can issue a plan version.")
+    if step not in STEPS:
+        raise RuleViolation("Choose a minor or a major step.", "step")
+    summary = (summary or "").strip()
+    if not summary:
+        raise RuleViolation("Say what changed in this version, so signatories know what they sign.", "summary")
+    if len(summary) > SUMMARY_MAX:
+        raise RuleViolation(f"Keep the summary under {SUMMARY_MAX} characters.", "summary")
+    partnership = membership.partnership
+    _lock_partnership(partnership.id)
+    pending = awaiting_of(partnership.id)
+    if pending is not None:
+        raise RuleViolation(
+            f"{pending.label} is still awaiting signatures: it must be signed, declined or withdrawn "
+            "before another version is issued."
+        )
+    revisions = current_revisions(partnership.id)
+    if not revisions:
+        raise RuleViolation("Nothing is written in the plan yet: write a section before issuing a version.")
+    major, minor = next_number(partnership.id, step)
+    label = label_of((major, minor))
+    document = {
+        "format": CANONICAL_FORMAT,
+        "version": label,
+        "partnership": partnership_profile(partnership),
+        "sections": {key: revisions[key].content for key in sorted(revisions)},
+    }
+    canonical = canonical_json(document)
+    version = PlanVersion(
+        partnership_id=partnership.id,
+        major=major,
+        minor=minor,
+        summary=summary,
+        canonical=canonical,
+        content_hash=sha256_hex(canonical),
+        revision_ids={key: revision.id for key, revision in sorted(revisions.items())},
+        status="awaiting",
+        issued_by_id=membership.user_id,
+        issued_by_party_id=membership.party_id,
+        issued_at=utcnow(),
+    )
+    db.session.add(version)
+    db.session.flush()
+    record_event(
+        "plan.version_issued", actor=membership.user, partnership_id=partnership.id, party_id=membership.party_id,
+        obj=version, details={"version": label, "content_hash": version.content_hash, "step": step},
+    )
+    signatories = [m.user for m in _signatories(partnership.id)]
+    notify(
+        signatories, "signature_requested", partnership=partnership, actor=membership.user,
+        title=f"{membership.user.full_name} issued plan {label} for signature",
+        body=summary, link=f"/partnerships/{partnership.id}/versions/{version.id}",
+        dedupe_key=f"signature_requested:{version.id}",
+    )
+    return version
+
+
+def _signatories(partnership_id: int) -> list[Membership]:
+    return list(db.session.scalars(
+        sa.select(Membership)
+        .where(Membership.partnership_id == partnership_id, Membership.is_signatory.is_(True))
+        .options(joinedload(Membership.user))
+    ))
+
+
+def _lock_partnership(partnership_id: int) -> None:
+    """Serialise issuing per partnership (PostgreSQL row lock; SQLite writes are serial anyway)."""
+    db.session.execute(sa.select(Partnership.id).where(Partnership.id == partnership_id).with_for_update())
+
+
+def _locked_version(version: PlanVersion) -> PlanVersion:
+    """Re-read the version under a row lock, so concurrent signatures are taken one at a time."""
+    db.session.execute(sa.select(PlanVersion.id).where(PlanVersion.id == version.id).with_for_update())
+    db.session.refresh(version)
+    db.session.expire(version, ["signatures"])
+    return version
+
+
+# -- signing ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SigningRequest:
+    password: str
+    typed_name: str
+    confirmed: bool
+    code: str = ""
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+def _same_name(typed: str, full_name: str) -> bool:
+    def norm(text):
+        return re.sub(r"\s+", " ", text or "").strip().casefold()
+
+    return bool(norm(typed)) and norm(typed) == norm(full_name)
+
+
+def sign_version(membership: Membership, version: PlanVersion, request: SigningRequest) -> PlanSignature:
+    user = membership.user
+    if not membership.is_signatory:
+        raise RuleViolation("Only your party's signatories can sign plan versions.")
+    version = _locked_version(version)
+    _check_open(version)
+    if any(s.party_id == membership.party_id for s in version.signatures):
+        raise RuleViolation(f"{membership.party.name} has already signed {version.label}.")
+    if not user.check_password(request.password or ""):
+        raise RuleViolation("That is not your password.", "password")
+    auth_method = "password"
+    if user.two_factor_enabled:
+        if two_factor.verify_second_factor(user, (request.code or "").strip()) is None:
+            raise RuleViolation("Enter the current code from your authenticator app (or a recovery code).", "code")
+        auth_method = "password+totp"
+    if not _same_name(request.typed_name, user.full_name):
+        raise RuleViolation(f"Type your full name exactly as your account shows it: {user.full_name}.", "typed_name")
+    if not request.confirmed:
+        raise RuleViolation("Confirm the statement to sign.", "confirm")
+    key = identities.key_for(membership.party.organisation, actor=user)
+    signature = PlanSignature(
+        version_id=version.id,
+        party_id=membership.party_id,
+        signer_id=user.id,
+        typed_name=re.sub(r"\s+", " ", request.typed_name).strip(),
+        signed_at=utcnow(),
+        ip=(request.ip or None) and request.ip[:64],
+        user_agent=(request.user_agent or None) and request.user_agent[:400],
+        auth_method=auth_method,
+        intent=intent_statement(version, membership.party, user.full_name),
+        content_hash=version.content_hash,
+        signing_key_id=key.id,
+    )
+    db.session.add(signature)
+    db.session.flush()
+    db.session.expire(version, ["signatures"])
+    record_event(
+        "plan.version_signed", actor=user, partnership_id=version.partnership_id, party_id=membership.party_id,
+        obj=version, details={"version": version.label, "content_hash": version.content_hash,
+                              "auth_method": auth_method, "signature_id": signature.id},
+    )
+    link = f"/partnerships/{version.partnership_id}/versions/{version.id}"
+    partnership = membership.partnership
+    if unsigned_parties(version):
+        notify(
+            members_of_partnership(partnership.id), "version_signed", partnership=partnership, actor=user,
+            title=f"{user.full_name} signed plan {version.label} for {membership.party.name}", link=link,
+        )
+    else:
+        _become_baseline(version, user, membership)
+    return signature
+
+
+def _become_baseline(version: PlanVersion, user, membership: Membership) -> None:
+    previous = baseline_of(version.partnership_id)
+    version.status = "signed"
+    version.signed_at = utcnow()
+    db.session.flush()
+    record_event(
+        "plan.version_baseline", actor=user, partnership_id=version.partnership_id, obj=version,
+        details={"version": version.label, "content_hash": version.content_hash,
+                 "superseded": previous.label if previous is not None else None},
+    )
+    notify(
+        members_of_partnership(version.partnership_id), "baseline_signed", partnership=membership.partnership,
+        actor=user, include_actor=True,
+        title=f"Plan {version.label} is signed by every party and is now the signed baseline",
+        link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+        dedupe_key=f"baseline_signed:{version.id}",
+    )
+
+
+def _check_open(version: PlanVersion) -> None:
+    if version.status != "awaiting":
+        raise RuleViolation(f"{version.label} is {STATUS_LABELS[version.status].lower()}: it can no longer be signed.")
+
+
+def decline_version(membership: Membership, version: PlanVersion, reason: str) -> PlanVersion:
+    if not membership.is_signatory:
+        raise RuleViolation("Only your party's signatories can decline plan versions.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation("Say why you decline, so the other parties know what to change.", "reason")
+    if len(reason) > REASON_MAX:
+        raise RuleViolation(f"Keep the reason under {REASON_MAX} characters.", "reason")
+    version = _locked_version(version)
+    _check_open(version)
+    if any(s.party_id == membership.party_id for s in version.signatures):
+        raise RuleViolation(f"{membership.party.name} has already signed {version.label}.")
+    _close(version, membership, "declined", reason)
+    record_event(
+        "plan.version_declined", actor=membership.user, partnership_id=version.partnership_id,
+        party_id=membership.party_id, obj=version, details={"version": version.label, "reason": reason[:500]},
+    )
+    notify(
+        members_of_partnership(version.partnership_id), "signature_declined", partnership=membership.partnership,
+        actor=membership.user, title=f"{membership.user.full_name} declined to sign plan {version.label}",
+        body=reason, link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+    )
+    return version
+
+
+def withdraw_version(membership: Membership, version: PlanVersion) -> PlanVersion:
+    version = _locked_version(version)
+    if version.issued_by_id != membership.user_id or not has_permission(membership, Permission.EDIT_PARTNERSHIP):
+        raise RuleViolation("Only the admin who issued a version can withdraw it.")
+    _check_open(version)
+    _close(version, membership, "withdrawn", None)
+    record_event(
+        "plan.version_withdrawn", actor=membership.user, partnership_id=version.partnership_id,
+        party_id=membership.party_id, obj=version, details={"version": version.label},
+    )
+    return version
+
+
+def _close(version: PlanVersion, membership: Membership, status: str, reason: str | None) -> None:
+    version.status = status
+    version.closed_at = utcnow()
+    version.closed_by_id = membership.user_id
+    version.closed_party_id = membership.party_id
+    version.close_reason = reason
+    db.session.flush()
+
+
+# -- the baseline and the working plan ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BaselineChanges:
+    baseline: PlanVersion | None
+    changed: frozenset[str]  # section keys whose current revision differs from the baseline's
+
+    def section_changed(self, key: str) -> bool:
+        return self.baseline is not None and key in self.changed
+
+
+def baseline_changes(partnership_id: int) -> BaselineChanges:
+    """Which sections changed since the signed baseline (two queries)."""
+    baseline = baseline_of(partnership_id)
+    if baseline is None:
+        return BaselineChanges(None, frozenset())
+    current = dict(db.session.execute(
+        sa.select(PlanSection.section_key, PlanSection.current_revision_id)
+        .where(PlanSection.partnership_id == partnership_id, PlanSection.current_revision_id.is_not(None))
+    ).all())
+    frozen = baseline.revision_ids
+    keys = {t.key for t in section_types()}
+    changed = {key for key in keys if current.get(key) != frozen.get(key)}
+    return BaselineChanges(baseline, frozenset(changed))

@@ -1,0 +1,51 @@
+"""A written plan to issue versions of, and functions to issue and sign them."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from app.extensions import db
+from app.partnerships.access import load_membership
+from app.plan_sections.registry import section_types
+from app.plan_versions import services
+from app.plan_versions.services import SigningRequest
+from tests.plan_sections.conftest import Plan
+from tests.support.factories import PASSWORD
+
+
+@dataclass
+class Versions(Plan):
+    def member(self, user):
+        return load_membership(self.partnership.id, user)
+
+    def write_everything(self, user=None) -> None:
+        user = user or self.people.a.editor
+        self.fill_referenced_sections(user)
+        for section_type in section_types():
+            if section_type.key not in ("business_case", "asset_register", "knowledge_management"):
+                self.save(user, section_type.key)
+
+    def issue(self, step: str = "major", summary: str = "First agreed plan.", user=None):
+        version = services.issue_version(self.member(user or self.people.a.admin), step=step, summary=summary)
+        db.session.commit()
+        return version
+
+    def sign(self, version, user, **overrides):
+        request = SigningRequest(
+            password=overrides.pop("password", PASSWORD),
+            typed_name=overrides.pop("typed_name", user.full_name),
+            confirmed=overrides.pop("confirmed", True),
+            ip="203.0.113.9",
+            user_agent="pytest browser",
+            **overrides,
+        )
+        signature = services.sign_version(self.member(user), version, request)
+        db.session.commit()
+        return signature
+
+
+@pytest.fixture
+def versions(two_parties) -> Versions:
+    plan = Versions(two_parties)
+    plan.write_everything()
+    return plan

@@ -1,0 +1,44 @@
+"""`ermp export-pdf` and `ermp verify-pdf`."""
+
+from app.plan_versions import pdfs
+
+
+def test_export_then_verify_a_signed_version(versions, runner, tmp_path):
+    version = versions.issue()
+    versions.sign(version, versions.people.a.admin)
+    versions.sign(version, versions.people.b.admin)
+    out = tmp_path / "plan.pdf"
+    pid = str(versions.partnership.id)
+    result = runner.invoke(args=["ermp", "export-pdf", pid, "--version", "v1.0", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == pdfs.document_state(version).latest.data
+    result = runner.invoke(args=["ermp", "verify-pdf", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Signature Party" in result.output and "Alpha Ltd" in result.output and "Beta GmbH" in result.output
+    assert f"Plan version: v1.0 of “{versions.partnership.name}” (Signed baseline)" in result.output
+    assert version.content_hash in result.output and "OK: intact" in result.output
+
+
+def test_verify_fails_for_a_version_not_signed_by_every_party_and_for_a_changed_file(versions, runner, tmp_path):
+    version = versions.issue()
+    versions.sign(version, versions.people.a.admin)
+    out = tmp_path / "half.pdf"
+    runner.invoke(args=["ermp", "export-pdf", str(versions.partnership.id), "--version", "1.0", "-o", str(out)])
+    result = runner.invoke(args=["ermp", "verify-pdf", str(out)])
+    assert result.exit_code == 1 and "Awaiting signatures" in result.output
+    data = bytearray(out.read_bytes())
+    data[1500] ^= 0x01
+    out.write_bytes(bytes(data))
+    result = runner.invoke(args=["ermp", "verify-pdf", str(out)])
+    assert result.exit_code == 1 and "NOT intact" in result.output
+
+
+def test_export_the_working_draft_and_refuse_unknown_versions(versions, runner, tmp_path):
+    out = tmp_path / "draft.pdf"
+    result = runner.invoke(args=["ermp", "export-pdf", str(versions.partnership.id), "-o", str(out)])
+    assert result.exit_code == 0 and "DRAFT" in result.output and out.read_bytes().startswith(b"%PDF-")
+    pid = str(versions.partnership.id)
+    result = runner.invoke(args=["ermp", "export-pdf", pid, "--version", "v9.9", "-o", str(out)])
+    assert result.exit_code != 0 and "no plan version v9.9" in result.output
+    result = runner.invoke(args=["ermp", "verify-pdf", str(out)])
+    assert result.exit_code == 1 and "Signatures: none." in result.output
