@@ -115,6 +115,7 @@ def sign_document(pdf: bytes, version: PlanVersion, signature: PlanSignature) ->
         location=f"Jointly, {method}",
         signer_name=signature.typed_name,
         signing_time=signature.signed_at,
+        details=f"Authenticated by {method}" + (f" from {signature.ip}" if signature.ip else ""),
     )
 
 

@@ -19,6 +19,8 @@ from app.signing.pdf import STATIC_FOLDER, SignatureBox, content_hash_of
 # reduced Source Sans 3: subsetting the full one would cost ~0.4 s per signature.
 STAMP_FONT = os.path.join(STATIC_FOLDER, "fonts", "jointly-stamp", "JointlyStampSans-Regular.ttf")
 STAMP_TEXT = "Digitally signed by %(signer)s\n%(organisation)s\n%(ts)s\nReason: %(reason)s"
+# With the signature's recorded details (how the signer authenticated, from where).
+STAMP_TEXT_WITH_DETAILS = STAMP_TEXT + "\n%(details)s"
 
 # Modification levels that still leave a signature's content as signed: later
 # signatures filling in the other parties' fields, or signature maintenance (DSS).
@@ -111,11 +113,13 @@ def sign_pdf(
     signer_name: str,
     contact: str | None = None,
     signing_time: datetime | None = None,
+    details: str | None = None,
 ) -> bytes:
     """Sign into `field_name` (PAdES baseline B, SHA-256) as an incremental update.
 
     The field must exist and be empty (render_pdf creates one per signature box); the
-    visible stamp shows signer, organisation, UTC time and reason in the vendored font.
+    visible stamp shows signer, organisation, UTC time and reason in the vendored font, and
+    `details` (one line) under them when given.
     """
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -136,7 +140,7 @@ def sign_pdf(
         contact_info=contact,
     )
     stamp = TextStampStyle(
-        stamp_text=STAMP_TEXT,
+        stamp_text=STAMP_TEXT_WITH_DETAILS if details else STAMP_TEXT,
         text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(STAMP_FONT), font_size=9, leading=11),
         border_width=2,  # half of the stroke falls outside the field and is clipped
         border_color=(0.09, 0.32, 0.48),
@@ -146,6 +150,7 @@ def sign_pdf(
         "organisation": identity.organisation or "",
         "ts": signing_time.strftime("%Y-%m-%d %H:%M UTC"),
         "reason": reason,
+        "details": details or "",
     }
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
