@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.organisations import bp as organisations_bp
     from app.partnerships import bp as partnerships_bp
     from app.plan_sections import bp as plan_sections_bp
+    from app.review_cycle import bp as review_cycle_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_trail_bp)
     app.register_blueprint(plan_sections_bp)
     app.register_blueprint(coediting_bp)
+    app.register_blueprint(review_cycle_bp)
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -6,3 +6,12 @@ from app.coediting.models import Comment, CommentThread, EditConflict, SectionPr
 from app.notifications.models import Notification, NotificationDigest, NotificationPreference  # noqa: F401
 from app.partnerships.models import Invitation, Membership, Partnership, Party  # noqa: F401
 from app.plan_sections.models import PlanSection, SectionReview, SectionRevision  # noqa: F401
+from app.review_cycle.models import (  # noqa: F401
+    Adaptation,
+    Assessment,
+    CycleRevision,
+    HealthDimension,
+    ImprovementAction,
+    ReviewCycle,
+    StageAgreement,
+)
