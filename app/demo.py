@@ -59,7 +59,9 @@ class Demo:
 
 _STEPS: list[tuple[int, Callable[[Demo], None]]] = []
 # Modules whose `demo_step` functions extend the demo, in addition to this one.
-DEMO_MODULES: list[str] = ["app.plan_sections.demo", "app.coediting.demo", "app.portfolio.demo"]
+DEMO_MODULES: list[str] = [
+    "app.plan_sections.demo", "app.coediting.demo", "app.portfolio.demo", "app.review_cycle.demo",
+]
 
 
 def demo_step(order: int):
