@@ -87,15 +87,12 @@ def _register_portfolio_columns():
     from app.review_cycle import metrics
 
     template = "review_cycle/_portfolio.html"
+    # Health index, trend and largest perception gap in one column; actions and the next review in another.
     register_metric(Metric("health", "Health", metrics.health, template, "health_cell", order=30,
                            sort_key=lambda value: value.index, descending_first=True))
-    register_metric(Metric("gap", "Perception gap", metrics.largest_gap, template, "gap_cell", order=32,
-                           sort_key=lambda value: value.gap, descending_first=True))
     register_metric(Metric("kept", "Commitments kept", metrics.commitments_kept, template, "kept_cell", order=34))
-    register_metric(Metric("actions", "Actions", metrics.open_actions, template, "actions_cell", order=36,
-                           sort_key=lambda value: (value.overdue, value.open), descending_first=True))
-    register_metric(Metric("next_review", "Next review", metrics.next_review, template, "next_review_cell",
-                           order=38, sort_key=lambda value: value.due.toordinal()))
+    register_metric(Metric("reviews", "Actions · next review", metrics.reviews, template, "reviews_cell", order=36,
+                           sort_key=lambda value: value.sort_value))
 
 
 _register_portfolio_columns()

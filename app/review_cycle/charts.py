@@ -29,14 +29,14 @@ def radar(axes: list[str], series: list[tuple[str, str, list[int | None]]], *, s
         return Markup("")
     pad = 92
     width = size + 2 * pad
-    cx, cy, r = width / 2, size / 2 + 30, size / 2 - 10
+    cx, cy, r = width / 2, size / 2 + 52, size / 2 - 10
     step = 2 * math.pi / len(axes)
 
     def point(i: int, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + i * step
         return cx + r * value / 5 * math.cos(angle), cy + r * value / 5 * math.sin(angle)
 
-    parts = [f'<svg class="chart chart--radar" viewBox="0 0 {width} {size + 60}" role="img" '
+    parts = [f'<svg class="chart chart--radar" viewBox="0 0 {width} {size + 84}" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">', f"<title>{escape(title)}</title>"]
     for level in range(1, 6):
         ring = " ".join(f"{_n(x)},{_n(y)}" for x, y in (point(i, level) for i in range(len(axes))))
@@ -80,8 +80,8 @@ def trend_chart(periods: list[str], series: list[tuple[str, str, list[int | None
     """Lines of 0–100 values over the periods; `series`: (label, colour, values)."""
     if not periods:
         return Markup("")
-    width, height, left, top, bottom = 640, 240, 40, 36, 34
-    inner_w, inner_h = width - left - 20, height - top - bottom
+    width, height, left, right, top, bottom = 640, 240, 56, 44, 36, 34
+    inner_w, inner_h = width - left - right, height - top - bottom
     step = inner_w / max(len(periods) - 1, 1)
 
     def xy(i: int, value: float) -> tuple[float, float]:
@@ -92,7 +92,7 @@ def trend_chart(periods: list[str], series: list[tuple[str, str, list[int | None
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">', f"<title>{escape(title)}</title>"]
     for level in (0, 25, 50, 75, 100):
         _, y = xy(0, level)
-        parts.append(f'<line x1="{left}" y1="{_n(y)}" x2="{width - 20}" y2="{_n(y)}" stroke="{GRID}"/>'
+        parts.append(f'<line x1="{left}" y1="{_n(y)}" x2="{width - right + 20}" y2="{_n(y)}" stroke="{GRID}"/>'
                      f'<text x="{left - 6}" y="{_n(y + 4)}" text-anchor="end" font-size="10" '
                      f'fill="#6b7380">{level}</text>')
     for i, period in enumerate(periods):

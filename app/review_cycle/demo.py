@@ -24,8 +24,8 @@ CT_SCORES = [
 CURRENT_NW = [4, 4, 5, 4, 4, 4, 4, 4]
 COMMENTS = {
     ("nw", "Fairness"): "Gain-share paid on time; the expedite-cost split works as agreed.",
-    ("ct", "Fairness"): "Expedite costs above the threshold still land mostly on Contoso; the 50/50 split is not applied "
-                        "consistently.",
+    ("ct", "Fairness"): "Expedite costs above the threshold still land mostly on Contoso; the 50/50 split is "
+                        "not applied consistently.",
     ("ct", "Communication"): "Weekly S&OP call helps, but plant managers hear about delays late.",
     ("nw", "Innovation"): "Carbon pilot on two lanes is promising.",
     ("ct", "Responsiveness"): "Much faster on exceptions since the escalation ladder was agreed.",
@@ -47,6 +47,7 @@ ACTIONS = [  # (cycle index, title, owner key, owner email, due offset days from
     (1, "Monthly forecast-accuracy report to Northwind", "ct", LUIS, 30, "drop"),
     (2, "Apply the 50/50 expedite split on every invoice", "nw", ALEX, 30, 40),
     (2, "Joint carbon dashboard", "ct", DANA, 45, 38),
+    (2, "Frozen-window rule for forecast changes", "ct", LUIS, 50, None),
 ]
 
 
@@ -65,7 +66,9 @@ def _form(cycle, party_id: int, scores: list[int], key: str, n: int) -> dict:
         if otif is not None:
             form[f"actual-{otif['id']}"] = "96.1"
             form[f"disputed-{otif['id']}"] = "1"
-            form[f"reason-{otif['id']}"] = "Our receiving data counts 14 late trailers in August that Northwind's does not."
+            form[f"reason-{otif['id']}"] = (
+                "Our receiving data counts 14 late trailers in August that Northwind's does not."
+            )
     form["achievements"] = {
         "nw": "On-time-in-full up again; the escalation ladder cut exception handling from days to hours.",
         "ct": "Dock-to-stock time keeps falling; the carbon pilot is on track.",
@@ -131,7 +134,7 @@ def review_cycles(demo: Demo) -> None:
         for admin in admins:
             services.agree(admin, cycle, "adapt", at=opened + timedelta(days=16))
         made = []
-        for index, title, owner, email, due, done in ACTIONS:
+        for index, title, _owner, email, due, done in ACTIONS:
             if index != n:
                 continue
             member = demo.member(email)

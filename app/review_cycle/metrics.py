@@ -26,6 +26,7 @@ class Health:
     index: int
     period: str
     trend: tuple[int, ...]
+    gap: "Gap | None" = None
 
     @property
     def sparkline(self):
@@ -65,6 +66,19 @@ class NextReview:
     due: date
     what: str
     overdue: bool
+
+
+@dataclass(frozen=True)
+class Reviews:
+    """Open and overdue actions, and the next review due: one column."""
+
+    actions: Actions | None
+    next: NextReview
+
+    @property
+    def sort_value(self) -> tuple:
+        overdue = self.actions.overdue if self.actions else 0
+        return (-overdue, self.next.due.toordinal())
 
 
 @dataclass
@@ -108,12 +122,13 @@ def _load(partnership_ids: list[int]) -> Loaded:
 
 
 def health(partnership_ids: list[int]) -> dict[int, Health]:
-    data, found = _load(partnership_ids), {}
+    """The latest health index with its trend and the largest perception gap of that cycle."""
+    data, found, gaps = _load(partnership_ids), {}, largest_gap(partnership_ids)
     for pid, cycles in data.cycles.items():
         series = [(c, results.health_index(data.assessments[c.id])) for c in cycles if c.revealed_at is not None]
         series = [(c, i) for c, i in series if i is not None]
         if series:
-            found[pid] = Health(series[-1][1], series[-1][0].period, tuple(i for _c, i in series[-8:]))
+            found[pid] = Health(series[-1][1], series[-1][0].period, tuple(i for _c, i in series[-8:]), gaps.get(pid))
     return found
 
 
@@ -166,3 +181,8 @@ def next_review(partnership_ids: list[int]) -> dict[int, NextReview]:
             what = f"{period} review"
         found[pid] = NextReview(due, what, due < today)
     return found
+
+
+def reviews(partnership_ids: list[int]) -> dict[int, Reviews]:
+    actions = open_actions(partnership_ids)
+    return {pid: Reviews(actions.get(pid), due) for pid, due in next_review(partnership_ids).items()}
