@@ -31,7 +31,9 @@ def _panel(membership):
 register_tab(Tab(
     30, "Reviews", "review_cycle.index",
     also_for=("review_cycle.show", "review_cycle.assessment", "review_cycle.results", "review_cycle.action",
-              "review_cycle.report_page", "review_cycle.dimensions"),
+              "review_cycle.report_page", "review_cycle.dimensions", "review_cycle.open_cycle",
+              "review_cycle.add_adaptation", "review_cycle.add_action", "review_cycle.update_action",
+              "review_cycle.add_dimension", "review_cycle.dimension"),
 ))
 register_panel(Panel(15, "review_cycle/_panel.html", _panel))
 

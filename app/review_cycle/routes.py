@@ -49,7 +49,9 @@ def _render_index(membership, cycles, form, status=200):
     ), status
 
 
+# Opening a cycle, agreeing for a party and changing the dimensions are an admin's (EDIT_PARTNERSHIP).
 @bp.post("/partnerships/<int:partnership_id>/reviews")
+@require(Permission.EDIT_PARTNERSHIP)
 def open_cycle(partnership_id: int):
     membership = current_membership()
     form = forms.OpenCycleForm()
@@ -199,6 +201,7 @@ def results(partnership_id: int, cycle_id: int):
 
 
 @bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/agree")
+@require(Permission.EDIT_PARTNERSHIP)
 def agree(partnership_id: int, cycle_id: int):
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
@@ -261,30 +264,42 @@ def add_action(partnership_id: int, cycle_id: int):
     return _render_show(membership, cycle, action_form=form, status=422)
 
 
-@bp.route("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/actions/<int:action_id>",
-          methods=["GET", "POST"])
+@bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/actions/<int:action_id>")
 def action(partnership_id: int, cycle_id: int, action_id: int):
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
+    item = _action_or_404(cycle, action_id)
+    return _render_action(membership, cycle, item, _action_form(cycle, obj=item))
+
+
+def _action_or_404(cycle, action_id: int):
     item = work.action_of(cycle, action_id)
     if item is None:
         abort(404)
-    if request.method == "POST":
-        form = _action_form(cycle, request.form)
-        if form.validate_on_submit():
-            try:
-                work.update_action(membership, item, form.fields_dict(), form.status.data)
-            except RuleViolation as violation:
-                show_violation(form, violation)
-            else:
-                db.session.commit()
-                flash("The action is updated.", "success")
-                return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id,
-                                        _anchor="actions"))
-        status = 422
-    else:
-        form = _action_form(cycle, obj=item)
-        status = 200
+    return item
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/actions/<int:action_id>")
+@require(Permission.EDIT_PLAN)
+def update_action(partnership_id: int, cycle_id: int, action_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    item = _action_or_404(cycle, action_id)
+    form = _action_form(cycle, request.form)
+    if form.validate_on_submit():
+        try:
+            work.update_action(membership, item, form.fields_dict(), form.status.data)
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash("The action is updated.", "success")
+            return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id,
+                                    _anchor="improve"))
+    return _render_action(membership, cycle, item, form, 422)
+
+
+def _render_action(membership, cycle, item, form, status=200):
     return render_template(
         "review_cycle/action.html", partnership=membership.partnership, membership=membership, cycle=cycle,
         action=item, form=form, today=_today(),
@@ -297,9 +312,7 @@ def action(partnership_id: int, cycle_id: int, action_id: int):
 def promote(partnership_id: int, cycle_id: int, action_id: int):
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
-    item = work.action_of(cycle, action_id)
-    if item is None:
-        abort(404)
+    item = _action_or_404(cycle, action_id)
     try:
         work.promote_action(membership, item)
     except RuleViolation as violation:
@@ -333,23 +346,26 @@ def report_pdf(partnership_id: int, cycle_id: int):
                       "Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-@bp.route("/partnerships/<int:partnership_id>/reviews/dimensions", methods=["GET", "POST"])
+@bp.get("/partnerships/<int:partnership_id>/reviews/dimensions")
 def dimensions(partnership_id: int):
+    return _render_dimensions(current_membership(), forms.DimensionForm())
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/dimensions")
+@require(Permission.EDIT_PARTNERSHIP)
+def add_dimension(partnership_id: int):
     membership = current_membership()
     form = forms.DimensionForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                dimension = services.add_dimension(membership, form.name.data)
-            except RuleViolation as violation:
-                show_violation(form, violation)
-            else:
-                db.session.commit()
-                flash(f"“{dimension.name}” will be scored from the next cycle.", "success")
-                return redirect(url_for("review_cycle.dimensions", partnership_id=partnership_id))
-        status = 422
-    return _render_dimensions(membership, form, status)
+    if form.validate_on_submit():
+        try:
+            dimension = services.add_dimension(membership, form.name.data)
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(f"“{dimension.name}” will be scored from the next cycle.", "success")
+            return redirect(url_for("review_cycle.dimensions", partnership_id=partnership_id))
+    return _render_dimensions(membership, form, 422)
 
 
 def _render_dimensions(membership, form, status=200, *, rename_errors=None):
@@ -363,6 +379,7 @@ def _render_dimensions(membership, form, status=200, *, rename_errors=None):
 
 
 @bp.post("/partnerships/<int:partnership_id>/reviews/dimensions/<int:dimension_id>")
+@require(Permission.EDIT_PARTNERSHIP)
 def dimension(partnership_id: int, dimension_id: int):
     membership = current_membership()
     found = services.dimension_of(partnership_id, dimension_id)
