@@ -51,8 +51,10 @@ def test_opening_needs_an_admin_and_a_period_of_the_cadence(world):
 
 def test_the_database_refuses_a_second_open_cycle(world):
     open_cycle(world.partnership, world.a.admin, "2026-Q1")
-    db.session.add(ReviewCycle(partnership_id=world.partnership.id, period="2026-Q2", stage="review",
-                               dimensions=[], measures=[], review_due_on=date(2026, 6, 1), close_due_on=date(2026, 6, 30)))
+    db.session.add(ReviewCycle(
+        partnership_id=world.partnership.id, period="2026-Q2", stage="review", dimensions=[], measures=[],
+        review_due_on=date(2026, 6, 1), close_due_on=date(2026, 6, 30),
+    ))
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
     db.session.rollback()
@@ -127,7 +129,8 @@ def test_a_disputed_actual_needs_a_reason_and_shows_on_the_results(world):
 
 @pytest.mark.parametrize(("direction", "baseline", "target", "actual", "expected"), [
     ("higher", "91", "98", "98", "green"), ("higher", "91", "98", "95", "amber"), ("higher", "91", "98", "90", "red"),
-    ("lower", "4.2", "3.8", "3.7", "green"), ("lower", "4.2", "3.8", "4", "amber"), ("lower", "4.2", "3.8", "4.5", "red"),
+    ("lower", "4.2", "3.8", "3.7", "green"), ("lower", "4.2", "3.8", "4", "amber"),
+    ("lower", "4.2", "3.8", "4.5", "red"),
     ("lower", None, "10", "10.5", "amber"), ("lower", None, "10", "12", "red"), ("higher", "1", "2", None, None),
 ])
 def test_measures_are_rated_by_their_direction(direction, baseline, target, actual, expected):
