@@ -1,6 +1,8 @@
 """The review cycle's columns on the portfolio dashboard: health index with its trend, the
 largest perception gap, commitments kept per party, open and overdue actions, and the next
-review due. All of them come from five queries for the whole portfolio (once per request).
+review due. All of them come from two queries for the whole portfolio (once per request):
+cycles with their revealed assessments, and actions; partnerships and parties the dashboard
+has loaded already are taken from the session (one more query when they are not).
 
 Only revealed cycles feed the health and gap columns: nothing blind reaches the dashboard.
 """
@@ -11,7 +13,8 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import g, has_request_context
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.partnerships.models import Partnership, Party
@@ -95,30 +98,47 @@ def _load(partnership_ids: list[int]) -> Loaded:
     cache = g.setdefault("review_cycle_metrics", {}) if has_request_context() else {}
     if key in cache:
         return cache[key]
-    cycles = defaultdict(list)
-    for cycle in db.session.scalars(
-        sa.select(ReviewCycle).where(ReviewCycle.partnership_id.in_(partnership_ids)).order_by(ReviewCycle.period)
+    cycles, assessments, seen = defaultdict(list), defaultdict(list), set()
+    # Assessments come along only for revealed cycles: nothing blind is even loaded here.
+    for cycle, assessment in db.session.execute(
+        sa.select(ReviewCycle, Assessment)
+        .outerjoin(Assessment, sa.and_(Assessment.cycle_id == ReviewCycle.id, ReviewCycle.revealed_at.is_not(None),
+                                       Assessment.submitted_at.is_not(None)))
+        .where(ReviewCycle.partnership_id.in_(partnership_ids))
+        .order_by(ReviewCycle.period, Assessment.party_id)
     ):
-        cycles[cycle.partnership_id].append(cycle)
-    revealed = [c.id for found in cycles.values() for c in found if c.revealed_at is not None]
-    assessments = results.revealed_assessments(revealed)
+        if cycle.id not in seen:
+            seen.add(cycle.id)
+            cycles[cycle.partnership_id].append(cycle)
+        if assessment is not None:
+            assessments[cycle.id].append(assessment)
     actions = defaultdict(list)
     for action in db.session.scalars(
         sa.select(ImprovementAction).where(ImprovementAction.partnership_id.in_(partnership_ids))
     ):
         actions[action.partnership_id].append(action)
-    parties = defaultdict(list)
-    for party in db.session.scalars(
-        sa.select(Party).where(Party.partnership_id.in_(partnership_ids))
-        .options(joinedload(Party.organisation)).order_by(Party.id)
-    ):
-        parties[party.partnership_id].append(party)
-    partnerships = {
-        p.id: p for p in db.session.scalars(sa.select(Partnership).where(Partnership.id.in_(partnership_ids)))
-    }
+    partnerships = _partnerships(partnership_ids)
+    parties = {pid: list(p.parties) for pid, p in partnerships.items()}
     loaded = Loaded(cycles, assessments, actions, parties, partnerships)
     cache[key] = loaded
     return loaded
+
+
+def _partnerships(partnership_ids: list[int]) -> dict[int, Partnership]:
+    """The partnerships with their parties: from the session when the page loaded them already."""
+    found = {}
+    for pid in partnership_ids:
+        partnership = db.session.identity_map.get(identity_key(Partnership, pid))
+        if partnership is not None and "parties" not in sa.inspect(partnership).unloaded:
+            found[pid] = partnership
+    missing = [pid for pid in partnership_ids if pid not in found]
+    if missing:
+        for partnership in db.session.scalars(
+            sa.select(Partnership).where(Partnership.id.in_(missing))
+            .options(selectinload(Partnership.parties).joinedload(Party.organisation))
+        ):
+            found[partnership.id] = partnership
+    return found
 
 
 def health(partnership_ids: list[int]) -> dict[int, Health]:
