@@ -41,7 +41,7 @@ DEFAULT_DIMENSIONS = [
     "Trust", "Communication", "Commitment", "Joint value",
     "Governance", "Responsiveness", "Fairness", "Innovation",
 ]
-DIMENSION_NAME_MAX = 60
+DIMENSION_NAME_MAX = 80
 COMMENT_MAX = 2000
 TEXT_MAX = 5000
 REASON_MAX = 500

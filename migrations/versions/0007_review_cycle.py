@@ -20,7 +20,7 @@ def upgrade():
     op.create_table('health_dimension',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partnership_id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('retired_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
