@@ -80,6 +80,27 @@ def _form(cycle, party_id: int, scores: list[int], key: str, n: int) -> dict:
     return form
 
 
+# What each action improves: a dimension or a measure, by name.
+LINKS = {
+    "Weekly S&OP call": "Communication", "Agree the expedite-cost split": "Fairness",
+    "Share dock schedules": "Dock-to-stock time", "Exception escalation ladder": "Responsiveness",
+    "Pilot electric trucks": "Carbon intensity", "Monthly forecast-accuracy": "Communication",
+    "Apply the 50/50": "Fairness", "Joint carbon dashboard": "Carbon intensity",
+    "Frozen-window rule": "On-time-in-full delivery",
+}
+
+
+def _link(cycle, title: str) -> str:
+    target = next((name for start, name in LINKS.items() if title.startswith(start)), None)
+    for dim in cycle.dimensions:
+        if dim["name"] == target:
+            return f"dimension:{dim['id']}"
+    for measure in cycle.measures:
+        if measure["name"] == target:
+            return f"measure:{measure['id']}"
+    return ""
+
+
 def _at(day: date, hours: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hours, tzinfo=utcnow().tzinfo)
 
@@ -140,14 +161,15 @@ def review_cycles(demo: Demo) -> None:
             member = demo.member(email)
             action = work.add_action(member, cycle, {
                 "title": title, "description": "", "owner_party_id": member.party_id, "owner_user_id": member.user_id,
-                "due_on": opened.date() + timedelta(days=due), "link": "",
+                "due_on": opened.date() + timedelta(days=due), "link": _link(cycle, title),
             }, at=opened + timedelta(days=18))
             made.append((action, member, done))
         for admin in admins:
             services.agree(admin, cycle, "improve", at=opened + timedelta(days=20))
         for action, member, done in made:
-            fields = {"title": action.title, "description": action.description, "owner_party_id": action.owner_party_id,
-                      "owner_user_id": action.owner_user_id, "due_on": action.due_on, "link": ""}
+            fields = {"title": action.title, "description": action.description,
+                      "owner_party_id": action.owner_party_id, "owner_user_id": action.owner_user_id,
+                      "due_on": action.due_on, "link": _link(cycle, action.title)}
             if done == "drop":
                 work.update_action(member, action, fields, "dropped", at=opened + timedelta(days=40))
             elif done is not None:

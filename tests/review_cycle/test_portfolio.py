@@ -65,3 +65,34 @@ def test_unrevealed_scores_stay_off_the_dashboard(world):
     submit(cycle, world.a.editor, 5)
     pid = world.partnership.id
     assert metrics.health([pid]) == {} and metrics.largest_gap([pid]) == {}
+
+
+def _results_queries(client, url):
+    client.get(url)
+    with count_queries() as queries:
+        assert client.get(url).status_code == 200
+    return queries
+
+
+def test_the_results_and_cycle_pages_do_not_grow_with_past_cycles(world, client_as):
+    def closed_cycle(period):
+        cycle = open_cycle(world.partnership, world.a.admin, period)
+        submit(cycle, world.a.editor, 4)
+        submit(cycle, world.b.editor, 3)
+        agree_all(cycle, [world.a.admin, world.b.admin])
+        agree_all(cycle, [world.a.admin, world.b.admin])
+        add_action(cycle, world.a.editor)
+        for _ in range(2):
+            agree_all(cycle, [world.a.admin, world.b.admin])
+        return cycle
+
+    viewer = client_as(world.b.viewer)
+    base = f"/partnerships/{world.partnership.id}/reviews"
+    first = closed_cycle("2025-Q1")
+    counts = {}
+    for n, period in enumerate(["2025-Q2", "2025-Q3", "2025-Q4"]):
+        latest = closed_cycle(period)
+        counts[n] = [len(_results_queries(viewer, f"{base}/{latest.id}{page}")) for page in ("/results", "", "/report")]
+        counts[n].append(len(_results_queries(viewer, base)))
+    assert counts[0] == counts[1] == counts[2], counts
+    assert first.stage == "closed"
