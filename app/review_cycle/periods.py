@@ -39,7 +39,3 @@ def next_period(label: str, months: int) -> str:
     _start, end = period_bounds(label, months)
     return period_of(end + timedelta(days=1), months)
 
-
-def sort_key(label: str) -> str:
-    """Labels of one cadence sort as text; a yearly label sorts before its quarters."""
-    return label

@@ -1,5 +1,7 @@
 """Reminders `send-reminders` delivers for the cycle: reviews due (a party that has not
-submitted, two days before the due date and after it), and actions past their due date.
+submitted, two days before the due date and after it; admins of an active partnership with no
+open cycle, from two weeks before the end of the period that is next to review), and actions
+past their due date.
 
 Each is keyed by what makes it new (the cycle, party and due date; the action and its due
 date), so it is delivered once per person however often the command runs, and again only
@@ -14,8 +16,9 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.notifications.delivery import Reminder, register_reminder_source
 from app.notifications.services import members_of_partnership
-from app.partnerships.models import Partnership, Role
-from app.review_cycle.models import Assessment, ImprovementAction, ReviewCycle
+from app.partnerships.models import Partnership, PartnershipStatus, Role
+from app.review_cycle import periods
+from app.review_cycle.models import CLOSED, Assessment, ImprovementAction, ReviewCycle
 from app.review_cycle.services import cycle_path, parties_of
 
 REMIND_DAYS_BEFORE = 2
@@ -48,6 +51,40 @@ def reviews_due(now: datetime):
                     link=cycle_path(cycle, "/assessment"),
                     dedupe_key=f"review_due:{cycle.id}:{party.id}:{cycle.review_due_on.isoformat()}:{int(late)}",
                 )
+
+
+OPEN_DAYS_BEFORE = 14
+
+
+@register_reminder_source
+def reviews_to_open(now: datetime):
+    today = now.date()
+    open_ids = sa.select(ReviewCycle.partnership_id).where(ReviewCycle.stage != CLOSED)
+    latest = dict(db.session.execute(
+        sa.select(ReviewCycle.partnership_id, sa.func.max(ReviewCycle.period)).group_by(ReviewCycle.partnership_id)
+    ).all())
+    partnerships = db.session.scalars(
+        sa.select(Partnership).where(Partnership.status == PartnershipStatus.ACTIVE.value,
+                                     Partnership.id.not_in(open_ids))
+    ).all()
+    for partnership in partnerships:
+        months = partnership.review_cadence_months
+        last = latest.get(partnership.id)
+        if last and periods.period_bounds(last, months):
+            period = periods.next_period(last, months)
+        else:
+            period = periods.period_of(today, months)
+        end = periods.period_bounds(period, months)[1]
+        if today < end - timedelta(days=OPEN_DAYS_BEFORE):
+            continue
+        for person in members_of_partnership(partnership.id, roles=[Role.ADMIN]):
+            yield Reminder(
+                recipient=person, kind="review_due", partnership=partnership,
+                title=f"Time to open the {period} review of {partnership.name}",
+                body=f"The period ends {end:%-d %B %Y}. Any party's admin can open the cycle.",
+                link=f"/partnerships/{partnership.id}/reviews",
+                dedupe_key=f"review_open:{partnership.id}:{period}",
+            )
 
 
 @register_reminder_source

@@ -269,3 +269,25 @@ def test_reminders_are_delivered_once(world, app):
     due = db.session.scalars(sa.select(Notification).where(Notification.kind == "review_due")).all()
     assert {n.recipient_id for n in due} == {world.b.admin.id, world.b.editor.id}
     assert first.reminders >= 2 and again.reminders == 0
+
+
+def test_admins_are_reminded_to_open_the_next_review_once(world):
+    from app.notifications.delivery import send_due
+    from app.partnerships import services as partnerships
+    from app.types import utcnow
+
+    partnerships.update_partnership(m(world, world.a.admin), status="active")
+    db.session.commit()
+    period_end = periods.period_bounds(services.proposed_period(world.partnership), 3)[1]
+    early = utcnow().replace(year=period_end.year, month=period_end.month, day=1)
+    late = early.replace(day=period_end.day)
+    send_due(early - timedelta(days=40))
+    assert db.session.scalars(sa.select(Notification).where(Notification.kind == "review_due")).all() == []
+    send_due(late)
+    send_due(late)
+    told = db.session.scalars(sa.select(Notification).where(Notification.kind == "review_due")).all()
+    assert sorted(n.recipient_id for n in told) == sorted([world.a.admin.id, world.b.admin.id])
+    open_cycle(world.partnership, world.a.admin)
+    send_due(late + timedelta(days=1))  # now the open cycle's scores are due instead
+    opening = db.session.scalars(sa.select(Notification).where(Notification.title.startswith("Time to open")))
+    assert len(opening.all()) == 2
