@@ -80,7 +80,7 @@ def trend_chart(periods: list[str], series: list[tuple[str, str, list[int | None
     """Lines of 0–100 values over the periods; `series`: (label, colour, values)."""
     if not periods:
         return Markup("")
-    width, height, left, right, top, bottom = 640, 240, 56, 44, 36, 34
+    width, height, left, right, top, bottom = 640, 250, 56, 44, 46, 34
     inner_w, inner_h = width - left - right, height - top - bottom
     step = inner_w / max(len(periods) - 1, 1)
 

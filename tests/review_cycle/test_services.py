@@ -291,3 +291,20 @@ def test_admins_are_reminded_to_open_the_next_review_once(world):
     send_due(late + timedelta(days=1))  # now the open cycle's scores are due instead
     opening = db.session.scalars(sa.select(Notification).where(Notification.title.startswith("Time to open")))
     assert len(opening.all()) == 2
+
+
+def test_stage_changes_and_overdue_actions_are_notified(world):
+    from app.notifications.delivery import send_due
+    from app.types import utcnow
+
+    cycle = _to_improve(world)
+    moved = db.session.scalars(sa.select(Notification).where(
+        Notification.kind == "review_stage_changed", Notification.title.contains("moved to Improve"))).all()
+    assert {n.recipient_id for n in moved} >= {world.a.viewer.id, world.b.viewer.id}
+    action = add_action(cycle, world.b.editor, "Late", date.today() + timedelta(days=1))
+    later = utcnow() + timedelta(days=5)
+    send_due(later)
+    send_due(later)
+    overdue = db.session.scalars(sa.select(Notification).where(Notification.kind == "action_overdue")).all()
+    assert [(n.recipient_id, n.link) for n in overdue] == [
+        (world.b.editor.id, f"/partnerships/{world.partnership.id}/reviews/{cycle.id}/actions/{action.id}")]
