@@ -308,3 +308,25 @@ def test_stage_changes_and_overdue_actions_are_notified(world):
     overdue = db.session.scalars(sa.select(Notification).where(Notification.kind == "action_overdue")).all()
     assert [(n.recipient_id, n.link) for n in overdue] == [
         (world.b.editor.id, f"/partnerships/{world.partnership.id}/reviews/{cycle.id}/actions/{action.id}")]
+
+
+def test_three_parties_all_submit_and_all_agree(world):
+    from tests.support.factories import join
+
+    join(world.partnership, world.outsider, "admin")
+    db.session.commit()
+    cycle = open_cycle(world.partnership, world.a.admin)
+    submit(cycle, world.a.editor, 5)
+    submit(cycle, world.b.editor, 4)
+    db.session.refresh(cycle)
+    assert cycle.revealed_at is None
+    assert services.visible_assessments(cycle, m(world, world.outsider)) == {}
+    submit(cycle, world.outsider, 1)
+    db.session.refresh(cycle)
+    assert cycle.revealed_at is not None
+    rows = results.dimension_results(cycle, services.visible_assessments(cycle, m(world, world.outsider)))
+    assert rows[0].gap == 4 and len(rows[0].scores) == 3
+    services.agree(m(world, world.a.admin), cycle, "review")
+    services.agree(m(world, world.b.admin), cycle, "review")
+    assert cycle.stage == "review"
+    assert services.agree(m(world, world.outsider), cycle, "review") is True
