@@ -81,7 +81,7 @@ def _adaptation_form(formdata=None):
     return form
 
 
-def _action_form(cycle, formdata=None, obj=None):
+def _action_form(cycle, formdata=None, obj=None, *, party_id=None):
     form = forms.ActionForm(formdata=formdata, obj=obj) if (formdata is not None or obj is not None) \
         else forms.ActionForm()
     ctx = load_context(cycle.partnership_id)
@@ -93,6 +93,8 @@ def _action_form(cycle, formdata=None, obj=None):
     form.status.choices = list(ACTION_STATUS_LABELS.items())
     if obj is not None and formdata is None:
         form.link.data = f"{obj.link_kind}:{obj.link_ref}" if obj.link_kind else ""
+    elif formdata is None and party_id is not None:
+        form.owner_party_id.data = party_id  # a new action: the writer's own party, by default
     return form
 
 
@@ -107,7 +109,7 @@ def _render_show(membership, cycle, *, adaptation_form=None, action_form=None, s
         adaptations=work.adaptations_of(cycle), revisions=work.linked_revisions(cycle),
         actions=work.actions_of(cycle),
         adaptation_form=adaptation_form or _adaptation_form(),
-        action_form=action_form or _action_form(cycle),
+        action_form=action_form or _action_form(cycle, party_id=membership.party_id),
         section_titles={t.key: t.title for t in section_types()},
         can_edit=membership.role in (Role.ADMIN, Role.EDITOR),
         stages=STAGES, closed=CLOSED,
