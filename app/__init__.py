@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.partnerships import bp as partnerships_bp
     from app.plan_sections import bp as plan_sections_bp
     from app.plan_versions import bp as plan_versions_bp
+    from app.review_cycle import bp as review_cycle_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(plan_sections_bp)
     app.register_blueprint(coediting_bp)
     app.register_blueprint(plan_versions_bp)
+    app.register_blueprint(review_cycle_bp)
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -7,3 +7,12 @@ from app.notifications.models import Notification, NotificationDigest, Notificat
 from app.partnerships.models import Invitation, Membership, Partnership, Party  # noqa: F401
 from app.plan_sections.models import PlanSection, SectionReview, SectionRevision  # noqa: F401
 from app.plan_versions.models import OrganisationSigningKey, PlanDocument, PlanSignature, PlanVersion  # noqa: F401
+from app.review_cycle.models import (  # noqa: F401
+    Adaptation,
+    Assessment,
+    CycleRevision,
+    HealthDimension,
+    ImprovementAction,
+    ReviewCycle,
+    StageAgreement,
+)

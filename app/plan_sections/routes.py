@@ -110,6 +110,19 @@ def section(partnership_id: int, section_key: str):
     )
 
 
+def _review_context(membership):
+    """The review cycle an editor was opened from (?cycle=<id>, carried by the form), if open."""
+    from app.review_cycle.services import cycle_of
+
+    raw = request.values.get("cycle", "")
+    cycle = cycle_of(membership.partnership_id, int(raw)) if raw.isdigit() else None
+    if cycle is None or not cycle.is_open:
+        return None
+    adaptation = request.values.get("adaptation", "")
+    return {"cycle_id": cycle.id, "period": cycle.period,
+            "adaptation_id": int(adaptation) if adaptation.isdigit() else None}
+
+
 def _render_edit(section_type, state, edit, ctx, plan, *, focus=None, preview=None, status=200):
     membership = current_membership()
     return (
@@ -124,6 +137,7 @@ def _render_edit(section_type, state, edit, ctx, plan, *, focus=None, preview=No
             ctx=ctx,
             focus=focus,
             coediting=coediting_extras(membership, section_type, state, ctx, editing=True),
+            review_context=_review_context(membership),
             preview=Markup(render_markdown(edit.narrative)) if preview is None else preview,  # noqa: S704  # nosec B704
             error_list=forms.error_list(section_type, edit),
             blank_rows={
@@ -174,6 +188,11 @@ def edit(partnership_id: int, section_key: str):
         db.session.rollback()
         edit_state.errors = {violation.field or "form": violation.message}
         return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
+    review_context = _review_context(membership)
+    if review_context is not None and outcome.revision is not None:
+        from app.review_cycle.work import link_revision
+
+        link_revision(membership, review_context["cycle_id"], outcome.revision, review_context["adaptation_id"])
     return after_save(
         section_type, outcome,
         saved="{title} is saved as revision {number}.",

@@ -214,6 +214,69 @@ def _decline_reasons(people: People, texts: list, round_no: int) -> None:
         versions.decline_version(people.admin("b"), version, text)
 
 
+def _every_party(people: People) -> list:
+    """An admin membership of each party (the world has many: every party must submit and agree)."""
+    w = people.world
+    return [load_membership(w.partnership.id, user) for user in (w.a.admin, w.b.admin, *people.extra_organisations)]
+
+
+def _health_dimensions(people: People, texts: list, _round: int) -> None:
+    """Dimension names: the dimensions page, and (scored in the cycle below) the assessment form,
+    results table, radar chart and action links."""
+    from app.review_cycle import services as review
+
+    for text in texts:
+        if not any(d.name == " ".join(text.split()) for d in review.dimensions(people.world.partnership.id)):
+            review.add_dimension(people.admin("a"), text)
+
+
+def _review_notes(people: People, texts: list, _round: int) -> None:
+    """A review cycle both parties scored with the text as every comment, achievement, concern and
+    measure note (the other party disputes every actual with it), revealed and moved to Adapt."""
+    from app.review_cycle import services as review
+    from tests.support.review_cycle import add_measures, assessment_form
+
+    w = people.world
+    add_measures(w.partnership, w.a.admin)
+    cycle = review.open_cycle(people.admin("a"), review.proposed_period(w.partnership))
+    for n, member in enumerate(_every_party(people)):
+        form = assessment_form(cycle, member.party_id, 3 if n % 2 else 5, comment=texts[0], text=texts[0])
+        for measure in cycle.measures:
+            form[f"reason-{measure['id']}"] = texts[0][:500]
+            if measure["data_owner"] != member.party_id:
+                form[f"disputed-{measure['id']}"] = "1"
+        review.submit(member, cycle, form)
+    for member in _every_party(people):
+        review.agree(member, cycle, "review")
+    people.world.extra["cycle"] = cycle
+
+
+def _adaptations(people: People, texts: list, _round: int) -> None:
+    from app.review_cycle import services as review
+    from app.review_cycle import work
+
+    cycle = people.world.extra["cycle"]
+    for text in texts:
+        work.add_adaptation(people.admin("b"), cycle, text, text, "communications")
+    for member in _every_party(people):
+        review.agree(member, cycle, "adapt")
+
+
+def _improvement_actions(people: People, texts: list, _round: int) -> None:
+    """Action titles and descriptions: the cycle page, each action's page. The cycle stays in Improve."""
+    from datetime import date
+
+    from app.review_cycle import work
+
+    cycle = people.world.extra["cycle"]
+    for text in texts:
+        member = people.admin("a")
+        work.add_action(member, cycle, {
+            "title": text[:160], "description": text, "owner_party_id": member.party_id,
+            "owner_user_id": member.user_id, "due_on": date(2020, 1, 31), "link": "",
+        })
+
+
 # `slots` is how many separate values a place can take in one round; build_people makes
 # enough organisations, people and partnerships for the three places that need many.
 PLACES = [
@@ -225,6 +288,11 @@ PLACES = [
     WritablePlace("revision notes", 200, 10, _revision_notes),
     WritablePlace("plan version summaries", 2000, 4, _version_summaries),
     WritablePlace("plan version decline reasons", 2000, 4, _decline_reasons),
+    # The review cycle's places run in this order (the cycle moves from Review to Improve).
+    WritablePlace("health dimension names", 80, 24, _health_dimensions),
+    WritablePlace("review comments, achievements, concerns, dispute reasons", 2000, 1, _review_notes),
+    WritablePlace("adaptations", 4000, 1, _adaptations),
+    WritablePlace("improvement actions", 160, 11, _improvement_actions),
     WritablePlace("invitations (organisation name, message)", 120, 16, _invitations),
 ]
 

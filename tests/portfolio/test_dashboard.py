@@ -171,7 +171,8 @@ def test_the_number_of_queries_does_not_grow_with_the_portfolio(app, client_as):
     big = _queries_for_home(client_as(big_owner))
     assert len(_names(client_as(big_owner).get("/home").get_data(as_text=True))) == 200
     assert len(small) == len(big), f"20 partnerships: {small}\n200 partnerships: {big}"
-    assert len(big) <= 10, big
+    # The review cycle's columns (health, gaps, commitments kept, actions, next review) add two.
+    assert len(big) <= 12, big
 
 
 def test_an_empty_portfolio_invites_to_create_one(app, client_as):

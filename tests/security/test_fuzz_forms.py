@@ -99,6 +99,20 @@ FORMS = [
              "restore", "ab.a.editor", ("note",), (), {"base_revision_id": _current_risk_revision}),
     # The world's kept conflict has two overlaps; only the first is chosen (written), so the page
     # always comes back, and must show the text exactly as typed.
+    # The world's review cycles are in their Improve stage, each with one action.
+    FormCase("open a review cycle", lambda w: f"/partnerships/{w.ab.partnership.id}/reviews", "ab.b.admin",
+             ("period",), (), {"review_due_on": ""}),
+    FormCase("improvement action", lambda w: f"/partnerships/{w.ab.partnership.id}/reviews/"
+             f"{w.cycles[w.ab.partnership.id]}/actions", "ab.a.editor", ("title", "description"), (),
+             {"owner_party_id": lambda w: str(w.ab.a.party.id), "owner_user_id": "", "due_on": "2030-01-31",
+              "link": ""}),
+    FormCase("improvement action update", lambda w: f"/partnerships/{w.ab.partnership.id}/reviews/"
+             f"{w.cycles[w.ab.partnership.id]}/actions/{w.actions[w.ab.partnership.id]}", "ab.b.editor",
+             ("title", "description"), (),
+             {"owner_party_id": lambda w: str(w.ab.a.party.id), "owner_user_id": "", "due_on": "2030-01-31",
+              "link": "", "status": "in_progress"}),
+    FormCase("health dimension", lambda w: f"/partnerships/{w.ab.partnership.id}/reviews/dimensions", "ab.a.admin",
+             ("name",)),
     FormCase("conflict resolution", lambda w: f"/partnerships/{w.ab.partnership.id}/plan/risk_assessment/"
              f"conflicts/{w.conflicts[w.ab.partnership.id]}", "ab.a.admin", ("custom-1",), (),
              {"choice-1": "custom"}),

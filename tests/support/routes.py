@@ -44,6 +44,11 @@ class World:
     threads: dict = field(default_factory=dict)
     # Per partnership id: a plan version v1.0, issued by A's admin / C's admin, awaiting signatures.
     versions: dict = field(default_factory=dict)
+    # Per partnership id: a review cycle in its Improve stage (both parties submitted and agreed twice),
+    # one improvement action of it, and a health dimension.
+    cycles: dict = field(default_factory=dict)
+    actions: dict = field(default_factory=dict)
+    dimensions: dict = field(default_factory=dict)
 
     def fillers(self, partnership: Partnership) -> dict:
         """Values for every URL argument, all belonging to `partnership`."""
@@ -67,6 +72,9 @@ class World:
             # A notification addressed to A's admin.
             "notification_id": self.notification_id,
             "filename": "css/app.css",
+            "cycle_id": self.cycles[partnership.id],
+            "action_id": self.actions[partnership.id],
+            "dimension_id": self.dimensions[partnership.id],
         }
 
 
@@ -109,6 +117,25 @@ def _plan_version(partnership: Partnership, admin) -> int:
     return version.id
 
 
+def _review_cycle(partnership: Partnership, first, second) -> tuple[int, int, int]:
+    """A cycle of `partnership` in its Improve stage, with an adaptation and an action; ids of the
+    cycle, the action and a dimension."""
+    from tests.support import review_cycle
+
+    review_cycle.add_measures(partnership, first)
+    cycle = review_cycle.open_cycle(partnership, first)
+    review_cycle.submit(cycle, first, 4, comment="Fine.")
+    review_cycle.submit(cycle, second, 3, comment="Could be better.")
+    review_cycle.agree_all(cycle, [first, second])
+    from app.review_cycle import work
+
+    work.add_adaptation(load_membership(partnership.id, second), cycle, "Meet weekly.", "Delays.", "communications")
+    db.session.commit()
+    review_cycle.agree_all(cycle, [first, second])
+    action = review_cycle.add_action(cycle, first)
+    return cycle.id, action.id, cycle.dimensions[0]["id"]
+
+
 def build_world(app) -> World:
     ab = make_two_parties()
     c_admin = ab.outsider
@@ -135,6 +162,9 @@ def build_world(app) -> World:
         world.versions[partnership.id] = _plan_version(partnership, author)
     world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")
     world.tokens["reset"] = _last_link_token(app, ab.b.editor.email)
+    for partnership, first, second in ((ab.partnership, ab.a.admin, ab.b.admin), (world.cd, c_admin, d_admin)):
+        ids = _review_cycle(partnership, first, second)
+        world.cycles[partnership.id], world.actions[partnership.id], world.dimensions[partnership.id] = ids
     return world
 
 

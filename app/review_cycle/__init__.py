@@ -1,0 +1,102 @@
+"""The guided Review → Adapt → Improve → Operate cycle, scored blind by every party.
+
+Addresses (all under /partnerships/<id>):
+
+    /reviews                                            review_cycle.index (GET), .open_cycle (POST)
+    /reviews/dimensions                                 review_cycle.dimensions
+    /reviews/<cycle_id>                                 review_cycle.show (the stepper)
+    /reviews/<cycle_id>/assessment                      review_cycle.assessment (own party's, drafts)
+    /reviews/<cycle_id>/results                         review_cycle.results (after every party submitted)
+    /reviews/<cycle_id>/agree                 (POST)    review_cycle.agree (stage gates)
+    /reviews/<cycle_id>/actions/<action_id>             review_cycle.action
+    /reviews/<cycle_id>/report, /report.pdf             review_cycle.report_page, .report_pdf
+
+A section editor opened with ?cycle=<cycle_id> links the revisions saved from it to the cycle.
+"""
+
+from flask import Blueprint
+
+from app.audit.actions import register_action
+from app.partnerships.navigation import Panel, Tab, register_panel, register_tab
+
+bp = Blueprint("review_cycle", __name__)
+
+
+def _panel(membership):
+    from app.review_cycle.panel import panel_for
+
+    return panel_for(membership)
+
+
+register_tab(Tab(
+    30, "Reviews", "review_cycle.index",
+    also_for=("review_cycle.show", "review_cycle.assessment", "review_cycle.results", "review_cycle.action",
+              "review_cycle.report_page", "review_cycle.dimensions", "review_cycle.open_cycle",
+              "review_cycle.add_adaptation", "review_cycle.add_action", "review_cycle.update_action",
+              "review_cycle.add_dimension", "review_cycle.dimension"),
+))
+register_panel(Panel(15, "review_cycle/_panel.html", _panel))
+
+
+class _Values(dict):
+    def __missing__(self, key):
+        return "…"
+
+
+def _sentence(template: str):
+    def describe(event, names) -> str:
+        details = event.details or {}
+        stage = details.get("stage")
+        values = {k: v for k, v in details.items() if not isinstance(v, (list, dict)) and v is not None}
+        if isinstance(stage, list):
+            values["stage"] = " → ".join(str(s).capitalize() for s in stage)
+        elif isinstance(stage, str):
+            values["stage"] = stage.capitalize()
+        values["actor"] = names.actor(event)
+        return template.format_map(_Values(values))
+
+    return describe
+
+
+for _key, _label, _template in (
+    ("review.cycle_opened", "Review cycle opened", "{actor} opened the {period} review (scores due {review_due_on})"),
+    ("review.submitted", "Review submitted", "{actor} submitted their party's review of {period}"),
+    ("review.revealed", "Review results revealed",
+     "Every party had submitted: the {period} results were revealed (health index {health_index})"),
+    ("review.stage_agreed", "Stage agreed", "{actor} agreed to move the {period} review on from {stage}"),
+    ("review.stage_advanced", "Stage advanced", "The {period} review moved on: {stage}"),
+    ("review.closed", "Review closed", "Every party agreed: the {period} review is closed"),
+    ("review.agreements_withdrawn", "Agreements withdrawn",
+     "Agreements to leave {stage} ({period}) were withdrawn: {because}"),
+    ("review.adaptation_added", "Adaptation recorded", "{actor} recorded an adaptation ({period}): “{what}”"),
+    ("review.revision_linked", "Revision linked to a review",
+     "{actor}'s revision {revision} was saved for the {period} review"),
+    ("review.action_added", "Action added", "{actor} added the action “{title}” ({period}, due {due_on})"),
+    ("review.action_updated", "Action updated", "{actor} updated the action “{title}”"),
+    ("review.action_promoted", "Action promoted to the plan",
+     "{actor} promoted the action “{title}” into the Continuous improvement section"),
+    ("review.dimension_added", "Health dimension added", "{actor} added the health dimension “{name}”"),
+    ("review.dimension_renamed", "Health dimension renamed", "{actor} renamed a health dimension"),
+    ("review.dimension_retired", "Health dimension retired", "{actor} retired the health dimension “{name}”"),
+    ("review.dimension_restored", "Health dimension restored", "{actor} brought back the health dimension “{name}”"),
+):
+    register_action(_key, _label, _sentence(_template), show_changes=_key in (
+        "review.action_updated", "review.dimension_renamed"))
+
+
+def _register_portfolio_columns():
+    from app.portfolio.metrics import Metric, register_metric
+    from app.review_cycle import metrics
+
+    template = "review_cycle/_portfolio.html"
+    # Health index, trend and largest perception gap in one column; actions and the next review in another.
+    register_metric(Metric("health", "Health", metrics.health, template, "health_cell", order=30,
+                           sort_key=lambda value: value.index, descending_first=True))
+    register_metric(Metric("kept", "Commitments kept", metrics.commitments_kept, template, "kept_cell", order=34))
+    register_metric(Metric("reviews", "Actions · next review", metrics.reviews, template, "reviews_cell", order=36,
+                           sort_key=lambda value: value.sort_value))
+
+
+_register_portfolio_columns()
+
+from app.review_cycle import reminders, routes  # noqa: E402,F401

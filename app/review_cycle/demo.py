@@ -1,0 +1,187 @@
+"""The demo's reviews: three closed quarterly cycles with believable, varied scores (fairness seen
+very differently by the two sides), measures trending towards target, actions kept and missed,
+and the current quarter's cycle in the Review stage, where Northwind has submitted and Contoso
+has a draft. Built through the services, backdated, so notifications and audit events are real."""
+
+from datetime import date, datetime, timedelta
+
+from app.demo import Demo, demo_step
+from app.extensions import db
+from app.plan_sections.demo import ALEX, DANA, LUIS, PRIYA
+from app.review_cycle import periods, services, work
+from app.types import utcnow
+
+NW_SCORES = [  # per closed cycle, oldest first, in the default dimensions' order
+    [3, 3, 4, 3, 3, 3, 4, 2],
+    [4, 3, 4, 4, 3, 4, 4, 3],
+    [4, 4, 4, 4, 4, 4, 4, 3],
+]
+CT_SCORES = [
+    [3, 2, 3, 3, 3, 2, 2, 2],
+    [3, 3, 4, 3, 3, 3, 2, 3],
+    [4, 4, 4, 4, 3, 4, 2, 3],
+]
+CURRENT_NW = [4, 4, 5, 4, 4, 4, 4, 4]
+COMMENTS = {
+    ("nw", "Fairness"): "Gain-share paid on time; the expedite-cost split works as agreed.",
+    ("ct", "Fairness"): "Expedite costs above the threshold still land mostly on Contoso; the 50/50 split is "
+                        "not applied consistently.",
+    ("ct", "Communication"): "Weekly S&OP call helps, but plant managers hear about delays late.",
+    ("nw", "Innovation"): "Carbon pilot on two lanes is promising.",
+    ("ct", "Responsiveness"): "Much faster on exceptions since the escalation ladder was agreed.",
+}
+# Measure name -> actual per closed cycle and for the current draft.
+ACTUALS = {
+    "On-time-in-full delivery": ["95.1", "96.4", "97.2", "97.9"],
+    "Logistics cost per unit": ["3.79", "3.66", "3.58", "3.51"],
+    "Carbon intensity": ["58", "54", "49", "45"],
+    "Dock-to-stock time": ["16", "13", "11", "9"],
+    "Inventory accuracy at plant stores": ["97.6", "98.1", "98.6", "98.9"],
+}
+ACTIONS = [  # (cycle index, title, owner key, owner email, due offset days from opening, done offset or None/"drop")
+    (0, "Weekly S&OP call with both planning teams", "nw", PRIYA, 30, 21),
+    (0, "Agree the expedite-cost split in writing", "ct", DANA, 45, 70),
+    (0, "Share dock schedules 48 hours ahead", "ct", LUIS, 30, 25),
+    (1, "Exception escalation ladder on the operations board", "nw", ALEX, 30, 28),
+    (1, "Pilot electric trucks on the Monterrey lane", "nw", PRIYA, 60, 55),
+    (1, "Monthly forecast-accuracy report to Northwind", "ct", LUIS, 30, "drop"),
+    (2, "Apply the 50/50 expedite split on every invoice", "nw", ALEX, 30, 40),
+    (2, "Joint carbon dashboard", "ct", DANA, 45, 38),
+    (2, "Frozen-window rule for forecast changes", "ct", LUIS, 50, None),
+]
+
+
+def _form(cycle, party_id: int, scores: list[int], key: str, n: int) -> dict:
+    form = {}
+    for dim, score in zip(cycle.dimensions, scores, strict=False):
+        form[f"score-{dim['id']}"] = str(score)
+        form[f"comment-{dim['id']}"] = COMMENTS.get((key, dim["name"]), "")
+    for measure in cycle.measures:
+        if measure["data_owner"] == party_id and measure["name"] in ACTUALS:
+            form[f"actual-{measure['id']}"] = ACTUALS[measure["name"]][n]
+        elif measure["data_owner"] == party_id:
+            form[f"actual-{measure['id']}"] = measure["target"]
+    if key == "ct" and n == 2:
+        otif = next((m for m in cycle.measures if m["name"] == "On-time-in-full delivery"), None)
+        if otif is not None:
+            form[f"actual-{otif['id']}"] = "96.1"
+            form[f"disputed-{otif['id']}"] = "1"
+            form[f"reason-{otif['id']}"] = (
+                "Our receiving data counts 14 late trailers in August that Northwind's does not."
+            )
+    form["achievements"] = {
+        "nw": "On-time-in-full up again; the escalation ladder cut exception handling from days to hours.",
+        "ct": "Dock-to-stock time keeps falling; the carbon pilot is on track.",
+    }[key]
+    form["concerns"] = {
+        "nw": "Forecast changes inside the frozen window still drive expedites.",
+        "ct": "The expedite-cost split is not applied as agreed; it erodes the sense of fairness.",
+    }[key]
+    return form
+
+
+# What each action improves: a dimension or a measure, by name.
+LINKS = {
+    "Weekly S&OP call": "Communication", "Agree the expedite-cost split": "Fairness",
+    "Share dock schedules": "Dock-to-stock time", "Exception escalation ladder": "Responsiveness",
+    "Pilot electric trucks": "Carbon intensity", "Monthly forecast-accuracy": "Communication",
+    "Apply the 50/50": "Fairness", "Joint carbon dashboard": "Carbon intensity",
+    "Frozen-window rule": "On-time-in-full delivery",
+}
+
+
+def _link(cycle, title: str) -> str:
+    target = next((name for start, name in LINKS.items() if title.startswith(start)), None)
+    for dim in cycle.dimensions:
+        if dim["name"] == target:
+            return f"dimension:{dim['id']}"
+    for measure in cycle.measures:
+        if measure["name"] == target:
+            return f"measure:{measure['id']}"
+    return ""
+
+
+def _at(day: date, hours: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hours, tzinfo=utcnow().tzinfo)
+
+
+def _past_news_read(partnership_id: int) -> None:
+    """What the closed cycles told people was read long ago."""
+    import sqlalchemy as sa
+
+    from app.notifications.models import Notification
+
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.partnership_id == partnership_id, Notification.read_at.is_(None),
+               Notification.kind.in_(("review_stage_changed", "review_submitted_by_other_party", "action_assigned")))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+@demo_step(40)
+def review_cycles(demo: Demo) -> None:
+    partnership = demo.partnership
+    months = partnership.review_cadence_months
+    today = utcnow().date()
+    current = periods.period_of(today, months)
+    labels = [current]
+    for _ in range(3):
+        start, _end = periods.period_bounds(labels[0], months)
+        labels.insert(0, periods.period_of(start - timedelta(days=1), months))
+    nw, ct = demo.member(ALEX), demo.member(DANA)
+    people = {"nw": demo.member(PRIYA), "ct": demo.member(LUIS)}
+    admins = [nw, ct]
+    for n, label in enumerate(labels[:3]):
+        _start, end = periods.period_bounds(label, months)
+        opened = _at(end - timedelta(days=75))
+        cycle = services.open_cycle(nw if n % 2 == 0 else ct, label, opened.date() + timedelta(days=12), at=opened)
+        services.submit(people["nw"], cycle, _form(cycle, nw.party_id, NW_SCORES[n], "nw", n),
+                        at=opened + timedelta(days=6))
+        services.submit(people["ct"], cycle, _form(cycle, ct.party_id, CT_SCORES[n], "ct", n),
+                        at=opened + timedelta(days=10))
+        for admin in admins:
+            services.agree(admin, cycle, "review", at=opened + timedelta(days=12))
+        work.add_adaptation(
+            ct, cycle,
+            ["Plant managers join the weekly performance call.",
+             "Exceptions over four hours go straight to the operations board.",
+             "Expedite costs are split on the invoice, not reconciled quarterly."][n],
+            ["Delays reached the plants too late.", "Exceptions sat in inboxes for days.",
+             "Contoso sees the split as unfair when it is settled months later."][n],
+            ["communications", "management_activities", "commercial_agreement"][n], at=opened + timedelta(days=14),
+        )
+        for admin in admins:
+            services.agree(admin, cycle, "adapt", at=opened + timedelta(days=16))
+        made = []
+        for index, title, _owner, email, due, done in ACTIONS:
+            if index != n:
+                continue
+            member = demo.member(email)
+            action = work.add_action(member, cycle, {
+                "title": title, "description": "", "owner_party_id": member.party_id, "owner_user_id": member.user_id,
+                "due_on": opened.date() + timedelta(days=due), "link": _link(cycle, title),
+            }, at=opened + timedelta(days=18))
+            made.append((action, member, done))
+        for admin in admins:
+            services.agree(admin, cycle, "improve", at=opened + timedelta(days=20))
+        for action, member, done in made:
+            fields = {"title": action.title, "description": action.description,
+                      "owner_party_id": action.owner_party_id, "owner_user_id": action.owner_user_id,
+                      "due_on": action.due_on, "link": _link(cycle, action.title)}
+            if done == "drop":
+                work.update_action(member, action, fields, "dropped", at=opened + timedelta(days=40))
+            elif done is not None:
+                work.update_action(member, action, fields, "in_progress", at=opened + timedelta(days=22))
+                work.update_action(member, action, fields, "done", at=opened + timedelta(days=done))
+        for admin in admins:
+            services.agree(admin, cycle, "operate", at=opened + timedelta(days=74))
+    _past_news_read(partnership.id)
+    opened = utcnow() - timedelta(days=6)
+    cycle = services.open_cycle(nw, labels[3], opened.date() + timedelta(days=14), at=opened)
+    services.submit(people["nw"], cycle, _form(cycle, nw.party_id, CURRENT_NW, "nw", 3), at=opened + timedelta(days=4))
+    draft = _form(cycle, ct.party_id, [4, 3, 4, 4, 0, 0, 0, 0], "ct", 3)
+    draft = {k: v for k, v in draft.items() if v != "0"}
+    services.save_draft(people["ct"], cycle, draft, at=opened + timedelta(days=5))
+    db.session.flush()

@@ -1,0 +1,48 @@
+"""Forms of the review cycle. The assessment form is built from the cycle's own dimensions and
+measures (see templates/review_cycle/assessment.html) and read by services.clean_assessment."""
+
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.forms import Form
+from app.review_cycle.services import DIMENSION_NAME_MAX
+from app.review_cycle.work import TEXT_MAX, TITLE_MAX
+
+
+class OpenCycleForm(Form):
+    period = StringField("Period", validators=[DataRequired(message="Name the period.")],
+                         description="Proposed from the review cadence; change it to review another period.")
+    review_due_on = DateField("Scores due", validators=[Optional()],
+                              description="When each party should have submitted its scores (two weeks by default).")
+
+
+class AdaptationForm(Form):
+    what = TextAreaField("What changes in how we work",
+                         validators=[DataRequired(message="Say what changes."), Length(max=TEXT_MAX)])
+    why = TextAreaField("Why", validators=[Optional(), Length(max=TEXT_MAX)])
+    section_key = SelectField("Plan section it affects", choices=[], validators=[Optional()])
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+
+
+class ActionForm(Form):
+    title = StringField("Action", validators=[DataRequired(message="Give the action a title."),
+                                              Length(max=TITLE_MAX)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=TEXT_MAX)])
+    owner_party_id = SelectField("Owner party", coerce=_optional_int, choices=[])
+    owner_user_id = SelectField("Owner", coerce=_optional_int, choices=[], validators=[Optional()])
+    due_on = DateField("Due", validators=[DataRequired(message="Give a due date (like 2026-12-31).")])
+    link = SelectField("Improves", choices=[], validators=[Optional()])
+    status = SelectField("Status", choices=[])
+
+    def fields_dict(self) -> dict:
+        return {"title": self.title.data, "description": self.description.data,
+                "owner_party_id": self.owner_party_id.data, "owner_user_id": self.owner_user_id.data,
+                "due_on": self.due_on.data, "link": self.link.data}
+
+
+class DimensionForm(Form):
+    name = StringField("Name", validators=[DataRequired(message="Give the dimension a name."),
+                                           Length(max=DIMENSION_NAME_MAX)])

@@ -1,0 +1,19 @@
+"""The cycle's block on the partnership's home page: the latest health index and its trend,
+and where the open cycle stands."""
+
+from app.review_cycle import charts, results, services
+from app.review_cycle.stepper import stepper
+from app.types import utcnow
+
+
+def panel_for(membership) -> dict:
+    partnership_id = membership.partnership_id
+    points = [p for p in results.trend(partnership_id) if p.index is not None]
+    current = services.open_cycle_of(partnership_id)
+    return {
+        "latest": points[-1] if points else None,
+        "previous": points[-2] if len(points) > 1 else None,
+        "sparkline": charts.sparkline([p.index for p in points], width=120, height=30),
+        "cycle": current,
+        "steps": stepper(current, utcnow().date()) if current is not None else None,
+    }

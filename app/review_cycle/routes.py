@@ -1,0 +1,407 @@
+"""The review cycle's pages. Views parse, call one service, and render or redirect; what a
+member may see of another party's assessment is decided by services.visible_assessments."""
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+
+from app.extensions import db
+from app.partnerships.access import Permission, current_membership, require
+from app.partnerships.models import Role
+from app.plan_sections.registry import section_types
+from app.plan_sections.services import load_context
+from app.review_cycle import bp, forms, report, services, work
+from app.review_cycle.models import ACTION_STATUS_LABELS, CLOSED, STAGES
+from app.review_cycle.stepper import stepper
+from app.rules import RuleViolation, show_violation
+from app.types import utcnow
+
+
+def _cycle_or_404(partnership_id: int, cycle_id: int):
+    cycle = services.cycle_of(partnership_id, cycle_id)
+    if cycle is None:
+        abort(404)
+    return cycle
+
+
+def _today():
+    return utcnow().date()
+
+
+def _is_admin(membership) -> bool:
+    return membership.role == Role.ADMIN
+
+
+@bp.get("/partnerships/<int:partnership_id>/reviews")
+def index(partnership_id: int):
+    membership = current_membership()
+    partnership = membership.partnership
+    cycles = services.cycles_of(partnership_id)
+    form = forms.OpenCycleForm(period=services.proposed_period(partnership))
+    return _render_index(membership, cycles, form)
+
+
+def _render_index(membership, cycles, form, status=200):
+    partnership = membership.partnership
+    trend = report.trend_for(partnership_id=partnership.id)
+    return render_template(
+        "review_cycle/index.html", partnership=partnership, membership=membership, cycles=cycles, form=form,
+        open_cycle=next((c for c in cycles if c.is_open), None), is_admin=_is_admin(membership), trend=trend,
+        kept=report.kept_for(partnership.id, _today()),
+    ), status
+
+
+# Opening a cycle, agreeing for a party and changing the dimensions are an admin's (EDIT_PARTNERSHIP).
+@bp.post("/partnerships/<int:partnership_id>/reviews")
+@require(Permission.EDIT_PARTNERSHIP)
+def open_cycle(partnership_id: int):
+    membership = current_membership()
+    form = forms.OpenCycleForm()
+    if form.validate_on_submit():
+        try:
+            cycle = services.open_cycle(membership, form.period.data, form.review_due_on.data)
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(f"The {cycle.period} review is open. Each party now scores the relationship on its own.", "success")
+            return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle.id))
+    return _render_index(membership, services.cycles_of(partnership_id), form, 422)
+
+
+@bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>")
+def show(partnership_id: int, cycle_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    return _render_show(membership, cycle)
+
+
+def _adaptation_form(formdata=None):
+    form = forms.AdaptationForm(formdata=formdata) if formdata is not None else forms.AdaptationForm()
+    form.section_key.choices = [("", "No particular section")] + [(t.key, f"{t.number}. {t.title}")
+                                                                   for t in section_types()]
+    return form
+
+
+def _action_form(cycle, formdata=None, obj=None, *, party_id=None):
+    form = forms.ActionForm(formdata=formdata, obj=obj) if (formdata is not None or obj is not None) \
+        else forms.ActionForm()
+    ctx = load_context(cycle.partnership_id)
+    form.owner_party_id.choices = [(p.id, p.name) for p in ctx.parties.values()]
+    form.owner_user_id.choices = [(None, "Nobody yet")] + [
+        (m.user_id, f"{m.user.full_name} ({ctx.parties[m.party_id].name})") for m in ctx.members.values()
+    ]
+    form.link.choices = [("", "Nothing in particular")] + work.link_options(cycle)
+    form.status.choices = list(ACTION_STATUS_LABELS.items())
+    if obj is not None and formdata is None:
+        form.link.data = f"{obj.link_kind}:{obj.link_ref}" if obj.link_kind else ""
+    elif formdata is None and party_id is not None:
+        form.owner_party_id.data = party_id  # a new action: the writer's own party, by default
+    return form
+
+
+def _render_show(membership, cycle, *, adaptation_form=None, action_form=None, status=200):
+    today = _today()
+    return render_template(
+        "review_cycle/show.html",
+        partnership=membership.partnership, membership=membership, cycle=cycle,
+        steps=stepper(cycle, today), today=today, is_admin=_is_admin(membership),
+        own=services.own_assessment(cycle, membership.party_id),
+        blocked=services.what_blocks(cycle),
+        adaptations=work.adaptations_of(cycle), revisions=work.linked_revisions(cycle),
+        actions=work.actions_of(cycle),
+        adaptation_form=adaptation_form or _adaptation_form(),
+        action_form=action_form or _action_form(cycle, party_id=membership.party_id),
+        section_titles={t.key: t.title for t in section_types()},
+        can_edit=membership.role in (Role.ADMIN, Role.EDITOR),
+        stages=STAGES, closed=CLOSED,
+    ), status
+
+
+@bp.route("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/assessment", methods=["GET", "POST"])
+@require(Permission.EDIT_PLAN)
+def assessment(partnership_id: int, cycle_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    own = services.own_assessment(cycle, membership.party_id)
+    if request.method != "POST":
+        return _render_assessment(membership, cycle, own, _values_of(own), {})
+    action = request.form.get("action", "save")
+    try:
+        if action == "submit":
+            services.submit(membership, cycle, request.form)
+        else:
+            services.save_draft(membership, cycle, request.form)
+    except services.InvalidAssessment as invalid:
+        db.session.rollback()
+        return _render_assessment(membership, cycle, own, request.form, invalid.errors, 422)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+        return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id))
+    db.session.commit()
+    if action == "submit":
+        revealed = services.cycle_of(partnership_id, cycle_id).revealed_at is not None
+        flash(f"{membership.party.name}'s review of {cycle.period} is submitted."
+              + (" Every party has now submitted: the results are in." if revealed else
+                 " The other scores appear once every party has submitted."), "success")
+        target = "review_cycle.results" if revealed else "review_cycle.show"
+        return redirect(url_for(target, partnership_id=partnership_id, cycle_id=cycle_id))
+    flash("Your draft is saved. Only your party can see it.", "success")
+    return redirect(url_for("review_cycle.assessment", partnership_id=partnership_id, cycle_id=cycle_id))
+
+
+def _values_of(own) -> dict:
+    """The stored draft as the form's input names."""
+    values = {}
+    if own is None:
+        return values
+    for key, entry in own.scores.items():
+        values[f"score-{key}"] = str(entry.get("score") or "")
+        values[f"comment-{key}"] = entry.get("comment") or ""
+    for key, entry in own.measures.items():
+        values[f"actual-{key}"] = entry.get("actual") or ""
+        values[f"disputed-{key}"] = "1" if entry.get("disputed") else ""
+        values[f"reason-{key}"] = entry.get("reason") or ""
+    values["achievements"], values["concerns"] = own.achievements, own.concerns
+    return values
+
+
+def _render_assessment(membership, cycle, own, values, errors, status=200):
+    ctx = load_context(cycle.partnership_id)
+    return render_template(
+        "review_cycle/assessment.html", partnership=membership.partnership, membership=membership, cycle=cycle,
+        own=own, values=values, errors=errors, parties=ctx.parties,
+        editable=cycle.stage == "review" and (own is None or own.submitted_at is None),
+    ), status
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/assessment/autosave")
+@require(Permission.EDIT_PLAN)
+def autosave(partnership_id: int, cycle_id: int):
+    """The draft saved as someone types (static/js/review_cycle.js); answers JSON."""
+    g.background_request = True
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    try:
+        own = services.save_draft(membership, cycle, request.form)
+    except services.InvalidAssessment as invalid:
+        db.session.rollback()
+        return jsonify(saved=False, errors=invalid.errors), 422
+    except RuleViolation as violation:
+        db.session.rollback()
+        return jsonify(saved=False, message=violation.message), 409
+    db.session.commit()
+    return jsonify(saved=True, at=own.updated_at.isoformat())
+
+
+@bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/results")
+def results(partnership_id: int, cycle_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    data = report.results_for(cycle, membership, _today()) if cycle.revealed_at is not None else None
+    return render_template("review_cycle/results.html", partnership=membership.partnership, membership=membership,
+                           cycle=cycle, data=data, steps=stepper(cycle, _today()))
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/agree")
+@require(Permission.EDIT_PARTNERSHIP)
+def agree(partnership_id: int, cycle_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    stage = request.form.get("stage", "")
+    target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id)
+    try:
+        advanced = services.agree(membership, cycle, stage)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+        return redirect(target)
+    db.session.commit()
+    cycle = services.cycle_of(partnership_id, cycle_id)
+    if not advanced:
+        flash(f"{membership.party.name} agrees. The cycle moves on once every party has agreed.", "success")
+    elif cycle.stage == CLOSED:
+        flash(f"Every party agreed: the {cycle.period} review is closed and its report is ready.", "success")
+        return redirect(url_for("review_cycle.report_page", partnership_id=partnership_id, cycle_id=cycle_id))
+    else:
+        flash(f"Every party agreed: the cycle is now in {cycle.stage_label}.", "success")
+    return redirect(target)
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/adaptations")
+@require(Permission.EDIT_PLAN)
+def add_adaptation(partnership_id: int, cycle_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    form = _adaptation_form(request.form)
+    if form.validate_on_submit():
+        try:
+            work.add_adaptation(membership, cycle, form.what.data, form.why.data, form.section_key.data)
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash("The adaptation is recorded.", "success")
+            return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id,
+                                    _anchor="adapt"))
+    return _render_show(membership, cycle, adaptation_form=form, status=422)
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/actions")
+@require(Permission.EDIT_PLAN)
+def add_action(partnership_id: int, cycle_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    form = _action_form(cycle, request.form)
+    form.status.data = "open"
+    if form.validate_on_submit():
+        try:
+            work.add_action(membership, cycle, form.fields_dict())
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash("The action is recorded.", "success")
+            return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id,
+                                    _anchor="improve"))
+    return _render_show(membership, cycle, action_form=form, status=422)
+
+
+@bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/actions/<int:action_id>")
+def action(partnership_id: int, cycle_id: int, action_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    item = _action_or_404(cycle, action_id)
+    return _render_action(membership, cycle, item, _action_form(cycle, obj=item))
+
+
+def _action_or_404(cycle, action_id: int):
+    item = work.action_of(cycle, action_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/actions/<int:action_id>")
+@require(Permission.EDIT_PLAN)
+def update_action(partnership_id: int, cycle_id: int, action_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    item = _action_or_404(cycle, action_id)
+    form = _action_form(cycle, request.form)
+    if form.validate_on_submit():
+        try:
+            work.update_action(membership, item, form.fields_dict(), form.status.data)
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash("The action is updated.", "success")
+            return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id,
+                                    _anchor="improve"))
+    return _render_action(membership, cycle, item, form, 422)
+
+
+def _render_action(membership, cycle, item, form, status=200):
+    return render_template(
+        "review_cycle/action.html", partnership=membership.partnership, membership=membership, cycle=cycle,
+        action=item, form=form, today=_today(),
+        editable=cycle.stage in ("improve", "operate") and membership.role in (Role.ADMIN, Role.EDITOR),
+    ), status
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/actions/<int:action_id>/promote")
+@require(Permission.EDIT_PLAN)
+def promote(partnership_id: int, cycle_id: int, action_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    item = _action_or_404(cycle, action_id)
+    try:
+        work.promote_action(membership, item)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+    else:
+        db.session.commit()
+        flash("The action is now an initiative in the plan's Continuous improvement section.", "success")
+    return redirect(url_for("review_cycle.action", partnership_id=partnership_id, cycle_id=cycle_id,
+                            action_id=action_id))
+
+
+@bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/report")
+def report_page(partnership_id: int, cycle_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    data = report.report_for(cycle, membership, _today()) if cycle.stage == CLOSED else None
+    return render_template("review_cycle/report.html", partnership=membership.partnership, membership=membership,
+                           cycle=cycle, data=data)
+
+
+@bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/report.pdf")
+def report_pdf(partnership_id: int, cycle_id: int):
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    if cycle.stage != CLOSED:
+        abort(404)
+    pdf = report.render_report_pdf(cycle, membership, _today())
+    filename = f"review-{cycle.period}.pdf"
+    return pdf, 200, {"Content-Type": "application/pdf",
+                      "Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+@bp.get("/partnerships/<int:partnership_id>/reviews/dimensions")
+def dimensions(partnership_id: int):
+    return _render_dimensions(current_membership(), forms.DimensionForm())
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/dimensions")
+@require(Permission.EDIT_PARTNERSHIP)
+def add_dimension(partnership_id: int):
+    membership = current_membership()
+    form = forms.DimensionForm()
+    if form.validate_on_submit():
+        try:
+            dimension = services.add_dimension(membership, form.name.data)
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(f"“{dimension.name}” will be scored from the next cycle.", "success")
+            return redirect(url_for("review_cycle.dimensions", partnership_id=partnership_id))
+    return _render_dimensions(membership, form, 422)
+
+
+def _render_dimensions(membership, form, status=200, *, rename_errors=None):
+    partnership_id = membership.partnership_id
+    found = services.dimensions(partnership_id, include_retired=True)
+    return render_template(
+        "review_cycle/dimensions.html", partnership=membership.partnership, membership=membership, form=form,
+        dimensions=found, defaults=services.DEFAULT_DIMENSIONS if not found else [],
+        is_admin=_is_admin(membership), rename_errors=rename_errors or {},
+    ), status
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/dimensions/<int:dimension_id>")
+@require(Permission.EDIT_PARTNERSHIP)
+def dimension(partnership_id: int, dimension_id: int):
+    membership = current_membership()
+    found = services.dimension_of(partnership_id, dimension_id)
+    if found is None:
+        abort(404)
+    change = request.form.get("change", "rename")
+    try:
+        if change == "retire":
+            services.set_dimension_retired(membership, found, True)
+        elif change == "restore":
+            services.set_dimension_retired(membership, found, False)
+        else:
+            services.rename_dimension(membership, found, request.form.get("name", ""))
+    except RuleViolation as violation:
+        db.session.rollback()
+        if violation.field == "name":
+            return _render_dimensions(membership, forms.DimensionForm(formdata=None), 422,
+                                      rename_errors={dimension_id: (violation.message, request.form.get("name", ""))})
+        flash(violation.message, "error")
+    else:
+        db.session.commit()
+        flash("The dimensions are saved; past cycles keep theirs.", "success")
+    return redirect(url_for("review_cycle.dimensions", partnership_id=partnership_id))

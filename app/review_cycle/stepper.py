@@ -1,0 +1,65 @@
+"""The guided stepper: the four stages, where the cycle is, what each stage needs and who is
+outstanding ("Waiting for Contoso Manufacturing to submit its assessment"). It knows only
+whether a party submitted, never what it wrote."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from app.partnerships.models import Party
+from app.review_cycle.models import CLOSED, STAGE_LABELS, STAGES, ReviewCycle, StageAgreement
+from app.review_cycle.services import Submission, live_agreements, stage_due_dates, submissions
+
+NEEDS = {
+    "review": "Each party scores every health dimension, records the actuals of the measures it owns, "
+              "and submits. Scores stay hidden until every party has submitted.",
+    "adapt": "Agree what changes in how you work, and change the plan where it should say so.",
+    "improve": "Commit to improvement actions: an owner party and person, a due date, what each improves.",
+    "operate": "Work the actions through the period and keep their status current; close the cycle "
+               "together when the period is done.",
+}
+
+
+@dataclass
+class Step:
+    key: str
+    label: str
+    state: str  # "done", "current" or "upcoming"
+    due: date
+    needs: str
+
+
+@dataclass
+class Stepper:
+    cycle: ReviewCycle
+    steps: list[Step]
+    submissions: list[Submission]
+    agreements: dict[int, StageAgreement]  # party id -> live agreement to leave the current stage
+    parties: list[Party]
+    waiting: list[str] = field(default_factory=list)
+    overdue: bool = False
+
+    @property
+    def all_submitted(self) -> bool:
+        return all(s.submitted_at for s in self.submissions)
+
+
+def stepper(cycle: ReviewCycle, today: date) -> Stepper:
+    dues = stage_due_dates(cycle)
+    position = len(STAGES) if cycle.stage == CLOSED else STAGES.index(cycle.stage)
+    steps = [
+        Step(key, STAGE_LABELS[key], "done" if i < position else ("current" if i == position else "upcoming"),
+             dues[key], NEEDS[key])
+        for i, key in enumerate(STAGES)
+    ]
+    subs = submissions(cycle)
+    parties = [s.party for s in subs]
+    agreements = {a.party_id: a for a in live_agreements(cycle)} if cycle.stage != CLOSED else {}
+    waiting = []
+    if cycle.stage == "review" and cycle.revealed_at is None:
+        waiting = [f"Waiting for {s.party.name} to submit its assessment" for s in subs if s.submitted_at is None]
+    elif cycle.stage != CLOSED:
+        what = "close the cycle" if cycle.stage == STAGES[-1] else \
+            f"move on to {STAGE_LABELS[STAGES[STAGES.index(cycle.stage) + 1]]}"
+        waiting = [f"Waiting for {p.name} to agree to {what}" for p in parties if p.id not in agreements]
+    overdue = cycle.stage != CLOSED and dues[cycle.stage] < today
+    return Stepper(cycle, steps, subs, agreements, parties, waiting, overdue)

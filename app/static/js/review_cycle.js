@@ -1,0 +1,64 @@
+// The review assessment saves its draft as people type. Without this file the
+// "Save draft" button does the same; nothing here is needed to use the page.
+(function () {
+  "use strict";
+
+  function autosave(form) {
+    var url = form.getAttribute("data-autosave");
+    var status = form.querySelector("[data-autosave-status]");
+    var timer = null;
+    var pending = false;
+    var inFlight = false;
+
+    function say(text) {
+      if (status) {
+        status.textContent = text;
+      }
+    }
+
+    function save() {
+      if (inFlight) {
+        pending = true;
+        return;
+      }
+      inFlight = true;
+      pending = false;
+      say("Saving…");
+      var data = new FormData(form);
+      data.delete("action");
+      fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) {
+          return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+        })
+        .then(function (result) {
+          if (result.ok) {
+            say("Draft saved " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+          } else if (result.body && result.body.errors) {
+            say("Not saved yet: check the marked fields, then save the draft.");
+          } else {
+            say((result.body && result.body.message) || "Not saved: reload the page.");
+          }
+        })
+        .catch(function () { say("Not saved: the connection dropped. Your text is still here."); })
+        .then(function () {
+          inFlight = false;
+          if (pending) {
+            save();
+          }
+        });
+    }
+
+    function schedule() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, 800);
+    }
+
+    form.addEventListener("input", schedule);
+    form.addEventListener("change", schedule);
+    form.addEventListener("submit", function () { window.clearTimeout(timer); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-autosave]").forEach(autosave);
+  });
+})();

@@ -1,0 +1,104 @@
+"""Blind means blind: before every party has submitted, no page, export, notification, audit
+view or API shows one party's scores, comments, actuals or notes to another party.
+
+The walk opens every GET URL of the app (found from the URL map, so new pages are covered
+by themselves) as each member of the other party, and looks for marker texts typed into
+the first party's submitted assessment and the second party's draft.
+"""
+
+import pytest
+
+from app.extensions import db
+from app.partnerships.access import load_membership
+from app.review_cycle import services
+from tests.support.review_cycle import agree_all, assessment_form, open_cycle
+from tests.support.routes import ENDPOINT_FILLERS, build_world, routes
+
+A_MARKERS = ["BLINDCOMMENTALPHA", "BLINDACHIEVEALPHA", "BLINDCONCERNALPHA", "424242.5", "BLINDNOTEALPHA"]
+B_MARKERS = ["DRAFTCOMMENTBETA", "DRAFTACHIEVEBETA", "171717.25", "DRAFTREASONBETA"]
+
+
+def _form(cycle, party_id: int, comment: str, text: str, actual: str, note: str) -> dict:
+    form = assessment_form(cycle, party_id, 5, comment=comment, actual=actual)
+    form["achievements"], form["concerns"] = text, text.replace("ACHIEVE", "CONCERN")
+    for measure in cycle.measures:
+        form[f"reason-{measure['id']}"] = note
+        if measure["data_owner"] != party_id:
+            form[f"actual-{measure['id']}"] = actual
+            form[f"disputed-{measure['id']}"] = "1"
+    return form
+
+
+@pytest.fixture
+def blind_world(app):
+    world = build_world(app)
+    ab = world.ab
+    partnership = ab.partnership
+    cycle = services.cycle_of(partnership.id, world.cycles[partnership.id])
+    agree_all(cycle, [ab.a.admin, ab.b.admin])  # Improve -> Operate
+    agree_all(cycle, [ab.a.admin, ab.b.admin])  # closed
+    current = open_cycle(partnership, ab.a.admin)
+    a, b = load_membership(partnership.id, ab.a.editor), load_membership(partnership.id, ab.b.editor)
+    services.submit(a, current, _form(current, a.party_id, A_MARKERS[0], A_MARKERS[1], A_MARKERS[3], A_MARKERS[4]))
+    services.save_draft(b, current, _form(current, b.party_id, B_MARKERS[0], B_MARKERS[1], B_MARKERS[2],
+                                          B_MARKERS[3]))
+    db.session.commit()
+    world.cycles[partnership.id] = current.id
+    return world
+
+
+def _walk(app, world, client) -> dict[str, str]:
+    pages = {}
+    for endpoint, _method, path in routes(
+        app, world.fillers(world.ab.partnership), endpoint_fillers=ENDPOINT_FILLERS(world), methods={"GET"},
+        only=lambda rule: rule.endpoint != "static" and "sign_out" not in rule.endpoint,
+    ):
+        response = client.get(path)
+        pages[f"{endpoint} {path} ({response.status_code})"] = response.get_data(as_text=True)
+    return pages
+
+
+def _leaks(pages: dict[str, str], markers: list[str]) -> list[str]:
+    return [f"{marker} on {page}" for page, body in pages.items() for marker in markers if marker in body]
+
+
+def test_no_page_shows_another_partys_assessment_before_the_reveal(app, blind_world, client_as):
+    world = blind_world
+    checked = 0
+    for user, hidden, own in (
+        (world.ab.b.admin, A_MARKERS, B_MARKERS), (world.ab.b.editor, A_MARKERS, B_MARKERS),
+        (world.ab.b.viewer, A_MARKERS + B_MARKERS, []),  # viewers do not even see their own party's draft form
+        (world.ab.a.admin, B_MARKERS, A_MARKERS), (world.ab.a.viewer, B_MARKERS, []),
+    ):
+        pages = _walk(app, world, client_as(user))
+        checked += len(pages)
+        assert _leaks(pages, hidden) == []
+        results = next(body for page, body in pages.items() if page.startswith("review_cycle.results "))
+        assert "score-dot" not in results and "chart--radar" not in results
+        if own:  # the walk did reach the place where the party's own text shows
+            assert any(own[0] in body for body in pages.values())
+    assert checked > 100
+
+
+def test_the_audit_export_and_notifications_carry_no_blind_content(app, blind_world, client_as):
+    world = blind_world
+    client = client_as(world.ab.b.admin)
+    export = client.get(f"/partnerships/{world.ab.partnership.id}/audit.csv")
+    assert export.status_code == 200
+    assert _leaks({"audit export": export.get_data(as_text=True)}, A_MARKERS) == []
+    notes = client.get("/notifications").get_data(as_text=True)
+    assert "submitted its review" in notes and _leaks({"notifications": notes}, A_MARKERS) == []
+
+
+def test_after_the_last_submission_everything_is_shown(app, blind_world, client_as):
+    world = blind_world
+    partnership_id = world.ab.partnership.id
+    cycle = services.cycle_of(partnership_id, world.cycles[partnership_id])
+    b = load_membership(partnership_id, world.ab.b.editor)
+    services.submit(b, cycle, _form(cycle, b.party_id, B_MARKERS[0], B_MARKERS[1], B_MARKERS[2], B_MARKERS[3]))
+    db.session.commit()
+    page = client_as(world.ab.b.viewer).get(f"/partnerships/{partnership_id}/reviews/{cycle.id}/results")
+    body = page.get_data(as_text=True)
+    for marker in A_MARKERS[:4] + B_MARKERS[:3]:
+        assert marker in body
+    assert "Disputed" in body and "<svg" in body
