@@ -40,6 +40,9 @@ class Metric:
     sort_key: Callable[[Any], Any] | None = None
     # Larger first when a user first sorts by it (health, risk); smaller first otherwise.
     descending_first: bool = False
+    # False: sortable and loaded, but shown inside the partnership's own cell, not as a column
+    # (the table must stay readable on a laptop as features add columns).
+    column: bool = True
 
     @property
     def sortable(self) -> bool:
@@ -99,9 +102,9 @@ def last_activity(partnership_ids: list[int]) -> dict[int, datetime]:
 
 register_metric(
     Metric("people", "People", member_counts, "portfolio/_cells.html", "count_cell", order=80, sort_key=int,
-           descending_first=True)
+           descending_first=True, column=False)
 )
 register_metric(
     Metric("activity", "Last activity", last_activity, "portfolio/_cells.html", "activity_cell", order=90,
-           sort_key=lambda value: value.timestamp(), descending_first=True)
+           sort_key=lambda value: value.timestamp(), descending_first=True, column=False)
 )

@@ -92,10 +92,22 @@ def test_sorting_by_each_column_both_ways(app, portfolio, client_as):
 
 def test_sort_headers_are_links_that_say_their_state(app, portfolio, client_as):
     nora, _, _ = portfolio
-    html = client_as(nora).get("/home?sort=status&order=desc&status=active").get_data(as_text=True)
+    html = client_as(nora).get("/home?sort=plan&order=desc&status=active").get_data(as_text=True)
     assert 'aria-sort="descending"' in html and html.count("aria-sort=") == 1
-    assert 'href="/home?sort=status&amp;order=asc&amp;status=active"' in html  # toggles, keeps the filter
+    assert 'href="/home?sort=plan&amp;order=asc&amp;status=active"' in html  # toggles, keeps the filter
     assert 'href="/home?sort=name&amp;order=asc&amp;status=active"' in html
+
+
+def test_status_people_and_last_activity_sit_in_the_partnership_cell(app, portfolio, client_as):
+    """They stay sortable (the Sort by list) without each taking a column of their own."""
+    nora, _, _ = portfolio
+    html = client_as(nora).get("/home?sort=activity").get_data(as_text=True)
+    assert '<option value="activity" selected>' in html and '<option value="status"' in html
+    assert 'data-label="Last activity"' not in html and 'data-label="People"' not in html
+    name_cells = re.findall(r'<th scope="row" class="portfolio-table__name">(.*?)</th>', html, re.S)
+    assert len(name_cells) == 4
+    assert all("badge--" in cell and re.search(r"· \d+ (people|person)\b", cell) for cell in name_cells)
+    assert any("Last activity" in cell for cell in name_cells)
 
 
 def test_filtering_by_type_and_status(app, portfolio, client_as):
