@@ -6,6 +6,9 @@ by themselves) as each member of the other party, and looks for marker texts typ
 the first party's submitted assessment and the second party's draft.
 """
 
+import shutil
+import subprocess
+
 import pytest
 
 from app.extensions import db
@@ -54,8 +57,19 @@ def _walk(app, world, client) -> dict[str, str]:
         only=lambda rule: rule.endpoint != "static" and "sign_out" not in rule.endpoint,
     ):
         response = client.get(path)
-        pages[f"{endpoint} {path} ({response.status_code})"] = response.get_data(as_text=True)
+        pages[f"{endpoint} {path} ({response.status_code})"] = _text_of(response)
     return pages
+
+
+def _text_of(response) -> str:
+    """A page's HTML, or the text of a PDF (the draft plan, stored versions, review reports)."""
+    if response.mimetype != "application/pdf":
+        return response.get_data(as_text=True)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is needed to read the PDFs the walk downloads")
+    return subprocess.run(
+        ["pdftotext", "-raw", "-", "-"], input=response.get_data(), capture_output=True, check=True, timeout=120
+    ).stdout.decode()
 
 
 def _leaks(pages: dict[str, str], markers: list[str]) -> list[str]:
