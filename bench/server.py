@@ -6,8 +6,6 @@
   held in memory: no membership gate, no queries, no view code — Flask and Jinja only.
 - /bench/export: renders the HTML file named by BENCH_EXPORT_HTML to PDF inside the request,
   as an in-request export would, so the load item can time other requests meanwhile.
-- /partnerships/<id>/bench/stored-pdf: serves the PDF file named by BENCH_STORED_PDF through
-  the membership gate, as a stored signed version would be served.
 Bench-only routes: never part of the app itself.
 """
 
@@ -19,11 +17,10 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, template_rendered  # noqa: E402
+from flask import Blueprint, abort, current_app, render_template, request, template_rendered  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import csrf  # noqa: E402
-from app.partnerships.access import current_membership  # noqa: E402
 
 bp = Blueprint("bench", __name__)
 _captured: dict[str, tuple[str, dict]] = {}
@@ -70,12 +67,6 @@ def export():
         html = handle.read()
     pdf = render_pdf(html, title="Benchmark export", author="Jointly", subject="Benchmark")
     return {"bytes": len(pdf)}
-
-
-@bp.get("/partnerships/<int:partnership_id>/bench/stored-pdf")
-def stored_pdf(partnership_id: int):
-    current_membership()
-    return send_file(os.environ["BENCH_STORED_PDF"], mimetype="application/pdf", download_name="plan.pdf")
 
 
 def with_bench_routes(app):
