@@ -177,7 +177,7 @@ def serving_figure(url: str) -> Figure:
     partnership_id = demo_partnership_id(app)
     with app.app_context():
         version_id = db.session.scalar(
-            sa.select(PlanVersion.id).where(PlanVersion.partnership_id == partnership_id, PlanVersion.label == "v1.0")
+            sa.select(PlanVersion.id).where(PlanVersion.partnership_id == partnership_id, PlanVersion.major == 1, PlanVersion.minor == 0)
         )
     address = f"/partnerships/{partnership_id}/versions/{version_id}/pdf"
     first = client.get(address)
@@ -231,12 +231,12 @@ def run() -> list:
     with demo_database("pdf") as url:
         app = make_app(url)
         partnership_id = demo_partnership_id(app)
-        client = signed_in_client(app)
-        source = "plan-version document" if plans.has_plan_document() else "whole-plan page"
-        demo_rows, demo_pdf = compare_renders("demo plan", plans.plan_html(client, partnership_id), demo_rounds,
+        demo_html, label = plans.version_html(app, partnership_id)
+        source = f"the demo's plan version {label}"
+        demo_rows, demo_pdf = compare_renders("demo plan", demo_html, demo_rounds,
                                               source)
         rows += demo_rows
-        large_html, large_source = plans.large_plan_html(app, client, partnership_id)
+        large_html, large_source = plans.large_plan_html(app, partnership_id)
         large_rows, large_pdf = compare_renders("large plan", large_html, large_rounds, large_source)
         rows += large_rows
         log("pdf: signing, serving")

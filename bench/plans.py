@@ -15,51 +15,44 @@ PARAGRAPH = (
 )
 
 
-def plan_html(client, partnership_id: int, *, draft: bool = False) -> str:
-    """The HTML of the plan document the PDF export renders.
+def version_html(app, partnership_id: int, *, issue: bool = False) -> tuple[str, str]:
+    """The HTML a plan version's PDF is rendered from (app.plan_versions.document.document_html),
+    and which version it is: the partnership's newest version, or (issue=True) a new one issued
+    from the working plan. Issuing through the service commits no PDF build: the views start
+    those, so nothing renders in the background while the benchmark measures."""
+    from app.extensions import db
+    from app.partnerships.models import Membership, Partnership, Role
+    from app.plan_versions import services as versions
+    from app.plan_versions.document import document_html
+    from app.plan_versions.models import PlanVersion
 
-    The plan-version document (app.plan_versions.document.document_html) when the app has
-    it; until then the whole-plan page, fetched by a signed-in client.
-    """
-    try:
-        from app.plan_versions.document import document_html
-    except ImportError:
-        document_html = None
-    if document_html is not None:
-        from app.extensions import db
-        from app.partnerships.models import Partnership
-
-        with client.application.test_request_context():
-            return document_html(db.session.get(Partnership, partnership_id), draft=draft)
-    response = client.get(f"/partnerships/{partnership_id}/plan/full")
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
-
-
-def has_plan_document() -> bool:
-    try:
-        from app.plan_versions.document import document_html  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    with app.app_context():
+        partnership = db.session.get(Partnership, partnership_id)
+        if issue:
+            pending = versions.awaiting_of(partnership_id)
+            if pending is not None:  # the demo's v1.1 awaits a signature: its issuer withdraws it
+                issuer = db.session.scalar(sa.select(Membership).where(
+                    Membership.partnership_id == partnership_id, Membership.user_id == pending.issued_by_id))
+                versions.withdraw_version(issuer, pending)
+            admin = db.session.scalar(
+                sa.select(Membership).where(Membership.partnership_id == partnership_id, Membership.role == Role.ADMIN)
+                .order_by(Membership.id).limit(1)
+            )
+            version = versions.issue_version(admin, step="minor", summary="Benchmark: the large plan.")
+            db.session.commit()
+        else:
+            version = db.session.scalar(
+                sa.select(PlanVersion).where(PlanVersion.partnership_id == partnership_id)
+                .order_by(PlanVersion.id.desc()).limit(1)
+            )
+        return document_html(partnership, version), version.label
 
 
-def large_plan_html(app, client, partnership_id: int) -> tuple[str, str]:
-    """The large plan's HTML, and where it comes from.
-
-    With the plan-version document: the demo plan grown by `make_large_plan`, through
-    `plan_html`. Without it, the whole-plan page is no stand-in at this size: it is laid out
-    for screens (flex and grid), which WeasyPrint lays out in minutes per hundred pages (a
-    30-page demo takes ~25 s; the large one did not finish in 14 min). The signing tests'
-    print-styled plan document of the same size stands in instead.
-    """
-    if has_plan_document():
-        make_large_plan(app, partnership_id)
-        return plan_html(client, partnership_id), "plan-version document"
-    from tests.signing.sample_plan import build_plan_html
-
-    return (build_plan_html(risks=LARGE["risks"], assets=LARGE["assets"], narrative_paragraphs=70),
-            "print-styled sample document (tests/signing/sample_plan.py)")
+def large_plan_html(app, partnership_id: int) -> tuple[str, str]:
+    """The demo plan grown by `make_large_plan`, issued as a version: its document's HTML."""
+    make_large_plan(app, partnership_id)
+    html, label = version_html(app, partnership_id, issue=True)
+    return html, f"plan version {label} of the demo plan grown to {LARGE['risks']} risks and {LARGE['assets']} assets"
 
 
 def make_large_plan(app, partnership_id: int) -> None:
