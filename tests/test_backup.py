@@ -91,6 +91,8 @@ def test_backup_and_restore_into_an_empty_database(instance, tmp_path):
     result = target.test_cli_runner().invoke(args=["ermp", "restore", archive])
     assert result.exit_code == 0, result.output
     assert "integrity check passed" in result.output and "audit chain of" in result.output
+    # The demo's stored plan PDFs: v1.0 (both parties) and v1.1 (one) verify after the restore.
+    assert "stored plan PDFs match their SHA-256; 2 signed ones verify" in result.output
     with source.app_context(), db.engine.connect() as connection:
         expected = _counts(connection)
     with target.app_context():
@@ -155,3 +157,50 @@ def test_not_a_backup(instance, tmp_path):
     target = instance("target", migrate=False)
     result = target.test_cli_runner().invoke(args=["ermp", "restore", str(path)])
     assert result.exit_code != 0 and "not a Jointly backup" in result.output
+
+
+def _tamper_with_newest_signed_pdf(app, *, keep_hash_consistent: bool) -> str:
+    """Flip one byte inside the signed part of v1.0's newest stored PDF, going around the
+    service, the ORM and (on PostgreSQL) the immutability triggers, as an intruder would."""
+    import hashlib
+
+    import sqlalchemy as sa
+
+    from app.plan_versions.models import PlanDocument, PlanVersion
+
+    with app.app_context():
+        version = db.session.scalar(sa.select(PlanVersion).where(PlanVersion.major == 1, PlanVersion.minor == 0))
+        document = db.session.scalars(
+            sa.select(PlanDocument).where(PlanDocument.version_id == version.id).order_by(PlanDocument.number.desc())
+        ).first()
+        data = bytearray(document.data)
+        at = data.index(b"Northwind")
+        data[at] = ord("S")
+        digest = hashlib.sha256(data).hexdigest() if keep_hash_consistent else document.sha256
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("ALTER TABLE plan_document DISABLE TRIGGER USER"))
+            connection.execute(sa.text("UPDATE plan_document SET data = :data, sha256 = :sha WHERE id = :id"),
+                               {"data": bytes(data), "sha": digest, "id": document.id})
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("ALTER TABLE plan_document ENABLE TRIGGER USER"))
+        db.session.remove()
+        return version.label
+
+
+@pytest.mark.parametrize("keep_hash_consistent", [False, True], ids=["bytes-changed", "bytes-and-hash-changed"])
+def test_the_integrity_check_finds_a_stored_signed_pdf_that_was_changed(instance, keep_hash_consistent):
+    from app.backup import RestoreReport
+    from app.plan_versions.integrity import stored_pdfs_verify
+
+    app = _populated(instance)
+    label = _tamper_with_newest_signed_pdf(app, keep_hash_consistent=keep_hash_consistent)
+    with app.app_context():
+        report = RestoreReport(manifest={})
+        stored_pdfs_verify(report)
+    [problem] = report.problems
+    assert problem.startswith(f"plan PDF {label} of partnership")
+    if keep_hash_consistent:
+        assert "signatures are intact, valid and unaltered" in problem
+    else:
+        assert "differ from their recorded SHA-256" in problem

@@ -38,6 +38,17 @@ def _baseline_panel(membership):
 
 register_panel(Panel(12, "plan_versions/_panel.html", _baseline_panel))
 
+
+def _register_integrity_check():
+    from app.backup import INTEGRITY_CHECKS
+    from app.plan_versions.integrity import stored_pdfs_verify
+
+    if stored_pdfs_verify not in INTEGRITY_CHECKS:
+        INTEGRITY_CHECKS.append(stored_pdfs_verify)
+
+
+_register_integrity_check()
+
 for _key, _label, _sentence in (
     ("plan.version_issued", "Plan version issued",
      "{actor} issued plan {version} for signature (SHA-256 {content_hash})"),
