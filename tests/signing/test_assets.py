@@ -29,7 +29,7 @@ def no_network(monkeypatch):
 
 
 def test_serves_static_stylesheet_and_font(fetcher):
-    css = fetcher.fetch(ASSET_BASE_URL + "static/css/print.css")
+    css = fetcher.fetch(ASSET_BASE_URL + "static/css/print-fonts.css")
     assert css.content_type == "text/css"
     assert b"@font-face" in css.read()
     font = fetcher.fetch(ASSET_BASE_URL + "static/fonts/source-sans-3/SourceSans3-Regular.ttf")
