@@ -81,6 +81,11 @@ class _Blank(dict):
         return "…"
 
 
+def fill_sentence(template: str, values: dict) -> str:
+    """`template` with `values` put in; a placeholder without a value reads "…"."""
+    return template.format_map(_Blank(values))
+
+
 def describe(event, names: Names) -> str:
     """The event as one sentence: “Alex Morgan (Northwind Logistics) changed the role of …”."""
     action = ACTIONS.get(event.action)
@@ -88,14 +93,14 @@ def describe(event, names: Names) -> str:
         return f"{names.actor(event)}: {event.action}"
     if callable(action.sentence):
         return action.sentence(event, names)
-    values = _Blank({k: plain(v) for k, v in (event.details or {}).items() if not isinstance(v, (list, dict))})
+    values = {k: plain(v) for k, v in (event.details or {}).items() if not isinstance(v, (list, dict))}
     values.update(
         actor=names.actor(event),
         user=names.user((event.details or {}).get("user_id")),
         party=names.parties.get(event.party_id, "a party"),
         label=action.label.lower(),
     )
-    return action.sentence.format_map(values)
+    return fill_sentence(action.sentence, values)
 
 
 _IDENTIFIER = re.compile(r"^[a-z]+(_[a-z]+)+$")

@@ -18,7 +18,7 @@ builds the feature around it. Stable addresses other features link to (all under
 
 from flask import Blueprint
 
-from app.audit.actions import register_action
+from app.audit.actions import fill_sentence, register_action
 from app.partnerships.navigation import Panel, Tab, register_panel, register_tab
 
 bp = Blueprint("coediting", __name__)
@@ -41,20 +41,15 @@ def _section_title(details: dict) -> str:
     return f"“{section_type.title}”" if section_type is not None else "a section"
 
 
-class _Values(dict):
-    def __missing__(self, key):
-        return "…"
-
-
 def _sentence(template: str):
     def describe(event, names) -> str:
         details = event.details or {}
-        return template.format_map(_Values({
+        return fill_sentence(template, {
             **{k: v for k, v in details.items() if not isinstance(v, (list, dict)) and v is not None},
             "actor": names.actor(event),
             "section": _section_title(details),
             "merged": ", ".join(str(n) for n in details.get("merged_with") or []) or "…",
-        }))
+        })
 
     return describe
 

@@ -16,7 +16,7 @@ A section editor opened with ?cycle=<cycle_id> links the revisions saved from it
 
 from flask import Blueprint
 
-from app.audit.actions import register_action
+from app.audit.actions import fill_sentence, register_action
 from app.partnerships.navigation import Panel, Tab, register_panel, register_tab
 
 bp = Blueprint("review_cycle", __name__)
@@ -38,11 +38,6 @@ register_tab(Tab(
 register_panel(Panel(15, "review_cycle/_panel.html", _panel))
 
 
-class _Values(dict):
-    def __missing__(self, key):
-        return "…"
-
-
 def _sentence(template: str):
     def describe(event, names) -> str:
         details = event.details or {}
@@ -53,7 +48,7 @@ def _sentence(template: str):
         elif isinstance(stage, str):
             values["stage"] = stage.capitalize()
         values["actor"] = names.actor(event)
-        return template.format_map(_Values(values))
+        return fill_sentence(template, values)
 
     return describe
 
