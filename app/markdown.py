@@ -5,6 +5,8 @@ of tags and attributes: whatever Markdown passes through (raw HTML, odd links) n
 reaches the page with a script, a style or an unsafe URL.
 """
 
+import re
+
 import markdown
 import nh3
 from markupsafe import Markup
@@ -41,13 +43,41 @@ def sanitise_html(html: str) -> str:
     )
 
 
+_HEADING = re.compile(r"<(/?)h([3-6])\b")
+
+
+def outline(html: str, top: int = 3) -> str:
+    """Headings of sanitised `html` that never skip a level: each is at most one deeper than the
+    one before it (the first at most `top`), so "#### Risks" under the section title reads as
+    its sub-heading rather than a gap in the page's outline."""
+    levels: list[int] = []  # open headings' new levels, to close each with its own tag
+
+    def renumber(match: re.Match) -> str:
+        closing, level = match.group(1), int(match.group(2))
+        if closing:
+            return f"</h{levels.pop() if levels else level}"
+        previous = renumber.last
+        new = min(level, previous + 1)
+        renumber.last = new
+        levels.append(new)
+        return f"<h{new}"
+
+    renumber.last = top - 1
+    return _HEADING.sub(renumber, html)
+
+
 def render_markdown(text: str | None) -> str:
     """Sanitised HTML for the Markdown `text` (an empty string for none)."""
     if not text or not text.strip():
         return ""
     # A fresh converter per call: Markdown instances keep state between conversions.
     converter = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
-    return sanitise_html(converter.convert(text)).strip()
+    return outline(sanitise_html(converter.convert(text))).strip()
+
+
+def outline_markup(html: str | None) -> Markup:
+    """`outline` for HTML this module rendered and stored earlier (saved before outlines)."""
+    return Markup(outline(html or ""))  # noqa: S704  # nosec B704 - sanitised when it was rendered
 
 
 def markdown_markup(text: str | None) -> Markup:

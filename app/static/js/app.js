@@ -47,7 +47,35 @@
     update();
   }
 
+  // After a failed submit the page opens on its error summary: focus moves there (screen
+  // readers read it), and each of its links moves focus to the field it names.
+  function errorSummary() {
+    var summary = document.querySelector(".form-summary");
+    if (!summary) {
+      return;
+    }
+    summary.focus();
+    summary.scrollIntoView({block: "start"});
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) {
+        return;
+      }
+      event.preventDefault();
+      var closed = target.closest("details:not([open])");
+      if (closed) {
+        closed.open = true;
+      }
+      var field = target.matches("input, select, textarea, button") ? target
+        : target.querySelector("input:not([type=hidden]), select, textarea, button");
+      (field || target).focus();
+      target.scrollIntoView({block: "center"});
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    errorSummary();
     detectTimeZone();
     invitationForm();
   });

@@ -133,14 +133,12 @@
       textarea.parentNode.insertBefore(listbox, textarea.nextSibling);
       textarea.setAttribute("aria-autocomplete", "list");
       textarea.setAttribute("aria-controls", id);
-      textarea.setAttribute("aria-expanded", "false");
       var matches = [];
       var chosen = 0;
       var start = -1;
 
       function close() {
         listbox.hidden = true;
-        textarea.setAttribute("aria-expanded", "false");
         textarea.removeAttribute("aria-activedescendant");
         matches = [];
       }
@@ -162,7 +160,6 @@
           listbox.appendChild(option);
         });
         listbox.hidden = false;
-        textarea.setAttribute("aria-expanded", "true");
         textarea.setAttribute("aria-activedescendant", id + "-" + chosen);
       }
 

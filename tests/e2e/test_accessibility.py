@@ -1,0 +1,252 @@
+"""Every page, for every role, in Chromium: no axe-core violations (WCAG 2.2 AA and best
+practice) and no sideways scrolling at 360, 390 and 768 px, also with its form showing errors.
+
+The pages come from the same route walk as the security tests (tests/support/routes.py), so a
+new page is audited without editing this file. By default every page is walked as a party's
+admin and a sample of pages as the other roles, on SQLite (markup does not depend on the
+engine); A11Y_WALK=full walks every page as every role, with every plan section instead of
+one, on both engines.
+"""
+
+import os
+import threading
+import zlib
+
+import pytest
+
+from app.plan_sections.registry import section_keys
+from tests.e2e.audit import axe_violations, describe, sideways_scroll
+from tests.e2e.conftest import LiveServer
+from tests.support import databases
+from tests.support.factories import PASSWORD
+from tests.support.routes import ENDPOINT_FILLERS, build_world, routes
+
+FULL = os.environ.get("A11Y_WALK") == "full"
+# Markup does not depend on the database engine: the PostgreSQL run walks only with A11Y_WALK=full.
+pytestmark = pytest.mark.skipif(
+    databases.engine_name() != "sqlite" and not FULL, reason="the page walk runs on SQLite (A11Y_WALK=full: both)"
+)
+# Share of pages the sampled roles visit by default (every page with A11Y_WALK=full).
+SAMPLE_SHARE = 0.25
+
+# Routes that answer with something other than a page (files, JSON, the static folder).
+NOT_PAGES = {
+    "static",
+    "core.healthz",
+    "coediting.presence",
+    "audit_trail.export",
+    "plan_versions.pdf",
+    "plan_versions.pdf_status",
+    "plan_versions.draft_pdf",
+    "review_cycle.report_pdf",
+}
+
+ROLES = {
+    "admin": lambda w: w.ab.a.admin,
+    "other-admin": lambda w: w.ab.b.admin,
+    "editor": lambda w: w.ab.a.editor,
+    "viewer": lambda w: w.ab.a.viewer,
+    "signed-out": lambda w: None,
+}
+FULLY_WALKED = {"admin"}
+
+
+@pytest.fixture
+def walk_server(make_app):
+    """The app served with mail saved to files, where the route walk's world reads its links."""
+    server = LiveServer(make_app(), smtp=None)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _in_sample(role: str, path: str) -> bool:
+    if FULL or role in FULLY_WALKED:
+        return True
+    # The same pages every run (stable), a different quarter for each role.
+    return zlib.crc32(f"{role} {path}".encode()) % 100 < SAMPLE_SHARE * 100
+
+
+def _pages(app, world, role: str) -> list[tuple[str, str]]:
+    """(endpoint, path) of every page reachable by GET, each section's pages for the full walk."""
+    fillers = world.fillers(world.ab.partnership)
+    found = routes(app, fillers, endpoint_fillers=ENDPOINT_FILLERS(world), methods={"GET"},
+                   only=lambda rule: rule.endpoint not in NOT_PAGES)
+    if FULL:
+        sectioned = routes(app, fillers, methods={"GET"},
+                           only=lambda rule: "section_key" in rule.arguments and rule.endpoint not in NOT_PAGES)
+        for key in section_keys():
+            if key != "risk_assessment":
+                found += [(e, m, p.replace("/risk_assessment", f"/{key}")) for e, m, p in sectioned]
+    return [(endpoint, path) for endpoint, _, path in found if _in_sample(role, path)]
+
+
+def _form_pages(app, world) -> set[str]:
+    """Endpoints that show a form on GET and take it by POST: shown again with errors."""
+    return {rule.endpoint for rule in app.url_map.iter_rules() if {"GET", "POST"} <= rule.methods}
+
+
+# The page's main form: the first that asks for typed input.
+_MAIN_FORM = """() => {
+  const typed = 'input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=submit]), textarea';
+  return [...document.querySelectorAll('main form[method=post]')].find((f) => f.querySelector(typed));
+}"""
+# ... submitted with every typed field empty and the browser's own checks off, so the server
+# answers with its errors.
+_SUBMIT_EMPTY = """(form) => {
+  const typed = 'input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=submit]), textarea';
+  form.noValidate = true;
+  for (const el of form.querySelectorAll(typed)) { if (el.type !== 'file') el.value = ''; }
+  const button = [...form.elements].find((el) => el.type === 'submit');
+  form.requestSubmit(button || undefined);
+}"""
+
+
+class Walk:
+    """One person's browser going through pages; collects what fails where."""
+
+    def __init__(self, browser, base: str, role: str, form_endpoints: set[str]):
+        self.base, self.role, self.form_endpoints = base, role, form_endpoints
+        self.context = browser.new_context(viewport={"width": 1366, "height": 900})
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self.found: dict = {}
+        self.walked = 0
+        # Script errors and CSP refusals fail the walk; error statuses are what some pages answer.
+        self.script_errors = []
+        self.page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+        self.page.on("console", lambda m: self.script_errors.append(m.text)
+                     if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        page = self.page
+        page.goto(self.base + "/signin")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(self.base + "/home")
+
+    def visit(self, endpoint: str, path: str) -> None:
+        page = self.page
+        response = page.goto(self.base + path)
+        assert response is not None and response.headers.get("content-type", "").startswith("text/html"), (
+            f"{path} ({endpoint}) is not a page: add its endpoint to NOT_PAGES"
+        )
+        if page.url != self.base + path:
+            return  # sent elsewhere (signed-out visitors to sign in): that page is walked itself
+        self.check(f"GET {path} ({endpoint}, {response.status})")
+        form = page.evaluate_handle(_MAIN_FORM).as_element() if endpoint in self.form_endpoints else None
+        if form is not None and response.status == 200:
+            with page.expect_navigation():
+                form.evaluate(_SUBMIT_EMPTY)
+            self.check(f"{path} submitted empty ({endpoint})")
+
+    def check(self, where: str) -> None:
+        self.walked += 1
+        found = self.found
+        violations = axe_violations(self.page)
+        if violations:
+            found["pages with violations"] = found.get("pages with violations", 0) + 1
+            found.setdefault("axe", []).append(f"{where}\n{describe(violations)}")
+            for v in violations:
+                found.setdefault("rules", {}).setdefault(v["id"], set()).add(where)
+        overflow = sideways_scroll(self.page)
+        if overflow:
+            found.setdefault("overflow", []).append(f"{where}: " + "; ".join(overflow))
+
+    def finish(self) -> None:
+        self.context.close()
+        found, walked = self.found, self.walked
+        assert walked, f"{self.role}: no page walked"
+        assert not self.script_errors, f"{self.role}: script errors: {self.script_errors}"
+        report = []
+        if "rules" in found:
+            report.append(
+                f"axe: {found['pages with violations']} of {walked} pages violate {len(found['rules'])} rules: "
+                + ", ".join(f"{rule} on {len(w)} pages" for rule, w in found["rules"].items())
+            )
+        if "overflow" in found:
+            report.append(f"{len(found['overflow'])} of {walked} pages scroll sideways")
+        report += found.get("axe", []) + found.get("overflow", [])
+        assert not report, f"{self.role}: {walked} pages walked\n" + "\n".join(report)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_is_accessible_and_fits_a_phone(role, walk_server, browser):
+    app = walk_server.app
+    with app.app_context():
+        world = build_world(app)
+        user = ROLES[role](world)
+        email = user.email if user else None
+        pages = _pages(app, world, role)
+        form_endpoints = _form_pages(app, world)
+
+    walk = Walk(browser, walk_server.url, role, form_endpoints)
+    if email:
+        walk.sign_in(email)
+    for endpoint, path in pages:
+        walk.visit(endpoint, path)
+    walk.finish()
+
+
+def _demo_pages(app) -> list[tuple[str, str]]:
+    """Every page of the demo partnership that its own objects fill: each version, each cycle
+    with its first action, each section (three by default)."""
+    import sqlalchemy as sa
+
+    from app.demo import PARTNERSHIP_NAME
+    from app.extensions import db
+    from app.partnerships.models import Partnership
+    from app.plan_versions.models import PlanVersion
+    from app.review_cycle.models import ImprovementAction, ReviewCycle
+
+    partnership = db.session.scalar(sa.select(Partnership).where(Partnership.name == PARTNERSHIP_NAME))
+    versions = db.session.scalars(sa.select(PlanVersion.id).where(PlanVersion.partnership_id == partnership.id)).all()
+    cycles = db.session.scalars(sa.select(ReviewCycle.id).where(ReviewCycle.partnership_id == partnership.id)).all()
+    keys = section_keys() if FULL else ["risk_assessment"]
+    fillings = []
+    for version_id in versions:
+        for cycle_id in cycles:
+            action_id = db.session.scalar(sa.select(ImprovementAction.id).where(ImprovementAction.cycle_id == cycle_id))
+            for key in keys:
+                fillings.append({"partnership_id": partnership.id, "version_id": version_id, "cycle_id": cycle_id,
+                                 "action_id": action_id, "section_key": key, "number": 1})
+    seen, pages = set(), []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.endpoint.startswith("accounts."):
+            continue
+        for values in fillings:
+            if not rule.arguments <= values.keys() or (rule.arguments and None in [values[a] for a in rule.arguments]):
+                continue
+            path = rule.build({a: values[a] for a in rule.arguments})[1]
+            if path not in seen:
+                seen.add(path)
+                pages.append((rule.endpoint, path))
+    return pages
+
+
+def test_every_page_of_the_demo_is_accessible_and_fits_a_phone(walk_server, browser):
+    """The demo's plan, versions and cycles hold realistic amounts of text: long names, full
+    registers, results with charts."""
+    from app.demo import DEMO_PASSWORD, PEOPLE, build_demo
+    from app.extensions import db
+
+    app = walk_server.app
+
+    def build() -> None:
+        with app.app_context():
+            build_demo()
+            db.session.commit()
+
+    # Signing runs asyncio, which cannot start inside Playwright's running loop: build beside it.
+    builder = threading.Thread(target=build)
+    builder.start()
+    builder.join()
+    with app.app_context():
+        pages = _demo_pages(app)
+        form_endpoints = _form_pages(app, None)
+    walk = Walk(browser, walk_server.url, "demo admin", form_endpoints)
+    walk.sign_in(PEOPLE[0][2], DEMO_PASSWORD)
+    for endpoint, path in pages:
+        walk.visit(endpoint, path)
+    walk.finish()
