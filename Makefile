@@ -17,28 +17,41 @@ export FLASK_APP := wsgi
 # The application's own code: linted with ruff's security rules (S) and scanned by bandit.
 LINT_PATHS := app config.py wsgi.py migrations/env.py
 
+# Quiet by default (a newcomer's first `make run` ends with the address and the logins);
+# `make run V=1` or LOG_LEVEL=INFO/DEBUG brings back pip's, Alembic's and the demo's detail.
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+QUIET := $(if $(V),,--quiet)
+SETUP_LOG_LEVEL := $(or $(LOG_LEVEL),$(if $(V),INFO,WARNING))
+
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Jointly needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
+	@echo "Creating $(VENV) (first run only)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) install $(QUIET) --upgrade pip
 	@touch $@
 
 $(VENV)/.runtime-installed: $(VENV)/.python-ok requirements.txt constraints.txt
-	$(PIP) install --quiet -r requirements.txt -c constraints.txt
+	@echo "Installing the pinned dependencies into $(VENV)…"
+	@$(PIP) install $(QUIET) -r requirements.txt -c constraints.txt
 	@touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt constraints.txt
-	$(PIP) install --quiet -r requirements-dev.txt -c constraints.txt
+	@echo "Installing the test and lint dependencies into $(VENV)…"
+	@$(PIP) install $(QUIET) -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
+# Links in emails point at the address served here (HOST and PORT) unless APP_BASE_URL says otherwise.
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
 run: $(VENV)/.runtime-installed
-	$(VENV)/bin/flask db upgrade
-	$(VENV)/bin/flask demo --if-empty
+	@LOG_LEVEL=$(SETUP_LOG_LEVEL) $(VENV)/bin/flask db upgrade
+	@echo "Database ready."
+	@LOG_LEVEL=$(SETUP_LOG_LEVEL) $(VENV)/bin/flask demo --if-empty $(if $(V),--verbose)
 	@echo ""
 	@echo "  Jointly is starting at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	@echo ""
-	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --threads $(THREADS) \
-		--access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" wsgi:app
+	@$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --threads $(THREADS) \
+		--log-level $(if $(V),info,warning) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" wsgi:app
 
 test: $(VENV)/.dev-installed
 	$(PY) tools/run_tests.py $(PYTEST_ARGS)

@@ -31,6 +31,16 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def served_address() -> str:
+    """The address `make run` serves on: http://HOST:PORT (a wildcard HOST reads as loopback)."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{os.environ.get('PORT') or 5000}"
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     INSTANCE_PATH = INSTANCE_DIR
@@ -42,7 +52,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     # Public address used in links inside emails sent outside a request (CLI, reminders).
-    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # Unset, it is the address `make run` serves on (HOST and PORT), so a second copy on
+    # another port links to itself.
+    APP_BASE_URL = os.environ.get("APP_BASE_URL") or served_address()
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers we trust.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 

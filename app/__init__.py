@@ -110,4 +110,6 @@ def _configure_logging(app: Flask) -> None:
     logging.getLogger("jointly").setLevel(level)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # fontTools reports some 40 lines for every font it subsets into a PDF: only at DEBUG.
+    logging.getLogger("fontTools").setLevel(logging.WARNING if level > logging.DEBUG else logging.DEBUG)
     install_redaction()

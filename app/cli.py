@@ -35,8 +35,12 @@ def send_reminders():
 def register_cli(app: Flask) -> None:
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only build the demo when the database has no users yet.")
-    def demo_command(if_empty: bool):
+    @click.option("-v", "--verbose", is_flag=True, help="Log every email the demo sends in full, as the app does.")
+    def demo_command(if_empty: bool, verbose: bool):
         """Build the demo workspace (two organisations, one partnership) and print the logins."""
+        import logging
+        import os
+
         import sqlalchemy as sa
 
         from app.accounts.models import User
@@ -48,9 +52,22 @@ def register_cli(app: Flask) -> None:
             click.echo("The database already has accounts; the demo workspace was not loaded.")
             return
         else:
-            build_demo()
-            db.session.commit()
-            click.echo("Demo workspace loaded.")
+            mail_dir = app.config["MAIL_FILE_DIR"]
+            before = set(os.listdir(mail_dir)) if os.path.isdir(mail_dir) else set()
+            mail_log = logging.getLogger("jointly.mail")
+            level = mail_log.level
+            if not verbose:  # the demo's own emails are saved as files; the log need not repeat them
+                mail_log.setLevel(max(level, logging.WARNING))
+            try:
+                build_demo()
+                db.session.commit()
+            finally:
+                mail_log.setLevel(level)
+            sent = len(set(os.listdir(mail_dir)) - before) if os.path.isdir(mail_dir) else 0
+            shown = os.path.relpath(mail_dir)
+            shown = mail_dir if shown.startswith("..") else shown
+            saved = f"; its {sent} emails are saved in {shown}/" if sent and not app.config.get("MAIL_SERVER") else ""
+            click.echo(f"Demo workspace loaded{saved}.")
         click.echo(logins_table())
 
     audit = AppGroup("audit", help="The tamper-evident audit trail.")

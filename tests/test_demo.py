@@ -1,3 +1,5 @@
+import os
+
 import sqlalchemy as sa
 
 from app.accounts.models import User
@@ -13,6 +15,11 @@ def test_demo_builds_two_organisations_in_one_partnership_and_prints_logins(app,
     for _org, name, email, *_ in PEOPLE:
         assert email in result.output
     assert DEMO_PASSWORD in result.output
+    # A newcomer's first screen: a few lines, not every demo email; the emails are files.
+    assert len(result.output.splitlines()) < 20, result.output
+    saved = os.listdir(app.config["MAIL_FILE_DIR"])
+    assert f"its {len(saved)} emails are saved in" in result.output and len(saved) > 10
+    assert "Subject:" not in result.output
     partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     assert [p.name for p in partnership.parties] == ["Northwind Logistics", "Contoso Manufacturing"]
     roles = {

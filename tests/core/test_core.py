@@ -81,3 +81,17 @@ def test_mail_subjects_built_from_typed_names_stay_one_line(app):
     message = build_message("a@example.com", "Fay invites you to Evil\r\nBcc: x@evil.example\u2028Co", "body")
     assert message["Subject"] == "Fay invites you to Evil Bcc: x@evil.example Co"
     assert message["Bcc"] is None
+
+
+
+def test_email_links_use_the_address_served_when_no_base_url_is_set(monkeypatch):
+    from config import served_address
+
+    monkeypatch.setenv("PORT", "5001")
+    monkeypatch.setenv("HOST", "0.0.0.0")  # noqa: S104 - the setting under test, nothing is bound
+    assert served_address() == "http://127.0.0.1:5001"
+    monkeypatch.setenv("HOST", "192.0.2.7")
+    assert served_address() == "http://192.0.2.7:5001"
+    monkeypatch.delenv("PORT")
+    monkeypatch.delenv("HOST")
+    assert served_address() == "http://127.0.0.1:5000"
