@@ -1,4 +1,3 @@
-import re
 
 from flask import Response, redirect, render_template, request, stream_with_context, url_for
 
@@ -6,6 +5,7 @@ from app.audit.services import chain_status
 from app.audit_trail import bp
 from app.audit_trail.forms import TrailFilterForm
 from app.audit_trail.trail import TrailFilters, export_csv, filter_choices, party_names, trail_page
+from app.downloads import content_disposition, file_name
 from app.formatting import user_zone
 from app.partnerships.access import Permission, current_membership, require
 from app.types import utcnow
@@ -59,10 +59,9 @@ def trail(partnership_id: int):
 def export(partnership_id: int):
     partnership = current_membership().partnership
     _form, filters = _filters(partnership_id)
-    slug = re.sub(r"[^a-z0-9]+", "-", partnership.name.lower()).strip("-")[:60] or "partnership"
-    filename = f"audit-trail-{slug}-{utcnow():%Y-%m-%d}.csv"
+    filename = file_name("audit-trail", partnership.name, f"{utcnow():%Y-%m-%d}", extension="csv")
     return Response(
         stream_with_context(export_csv(partnership_id, filters, user_zone())),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": content_disposition(filename)},
     )

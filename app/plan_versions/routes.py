@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user, login_required
 
 from app.coediting.plan_diff import diff_plans, present_plan_diff
+from app.downloads import content_disposition, file_name
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.organisations.routes import org_admin_required
@@ -264,13 +265,12 @@ def draft_pdf(partnership_id: int):
 
 
 def _file_name(partnership, label: str) -> str:
-    safe = "".join(ch if ch.isalnum() else "-" for ch in partnership.name.encode("ascii", "ignore").decode())
-    return f"{safe.strip('-')[:60] or 'plan'}-{label}.pdf"
+    return file_name(partnership.name or "plan", label, extension="pdf")
 
 
 def _pdf_response(data: bytes, name: str, sha256: str | None):
     response = current_app.response_class(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["Cache-Control"] = "private, no-store"
     if sha256:
         response.headers["X-Content-SHA256"] = sha256

@@ -3,6 +3,7 @@ member may see of another party's assessment is decided by services.visible_asse
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
+from app.downloads import content_disposition, file_name
 from app.extensions import db
 from app.partnerships.access import Permission, current_membership, require
 from app.partnerships.models import Role
@@ -343,9 +344,8 @@ def report_pdf(partnership_id: int, cycle_id: int):
     if cycle.stage != CLOSED:
         abort(404)
     pdf = report.render_report_pdf(cycle, membership, _today())
-    filename = f"review-{cycle.period}.pdf"
-    return pdf, 200, {"Content-Type": "application/pdf",
-                      "Content-Disposition": f'attachment; filename="{filename}"'}
+    filename = file_name(membership.partnership.name, "review", cycle.period, extension="pdf")
+    return pdf, 200, {"Content-Type": "application/pdf", "Content-Disposition": content_disposition(filename)}
 
 
 @bp.get("/partnerships/<int:partnership_id>/reviews/dimensions")
