@@ -7,7 +7,7 @@ receives the `Demo` built so far.
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -16,6 +16,7 @@ from app.accounts.models import Organisation, User
 from app.extensions import db
 from app.partnerships import services as partnerships
 from app.partnerships.models import Membership, Partnership, PartnershipStatus, Role
+from app.types import clock_at, utcnow
 
 # Printed for people trying the demo on purpose; demo accounts only.
 DEMO_PASSWORD = "partnering-demo-2026"  # noqa: S105  # nosec B105
@@ -79,7 +80,26 @@ def demo_exists() -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == PEOPLE[0][2])) is not None
 
 
+def started_on(today: date) -> date:
+    """The demo partnership's start: the first of the month two years ago, so it reads as a
+    two-year relationship whenever the demo is loaded."""
+    return date(today.year - 2, today.month, 1)
+
+
 def build_demo() -> Demo:
+    start = started_on(utcnow().date())
+    # The workspace was set up, and everyone joined, the week before the partnership started.
+    with clock_at(datetime(start.year, start.month, start.day, 9, 30, tzinfo=UTC) - timedelta(days=7)):
+        demo = _people_and_partnership(start)
+    for module in DEMO_MODULES:
+        importlib.import_module(module)
+    for _order, step in sorted(_STEPS, key=lambda s: s[0]):
+        step(demo)
+    db.session.flush()
+    return demo
+
+
+def _people_and_partnership(start: date) -> Demo:
     demo = Demo()
     first_of = {}
     for key, name, email, zone, _role, _signatory, title in PEOPLE:
@@ -106,7 +126,7 @@ def build_demo() -> Demo:
         name=PARTNERSHIP_NAME,
         type="key_supplier",
         purpose=PURPOSE,
-        start_date=date(2024, 3, 1),
+        start_date=start,
         review_cadence_months=3,
     )
     demo.partnership = partnership
@@ -117,12 +137,6 @@ def build_demo() -> Demo:
         if email == creator.email:
             continue
         partnerships.add_membership(parties[key], demo.users[email], role=role, is_signatory=signatory, actor=creator)
-    db.session.flush()
-
-    for module in DEMO_MODULES:
-        importlib.import_module(module)
-    for _order, step in sorted(_STEPS, key=lambda s: s[0]):
-        step(demo)
     db.session.flush()
     return demo
 

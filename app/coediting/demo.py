@@ -9,7 +9,7 @@ from app.coediting import comments, saving
 from app.demo import Demo, demo_step
 from app.plan_sections import services
 from app.plan_sections.demo import ALEX, DANA, LUIS, PRIYA
-from app.types import utcnow
+from app.types import clock_at, utcnow
 
 
 class CoEditor:
@@ -25,9 +25,9 @@ class CoEditor:
         return self.section(key).current_revision
 
     def save(self, email: str, key: str, content: dict, base, note: str, hours_ago: float):
-        return saving.save_edit(
-            self.demo.member(email), self.section(key), content, base.id, note, at=self.ago(hours_ago)
-        )
+        at = self.ago(hours_ago)
+        with clock_at(at):  # the audit trail and notices dated as the revision
+            return saving.save_edit(self.demo.member(email), self.section(key), content, base.id, note, at=at)
 
     def ago(self, hours: float):
         return self.now - timedelta(hours=hours)

@@ -14,7 +14,7 @@ from app.demo import Demo, demo_step
 from app.extensions import db
 from app.partnerships.models import Party
 from app.plan_sections import services
-from app.types import utcnow
+from app.types import clock_at, utcnow
 
 ALEX, PRIYA, TOM = "alex.morgan@northwind.example", "priya.shah@northwind.example", "tom.becker@northwind.example"
 DANA, LUIS, MEI = "dana.reyes@contoso.example", "luis.ortega@contoso.example", "mei.chen@contoso.example"
@@ -43,16 +43,15 @@ class PlanWriter:
 
     def save(self, email: str, key: str, content: dict, days_ago: float, note: str) -> None:
         section = services.section_for(self.partnership_id, key)
-        services.save_section(
-            self.demo.member(email), section, content, section.current_revision_id, note,
-            at=self.now - timedelta(days=days_ago),
-        )
+        at = self.now - timedelta(days=days_ago)
+        with clock_at(at):  # the audit trail and notices dated as the revision
+            services.save_section(self.demo.member(email), section, content, section.current_revision_id, note, at=at)
 
     def review(self, email: str, key: str, days_ago: float, note: str | None = None) -> None:
         section = services.section_for(self.partnership_id, key)
-        services.mark_reviewed(
-            self.demo.member(email), section, section.current_revision_id, note, at=self.now - timedelta(days=days_ago)
-        )
+        at = self.now - timedelta(days=days_ago)
+        with clock_at(at):
+            services.mark_reviewed(self.demo.member(email), section, section.current_revision_id, note, at=at)
 
     def id_of(self, key: str, kind: str, field: str, value: str) -> str:
         return next(i["id"] for i in self.content(key)["items"][kind] if i[field] == value)

@@ -9,7 +9,7 @@ from app.demo import Demo, demo_step
 from app.extensions import db
 from app.plan_sections.demo import ALEX, DANA, LUIS, PRIYA
 from app.review_cycle import periods, services, work
-from app.types import utcnow
+from app.types import clock_at, utcnow
 
 NW_SCORES = [  # per closed cycle, oldest first, in the default dimensions' order
     [3, 3, 4, 3, 3, 3, 4, 2],
@@ -105,6 +105,12 @@ def _at(day: date, hours: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hours, tzinfo=utcnow().tzinfo)
 
 
+def _when(moment: datetime, step, *args):
+    """A cycle's step as it happened at `moment`: its record, audit event and notices dated then."""
+    with clock_at(moment):
+        return step(*args, at=moment)
+
+
 def _past_news_read(partnership_id: int) -> None:
     """What the closed cycles told people was read long ago."""
     import sqlalchemy as sa
@@ -136,52 +142,51 @@ def review_cycles(demo: Demo) -> None:
     for n, label in enumerate(labels[:3]):
         _start, end = periods.period_bounds(label, months)
         opened = _at(end - timedelta(days=75))
-        cycle = services.open_cycle(nw if n % 2 == 0 else ct, label, opened.date() + timedelta(days=12), at=opened)
-        services.submit(people["nw"], cycle, _form(cycle, nw.party_id, NW_SCORES[n], "nw", n),
-                        at=opened + timedelta(days=6))
-        services.submit(people["ct"], cycle, _form(cycle, ct.party_id, CT_SCORES[n], "ct", n),
-                        at=opened + timedelta(days=10))
+        cycle = _when(opened, services.open_cycle, nw if n % 2 == 0 else ct, label, opened.date() + timedelta(days=12))
+        _when(opened + timedelta(days=6), services.submit, people["nw"], cycle,
+              _form(cycle, nw.party_id, NW_SCORES[n], "nw", n))
+        _when(opened + timedelta(days=10), services.submit, people["ct"], cycle,
+              _form(cycle, ct.party_id, CT_SCORES[n], "ct", n))
         for admin in admins:
-            services.agree(admin, cycle, "review", at=opened + timedelta(days=12))
-        work.add_adaptation(
-            ct, cycle,
+            _when(opened + timedelta(days=12), services.agree, admin, cycle, "review")
+        _when(opened + timedelta(days=14), work.add_adaptation, ct, cycle,
             ["Plant managers join the weekly performance call.",
              "Exceptions over four hours go straight to the operations board.",
              "Expedite costs are split on the invoice, not reconciled quarterly."][n],
             ["Delays reached the plants too late.", "Exceptions sat in inboxes for days.",
              "Contoso sees the split as unfair when it is settled months later."][n],
-            ["communications", "management_activities", "commercial_agreement"][n], at=opened + timedelta(days=14),
-        )
+            ["communications", "management_activities", "commercial_agreement"][n])
         for admin in admins:
-            services.agree(admin, cycle, "adapt", at=opened + timedelta(days=16))
+            _when(opened + timedelta(days=16), services.agree, admin, cycle, "adapt")
         made = []
         for index, title, _owner, email, due, done in ACTIONS:
             if index != n:
                 continue
             member = demo.member(email)
-            action = work.add_action(member, cycle, {
+            action = _when(opened + timedelta(days=18), work.add_action, member, cycle, {
                 "title": title, "description": "", "owner_party_id": member.party_id, "owner_user_id": member.user_id,
                 "due_on": opened.date() + timedelta(days=due), "link": _link(cycle, title),
-            }, at=opened + timedelta(days=18))
+            })
             made.append((action, member, done))
         for admin in admins:
-            services.agree(admin, cycle, "improve", at=opened + timedelta(days=20))
+            _when(opened + timedelta(days=20), services.agree, admin, cycle, "improve")
         for action, member, done in made:
             fields = {"title": action.title, "description": action.description,
                       "owner_party_id": action.owner_party_id, "owner_user_id": action.owner_user_id,
                       "due_on": action.due_on, "link": _link(cycle, action.title)}
             if done == "drop":
-                work.update_action(member, action, fields, "dropped", at=opened + timedelta(days=40))
+                _when(opened + timedelta(days=40), work.update_action, member, action, fields, "dropped")
             elif done is not None:
-                work.update_action(member, action, fields, "in_progress", at=opened + timedelta(days=22))
-                work.update_action(member, action, fields, "done", at=opened + timedelta(days=done))
+                _when(opened + timedelta(days=22), work.update_action, member, action, fields, "in_progress")
+                _when(opened + timedelta(days=done), work.update_action, member, action, fields, "done")
         for admin in admins:
-            services.agree(admin, cycle, "operate", at=opened + timedelta(days=74))
+            _when(opened + timedelta(days=74), services.agree, admin, cycle, "operate")
     _past_news_read(partnership.id)
     opened = utcnow() - timedelta(days=6)
-    cycle = services.open_cycle(nw, labels[3], opened.date() + timedelta(days=14), at=opened)
-    services.submit(people["nw"], cycle, _form(cycle, nw.party_id, CURRENT_NW, "nw", 3), at=opened + timedelta(days=4))
+    cycle = _when(opened, services.open_cycle, nw, labels[3], opened.date() + timedelta(days=14))
+    _when(opened + timedelta(days=4), services.submit, people["nw"], cycle,
+          _form(cycle, nw.party_id, CURRENT_NW, "nw", 3))
     draft = _form(cycle, ct.party_id, [4, 3, 4, 4, 0, 0, 0, 0], "ct", 3)
     draft = {k: v for k, v in draft.items() if v != "0"}
-    services.save_draft(people["ct"], cycle, draft, at=opened + timedelta(days=5))
+    _when(opened + timedelta(days=5), services.save_draft, people["ct"], cycle, draft)
     db.session.flush()
