@@ -1,4 +1,5 @@
-"""The tabs of a partnership's pages. Each feature registers its own tab here."""
+"""The tabs of a partnership's pages, the panels of its home page and a new partnership's
+first steps. Each feature registers its own here."""
 
 from dataclasses import dataclass
 
@@ -49,3 +50,51 @@ PANELS: list[Panel] = []
 def register_panel(panel: Panel) -> None:
     PANELS.append(panel)
     PANELS.sort(key=lambda p: p.order)
+
+
+@dataclass(frozen=True)
+class StepState:
+    done: bool
+    progress: str | None = None  # "3 of 10 sections written"
+    url: str | None = None  # where to do it, for those allowed to
+
+
+@dataclass(frozen=True)
+class FirstStep:
+    """One of the things a new partnership does first, contributed by the feature it belongs
+    to; `check(membership)` returns its StepState. The home page lists them, with progress,
+    until every one is done."""
+
+    order: int
+    title: str
+    explanation: str
+    check: object
+
+
+FIRST_STEPS: list[FirstStep] = []
+
+
+def register_first_step(step: FirstStep) -> None:
+    FIRST_STEPS.append(step)
+    FIRST_STEPS.sort(key=lambda s: s.order)
+
+
+def first_steps(membership) -> list[tuple[FirstStep, StepState]]:
+    return [(step, step.check(membership)) for step in FIRST_STEPS]
+
+
+def _other_party_invited(membership) -> StepState:
+    from flask import url_for
+
+    from app.partnerships.access import has_permission
+
+    done = len(membership.partnership.parties) > 1
+    url = url_for("invitations.new", partnership_id=membership.partnership_id) if has_permission(
+        membership, Permission.INVITE) else None
+    return StepState(done, None if done else "Only your organisation is in it yet", url)
+
+
+register_first_step(FirstStep(
+    10, "Invite the other party", "The alliance manager of your partner organisation joins as a new party.",
+    _other_party_invited,
+))

@@ -14,7 +14,7 @@ from app.partnerships.forms import (
     PartnershipSettingsForm,
 )
 from app.partnerships.models import Membership
-from app.partnerships.navigation import PANELS
+from app.partnerships.navigation import PANELS, first_steps
 from app.portfolio.metrics import METRICS
 from app.portfolio.services import build_portfolio, sort_options
 from app.rules import RuleViolation, show_violation
@@ -83,6 +83,7 @@ def show(partnership_id: int):
         partnership=membership.partnership,
         parties=services.members_by_party(membership.partnership),
         panels=panels,
+        first_steps=first_steps(membership),
     )
 
 

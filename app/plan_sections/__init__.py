@@ -2,7 +2,15 @@
 
 from flask import Blueprint
 
-from app.partnerships.navigation import Panel, Tab, register_panel, register_tab
+from app.partnerships.navigation import (
+    FirstStep,
+    Panel,
+    StepState,
+    Tab,
+    register_first_step,
+    register_panel,
+    register_tab,
+)
 
 bp = Blueprint("plan_sections", __name__)
 
@@ -23,6 +31,47 @@ register_tab(Tab(
     ),
 ))
 register_panel(Panel(10, "plan_sections/_panel.html", _plan_panel))
+
+
+def _can_edit(membership) -> bool:
+    from app.partnerships.access import Permission, has_permission
+
+    return has_permission(membership, Permission.EDIT_PLAN)
+
+
+def _sections_written(membership) -> StepState:
+    from flask import url_for
+
+    from app.plan_sections.services import plan_overview
+
+    plan = plan_overview(membership.partnership)
+    written = len(plan.sections) - len(plan.not_started)
+    first = plan.not_started[0].key if plan.not_started else None
+    url = url_for("plan_sections.edit", partnership_id=membership.partnership_id, section_key=first) if (
+        first and _can_edit(membership)) else None
+    return StepState(not plan.not_started, f"{written} of {len(plan.sections)} sections written", url)
+
+
+def _measures_set(membership) -> StepState:
+    from flask import url_for
+
+    from app.plan_sections.services import performance_measures
+
+    count = len(performance_measures(membership.partnership_id))
+    url = url_for("plan_sections.edit", partnership_id=membership.partnership_id, section_key="business_case",
+                  _anchor="kind-measures") if _can_edit(membership) else None
+    return StepState(count > 0, f"{count} measure{'' if count == 1 else 's'}", url)
+
+
+register_first_step(FirstStep(
+    20, "Write the plan", "Both parties fill the ten sections of the relationship plan, each in their own words.",
+    _sections_written,
+))
+register_first_step(FirstStep(
+    30, "Set the joint performance measures",
+    "In the business case: what you measure together, its baseline and target, and who owns the data.",
+    _measures_set,
+))
 
 from app.plan_sections import routes  # noqa: E402,F401
 

@@ -17,7 +17,15 @@ A section editor opened with ?cycle=<cycle_id> links the revisions saved from it
 from flask import Blueprint
 
 from app.audit.actions import fill_sentence, register_action
-from app.partnerships.navigation import Panel, Tab, register_panel, register_tab
+from app.partnerships.navigation import (
+    FirstStep,
+    Panel,
+    StepState,
+    Tab,
+    register_first_step,
+    register_panel,
+    register_tab,
+)
 
 bp = Blueprint("review_cycle", __name__)
 
@@ -36,6 +44,25 @@ register_tab(Tab(
               "review_cycle.add_dimension", "review_cycle.dimension"),
 ))
 register_panel(Panel(15, "review_cycle/_panel.html", _panel))
+
+
+def _first_review(membership) -> StepState:
+    from flask import url_for
+
+    from app.partnerships.access import Permission, has_permission
+    from app.review_cycle.services import cycles_of
+
+    opened = bool(cycles_of(membership.partnership_id))
+    url = url_for("review_cycle.index", partnership_id=membership.partnership_id) if has_permission(
+        membership, Permission.EDIT_PARTNERSHIP) else None
+    return StepState(opened, None if opened else "Each quarter, both parties score the relationship", url)
+
+
+register_first_step(FirstStep(
+    40, "Open the first review",
+    "Each party scores the relationship blind; you then agree what to adapt and improve.",
+    _first_review,
+))
 
 
 def _sentence(template: str):
