@@ -154,6 +154,10 @@ def test_verify_page_reports_a_signed_version(versions, client_as):
     assert response.status_code == 200
     assert "Genuine: an intact PDF of a signed plan version" in body
     assert version.content_hash in body and "v1.0" in body
+    # In the organisations' own names and plain words, not the PDF's field names.
+    assert "<th scope=\"row\">Alpha Ltd</th>" in body and "<th scope=\"row\">Beta GmbH</th>" in body
+    assert "Party1" not in body and "Party2" not in body
+    assert f"the signature Jointly recorded when {versions.people.b.admin.full_name} signed for Beta GmbH" in body
 
 
 def test_verify_page_refuses_other_files_and_reports_tampering(versions, client_as):
@@ -166,7 +170,10 @@ def test_verify_page_refuses_other_files_and_reports_tampering(versions, client_
     data = bytearray(client.get(_url(versions, f"/{version.id}/pdf")).data)
     data[2000] ^= 0x01
     response = _upload(client, bytes(data))
-    assert "Genuine" not in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "Genuine" not in body
+    assert "was changed after it was signed" in body or "could not be read" in body or "after this signature" in body
+    assert "modified after signing" not in body and "form filling" not in body
 
 
 @pytest.mark.parametrize("size", [21 * 1024 * 1024])

@@ -74,8 +74,31 @@
     });
   }
 
+  // Copy buttons (content hashes): shown only where the browser lets the page copy.
+  function copyButtons() {
+    if (!navigator.clipboard || !window.isSecureContext) {
+      return;
+    }
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var status = button.parentNode.querySelector("[data-copy-status]");
+      var label = button.firstChild.textContent;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+          button.firstChild.textContent = "Copied";
+          if (status) { status.textContent = "Copied to the clipboard."; }
+          window.setTimeout(function () {
+            button.firstChild.textContent = label;
+            if (status) { status.textContent = ""; }
+          }, 2000);
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     errorSummary();
+    copyButtons();
     detectTimeZone();
     invitationForm();
   });
