@@ -28,6 +28,20 @@ class Step:
     needs: str
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A party the stage waits for, and for what ("submit its assessment"). Pages word it for
+    the reader: nobody is told their own party is being waited for as if it were another."""
+
+    party: object
+    what: str
+
+    def line_for(self, party_id: int | None) -> str:
+        if self.party.id == party_id:
+            return f"{self.party.name} (your party) has yet to {self.what}"
+        return f"Waiting for {self.party.name} to {self.what}"
+
+
 @dataclass
 class Stepper:
     cycle: ReviewCycle
@@ -35,7 +49,7 @@ class Stepper:
     submissions: list[Submission]
     agreements: dict[int, StageAgreement]  # party id -> live agreement to leave the current stage
     parties: list[Party]
-    waiting: list[str] = field(default_factory=list)
+    waiting: list["Waiting"] = field(default_factory=list)
     overdue: bool = False
 
     @property
@@ -56,10 +70,10 @@ def stepper(cycle: ReviewCycle, today: date) -> Stepper:
     agreements = {a.party_id: a for a in live_agreements(cycle)} if cycle.stage != CLOSED else {}
     waiting = []
     if cycle.stage == "review" and cycle.revealed_at is None:
-        waiting = [f"Waiting for {s.party.name} to submit its assessment" for s in subs if s.submitted_at is None]
+        waiting = [Waiting(s.party, "submit its assessment") for s in subs if s.submitted_at is None]
     elif cycle.stage != CLOSED:
         what = "close the cycle" if cycle.stage == STAGES[-1] else \
             f"move on to {STAGE_LABELS[STAGES[STAGES.index(cycle.stage) + 1]]}"
-        waiting = [f"Waiting for {p.name} to agree to {what}" for p in parties if p.id not in agreements]
+        waiting = [Waiting(p, f"agree to {what}") for p in parties if p.id not in agreements]
     overdue = cycle.stage != CLOSED and dues[cycle.stage] < today
     return Stepper(cycle, steps, subs, agreements, parties, waiting, overdue)

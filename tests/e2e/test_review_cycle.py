@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from app.review_cycle import services
+from tests.e2e.audit import assert_accessible
 from tests.e2e.test_coediting import sign_in
 from tests.support.factories import make_two_parties
 from tests.support.review_cycle import add_measures
@@ -62,7 +63,7 @@ def test_a_whole_cycle_in_two_browsers(live_server, new_page):
     # Bob sees that Alpha submitted, never what it wrote.
     bob.goto(cycle_url)
     expect(bob.locator(".party-status")).to_contain_text("Alpha Ltd submitted")
-    expect(bob.locator(".waiting")).to_contain_text("Waiting for Beta GmbH to submit its assessment")
+    expect(bob.locator(".waiting")).to_contain_text("Beta GmbH (your party) has yet to submit its assessment")
     bob.goto(cycle_url + "/results")
     expect(bob.get_by_role("heading", name="The results appear once every party has submitted")).to_be_visible()
     assert SECRET not in bob.content() and "score-dot" not in bob.content()
@@ -77,9 +78,12 @@ def test_a_whole_cycle_in_two_browsers(live_server, new_page):
     assert SECRET in bob.content()
     expect(bob.locator(".gap-flag").first).to_contain_text("3")
     expect(bob.locator("svg.chart--radar")).to_be_visible()
+    assert_accessible(bob, "the results page with its charts")
 
-    # Review -> Adapt: both admins agree.
+    # Every member's cycle page announces the results, with a link; then both admins agree.
     ada.goto(cycle_url)
+    expect(ada.locator(".results-in")).to_contain_text("The results are in")
+    expect(ada.locator(".results-in").get_by_role("link", name=f"See the {period} results")).to_be_visible()
     _agree(ada, "Alpha Ltd")
     expect(ada.locator(".waiting")).to_contain_text("Waiting for Beta GmbH to agree to move on to Adapt")
     bob.goto(cycle_url)

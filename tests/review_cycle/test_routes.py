@@ -25,7 +25,7 @@ def test_an_admin_opens_a_cycle_from_the_proposed_period(world, client_as):
     assert opened.status_code == 302
     cycle = services.open_cycle_of(world.partnership.id)
     stepper = admin.get(opened.headers["Location"]).get_data(as_text=True)
-    assert "Waiting for Alpha Ltd to submit its assessment" in stepper
+    assert "Alpha Ltd (your party) has yet to submit its assessment" in stepper  # never "waiting for" itself
     assert "Waiting for Beta GmbH to submit its assessment" in stepper
     assert cycle.period == period
     assert client_as(world.a.editor).submit(_url(world), {"period": "2030-Q1"}).status_code == 403

@@ -96,8 +96,46 @@
     });
   }
 
+  // A table wider than the screen scrolls inside its frame: say so, name the frame after the
+  // table and let the keyboard scroll it.
+  function scrollingTables() {
+    var wraps = document.querySelectorAll(".table-wrap");
+    function update() {
+      wraps.forEach(function (wrap) {
+        var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+        var hint = wrap.previousElementSibling;
+        var hasHint = hint && hint.classList.contains("table-hint");
+        if (scrolls) {
+          var caption = wrap.querySelector("caption");
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("tabindex", "0");
+          wrap.setAttribute("aria-label", (caption ? caption.textContent.trim() : "Table") + " (scrolls sideways)");
+          if (!hasHint) {
+            hint = document.createElement("p");
+            hint.className = "table-hint";
+            hint.setAttribute("aria-hidden", "true");
+            hint.textContent = "Scroll sideways to see the whole table →";
+            wrap.parentNode.insertBefore(hint, wrap);
+          }
+        } else {
+          wrap.removeAttribute("role");
+          wrap.removeAttribute("tabindex");
+          wrap.removeAttribute("aria-label");
+          if (hasHint) { hint.remove(); }
+        }
+      });
+    }
+    update();
+    var timer;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(update, 150);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     errorSummary();
+    scrollingTables();
     copyButtons();
     detectTimeZone();
     invitationForm();
