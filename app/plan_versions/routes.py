@@ -95,6 +95,7 @@ def new(partnership_id: int):
         form=form,
         baseline=baseline,
         awaiting=services.awaiting_of(partnership_id),
+        unchanged=services.unchanged_baseline(membership.partnership, revisions),
         next_labels={step: services.label_of(services.next_number(partnership_id, step)) for step in services.STEPS},
         diff=_diff_view(partnership_id, baseline, contents, revisions),
     ), status

@@ -110,6 +110,17 @@ def get_version(partnership_id: int, version_id: int) -> PlanVersion | None:
     )
 
 
+def unchanged_baseline(partnership: Partnership, revisions: dict | None = None) -> PlanVersion | None:
+    """The signed baseline, when the plan and the partnership's profile read exactly as it froze them."""
+    baseline = baseline_of(partnership.id)
+    if baseline is None:
+        return None
+    revisions = current_revisions(partnership.id) if revisions is None else revisions
+    frozen = json.loads(baseline.canonical)
+    same_sections = frozen.get("sections") == {key: revisions[key].content for key in revisions}
+    return baseline if same_sections and frozen.get("partnership") == partnership_profile(partnership) else None
+
+
 def baseline_of(partnership_id: int) -> PlanVersion | None:
     """The signed baseline: the version whose last signature came latest."""
     return db.session.scalar(
@@ -204,6 +215,13 @@ def issue_version(membership: Membership, *, step: str, summary: str) -> PlanVer
     revisions = current_revisions(partnership.id)
     if not revisions:
         raise RuleViolation("Nothing is written in the plan yet: write a section before issuing a version.")
+    unchanged = unchanged_baseline(partnership, revisions)
+    if step == "major" and unchanged is not None:
+        raise RuleViolation(
+            f"Nothing has changed since the signed baseline {unchanged.label}: a major version would ask every "
+            "party to sign the same plan again. Change the plan first, or issue a minor version to re-sign it.",
+            "step",
+        )
     major, minor = next_number(partnership.id, step)
     label = label_of((major, minor))
     document = {

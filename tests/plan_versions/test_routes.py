@@ -202,3 +202,12 @@ def test_a_pdf_not_built_yet_shows_a_page_that_polls_and_can_restart_the_build(v
     status = viewer.get(_url(versions, f"/{version.id}/pdf/status")).get_json()
     served = viewer.get(_url(versions, f"/{version.id}/pdf"))
     assert status["ready"] and served.headers["X-Content-SHA256"] == status["sha256"]
+
+
+def test_the_issue_form_says_why_it_is_unavailable_before_anyone_fills_it(versions, client_as):
+    admin = client_as(versions.people.a.admin)
+    assert 'name="summary"' in admin.get(_url(versions, "/new")).get_data(as_text=True)
+    versions.issue()
+    page = admin.get(_url(versions, "/new")).get_data(as_text=True)
+    assert "A new version cannot be issued yet" in page and "v1.0 is still awaiting signatures" in page
+    assert 'name="summary"' not in page

@@ -252,3 +252,16 @@ def test_baseline_changes_lists_sections_changed_since(versions):
     versions.save(versions.people.b.editor, "communications")
     changes = services.baseline_changes(versions.partnership.id)
     assert changes.changed == {"communications"} and changes.section_changed("communications")
+
+
+def test_a_major_version_of_an_unchanged_plan_is_refused_with_the_reason(versions):
+    first = _fully_signed(versions)
+    partnership = versions.partnership
+    assert services.unchanged_baseline(partnership).id == first.id
+    with pytest.raises(RuleViolation, match="Nothing has changed since the signed baseline v1.0") as refused:
+        services.issue_version(versions.member(versions.people.a.admin), step="major", summary="Same again.")
+    assert refused.value.field == "step"
+    # A minor step re-signs it as it stands; any change makes a major step possible again.
+    versions.save(versions.people.b.editor, "communications")
+    assert services.unchanged_baseline(partnership) is None
+    assert versions.issue(step="major", summary="Communications changed.").label == "v2.0"
