@@ -5,6 +5,7 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 
 from app.downloads import content_disposition, file_name
 from app.extensions import db
+from app.formatting import to_local
 from app.partnerships.access import Permission, current_membership, require
 from app.partnerships.models import Role
 from app.plan_sections.registry import section_types
@@ -87,9 +88,13 @@ def _action_form(cycle, formdata=None, obj=None, *, party_id=None):
         else forms.ActionForm()
     ctx = load_context(cycle.partnership_id)
     form.owner_party_id.choices = [(p.id, p.name) for p in ctx.parties.values()]
+    # Every member, named with their party (what people without JavaScript choose from; the server
+    # refuses someone of another party); review_cycle.js narrows the list to the owner party's people.
     form.owner_user_id.choices = [(None, "Nobody yet")] + [
-        (m.user_id, f"{m.user.full_name} ({ctx.parties[m.party_id].name})") for m in ctx.members.values()
+        (m.user_id, f"{m.user.full_name} ({ctx.parties[m.party_id].name})", {"data-party": m.party_id})
+        for m in ctx.members.values()
     ]
+    form.owner_user_id.render_kw = {"data-owner-party": form.owner_party_id.id}
     form.link.choices = [("", "Nothing in particular")] + work.link_options(cycle)
     form.status.choices = list(ACTION_STATUS_LABELS.items())
     if obj is not None and formdata is None:
@@ -191,7 +196,9 @@ def autosave(partnership_id: int, cycle_id: int):
         db.session.rollback()
         return jsonify(saved=False, message=violation.message), 409
     db.session.commit()
-    return jsonify(saved=True, at=own.updated_at.isoformat())
+    # The time as every page shows it: in the person's own time zone (their setting, not the browser's).
+    local = to_local(own.updated_at)
+    return jsonify(saved=True, at=own.updated_at.isoformat(), at_text=f"{local:%H:%M} {local.tzname()}")
 
 
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/results")

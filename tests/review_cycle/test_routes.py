@@ -1,5 +1,7 @@
 """The cycle's pages through the test client: forms keep what was typed, refusals say why."""
 
+import re
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -46,6 +48,11 @@ def test_the_assessment_form_saves_drafts_keeps_input_and_submits(world, client_
     autosaved = editor.submit(url + "/autosave", {**form, "achievements": "Autosaved text"})
     assert autosaved.status_code == 200 and autosaved.get_json()["saved"] is True
     assert services.own_assessment(cycle, world.b.party.id).achievements == "Autosaved text"
+    # "Draft saved 14:05 JST": the time in the person's own zone, like every other time on the page.
+    world.b.editor.time_zone = "Asia/Tokyo"
+    db.session.commit()
+    saved = editor.submit(url + "/autosave", {**form, "achievements": "Again"}).get_json()
+    assert re.fullmatch(r"\d\d:\d\d JST", saved["at_text"]), saved
     refused = editor.submit(url + "/autosave", {**form, f"score-{first}": "x"})
     assert refused.status_code == 422 and f"score-{first}" in refused.get_json()["errors"]
     assert client_as(world.b.viewer).submit(url + "/autosave", form).status_code == 403
@@ -148,3 +155,22 @@ def test_admins_rename_add_and_retire_dimensions(world, client_as):
     assert admin.submit(_url(world, f"/dimensions/{dims[1].id}"), {"change": "retire"}).status_code == 302
     assert len(services.dimensions(world.partnership.id)) == 8
     assert client_as(world.a.editor).submit(_url(world, "/dimensions"), {"name": "Speed"}).status_code == 403
+
+
+def test_the_action_form_names_each_persons_party_and_refuses_someone_of_another(world, client_as):
+    cycle = open_cycle(world.partnership, world.a.admin)
+    submit(cycle, world.a.editor, 4)
+    submit(cycle, world.b.editor, 4)
+    agree_all(cycle, [world.a.admin, world.b.admin])
+    agree_all(cycle, [world.a.admin, world.b.admin])
+    admin = client_as(world.a.admin)
+    page = admin.get(_url(world, f"/{cycle.id}")).get_data(as_text=True)
+    # Without JavaScript everyone is listed with their party; review_cycle.js narrows the list.
+    assert 'data-owner-party="owner_party_id"' in page
+    assert f'data-party="{world.b.party.id}" value="{world.b.editor.id}">Ed Editor (Beta GmbH)' in page
+    assert "js/review_cycle.js" in page
+    refused = admin.submit(_url(world, f"/{cycle.id}/actions"), {
+        "title": "Share forecasts", "owner_party_id": world.a.party.id, "owner_user_id": world.b.editor.id,
+        "due_on": "2030-01-31", "link": "",
+    })
+    assert refused.status_code == 422 and "Choose a person of the owner party, or nobody yet." in refused.text

@@ -32,7 +32,7 @@
         })
         .then(function (result) {
           if (result.ok) {
-            say("Draft saved " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+            say("Draft saved " + (result.body.at_text || ""));
           } else if (result.body && result.body.errors) {
             say("Not saved yet: check the marked fields, then save the draft.");
           } else {
@@ -60,5 +60,35 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-autosave]").forEach(autosave);
+  });
+})();
+
+// The improvement-action form offers only people of the chosen owner party. Without this file
+// every member is listed with their party, and the server refuses someone of another party.
+(function () {
+  "use strict";
+
+  function narrow(people, party) {
+    var chosen = party.value;
+    Array.prototype.forEach.call(people.options, function (option) {
+      var of = option.getAttribute("data-party");
+      var other = of !== null && of !== chosen;
+      option.hidden = other;
+      option.disabled = other;
+      if (other && option.selected) {
+        people.value = people.options[0].value;  // "Nobody yet"
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-owner-party]").forEach(function (people) {
+      var party = document.getElementById(people.getAttribute("data-owner-party"));
+      if (!party) {
+        return;
+      }
+      narrow(people, party);
+      party.addEventListener("change", function () { narrow(people, party); });
+    });
   });
 })();
