@@ -79,6 +79,16 @@ def register_first_step(step: FirstStep) -> None:
     FIRST_STEPS.sort(key=lambda s: s.order)
 
 
+def once_per_request(key: str, compute):
+    """`compute()` once per request: a panel and a first step reading the same state share it."""
+    from flask import g
+
+    memo = g.setdefault("partnership_home_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def first_steps(membership) -> list[tuple[FirstStep, StepState]]:
     return [(step, step.check(membership)) for step in FIRST_STEPS]
 

@@ -7,6 +7,7 @@ from app.partnerships.navigation import (
     Panel,
     StepState,
     Tab,
+    once_per_request,
     register_first_step,
     register_panel,
     register_tab,
@@ -15,10 +16,14 @@ from app.partnerships.navigation import (
 bp = Blueprint("plan_sections", __name__)
 
 
-def _plan_panel(membership):
+def _overview(membership):
     from app.plan_sections.services import plan_overview
 
-    return {"plan": plan_overview(membership.partnership)}
+    return once_per_request(f"plan:{membership.partnership_id}", lambda: plan_overview(membership.partnership))
+
+
+def _plan_panel(membership):
+    return {"plan": _overview(membership)}
 
 
 register_tab(Tab(
@@ -42,9 +47,7 @@ def _can_edit(membership) -> bool:
 def _sections_written(membership) -> StepState:
     from flask import url_for
 
-    from app.plan_sections.services import plan_overview
-
-    plan = plan_overview(membership.partnership)
+    plan = _overview(membership)
     written = len(plan.sections) - len(plan.not_started)
     first = plan.not_started[0].key if plan.not_started else None
     url = url_for("plan_sections.edit", partnership_id=membership.partnership_id, section_key=first) if (
@@ -55,9 +58,8 @@ def _sections_written(membership) -> StepState:
 def _measures_set(membership) -> StepState:
     from flask import url_for
 
-    from app.plan_sections.services import performance_measures
-
-    count = len(performance_measures(membership.partnership_id))
+    business_case = next(s for s in _overview(membership).sections if s.key == "business_case")
+    count = len(business_case.content["items"].get("measures", []))
     url = url_for("plan_sections.edit", partnership_id=membership.partnership_id, section_key="business_case",
                   _anchor="kind-measures") if _can_edit(membership) else None
     return StepState(count > 0, f"{count} measure{'' if count == 1 else 's'}", url)

@@ -22,6 +22,7 @@ from app.partnerships.navigation import (
     Panel,
     StepState,
     Tab,
+    once_per_request,
     register_first_step,
     register_panel,
     register_tab,
@@ -33,7 +34,7 @@ bp = Blueprint("review_cycle", __name__)
 def _panel(membership):
     from app.review_cycle.panel import panel_for
 
-    return panel_for(membership)
+    return once_per_request(f"reviews:{membership.partnership_id}", lambda: panel_for(membership))
 
 
 register_tab(Tab(
@@ -50,9 +51,9 @@ def _first_review(membership) -> StepState:
     from flask import url_for
 
     from app.partnerships.access import Permission, has_permission
-    from app.review_cycle.services import cycles_of
 
-    opened = bool(cycles_of(membership.partnership_id))
+    panel = _panel(membership)  # a cycle is open now, or an earlier one has results
+    opened = panel["cycle"] is not None or panel["latest"] is not None
     url = url_for("review_cycle.index", partnership_id=membership.partnership_id) if has_permission(
         membership, Permission.EDIT_PARTNERSHIP) else None
     return StepState(opened, None if opened else "Each quarter, both parties score the relationship", url)

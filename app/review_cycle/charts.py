@@ -27,7 +27,7 @@ def radar(axes: list[str], series: list[tuple[str, str, list[int | None]]], *, s
     """`series`: (label, colour, one score 1–5 or None per axis)."""
     if len(axes) < 3:
         return Markup("")
-    pad = 92
+    pad = 112  # room for a label of two 14-character lines beside the chart, inside it
     width = size + 2 * pad
     cx, cy, r = width / 2, size / 2 + 52, size / 2 - 10
     step = 2 * math.pi / len(axes)
@@ -44,34 +44,58 @@ def radar(axes: list[str], series: list[tuple[str, str, list[int | None]]], *, s
     for i, name in enumerate(axes):
         x, y = point(i, 5)
         parts.append(f'<line x1="{_n(cx)}" y1="{_n(cy)}" x2="{_n(x)}" y2="{_n(y)}" stroke="{GRID}" stroke-width="1"/>')
-        lx, ly = point(i, 5.55)
+        lx, ly = point(i, 5.5)
         anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
-        label = name if len(name) <= 22 else name[:21] + "…"
-        parts.append(f'<text x="{_n(lx)}" y="{_n(ly + 4)}" text-anchor="{anchor}" font-size="13" '
-                     f'fill="{INK}">{escape(label)}</text>')
+        lines = _label_lines(name)
+        # Labels above the centre grow upwards, those below downwards: never over the chart.
+        first_y = ly + 4 - (14 * (len(lines) - 1) if ly < cy - 8 else 0)
+        spans = "".join(f'<tspan x="{_n(lx)}" y="{_n(first_y + 14 * n)}">{escape(line)}</tspan>'
+                        for n, line in enumerate(lines))
+        parts.append(f'<text text-anchor="{anchor}" font-size="13" fill="{INK}"><title>{escape(name)}</title>'
+                     f'{spans}</text>')
     for level in (1, 3, 5):
         x, y = point(0, level)
         parts.append(f'<text x="{_n(x + 4)}" y="{_n(y + 4)}" font-size="10" fill="#6b7380">{level}</text>')
-    for label, colour, values in series:
+    for n, (label, colour, values) in enumerate(series):
         pts = [point(i, v) for i, v in enumerate(values) if v is not None]
+        # Overlapping fills stay legible: light fills, and every other outline dashed, so each
+        # party's shape reads apart without relying on colour.
+        dash = ' stroke-dasharray="7 4"' if n % 2 else ""
         if len(pts) >= 3:
             shape = " ".join(f"{_n(x)},{_n(y)}" for x, y in pts)
-            parts.append(f'<polygon points="{shape}" fill="{colour}" fill-opacity="0.14" stroke="{colour}" '
-                         f'stroke-width="2.5"><title>{escape(label)}</title></polygon>')
+            parts.append(f'<polygon points="{shape}" fill="{colour}" fill-opacity="0.1" stroke="{colour}" '
+                         f'stroke-width="2.5"{dash}><title>{escape(label)}</title></polygon>')
         for x, y in pts:
-            parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{colour}"/>')
+            marker = (f'<rect x="{_n(x - 3.5)}" y="{_n(y - 3.5)}" width="7" height="7" fill="{colour}"/>' if n % 2
+                      else f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{colour}"/>')
+            parts.append(marker)
     parts.append(_legend(series, 12, 18))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  # nosec B704
 
 
+def _label_lines(name: str, width: int = 14) -> list[str]:
+    """`name` in at most two lines of about `width` characters, broken between words."""
+    lines: list[str] = []
+    for word in name.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    return [line if len(line) <= width + 2 else line[: width + 1] + "…" for line in lines]
+
+
 def _legend(series, x: float, y: float) -> str:
     parts, offset = [], 0.0
-    for label, colour, _values in series:
+    for n, (label, colour, _values) in enumerate(series):
         text = label if len(label) <= 30 else label[:29] + "…"
-        parts.append(f'<rect x="{_n(x + offset)}" y="{_n(y - 10)}" width="12" height="12" fill="{colour}"/>'
-                     f'<text x="{_n(x + offset + 17)}" y="{_n(y)}" font-size="12" fill="{INK}">{escape(text)}</text>')
-        offset += 30 + 7 * len(text)
+        dash = ' stroke-dasharray="5 3"' if n % 2 else ""  # as the chart draws this series
+        parts.append(f'<line x1="{_n(x + offset)}" y1="{_n(y - 4)}" x2="{_n(x + offset + 18)}" y2="{_n(y - 4)}" '
+                     f'stroke="{colour}" stroke-width="3"{dash}/>'
+                     f'<text x="{_n(x + offset + 23)}" y="{_n(y)}" font-size="12" fill="{INK}">{escape(text)}</text>')
+        offset += 36 + 7 * len(text)
     return "".join(parts)
 
 
@@ -99,11 +123,12 @@ def trend_chart(periods: list[str], series: list[tuple[str, str, list[int | None
         x, _ = xy(i, 0)
         parts.append(f'<text x="{_n(x)}" y="{height - 12}" text-anchor="middle" font-size="11" '
                      f'fill="{INK}">{escape(period)}</text>')
-    for label, colour, values in series:
+    for n, (label, colour, values) in enumerate(series):
         pts = [(xy(i, v), v) for i, v in enumerate(values) if v is not None]
+        dash = ' stroke-dasharray="7 4"' if n % 2 else ""  # as the legend shows it
         if len(pts) > 1:
             line = " ".join(f"{_n(x)},{_n(y)}" for (x, y), _ in pts)
-            parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+            parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>')
         for (x, y), v in pts:
             parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{colour}"><title>{escape(label)}: {v}'
                          f"</title></circle>")
