@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask import Flask
 from flask_login import current_user
 
-from app.markdown import outline_markup
+from app.markdown import outline_markup, render_diff
 from app.types import utcnow
 
 
@@ -111,3 +111,4 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(time_ago, "ago")
     app.add_template_filter(relationship_age, "age")
     app.add_template_filter(outline_markup, "outline")
+    app.add_template_filter(render_diff, "diff_markdown")

@@ -75,6 +75,59 @@ def render_markdown(text: str | None) -> str:
     return outline(sanitise_html(converter.convert(text))).strip()
 
 
+# A narrative diff rendered as it reads: the changed stretches are marked with private-use
+# characters, the whole text goes through Markdown and the sanitiser like any narrative, then
+# the marks become <ins>/<del> (with words for screen readers) and folded stretches a note.
+_MARKS = {"insert": ("\ue000", "\ue001"), "delete": ("\ue002", "\ue003")}
+_SKIP = "\ue004"
+_BLOCK_PREFIX = re.compile(r"^(\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)*)")
+_TAGS = {
+    "\ue000": '<ins><span class="visually-hidden">inserted: </span>',
+    "\ue001": '<span class="visually-hidden"> (end of insertion)</span></ins>',
+    "\ue002": '<del><span class="visually-hidden">deleted: </span>',
+    "\ue003": '<span class="visually-hidden"> (end of deletion)</span></del>',
+}
+
+
+def _marked(text: str, op: str) -> str:
+    start, end = _MARKS[op]
+    lines = []
+    for line in text.split("\n"):
+        if not line.strip():
+            lines.append(line)
+            continue
+        prefix = _BLOCK_PREFIX.match(line).group(1)  # "### ", "- ": kept outside, so blocks stay blocks
+        body = line[len(prefix):]
+        lines.append(f"{prefix}{start}{body}{end}" if body else line)
+    return "\n".join(lines)
+
+
+def render_diff(pieces) -> Markup:
+    """HTML of a narrative diff (pieces with .op "equal"/"insert"/"delete"/"skip" and .text)."""
+    parts, skipped = [], []
+    for piece in pieces:
+        if piece.op == "skip":
+            skipped.append(piece.text)
+            parts.append(f"\n\n{_SKIP}\n\n")
+        elif piece.op in _MARKS:
+            parts.append(_marked(piece.text, piece.op))
+        else:
+            parts.append(piece.text)
+    html = render_markdown("".join(parts))
+    # Headings inside a diff are the narrative's, not the page's: shown bold, out of the outline.
+    html = re.sub(r"<h[3-6]>", '<p class="diff-heading">', html)
+    html = re.sub(r"</h[3-6]>", "</p>", html)
+    for mark, tag in _TAGS.items():
+        html = html.replace(mark, tag)
+    counts = iter(skipped)
+    html = re.sub(
+        f"<p>{_SKIP}</p>|{_SKIP}",
+        lambda _m: (lambda n: f'<p class="diff-skip">⋯ {n} unchanged line{"" if n == 1 else "s"} ⋯</p>')(next(counts, 0)),
+        html,
+    )
+    return Markup(html)  # noqa: S704  # nosec B704 - sanitised by render_markdown; only fixed tags added
+
+
 def outline_markup(html: str | None) -> Markup:
     """`outline` for HTML this module rendered and stored earlier (saved before outlines)."""
     return Markup(outline(html or ""))  # noqa: S704  # nosec B704 - sanitised when it was rendered

@@ -93,3 +93,21 @@ def test_formatting_people_use_survives():
 def test_line_breaks_are_kept_and_empty_text_renders_nothing():
     assert "<br" in render_markdown("line one\nline two")
     assert render_markdown("") == "" and render_markdown("   \n ") == "" and render_markdown(None) == ""
+
+
+def test_a_narrative_diff_reads_as_markdown_with_its_changes_marked():
+    from types import SimpleNamespace as Piece
+
+    from app.markdown import render_diff
+
+    html = str(render_diff([
+        Piece(op="equal", text="### Risks\n\nThe **big** one is "), Piece(op="delete", text="fire"),
+        Piece(op="insert", text="flood"), Piece(op="equal", text=".\n\n"), Piece(op="skip", text=4),
+        Piece(op="equal", text="\n\n- item one\n"), Piece(op="insert", text="- item **two** <script>x</script>\n"),
+    ]))
+    assert "###" not in html and "**" not in html and "<script" not in html
+    assert '<p class="diff-heading">Risks</p>' in html and "<strong>big</strong>" in html
+    assert '<del><span class="visually-hidden">deleted: </span>fire' in html
+    assert '<ins><span class="visually-hidden">inserted: </span>flood' in html
+    assert '<p class="diff-skip">⋯ 4 unchanged lines ⋯</p>' in html
+    assert '<li><ins><span class="visually-hidden">inserted: </span>item <strong>two</strong>' in html

@@ -82,8 +82,12 @@ class Field:
         complete: bool = False,
         wide: bool | None = None,
         placeholder: str | None = None,
+        default=None,
     ):
         self.name = name
+        # What a new item starts with (a new risk is "Open", its response "Mitigate"): the first
+        # save does not fail on choices nobody has had reason to make yet.
+        self.default = default
         self.label = label
         self.required = required
         self.help = help
@@ -104,6 +108,10 @@ class Field:
 
     def raw_from_value(self, value, ctx):
         return "" if value is None else str(value)
+
+    def untouched(self, raw, ctx) -> bool:
+        """`raw` is what a new item starts with: blank, or this field's default."""
+        return self.is_blank(raw) or (self.default is not None and raw == self.raw_from_value(self.default, ctx))
 
     def is_blank(self, raw) -> bool:
         return not str(raw or "").strip()

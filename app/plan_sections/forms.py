@@ -56,7 +56,8 @@ def input_name(kind: ItemKind, row: Row, field_name: str) -> str:
 
 
 def blank_row(section_type: SectionType, kind: ItemKind, index: int, ctx: PlanContext) -> Row:
-    return Row(index, "", {f.name: f.raw_from_value(f.empty, ctx) for f in kind.fields})
+    return Row(index, "", {f.name: f.raw_from_value(f.empty if f.default is None else f.default, ctx)
+                           for f in kind.fields})
 
 
 def state_from_content(
@@ -152,7 +153,7 @@ def content_from_state(section_type: SectionType, state: EditState, ctx: PlanCon
 
     for kind in section_type.item_kinds:
         for row in state.rows[kind.key]:
-            if row.removed or (row.is_new and all(f.is_blank(row.raw.get(f.name)) for f in kind.fields)):
+            if row.removed or (row.is_new and all(f.untouched(row.raw.get(f.name), ctx) for f in kind.fields)):
                 continue
             item: dict[str, Any] = {"id": row.id or None}
             row_errors = {}

@@ -133,8 +133,34 @@
     });
   }
 
+  // Long diffs fold to their first screenful, with a button that shows all of it.
+  function collapsibles() {
+    document.querySelectorAll("[data-collapsible]").forEach(function (block, n) {
+      if (block.scrollHeight < 700) {
+        return;
+      }
+      if (!block.id) {
+        block.id = "collapsible-" + n;
+      }
+      block.classList.add("is-collapsed");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-secondary btn-small show-all";
+      button.setAttribute("aria-controls", block.id);
+      button.setAttribute("aria-expanded", "false");
+      button.textContent = "Show all";
+      button.addEventListener("click", function () {
+        var collapsed = block.classList.toggle("is-collapsed");
+        button.setAttribute("aria-expanded", collapsed ? "false" : "true");
+        button.textContent = collapsed ? "Show all" : "Show less";
+      });
+      block.parentNode.insertBefore(button, block.nextSibling);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     errorSummary();
+    collapsibles();
     scrollingTables();
     copyButtons();
     detectTimeZone();

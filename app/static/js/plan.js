@@ -128,6 +128,38 @@
     }
   }
 
+  // Long registers stay compact: past five rows, saved rows fold to their one-line summary
+  // (kind, number and title) with a button to open them; new rows and rows with errors stay open.
+  function foldLongRegisters(form) {
+    form.querySelectorAll(".item-rows").forEach(function (list) {
+      var rows = list.querySelectorAll("[data-row]");
+      if (rows.length <= 5) {
+        return;
+      }
+      rows.forEach(function (row, i) {
+        var fields = row.querySelector(".item-row__fields");
+        var tools = row.querySelector(".item-row__tools");
+        var isNew = !row.querySelector("input[name$='-id']").value;
+        if (!fields || !tools) {
+          return;
+        }
+        fields.id = fields.id || "row-fields-" + list.getAttribute("data-rows") + "-" + i;
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-quiet btn-small item-row__fold";
+        button.setAttribute("aria-controls", fields.id);
+        function set(open) {
+          row.classList.toggle("item-row--folded", !open);
+          button.setAttribute("aria-expanded", open ? "true" : "false");
+          button.textContent = open ? "Fold" : "Open";
+        }
+        button.addEventListener("click", function () { set(row.classList.contains("item-row--folded")); });
+        tools.insertBefore(button, tools.firstChild);
+        set(isNew || !!row.querySelector(".field--invalid, [aria-invalid='true']"));
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("[data-plan-form]");
     if (!form) {
@@ -136,6 +168,7 @@
     document.documentElement.classList.add("js");
     livePreview(form);
     rowTools(form);
+    foldLongRegisters(form);
     guardUnsaved(form);
     focusAfterRender(form);
   });
