@@ -20,7 +20,8 @@ def trend_for(partnership_id: int, up_to: ReviewCycle | None = None) -> dict:
     series = [("Health index", "#111827", [p.index for p in points])]
     series += [(party.name, charts.party_colour(n), [p.by_party.get(party.id) for p in points])
                for n, party in enumerate(parties)]
-    return {"points": points, "chart": charts.trend_chart([p.period for p in points], series) if points else None}
+    return {"points": points, "parties": parties,
+            "chart": charts.trend_chart([p.period for p in points], series) if points else None}
 
 
 def kept_for(partnership_id: int, today: date, up_to: ReviewCycle | None = None) -> list[results.Kept]:

@@ -174,3 +174,14 @@ def test_the_action_form_names_each_persons_party_and_refuses_someone_of_another
         "due_on": "2030-01-31", "link": "",
     })
     assert refused.status_code == 422 and "Choose a person of the owner party, or nobody yet." in refused.text
+
+
+def test_the_trend_chart_has_its_figures_as_a_table(world, client_as):
+    cycle = open_cycle(world.partnership, world.a.admin, "2026-Q1")
+    submit(cycle, world.a.editor, 5)
+    submit(cycle, world.b.editor, 3)
+    page = client_as(world.b.viewer).get(_url(world)).get_data(as_text=True)
+    assert "chart--trend" in page and "The figures behind the chart" in page
+    figures = page[page.index("The figures behind the chart"):]
+    assert '<th scope="row">2026-Q1</th><td class="num">75</td>' in re.sub(r"\s+<", "<", figures)
+    assert "<th scope=\"col\">Alpha Ltd</th>" in figures and "<th scope=\"col\">Beta GmbH</th>" in figures
