@@ -26,7 +26,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+# One browser per test module, not per session: Playwright's sync API leaves its event loop set
+# as the thread's running loop while it lives, and with --dist=loadfile a worker may go on to
+# other files whose code calls asyncio.run() (PDF signing), which then refuses to start.
+@pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
         message = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
