@@ -41,17 +41,21 @@ $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt constrai
 	@touch $@
 
 # Links in emails point at the address served here (HOST and PORT) unless APP_BASE_URL says otherwise.
+# The web server and a worker (PDFs, mail, reminders) both come from the Procfile, under honcho.
 run: export HOST := $(HOST)
 run: export PORT := $(PORT)
+run: export WEB_CONCURRENCY := $(WEB_CONCURRENCY)
+run: export THREADS := $(THREADS)
+run: export GUNICORN_LOG_LEVEL := $(if $(V),info,warning)
+run: export WORKER_FLAGS := $(if $(V),--verbose)
 run: $(VENV)/.runtime-installed
 	@LOG_LEVEL=$(SETUP_LOG_LEVEL) $(VENV)/bin/flask db upgrade
 	@echo "Database ready."
 	@LOG_LEVEL=$(SETUP_LOG_LEVEL) $(VENV)/bin/flask demo --if-empty $(if $(V),--verbose)
 	@echo ""
-	@echo "  Jointly is starting at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	@echo "  Jointly is starting at http://$(HOST):$(PORT) with a worker beside it  (Ctrl+C stops both)"
 	@echo ""
-	@$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --threads $(THREADS) \
-		--log-level $(if $(V),info,warning) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" wsgi:app
+	@$(VENV)/bin/honcho start --no-colour --procfile Procfile --port $(PORT)
 
 test: $(VENV)/.dev-installed
 	$(PY) tools/run_tests.py $(PYTEST_ARGS)

@@ -81,9 +81,21 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long edits do not expire
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
-    # Signed plan PDFs are rendered and signed in a background thread after the request's
-    # commit; the verify page gives up on a PDF whose check takes longer than this.
-    PLAN_PDF_IN_BACKGROUND = True
+    # Background jobs (app/jobs): Huey, on SQLite under the instance folder, or on Redis when
+    # REDIS_URL is set. JOB_WORKERS: jobs one `ermp worker` runs at once (processes).
+    JOB_WORKERS = _int("JOB_WORKERS", 2)
+    # Periodic sweeps re-queue work left unfinished (a killed worker) once it is this old, so
+    # work just queued is not queued twice.
+    JOB_SWEEP_GRACE_SECONDS = _int("JOB_SWEEP_GRACE_SECONDS", 30)
+    JOBS_IMMEDIATE = False
+    # DRAFT PDFs of the working plan (app/plan_versions/drafts.py): new renders allowed per
+    # person and per partnership each hour, drafts waiting at once per partnership, and how
+    # long old drafts are kept (each partnership's newest is always kept).
+    DRAFT_PDF_PER_USER_PER_HOUR = _int("DRAFT_PDF_PER_USER_PER_HOUR", 10)
+    DRAFT_PDF_PER_PARTNERSHIP_PER_HOUR = _int("DRAFT_PDF_PER_PARTNERSHIP_PER_HOUR", 30)
+    DRAFT_PDF_MAX_PENDING = _int("DRAFT_PDF_MAX_PENDING", 3)
+    DRAFT_PDF_KEEP_HOURS = _int("DRAFT_PDF_KEEP_HOURS", 24)
+    # The verify page gives up on a PDF whose check takes longer than this.
     VERIFY_TIMEOUT_SECONDS = _int("VERIFY_TIMEOUT_SECONDS", 60)
 
     # Files the app stores (signed PDFs, uploaded certificates) live under STORAGE_DIR,
@@ -136,7 +148,10 @@ class TestConfig(Config):
     )
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
-    PLAN_PDF_IN_BACKGROUND = False  # the tests read the PDFs right after the request
+    # Jobs run in-process right after the commit that queued them, so tests read their results
+    # at once; the tests of the worker itself start real `ermp worker` processes.
+    JOBS_IMMEDIATE = True
+    JOB_SWEEP_GRACE_SECONDS = 0
     # Still scrypt, at a cost that keeps a suite creating hundreds of accounts fast.
     # A hash method name, not a password.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105  # nosec B105

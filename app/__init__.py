@@ -49,6 +49,10 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
     web.init_app(app)
     _register_blueprints(app)
 
+    from app import jobs
+
+    jobs.init_app(app)  # after the features, which register their jobs
+
     from app.cli import register_cli
 
     register_cli(app)

@@ -3,10 +3,17 @@
 from app.accounts.models import Organisation, PasswordReset, RecoveryCode, User  # noqa: F401
 from app.audit.models import AuditChainHead, AuditEvent, AuditVerification  # noqa: F401
 from app.coediting.models import Comment, CommentThread, EditConflict, SectionPresence  # noqa: F401
+from app.jobs.models import JobProblem  # noqa: F401
 from app.notifications.models import Notification, NotificationDigest, NotificationPreference  # noqa: F401
 from app.partnerships.models import Invitation, Membership, Partnership, Party  # noqa: F401
 from app.plan_sections.models import PlanSection, SectionReview, SectionRevision  # noqa: F401
-from app.plan_versions.models import OrganisationSigningKey, PlanDocument, PlanSignature, PlanVersion  # noqa: F401
+from app.plan_versions.models import (  # noqa: F401
+    DraftPdf,
+    OrganisationSigningKey,
+    PlanDocument,
+    PlanSignature,
+    PlanVersion,
+)
 from app.review_cycle.models import (  # noqa: F401
     Adaptation,
     Assessment,
@@ -14,5 +21,6 @@ from app.review_cycle.models import (  # noqa: F401
     HealthDimension,
     ImprovementAction,
     ReviewCycle,
+    ReviewReportDocument,
     StageAgreement,
 )

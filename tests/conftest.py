@@ -13,6 +13,7 @@ from config import TestConfig
 from tests.support import databases
 from tests.support.client import JointlyClient
 from tests.support.factories import make_two_parties
+from tests.support.services import redis_url  # noqa: F401 - a fixture for every test that needs Redis
 
 
 def pytest_report_header(config):

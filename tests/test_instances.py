@@ -12,7 +12,6 @@ unless REQUIRE_REDIS=1.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -28,51 +27,11 @@ from tests.support import databases
 from tests.support.factories import PASSWORD, make_organisation_user, make_two_parties
 from tests.support.http import Browser
 from tests.support.mail import free_port
+from tests.support.services import redis_client as redis_client_for
 
 pytestmark = pytest.mark.postgres_only
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _reachable(url: str):
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        return None
-    return client
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    """REDIS_URL if it answers, else a private redis-server for this test."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
-    if _reachable(url) is not None:
-        yield url
-        return
-    server = shutil.which("redis-server")
-    if server is None:
-        message = f"Redis is not reachable at {url} and redis-server is not installed"
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    port = free_port()
-    command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--dir", str(tmp_path)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        deadline = time.monotonic() + 10
-        while _reachable(url) is None:
-            if time.monotonic() > deadline:
-                pytest.fail("the private redis-server did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log_path: str) -> None:
@@ -94,7 +53,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: str) -> None:
 def two_instances(tmp_path, redis_url):
     """Two gunicorn instances sharing a new PostgreSQL database and Redis:
     (url1, url2, a Redis client, the instances' key prefix, the TwoParties partnership in it)."""
-    redis_client = _reachable(redis_url)
+    redis_client = redis_client_for(redis_url)
     url = databases.create_postgres_database("instances")
     prefix = f"jointly-test-{uuid.uuid4().hex[:8]}"
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path / "setup")})

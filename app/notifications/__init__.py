@@ -25,4 +25,20 @@ def _bell():
     return {"unread_notification_count": unread_notification_count}
 
 
+def _send_due_reminders() -> None:
+    """Reminders, grouped plan changes and digests: a periodic job of every worker (cron may
+    run `ermp send-reminders` as well; nothing is ever sent twice either way)."""
+    from app.notifications.delivery import send_due
+
+    send_due()
+
+
+def _register_jobs():
+    from app.jobs import register_periodic
+
+    register_periodic("send_reminders", _send_due_reminders, minutes=5)
+
+
+_register_jobs()
+
 from app.notifications import routes  # noqa: E402,F401

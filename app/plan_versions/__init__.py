@@ -10,7 +10,8 @@ Stable addresses (partnership ones under /partnerships/<id>):
     /versions/<version_id>/withdraw (POST)      plan_versions.withdraw  (its issuing admin)
     /versions/<version_id>/pdf                  plan_versions.pdf       the stored (signed) PDF
     /versions/<version_id>/changes              plan_versions.changes   the working plan against it
-    /plan/draft.pdf                             plan_versions.draft_pdf the working plan, DRAFT
+    /plan/draft.pdf                (GET, POST)  plan_versions.draft_pdf the DRAFT (cached; POST asks)
+    /plan/drafts/<draft_id>                     plan_versions.draft_file  a cached DRAFT, or "being prepared"
     /verify                        (GET, POST)  plan_versions.verify    check any plan PDF
     /organisation/signing-key      (GET, POST)  plan_versions.signing_key
 """
@@ -48,6 +49,16 @@ def _register_integrity_check():
 
 
 _register_integrity_check()
+
+
+def _register_jobs():
+    from app.plan_versions import drafts, pdfs
+
+    pdfs.register_jobs()
+    drafts.register_jobs()
+
+
+_register_jobs()
 
 for _key, _label, _sentence in (
     ("plan.version_issued", "Plan version issued",

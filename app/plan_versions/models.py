@@ -230,3 +230,31 @@ def _install_triggers(_table, connection, **_kw) -> None:
 
 # After the last of the three tables exists (create_all creates them in dependency order).
 sa.event.listen(PlanDocument.__table__, "after_create", _install_triggers)
+
+
+
+class DraftPdf(db.Model):
+    """The working plan as a DRAFT PDF, cached per content: one row per partnership and hash of
+    what the document shows (sections, their revisions and the profile), so everyone asking for
+    the same draft shares one render. `html` is the document as it was when first asked for,
+    kept until the worker has rendered it."""
+
+    __tablename__ = "draft_pdf"
+    __table_args__ = (
+        sa.UniqueConstraint("partnership_id", "content_hash"),
+        sa.CheckConstraint("status IN ('pending', 'ready')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), index=True)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    html: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    data: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    size: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None]
+    ready_at: Mapped[datetime | None]
+    render_seconds: Mapped[float | None]

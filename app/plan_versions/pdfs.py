@@ -2,21 +2,27 @@
 
 Each step is a new, immutable PlanDocument row holding the whole file (an incremental update
 of the previous one), so the newest row is always the file to serve, byte for byte. Rendering
-takes seconds, so views start `build_soon` after their commit: a background thread brings the
-version's documents up to date while the request returns (PLAN_PDF_IN_BACKGROUND=False runs it
-inline, as the tests do). Builders of one version take turns on a PostgreSQL advisory lock.
+takes seconds, so it runs on a worker (the `plan_pdf` job, app/jobs): views queue it when a
+version is issued or signed, and a periodic sweep queues it again for every version whose
+PDFs are not up to date (a worker killed mid-render, a deploy). Each step renders or signs
+outside any database transaction, under an exclusive lock per version (so two workers never
+render or sign the same version at once), and stores its result under the table's unique
+(version, number) and (signature) constraints.
 """
 
 import hashlib
 import logging
-import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
+from app import jobs
 from app.extensions import db
+from app.jobs import locks
 from app.partnerships.models import Partnership
 from app.plan_versions import identities, services
 from app.plan_versions.document import document_html, signature_field_name
@@ -27,7 +33,7 @@ from app.signing.pdf import render_pdf
 log = logging.getLogger("jointly.plan_versions")
 # WeasyPrint reports every layout step at INFO: a 150-page plan would write hundreds of lines.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-_ADVISORY_NAMESPACE = 6006  # pg_advisory_xact_lock(namespace, version id)
+JOB = "plan_pdf"
 
 
 @dataclass(frozen=True)
@@ -77,46 +83,97 @@ def render_draft(partnership: Partnership) -> bytes:
     )
 
 
-def update_documents(version_id: int) -> int:
-    """Render and sign what is missing for the version; returns how many documents were added.
-    Runs in the caller's transaction (the caller commits)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_ADVISORY_NAMESPACE, version_id)))
+@dataclass
+class _Step:
+    """The next document of a version to make: everything it needs, read beforehand, so the
+    work itself runs with no transaction open."""
+
+    number: int
+    signature_id: int | None
+    make: Callable[[], bytes]
+
+
+def _next_step(version_id: int) -> _Step | None:
     version = db.session.get(PlanVersion, version_id)
+    if version is None:
+        return None
     documents = documents_of(version_id)
-    added = 0
     if not documents:
-        started = time.perf_counter()
-        data = render_version(version)
-        documents.append(_store(version_id, 0, None, data, time.perf_counter() - started))
-        added += 1
+        partnership = db.session.get(Partnership, version.partnership_id)
+        html = document_html(partnership, version)
+        options = {"content_hash": version.content_hash, **pdf_metadata(partnership, version)}
+        return _Step(0, None, lambda: render_pdf(html, **options))
     done = {d.signature_id for d in documents if d.signature_id is not None}
-    signatures = db.session.scalars(
-        sa.select(PlanSignature).where(PlanSignature.version_id == version_id).order_by(PlanSignature.id)
-    ).all()
-    for signature in signatures:
-        if signature.id in done:
-            continue
+    signature = db.session.scalar(
+        sa.select(PlanSignature)
+        .where(PlanSignature.version_id == version_id, PlanSignature.id.not_in(done) if done else sa.true())
+        .order_by(PlanSignature.id)
+        .limit(1)
+    )
+    if signature is None:
+        return None
+    previous = documents[-1].data
+    identity = identities.identity_of(signature.signing_key)
+    options = _signing_options(version, signature)
+    return _Step(len(documents), signature.id, lambda: pades.sign_pdf(previous, identity, **options))
+
+
+def update_documents(version_id: int) -> int:
+    """Render and sign what is missing for the version, in the caller's transaction (the demo
+    builds its versions this way before its single commit); returns how many were added."""
+    added = 0
+    while (step := _next_step(version_id)) is not None:
         started = time.perf_counter()
-        data = sign_document(documents[-1].data, version, signature)
-        documents.append(_store(version_id, len(documents), signature.id, data, time.perf_counter() - started))
+        data = step.make()
+        _store(version_id, step.number, step.signature_id, data, time.perf_counter() - started)
         added += 1
     return added
 
 
+def build_version_documents(version_id: int) -> int:
+    """The `plan_pdf` job: each missing document made outside any transaction, stored in its own.
+
+    Returns how many documents this call added (0 when another worker holds the version, or
+    nothing is missing). Safe to run any number of times, anywhere, at once.
+    """
+    with locks.exclusive(f"plan-pdf:{version_id}") as held:
+        if not held:
+            return 0
+        added = 0
+        while True:
+            step = _next_step(version_id)
+            db.session.commit()  # ends the read: nothing is held while rendering or signing
+            if step is None:
+                return added
+            started = time.perf_counter()
+            data = step.make()
+            seconds = time.perf_counter() - started
+            try:
+                _store(version_id, step.number, step.signature_id, data, seconds)
+                db.session.commit()
+            except IntegrityError:  # made meanwhile by a worker that did not see our lock
+                db.session.rollback()
+                return added
+            log.info("plan version %s: stored PDF document %d (%s) in %.1f s", version_id, step.number,
+                     "rendered" if step.signature_id is None else f"signature {step.signature_id}", seconds)
+            added += 1
+
+
+def _signing_options(version: PlanVersion, signature: PlanSignature) -> dict:
+    method = "password and authenticator code" if signature.auth_method == "password+totp" else "password"
+    return {
+        "field_name": signature_field_name(signature.party_id),
+        "reason": f"Signs plan {version.label}, SHA-256 {version.content_hash[:16]}…",
+        "location": f"Jointly, {method}",
+        "signer_name": signature.typed_name,
+        "signing_time": signature.signed_at,
+        "details": f"Authenticated by {method}" + (f" from {signature.ip}" if signature.ip else ""),
+    }
+
+
 def sign_document(pdf: bytes, version: PlanVersion, signature: PlanSignature) -> bytes:
     identity = identities.identity_of(signature.signing_key)
-    method = "password and authenticator code" if signature.auth_method == "password+totp" else "password"
-    return pades.sign_pdf(
-        pdf,
-        identity,
-        field_name=signature_field_name(signature.party_id),
-        reason=f"Signs plan {version.label}, SHA-256 {version.content_hash[:16]}…",
-        location=f"Jointly, {method}",
-        signer_name=signature.typed_name,
-        signing_time=signature.signed_at,
-        details=f"Authenticated by {method}" + (f" from {signature.ip}" if signature.ip else ""),
-    )
+    return pades.sign_pdf(pdf, identity, **_signing_options(version, signature))
 
 
 def _store(version_id: int, number: int, signature_id: int | None, data: bytes, seconds: float) -> PlanDocument:
@@ -129,31 +186,65 @@ def _store(version_id: int, number: int, signature_id: int | None, data: bytes, 
     return document
 
 
-def build_now(version_id: int) -> None:
-    """update_documents in its own transaction (a background thread's whole job)."""
-    try:
-        update_documents(version_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("the PDF of plan version %s could not be built", version_id)
-        raise
-
-
 def build_soon(version_id: int) -> None:
-    """After the request's commit: build the version's PDFs without holding up the response."""
-    app = current_app._get_current_object()
-    if not app.config.get("PLAN_PDF_IN_BACKGROUND", True):
-        build_now(version_id)
-        return
+    """Queue the version's PDFs for a worker once the current transaction commits."""
+    jobs.enqueue_on_commit(JOB, version_id)
 
-    def run():
-        with app.app_context():
-            try:
-                build_now(version_id)
-            except Exception:  # noqa: BLE001 - logged by build_now; the next download retries
-                log.info("plan version %s: PDF build will be retried on the next download", version_id)
-            finally:
-                db.session.remove()
 
-    threading.Thread(target=run, name=f"plan-pdf-{version_id}", daemon=True).start()
+def build_now(version_id: int) -> None:
+    """Make the version's PDFs in this process (the CLI's export, and tests)."""
+    build_version_documents(version_id)
+
+
+def unfinished_versions(older_than: timedelta = timedelta(0)) -> list[int]:
+    """Versions whose newest PDF lacks a document or a signature, except those whose job gave up
+    (they wait for an admin's "try again")."""
+    from app.jobs.models import JobProblem
+    from app.types import utcnow
+
+    documents = (
+        sa.select(sa.func.count()).select_from(PlanDocument).where(PlanDocument.version_id == PlanVersion.id)
+        .scalar_subquery()
+    )
+    signatures = (
+        sa.select(sa.func.count()).select_from(PlanSignature).where(PlanSignature.version_id == PlanVersion.id)
+        .scalar_subquery()
+    )
+    latest_signature = (
+        sa.select(sa.func.max(PlanSignature.signed_at)).where(PlanSignature.version_id == PlanVersion.id)
+        .scalar_subquery()
+    )
+    cutoff = utcnow() - older_than
+    gave_up = sa.select(JobProblem.key).where(JobProblem.job == JOB, JobProblem.gave_up.is_(True))
+    return list(db.session.scalars(
+        sa.select(PlanVersion.id)
+        .where(
+            documents < 1 + signatures,
+            PlanVersion.issued_at <= cutoff,
+            sa.or_(latest_signature.is_(None), latest_signature <= cutoff),
+            (sa.literal("version:") + sa.cast(PlanVersion.id, sa.String)).not_in(gave_up),
+        )
+        .order_by(PlanVersion.id)
+    ))
+
+
+def requeue_unfinished() -> int:
+    """The periodic sweep: queue the PDFs of every version left unfinished (killed worker, restart)."""
+    from flask import current_app
+
+    versions = unfinished_versions(older_than=timedelta(seconds=current_app.config["JOB_SWEEP_GRACE_SECONDS"]))
+    for version_id in versions:
+        jobs.enqueue(JOB, version_id)
+    if versions:
+        log.info("queued the PDFs of %d unfinished plan version(s) again", len(versions))
+    return len(versions)
+
+
+def job_subject(version_id: int) -> jobs.JobSubject:
+    partnership_id = db.session.scalar(sa.select(PlanVersion.partnership_id).where(PlanVersion.id == version_id))
+    return jobs.JobSubject(f"version:{version_id}", partnership_id)
+
+
+def register_jobs() -> None:
+    jobs.register_job(JOB, build_version_documents, retries=5, retry_delay=15, timeout=900, subject=job_subject)
+    jobs.register_periodic("plan_pdf_sweep", requeue_unfinished, minutes=1)

@@ -6,6 +6,7 @@ import os
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app import jobs
 from app.coediting.plan_diff import diff_plans, present_plan_diff
 from app.downloads import content_disposition, file_name
 from app.extensions import db, limiter
@@ -13,7 +14,7 @@ from app.forms import ConfirmForm
 from app.organisations.routes import org_admin_required
 from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import services as plan
-from app.plan_versions import bp, identities, pdfs, services
+from app.plan_versions import bp, drafts, identities, pdfs, services
 from app.plan_versions.forms import DeclineForm, IssueForm, SignForm, SigningKeyForm, VerifyForm
 from app.plan_versions.verification import VerificationTimeout, verify_pdf
 from app.rules import RuleViolation, show_violation
@@ -63,6 +64,7 @@ def index(partnership_id: int):
         changes=services.baseline_changes(partnership_id),
         status_of=lambda v: services.status_of(v, baseline),
         labels=services.STATUS_LABELS,
+        draft_form=ConfirmForm(formdata=None),
     )
 
 
@@ -79,8 +81,8 @@ def new(partnership_id: int):
             show_violation(form, violation)
             status = 422
         else:
-            db.session.commit()
             pdfs.build_soon(version.id)
+            db.session.commit()
             flash(f"{version.label} is issued: every party's signatory is asked to sign it.", "success")
             return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version.id))
     elif form.is_submitted():
@@ -162,8 +164,8 @@ def sign(partnership_id: int, version_id: int):
         show_violation(form, violation)
         version = _version_or_404(partnership_id, version_id)
         return _show(version, sign_form=form, status=422, template="plan_versions/sign.html")
-    db.session.commit()
     pdfs.build_soon(version.id)
+    db.session.commit()
     db.session.refresh(version)
     if version.status == "signed":
         flash(f"You signed {version.label}. Every party has signed: it is now the plan's signed baseline.", "success")
@@ -220,18 +222,23 @@ def pdf(partnership_id: int, version_id: int):
         return _pdf_response(state.latest.data, _file_name(membership.partnership, version.label), state.latest.sha256)
     return render_template(
         "plan_versions/preparing.html", partnership=membership.partnership, membership=membership, version=version,
-        form=ConfirmForm(formdata=None),
+        form=ConfirmForm(formdata=None), problem=jobs.problem_for(pdfs.JOB, f"version:{version.id}"),
     ), 202
 
 
 @bp.post("/partnerships/<int:partnership_id>/versions/<int:version_id>/pdf")
 @require(Permission.EDIT_PLAN)
 def prepare_pdf(partnership_id: int, version_id: int):
-    """Start the PDF's build again (after a restart cut one short); idempotent."""
+    """Queue the PDF's build again ("try again" after a failure); idempotent."""
     version = _version_or_404(partnership_id, version_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    pdfs.build_soon(version.id)
+    problem = jobs.problem_for(pdfs.JOB, f"version:{version.id}")
+    if problem is not None:
+        jobs.retry_problem(problem)
+    else:
+        pdfs.build_soon(version.id)
+    db.session.commit()
     return redirect(url_for("plan_versions.pdf", partnership_id=partnership_id, version_id=version.id))
 
 
@@ -239,7 +246,9 @@ def prepare_pdf(partnership_id: int, version_id: int):
 def pdf_status(partnership_id: int, version_id: int):
     version = _version_or_404(partnership_id, version_id)
     state = pdfs.document_state(version)
-    return jsonify(ready=state.ready, sha256=state.latest.sha256 if state.ready else None)
+    problem = None if state.ready else jobs.problem_for(pdfs.JOB, f"version:{version.id}")
+    return jsonify(ready=state.ready, sha256=state.latest.sha256 if state.ready else None,
+                   failed=problem is not None)
 
 
 @bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/changes")
@@ -260,9 +269,82 @@ def changes(partnership_id: int, version_id: int):
 
 @bp.get("/partnerships/<int:partnership_id>/plan/draft.pdf")
 def draft_pdf(partnership_id: int):
+    """The DRAFT PDF of the plan as it is now: served when ready, else how to get it."""
     membership = current_membership()
-    data = pdfs.render_draft(membership.partnership)
-    return _pdf_response(data, _file_name(membership.partnership, "draft"), None)
+    draft = drafts.current_draft(membership.partnership)
+    if draft is not None:
+        return _draft_response(membership, draft)
+    return render_template("plan_versions/draft.html", partnership=membership.partnership, membership=membership,
+                           form=ConfirmForm(formdata=None))
+
+
+@bp.post("/partnerships/<int:partnership_id>/plan/draft.pdf")
+def request_draft_pdf(partnership_id: int):
+    membership = current_membership()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        draft = drafts.request_draft(membership)
+    except drafts.DraftLimit as limit:
+        db.session.rollback()
+        return render_template("plan_versions/draft.html", partnership=membership.partnership,
+                               membership=membership, form=ConfirmForm(formdata=None), limit=limit.message), 429
+    db.session.commit()
+    return redirect(url_for("plan_versions.draft_file", partnership_id=partnership_id, draft_id=draft.id), 303)
+
+
+@bp.get("/partnerships/<int:partnership_id>/plan/drafts/<int:draft_id>")
+def draft_file(partnership_id: int, draft_id: int):
+    membership = current_membership()
+    draft = drafts.draft_of(partnership_id, draft_id)
+    if draft is None:
+        abort(404)
+    return _draft_response(membership, draft)
+
+
+def _draft_response(membership, draft):
+    if draft.status == "ready":
+        return _pdf_response(draft.data, _file_name(membership.partnership, "draft"), draft.sha256)
+    return render_template(
+        "plan_versions/draft_preparing.html", partnership=membership.partnership, membership=membership,
+        draft=draft, ahead=drafts.queue_position(draft), form=ConfirmForm(formdata=None),
+        problem=jobs.problem_for(drafts.JOB, f"draft:{draft.id}"),
+    ), 202
+
+
+@bp.get("/partnerships/<int:partnership_id>/plan/drafts/<int:draft_id>/status")
+def draft_status(partnership_id: int, draft_id: int):
+    draft = drafts.draft_of(partnership_id, draft_id)
+    if draft is None:
+        abort(404)
+    ready = draft.status == "ready"
+    problem = None if ready else jobs.problem_for(drafts.JOB, f"draft:{draft.id}")
+    if ready:
+        stage = "Ready."
+    elif draft.started_at is not None:
+        stage = "Rendering the plan…"
+    else:
+        ahead = drafts.queue_position(draft)
+        stage = f"Waiting for {ahead} other PDF{'s' if ahead != 1 else ''} to be prepared first…" if ahead else \
+            "About to start…"
+    return jsonify(ready=ready, failed=problem is not None, stage=stage)
+
+
+@bp.post("/partnerships/<int:partnership_id>/plan/drafts/<int:draft_id>/retry")
+@require(Permission.EDIT_PLAN)
+def retry_draft(partnership_id: int, draft_id: int):
+    draft = drafts.draft_of(partnership_id, draft_id)
+    if draft is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    problem = jobs.problem_for(drafts.JOB, f"draft:{draft.id}")
+    if problem is not None:
+        jobs.retry_problem(problem)
+    elif draft.status != "ready":
+        jobs.enqueue_on_commit(drafts.JOB, draft.id)
+    db.session.commit()
+    return redirect(url_for("plan_versions.draft_file", partnership_id=partnership_id, draft_id=draft_id))
 
 
 def _file_name(partnership, label: str) -> str:

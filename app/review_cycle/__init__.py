@@ -122,4 +122,13 @@ def _register_portfolio_columns():
 
 _register_portfolio_columns()
 
+
+def _register_jobs():
+    from app.review_cycle import report
+
+    report.register_jobs()
+
+
+_register_jobs()
+
 from app.review_cycle import reminders, routes  # noqa: E402,F401

@@ -212,3 +212,18 @@ class ImprovementAction(db.Model):
     def kept(self) -> bool:
         """Done by its due date."""
         return self.status == "done" and self.done_at is not None and self.done_at.date() <= self.due_on
+
+
+class ReviewReportDocument(db.Model):
+    """The PDF of a closed cycle's report, rendered once by a worker and served as stored:
+    a closed cycle's report never changes."""
+
+    __tablename__ = "review_report_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("review_cycle.id"), unique=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    render_seconds: Mapped[float | None]

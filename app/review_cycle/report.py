@@ -4,14 +4,23 @@ Everything read here goes through services.visible_assessments, which hands out 
 party's assessment only once the cycle is revealed.
 """
 
-from datetime import date
+import hashlib
+import time
+from datetime import date, timedelta
 
-from flask import render_template
+import sqlalchemy as sa
+from flask import current_app, render_template
+from sqlalchemy.exc import IntegrityError
 
+from app import jobs
+from app.extensions import db
+from app.jobs import locks
+from app.jobs.models import JobProblem
 from app.partnerships.models import Membership
 from app.plan_sections.registry import section_types
 from app.review_cycle import charts, results, services, work
-from app.review_cycle.models import ReviewCycle
+from app.review_cycle.models import CLOSED, ReviewCycle, ReviewReportDocument
+from app.types import utcnow
 
 
 def trend_for(partnership_id: int, up_to: ReviewCycle | None = None) -> dict:
@@ -28,7 +37,7 @@ def kept_for(partnership_id: int, today: date, up_to: ReviewCycle | None = None)
     return results.commitments_kept(partnership_id, services.parties_of(partnership_id), today, up_to)
 
 
-def results_for(cycle: ReviewCycle, membership: Membership, today: date) -> dict | None:
+def results_for(cycle: ReviewCycle, membership: Membership | None, today: date) -> dict | None:
     if cycle.revealed_at is None:
         return None
     assessments = services.visible_assessments(cycle, membership)
@@ -59,7 +68,7 @@ def results_for(cycle: ReviewCycle, membership: Membership, today: date) -> dict
     }
 
 
-def report_for(cycle: ReviewCycle, membership: Membership, today: date) -> dict:
+def report_for(cycle: ReviewCycle, membership: Membership | None, today: date) -> dict:
     data = results_for(cycle, membership, today) or {}
     data.update(
         adaptations=work.adaptations_of(cycle),
@@ -71,14 +80,73 @@ def report_for(cycle: ReviewCycle, membership: Membership, today: date) -> dict:
     return data
 
 
-def render_report_pdf(cycle: ReviewCycle, membership: Membership, today: date) -> bytes:
-    from app.signing.pdf import render_pdf
+# -- the stored PDF, rendered by a worker ---------------------------------------------------------
 
-    partnership = membership.partnership
-    html = render_template("review_cycle/report_document.html", partnership=partnership, cycle=cycle,
-                           data=report_for(cycle, membership, today))
-    return render_pdf(
-        html, title=f"{partnership.name}: review {cycle.period}", author="Jointly",
-        subject=f"Review report of {cycle.period}", keywords=["review", cycle.period], lang="en",
-        signature_fields=False,
-    )
+REPORT_JOB = "review_report_pdf"
+
+
+def stored_report(cycle_id: int) -> ReviewReportDocument | None:
+    return db.session.scalar(sa.select(ReviewReportDocument).where(ReviewReportDocument.cycle_id == cycle_id))
+
+
+def build_report_document(cycle_id: int) -> bool:
+    """The `review_report_pdf` job: render a closed cycle's report once and store it.
+
+    The HTML is built in a short read, the PDF rendered with no transaction open, and the row
+    inserted under the unique cycle id; True when this call stored it.
+    """
+    with locks.exclusive(f"review-report:{cycle_id}") as held:
+        cycle = db.session.get(ReviewCycle, cycle_id)
+        if not held or cycle is None or cycle.stage != CLOSED or stored_report(cycle_id) is not None:
+            return False
+        from app.partnerships.models import Partnership
+
+        partnership = db.session.get(Partnership, cycle.partnership_id)
+        # As of the day it closed, whoever renders it and whenever.
+        closed_on = (cycle.closed_at or utcnow()).date()
+        with current_app.test_request_context(base_url=current_app.config.get("APP_BASE_URL") or "http://localhost"):
+            html = render_template("review_cycle/report_document.html", partnership=partnership, cycle=cycle,
+                                   data=report_for(cycle, None, closed_on))
+        options = {"title": f"{partnership.name}: review {cycle.period}", "author": "Jointly",
+                   "subject": f"Review report of {cycle.period}", "keywords": ["review", cycle.period],
+                   "lang": "en", "signature_fields": False}
+        db.session.commit()  # nothing is held while rendering
+        from app.signing.pdf import render_pdf
+
+        started = time.perf_counter()
+        data = render_pdf(html, **options)
+        seconds = round(time.perf_counter() - started, 3)
+        try:
+            db.session.add(ReviewReportDocument(cycle_id=cycle_id, data=data, size=len(data),
+                                                sha256=hashlib.sha256(data).hexdigest(), render_seconds=seconds))
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return False
+        return True
+
+
+def requeue_missing_reports() -> int:
+    """The periodic sweep: closed cycles whose report PDF is missing (a worker stopped mid-way)."""
+    gave_up = sa.select(JobProblem.key).where(JobProblem.job == REPORT_JOB, JobProblem.gave_up.is_(True))
+    cycles = db.session.scalars(
+        sa.select(ReviewCycle.id).where(
+            ReviewCycle.stage == CLOSED,
+            ReviewCycle.closed_at <= utcnow() - timedelta(seconds=current_app.config["JOB_SWEEP_GRACE_SECONDS"]),
+            ~sa.exists().where(ReviewReportDocument.cycle_id == ReviewCycle.id),
+            (sa.literal("cycle:") + sa.cast(ReviewCycle.id, sa.String)).not_in(gave_up),
+        )
+    ).all()
+    for cycle_id in cycles:
+        jobs.enqueue(REPORT_JOB, cycle_id)
+    return len(cycles)
+
+
+def _subject(cycle_id: int) -> jobs.JobSubject:
+    partnership_id = db.session.scalar(sa.select(ReviewCycle.partnership_id).where(ReviewCycle.id == cycle_id))
+    return jobs.JobSubject(f"cycle:{cycle_id}", partnership_id)
+
+
+def register_jobs() -> None:
+    jobs.register_job(REPORT_JOB, build_report_document, retries=5, retry_delay=15, timeout=600, subject=_subject)
+    jobs.register_periodic("review_report_sweep", requeue_missing_reports, minutes=5)

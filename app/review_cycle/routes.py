@@ -3,9 +3,11 @@ member may see of another party's assessment is decided by services.visible_asse
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
+from app import jobs
 from app.downloads import content_disposition, file_name
 from app.extensions import db
 from app.formatting import to_local
+from app.forms import ConfirmForm
 from app.partnerships.access import Permission, current_membership, require
 from app.partnerships.models import Role
 from app.plan_sections.registry import section_types
@@ -350,9 +352,43 @@ def report_pdf(partnership_id: int, cycle_id: int):
     cycle = _cycle_or_404(partnership_id, cycle_id)
     if cycle.stage != CLOSED:
         abort(404)
-    pdf = report.render_report_pdf(cycle, membership, _today())
+    stored = report.stored_report(cycle.id)
+    if stored is None:
+        return render_template(
+            "review_cycle/report_preparing.html", partnership=membership.partnership, membership=membership,
+            cycle=cycle, problem=jobs.problem_for(report.REPORT_JOB, f"cycle:{cycle.id}"),
+            form=ConfirmForm(formdata=None),
+        ), 202
     filename = file_name(membership.partnership.name, "review", cycle.period, extension="pdf")
-    return pdf, 200, {"Content-Type": "application/pdf", "Content-Disposition": content_disposition(filename)}
+    return stored.data, 200, {"Content-Type": "application/pdf", "X-Content-SHA256": stored.sha256,
+                              "Content-Disposition": content_disposition(filename),
+                              "Cache-Control": "private, no-store"}
+
+
+@bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/report.pdf/status")
+def report_pdf_status(partnership_id: int, cycle_id: int):
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    stored = report.stored_report(cycle.id) if cycle.stage == CLOSED else None
+    problem = jobs.problem_for(report.REPORT_JOB, f"cycle:{cycle.id}") if stored is None else None
+    return jsonify(ready=stored is not None, failed=bool(problem and problem.gave_up))
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/report.pdf")
+@require(Permission.EDIT_PLAN)
+def prepare_report_pdf(partnership_id: int, cycle_id: int):
+    """Queue the report's PDF again ("try again" after a failure); idempotent."""
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    if cycle.stage != CLOSED:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    problem = jobs.problem_for(report.REPORT_JOB, f"cycle:{cycle.id}")
+    if problem is not None:
+        jobs.retry_problem(problem)
+    else:
+        jobs.enqueue_on_commit(report.REPORT_JOB, cycle.id)
+    db.session.commit()
+    return redirect(url_for("review_cycle.report_pdf", partnership_id=partnership_id, cycle_id=cycle_id))
 
 
 @bp.get("/partnerships/<int:partnership_id>/reviews/dimensions")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from app.audit.services import record_event
 from app.extensions import db
+from app.jobs import enqueue_on_commit
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Partnership, Party, Role
@@ -284,11 +285,13 @@ def own_assessment(cycle: ReviewCycle, party_id: int) -> Assessment | None:
     )
 
 
-def visible_assessments(cycle: ReviewCycle, membership: Membership) -> dict[int, Assessment]:
+def visible_assessments(cycle: ReviewCycle, membership: Membership | None) -> dict[int, Assessment]:
     """Assessments this member may read, by party id: their own party's, and the others' only
     once every party has submitted (the cycle is revealed)."""
     query = sa.select(Assessment).where(Assessment.cycle_id == cycle.id)
     if cycle.revealed_at is None:
+        if membership is None:
+            raise ValueError("an unrevealed cycle's assessments are read by a member of a party")
         query = query.where(Assessment.party_id == membership.party_id)
     return {a.party_id: a for a in db.session.scalars(query.options(joinedload(Assessment.submitted_by)))}
 
@@ -562,6 +565,10 @@ def agree(membership: Membership, cycle: ReviewCycle, stage: str, *, at: datetim
     notify(members_of_partnership(cycle.partnership_id), "review_stage_changed", partnership=partnership,
            title=title, link=cycle_path(cycle, "/report" if closing else ""), actor=membership.user,
            include_actor=True)
+    if closing:
+        from app.review_cycle.report import REPORT_JOB
+
+        enqueue_on_commit(REPORT_JOB, cycle.id)
     return True
 
 

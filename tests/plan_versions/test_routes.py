@@ -122,7 +122,13 @@ def test_versions_of_another_partnership_are_not_found(versions, client_as):
 
 
 def test_draft_pdf_of_the_working_plan(versions, client_as):
-    response = client_as(versions.people.a.viewer).get(f"/partnerships/{versions.partnership.id}/plan/draft.pdf")
+    url = f"/partnerships/{versions.partnership.id}/plan/draft.pdf"
+    viewer = client_as(versions.people.a.viewer)
+    offer = viewer.get(url)
+    assert offer.status_code == 200 and "Prepare the DRAFT PDF" in offer.text
+    asked = viewer.submit(url)
+    assert asked.status_code == 303
+    response = viewer.get(asked.location)
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
 
 
@@ -195,8 +201,8 @@ def test_a_pdf_not_built_yet_shows_a_page_that_polls_and_can_restart_the_build(v
     version = versions.issue()  # issued through the service: no build was started
     viewer, editor = client_as(versions.people.b.viewer), client_as(versions.people.a.editor)
     waiting = viewer.get(_url(versions, f"/{version.id}/pdf"))
-    assert waiting.status_code == 202 and "js/plan_versions.js" in waiting.get_data(as_text=True)
-    assert viewer.get(_url(versions, f"/{version.id}/pdf/status")).get_json() == {"ready": False, "sha256": None}
+    assert waiting.status_code == 202 and "js/preparing.js" in waiting.get_data(as_text=True)
+    assert viewer.get(_url(versions, f"/{version.id}/pdf/status")).get_json() == {"ready": False, "sha256": None, "failed": False}
     assert viewer.submit(_url(versions, f"/{version.id}/pdf")).status_code == 403
     assert editor.submit(_url(versions, f"/{version.id}/pdf")).status_code == 302
     status = viewer.get(_url(versions, f"/{version.id}/pdf/status")).get_json()

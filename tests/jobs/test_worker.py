@@ -1,0 +1,114 @@
+"""The real worker: `flask --app wsgi ermp worker` processes against the SQLite queue and
+database, or (JOINTLY_TEST_DB=postgresql) against Redis and PostgreSQL.
+
+Few and focused: each starts real processes and renders real PDFs.
+"""
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.jobs import locks
+from app.plan_sections.registry import get_section_type
+from app.plan_versions import pdfs
+from app.plan_versions.models import PlanDocument
+from tests.plan_versions.conftest import Versions
+from tests.plan_sections.samples import sample_content
+from tests.support.services import wait_for
+
+
+def _numbers(version_id: int) -> list[tuple[int, int | None]]:
+    db.session.expire_all()
+    return [tuple(row) for row in db.session.execute(
+        sa.select(PlanDocument.number, PlanDocument.signature_id)
+        .where(PlanDocument.version_id == version_id).order_by(PlanDocument.number)
+    )]
+
+
+def _held_elsewhere(key: str) -> bool:
+    with locks.exclusive(key) as held:
+        return not held
+
+
+def _a_long_plan(world) -> Versions:
+    plan = Versions(world)
+    plan.write_everything()
+    risks = sample_content(get_section_type("risk_assessment"), plan.context(), items_per_kind=120)
+    plan.save(world.a.editor, "risk_assessment", risks)  # a few more seconds of rendering
+    return plan
+
+
+def test_a_worker_killed_mid_render_leaves_nothing_and_the_pdf_is_made_after_restart(queue, queue_world):
+    plan = _a_long_plan(queue_world)
+    version = plan.issue()
+    pdfs.build_soon(version.id)
+    db.session.commit()  # queued, with no worker running yet
+
+    first = queue.start_worker()
+    wait_for(lambda: _held_elsewhere(f"plan-pdf:{version.id}"), timeout=90, interval=0.05,
+             what="the worker to start rendering")
+    first.kill()  # SIGKILL mid-render: no cleanup, the job is lost from the queue
+    assert _numbers(version.id) == []
+    assert not _held_elsewhere(f"plan-pdf:{version.id}")  # the lock died with the process
+
+    queue.start_worker()  # a restarted worker sweeps up unfinished versions at once
+    wait_for(lambda: _numbers(version.id) == [(0, None)], timeout=180, what="the PDF after the restart")
+    db.session.expire_all()
+    assert pdfs.document_state(version).ready
+
+
+def test_two_workers_never_render_or_sign_the_same_version_twice(queue, queue_world):
+    plan = Versions(queue_world)
+    plan.write_everything()
+    version = plan.issue()
+    signatures = [plan.sign(version, queue_world.a.admin), plan.sign(version, queue_world.b.admin)]
+    for _ in range(4):  # the same work asked for again and again, as views and sweeps do
+        pdfs.build_soon(version.id)
+        db.session.commit()
+    queue.start_worker(workers=2)
+    queue.start_worker(workers=2)
+    expected = [(0, None), (1, signatures[0].id), (2, signatures[1].id)]
+    wait_for(lambda: _numbers(version.id) == expected, timeout=180, what="the rendered and signed PDF")
+    for worker in queue.workers:
+        worker.stop()
+    logs = queue.logs()
+    assert logs.count(f"plan version {version.id}: stored PDF document") == 3, logs[-3000:]
+    assert "Traceback" not in logs, logs[-3000:]
+
+
+def test_a_draft_asked_for_by_ten_sessions_at_once_is_rendered_once(queue, queue_world, queue_app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.plan_versions.models import DraftPdf
+    from tests.support.factories import PASSWORD
+
+    Versions(queue_world).write_everything()
+    db.session.commit()
+    people = [queue_world.a.admin, queue_world.a.editor, queue_world.a.viewer,
+              queue_world.b.admin, queue_world.b.editor, queue_world.b.viewer]
+    clients = []
+    for n in range(10):
+        client = queue_app.test_client()
+        client.sign_in(people[n % len(people)].email, PASSWORD)
+        clients.append(client)
+    url = f"/partnerships/{queue_world.partnership.id}/plan/draft.pdf"
+    tokens = [client.csrf_token() for client in clients]
+    queue.start_worker(workers=2)
+
+    def ask(pair):
+        client, token = pair
+        with queue_app.app_context():
+            return client.post(url, data={"csrf_token": token}).location
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        locations = list(pool.map(ask, zip(clients, tokens, strict=True)))
+    assert len(set(locations)) == 1 and locations[0] is not None
+    wait_for(lambda: clients[0].get(locations[0] + "/status").get_json()["ready"], timeout=180,
+             what="the DRAFT PDF")
+    for client in clients:
+        response = client.get(locations[0])
+        assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DraftPdf)) == 1
+    for worker in queue.workers:
+        worker.stop()
+    assert queue.logs().count("DRAFT PDF ") == 1, queue.logs()[-3000:]
