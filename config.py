@@ -124,6 +124,11 @@ class Config:
     MAIL_USE_SSL = _flag("MAIL_USE_SSL")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Jointly <no-reply@jointly.invalid>")
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or os.path.join(INSTANCE_DIR, "mail")
+    # The outbox (app/mail): a failed attempt is retried after MAIL_RETRY_SECONDS, doubled each
+    # time, MAIL_MAX_ATTEMPTS in all (30 s and 8: the last about an hour after the first).
+    MAIL_RETRY_SECONDS = _int("MAIL_RETRY_SECONDS", 30)
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_SEND_TIMEOUT_SECONDS = _int("MAIL_SEND_TIMEOUT_SECONDS", 30)
 
     # Werkzeug's scrypt (N=2**15, r=8, p=1) unless overridden.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")

@@ -51,7 +51,8 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
 
     from app import jobs
 
-    jobs.init_app(app)  # after the features, which register their jobs
+    mail.register_jobs()
+    jobs.init_app(app)  # after the features and mail, which register their jobs
 
     from app.cli import register_cli
 

@@ -61,6 +61,11 @@ def register_cli(app: Flask) -> None:
             try:
                 build_demo()
                 db.session.commit()
+                # The demo's emails are delivered here and now (a worker would find them due
+                # anyway), so their files exist when the logins are printed.
+                from app.mail import deliver_due
+
+                deliver_due()
             finally:
                 mail_log.setLevel(level)
             sent = len(set(os.listdir(mail_dir)) - before) if os.path.isdir(mail_dir) else 0

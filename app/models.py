@@ -4,6 +4,7 @@ from app.accounts.models import Organisation, PasswordReset, RecoveryCode, User 
 from app.audit.models import AuditChainHead, AuditEvent, AuditVerification  # noqa: F401
 from app.coediting.models import Comment, CommentThread, EditConflict, SectionPresence  # noqa: F401
 from app.jobs.models import JobProblem  # noqa: F401
+from app.mail.models import OutboundMail  # noqa: F401
 from app.notifications.models import Notification, NotificationDigest, NotificationPreference  # noqa: F401
 from app.partnerships.models import Invitation, Membership, Partnership, Party  # noqa: F401
 from app.plan_sections.models import PlanSection, SectionReview, SectionRevision  # noqa: F401

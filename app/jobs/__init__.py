@@ -86,6 +86,11 @@ def enqueue(name: str, *args) -> None:
     tasks[name](*args)
 
 
+def enqueue_in(delay: float, name: str, *args) -> None:
+    """Queue a job to run `delay` seconds from now (a retry at its own time)."""
+    current_app.extensions["jobs.tasks"][name].schedule(args=args, delay=delay)
+
+
 def enqueue_on_commit(name: str, *args) -> None:
     """Queue a job once the current transaction commits (and never if it rolls back)."""
     if name not in JOBS:

@@ -17,9 +17,9 @@ One run (safe every few minutes from cron, also two at once) does three things:
    zone, listing what they have not read and no email has mentioned yet, created
    before that hour. The (person, local date) row is the claim.
 
-Every unit of work commits on its own; mail goes out after its commit (app.mail),
-so a crash never sends without recording it, and no email is ever sent twice (an
-SMTP failure after the commit is logged, not retried).
+Every unit of work commits on its own, its emails in the same transaction (the outbox,
+app.mail), so a crash never sends without recording it; a worker then delivers each
+email once, retrying it through SMTP outages.
 """
 
 import logging

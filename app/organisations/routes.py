@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.accounts.models import User
+from app import mail
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.organisations import bp, services
@@ -47,6 +48,7 @@ def _page(form: OrganisationForm | None = None, status: int = 200):
             people=services.people_of(organisation),
             form=form,
             confirm_form=ConfirmForm(),
+            undelivered=mail.undelivered(organisation.id),
         ),
         status,
     )
@@ -56,6 +58,22 @@ def _page(form: OrganisationForm | None = None, status: int = 200):
 @org_admin_required
 def show():
     return _page()
+
+
+@bp.post("/organisation/mail/<int:mail_id>/send-again")
+@org_admin_required
+def send_mail_again(mail_id: int):
+    """Send a message the outbox gave up on again (an admin's decision: it may arrive twice)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    found = db.session.get(mail.OutboundMail, mail_id)
+    if found is None or found.organisation_id != current_user.organisation_id:
+        abort(404)
+    if found.status == "failed":
+        mail.send_again(found)
+        db.session.commit()
+        flash(f"The message to {found.recipient} is queued again.", "success")
+    return redirect(url_for("organisations.show") + "#undelivered-heading")
 
 
 @bp.post("/organisation")

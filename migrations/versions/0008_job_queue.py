@@ -1,8 +1,8 @@
-"""The job tier: failures of background jobs people can see, DRAFT PDFs cached per content, and the stored PDF of each closed review report.
+"""The job tier: failures of background jobs people can see, the mail outbox, DRAFT PDFs cached per content, and the stored PDF of each closed review report.
 
 Revision ID: 0008_job_queue
 Revises: 0007_review_cycle
-Create Date: 2026-12-03 09:58:48.526362
+Create Date: 2026-12-03 10:11:04.030250
 
 """
 from alembic import op
@@ -17,6 +17,28 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('outbound_mail',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('recipient', sa.String(length=320), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('message_id', sa.String(length=200), nullable=False),
+    sa.Column('message', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+    sa.Column('claimed_until', sa.DateTime(), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name=op.f('ck_outbound_mail_status')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_outbound_mail_organisation_id_organisation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_mail'))
+    )
+    with op.batch_alter_table('outbound_mail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbound_mail_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_outbound_mail_status_next_attempt_at', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('draft_pdf',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partnership_id', sa.Integer(), nullable=False),
@@ -85,3 +107,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_draft_pdf_partnership_id'))
 
     op.drop_table('draft_pdf')
+    with op.batch_alter_table('outbound_mail', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbound_mail_status_next_attempt_at')
+        batch_op.drop_index(batch_op.f('ix_outbound_mail_organisation_id'))
+
+    op.drop_table('outbound_mail')

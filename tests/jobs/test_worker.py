@@ -112,3 +112,32 @@ def test_a_draft_asked_for_by_ten_sessions_at_once_is_rendered_once(queue, queue
     for worker in queue.workers:
         worker.stop()
     assert queue.logs().count("DRAFT PDF ") == 1, queue.logs()[-3000:]
+
+
+def test_mail_survives_an_smtp_outage_and_a_worker_restart(queue, queue_world, queue_app):
+    from app import mail
+    from app.mail.models import OutboundMail
+    from tests.support.mail import SMTPServer
+
+    def row():
+        db.session.expire_all()
+        return db.session.scalar(sa.select(OutboundMail))
+
+    with SMTPServer() as smtp:
+        smtp.refusal = "451 4.3.0 Mail server busy, try again later"
+        queue_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
+        with queue_app.test_request_context():
+            message = mail.queue_mail(queue_world.b.viewer.email, "Plan v1.0 is signed", "password_reset",
+                                      user=queue_world.b.viewer, link="http://localhost/x", minutes=60)
+        db.session.commit()
+        first = queue.start_worker(MAIL_RETRY_SECONDS=3)  # waits 3 s, then 6 s, 12 s…
+        wait_for(lambda: row().attempts >= 2 and row().status == "pending", timeout=90,
+                 what="two refused attempts")
+        assert smtp.messages == []
+        first.kill()  # the worker goes down during the outage too (between attempts)
+
+        smtp.refusal = None  # the server recovers
+        queue.start_worker(MAIL_RETRY_SECONDS=3)
+        wait_for(lambda: row().status == "sent", timeout=90, what=f"delivery after the outage ({row().status})")
+        assert [m["Message-ID"] for m in smtp.messages] == [message["Message-ID"]]  # once
+        assert row().attempts == smtp.attempts

@@ -49,6 +49,11 @@ class _Collect:
         self.server = server
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self.server.lock:
+            self.server.attempts += 1
+            refusal = self.server.refusal
+        if refusal:  # failing on purpose: an outage (4xx) or a permanent refusal (5xx)
+            return refusal
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.server.lock:
             self.server.messages.append(message)
@@ -58,9 +63,12 @@ class _Collect:
 
 
 class SMTPServer:
-    """A real SMTP server on loopback that keeps what it receives."""
+    """A real SMTP server on loopback that keeps what it receives; set `refusal` (an SMTP reply
+    such as "451 4.3.0 Try again later") to make it refuse every message until it is cleared."""
 
     def __init__(self):
+        self.refusal: str | None = None
+        self.attempts = 0
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
