@@ -95,8 +95,11 @@ class Config:
     DRAFT_PDF_PER_PARTNERSHIP_PER_HOUR = _int("DRAFT_PDF_PER_PARTNERSHIP_PER_HOUR", 30)
     DRAFT_PDF_MAX_PENDING = _int("DRAFT_PDF_MAX_PENDING", 3)
     DRAFT_PDF_KEEP_HOURS = _int("DRAFT_PDF_KEEP_HOURS", 24)
-    # The verify page gives up on a PDF whose check takes longer than this.
+    # Uploaded PDFs are checked in a child process (app/signing/inspection.py) stopped after
+    # this much wall-clock time, CPU time or memory beyond what the checker itself needs.
     VERIFY_TIMEOUT_SECONDS = _int("VERIFY_TIMEOUT_SECONDS", 60)
+    VERIFY_CPU_SECONDS = _int("VERIFY_CPU_SECONDS", 30)
+    VERIFY_MEMORY_MB = _int("VERIFY_MEMORY_MB", 512)
 
     # Files the app stores (signed PDFs, uploaded certificates) live under STORAGE_DIR,
     # always under names the app generates (app/uploads.py); organisation keys under

@@ -5,8 +5,8 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.accounts.models import User
 from app import mail
+from app.accounts.models import User
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.organisations import bp, services

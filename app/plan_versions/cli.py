@@ -52,10 +52,15 @@ def register() -> None:
 
         Exits 0 only when the PDF is intact and is a version every party signed.
         """
-        from app.plan_versions.verification import verify_pdf
+        from app.plan_versions.verification import VerificationRefused, verify_pdf
 
         with open(file, "rb") as handle:
-            result = verify_pdf(handle.read())
+            data = handle.read()
+        try:
+            result = verify_pdf(data)
+        except VerificationRefused as refused:
+            click.echo(f"FAILED: {refused}", err=True)
+            sys.exit(2)
         _echo_verification(result)
         if result.ok:
             click.echo("OK: intact, and a signed plan version.")

@@ -16,7 +16,7 @@ from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import services as plan
 from app.plan_versions import bp, drafts, identities, pdfs, services
 from app.plan_versions.forms import DeclineForm, IssueForm, SignForm, SigningKeyForm, VerifyForm
-from app.plan_versions.verification import VerificationTimeout, verify_pdf
+from app.plan_versions.verification import VerificationRefused, verify_pdf
 from app.rules import RuleViolation, show_violation
 from app.uploads import KINDS, FileKind, storage_path, store_upload
 
@@ -379,9 +379,10 @@ def verify():
             finally:
                 os.unlink(path)  # kept only while it is checked
             try:
-                result = verify_pdf(data, timeout=current_app.config["VERIFY_TIMEOUT_SECONDS"])
-            except VerificationTimeout as timeout:
-                form.file.errors = [f"{timeout} Try a smaller file."]
+                result = verify_pdf(data)
+            except VerificationRefused as refused:
+                form.file.errors = [f"{refused} A plan PDF from Jointly is checked well within these limits: "
+                                    "this file is not one, or it was altered to be hard to read."]
                 status = 422
             else:
                 result.file_name, result.file_sha256 = stored.original_name, stored.sha256

@@ -1,25 +1,21 @@
 """Checking a plan PDF: are its signatures intact and covering the document, who signed, and
 which plan version it is (found by the content hash in its metadata), with that version's status."""
 
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+import dataclasses
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.partnerships.models import Partnership
-from app.plan_versions import identities, services
+from app.plan_versions import services
 from app.plan_versions.models import PlanSignature, PlanVersion
-from app.signing.pades import PdfReport, SignatureReport, validate_pdf
-from app.signing.pdf import read_content_hash
+from app.signing.inspection import InspectionRefused, Limits, inspect_pdf
+from app.signing.pades import PdfReport, SignatureReport
 
-# Validation of hostile files runs here, so a request can stop waiting for it.
-_VALIDATORS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pdf-verify")
-
-
-class VerificationTimeout(Exception):  # noqa: N818 - reads as what happened
-    """The PDF took too long to check."""
+# What a refused check raises: a limit stopped it; the message says which.
+VerificationRefused = InspectionRefused
 
 
 @dataclass
@@ -82,21 +78,18 @@ def find_version(content_hash: str | None) -> PlanVersion | None:
     )
 
 
-def verify_pdf(data: bytes, *, timeout: float | None = None) -> Verification:
-    """Check `data`; VerificationTimeout when validation takes longer than `timeout` seconds."""
-    try:
-        claimed = read_content_hash(data)
-    except Exception:  # noqa: BLE001 - unreadable files are reported by validate_pdf below
-        claimed = None
+def verification_limits() -> Limits:
+    config = current_app.config
+    return Limits(config["VERIFY_CPU_SECONDS"], config["VERIFY_MEMORY_MB"], config["VERIFY_TIMEOUT_SECONDS"])
+
+
+def verify_pdf(data: bytes, limits: Limits | None = None) -> Verification:
+    """Check `data` in a limited child process (app.signing.inspection); VerificationRefused
+    when a limit stopped the check. The file is parsed only there, never in this process."""
+    inspection = inspect_pdf(data, limits or verification_limits())
+    claimed, report = inspection.claimed_hash, inspection.report
     version = find_version(claimed)
     recorded = list(version.signatures) if version is not None else []
-    trusted = [identities.certificate_of(s.signing_key) for s in recorded]
-    future = _VALIDATORS.submit(validate_pdf, data, trusted)
-    try:
-        report = future.result(timeout=timeout)
-    except FutureTimeout as error:
-        future.cancel()
-        raise VerificationTimeout("The PDF took too long to check.") from error
     if report.content_hash and report.content_hash != claimed:
         # What was signed is another version than what the file's last revision claims.
         version = find_version(report.content_hash)
@@ -106,8 +99,13 @@ def verify_pdf(data: bytes, *, timeout: float | None = None) -> Verification:
         result.partnership = db.session.get(Partnership, version.partnership_id)
         result.status = services.status_of(version, services.baseline_of(version.partnership_id))
     by_fingerprint = {s.signing_key.fingerprint: s for s in recorded}
+    # Trusted means signed with the very certificate Jointly recorded for that signature (the
+    # child validates without trust roots, so that nothing of the database reaches it).
     result.signatures = [
-        SignatureCheck(signature, by_fingerprint.get(signature.certificate_fingerprint or ""))
+        SignatureCheck(
+            dataclasses.replace(signature, trusted=signature.certificate_fingerprint in by_fingerprint),
+            by_fingerprint.get(signature.certificate_fingerprint or ""),
+        )
         for signature in report.signatures
     ]
     return result
