@@ -13,7 +13,8 @@ from app.extensions import db
 from tests.support.routes import WRITE_METHODS, Tally, build_world, call, difference, routes, snapshot
 
 # Self-service writes a viewer may make.
-VIEWER_ALLOWED_WRITES = {"partnerships.leave"}
+# Leaving is every member's right; asking for the DRAFT PDF is reading the plan (within limits).
+VIEWER_ALLOWED_WRITES = {"partnerships.leave", "plan_versions.request_draft_pdf"}
 
 TALLY = Tally()
 EXPECTED = Tally()

@@ -38,6 +38,7 @@ class World:
     d_admin: object
     tokens: dict = field(default_factory=dict)
     notification_id: int | None = None
+    mail_id: int | None = None
     # Per partnership id: a kept conflict (its author is A's admin / C's admin) and a comment thread,
     # both on the risk assessment, which has revisions 1 and 2.
     conflicts: dict = field(default_factory=dict)
@@ -49,6 +50,8 @@ class World:
     cycles: dict = field(default_factory=dict)
     actions: dict = field(default_factory=dict)
     dimensions: dict = field(default_factory=dict)
+    # Per partnership id: a DRAFT PDF asked for and waiting for a worker.
+    drafts: dict = field(default_factory=dict)
 
     def fillers(self, partnership: Partnership) -> dict:
         """Values for every URL argument, all belonging to `partnership`."""
@@ -75,6 +78,9 @@ class World:
             "cycle_id": self.cycles[partnership.id],
             "action_id": self.actions[partnership.id],
             "dimension_id": self.dimensions[partnership.id],
+            "draft_id": self.drafts[partnership.id],
+            # A message the outbox holds for A's organisation (sent: nothing to send again).
+            "mail_id": self.mail_id,
         }
 
 
@@ -117,6 +123,16 @@ def _plan_version(partnership: Partnership, admin) -> int:
     return version.id
 
 
+def _waiting_draft(partnership: Partnership, by) -> int:
+    from app.plan_versions.models import DraftPdf
+
+    draft = DraftPdf(partnership_id=partnership.id, content_hash="0" * 64, status="pending",
+                     html="<h1>A draft</h1>", requested_by_id=by.id)
+    db.session.add(draft)
+    db.session.commit()
+    return draft.id
+
+
 def _review_cycle(partnership: Partnership, first, second) -> tuple[int, int, int]:
     """A cycle of `partnership` in its Improve stage, with an adaptation and an action; ids of the
     cycle, the action and a dimension."""
@@ -156,10 +172,16 @@ def build_world(app) -> World:
     db.session.commit()
     world = World(ab=ab, cd=ab.outsider_partnership, c_admin=c_admin, d_admin=d_admin)
     world.notification_id = note.id
+    from app.mail.models import OutboundMail
+
+    world.mail_id = db.session.scalar(
+        sa.select(OutboundMail.id).where(OutboundMail.organisation_id == ab.a.admin.organisation_id).limit(1)
+    )
     for partnership, author, other in ((ab.partnership, ab.a.admin, ab.b.editor), (world.cd, c_admin, d_admin)):
         conflict_id, thread_id = _coediting(partnership, author, other)
         world.conflicts[partnership.id], world.threads[partnership.id] = conflict_id, thread_id
         world.versions[partnership.id] = _plan_version(partnership, author)
+        world.drafts[partnership.id] = _waiting_draft(partnership, author)
     world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")
     world.tokens["reset"] = _last_link_token(app, ab.b.editor.email)
     for partnership, first, second in ((ab.partnership, ab.a.admin, ab.b.admin), (world.cd, c_admin, d_admin)):
