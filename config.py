@@ -1,7 +1,8 @@
 """Configuration classes, read from the environment.
 
-Nothing secret is hard-coded: without SECRET_KEY a development key is generated
-once into the instance folder (see app/__init__.py).
+Nothing secret is hard-coded: without SECRET_KEY, AUDIT_KEY and SIGNING_KEYS_SECRET, each is
+generated once into the instance folder, except in production (an https APP_BASE_URL), where
+the app refuses to start without them (see app/__init__.py).
 """
 
 import os
@@ -42,7 +43,14 @@ def served_address() -> str:
 
 
 class Config:
+    # Signs sessions and CSRF tokens. SECRET_KEY_FALLBACKS (comma-separated, older first or
+    # any order) still accepts sessions signed with earlier keys while a new one rolls out.
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    SECRET_KEY_FALLBACKS = os.environ.get("SECRET_KEY_FALLBACKS", "")
+    # Keys the audit chains are computed and checkpoints signed with, and the secret that
+    # encrypts organisations' signing keys: `ID=SECRET` pairs, newest first (app/keyring.py).
+    AUDIT_KEY = os.environ.get("AUDIT_KEY")
+    SIGNING_KEYS_SECRET = os.environ.get("SIGNING_KEYS_SECRET")
     INSTANCE_PATH = INSTANCE_DIR
 
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
@@ -102,10 +110,9 @@ class Config:
     VERIFY_MEMORY_MB = _int("VERIFY_MEMORY_MB", 512)
 
     # Files the app stores (signed PDFs, uploaded certificates) live under STORAGE_DIR,
-    # always under names the app generates (app/uploads.py); organisation keys under
-    # KEYS_DIR. Both are part of every backup (flask ermp backup).
+    # always under names the app generates (app/uploads.py); part of every backup (flask ermp
+    # backup). Organisations' signing keys live in the database, encrypted.
     STORAGE_DIR = os.environ.get("STORAGE_DIR") or os.path.join(INSTANCE_DIR, "storage")
-    KEYS_DIR = os.environ.get("KEYS_DIR") or os.path.join(INSTANCE_DIR, "keys")
 
     # Rate limits (Flask-Limiter). Memory by default, Redis when REDIS_URL is set.
     REDIS_URL = os.environ.get("REDIS_URL")
@@ -151,6 +158,8 @@ class TestConfig(Config):
     TESTING = True
     # A test-only constant.
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  # nosec B105
+    AUDIT_KEY = "test=audit-key-for-tests-only"
+    SIGNING_KEYS_SECRET = "test=signing-keys-secret-for-tests-only"  # noqa: S105  # nosec B105
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("JOINTLY_TEST_DATABASE_URL", "sqlite://")
     )

@@ -24,7 +24,7 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
     if overrides:
         app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
-    _ensure_secret_key(app)
+    _ensure_secrets(app)
     _configure_logging(app)
 
     if app.config["TRUSTED_PROXIES"]:
@@ -52,6 +52,7 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
     from app import jobs
 
     mail.register_jobs()
+    _audit.register_jobs()
     jobs.init_app(app)  # after the features and mail, which register their jobs
 
     from app.cli import register_cli
@@ -86,17 +87,53 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_cycle_bp)
 
 
-def _ensure_secret_key(app: Flask) -> None:
-    """Use SECRET_KEY from the environment, or one generated once into instance/."""
-    if app.config.get("SECRET_KEY"):
-        return
-    path = os.path.join(app.instance_path, "secret_key")
+# Each secret: its setting, the file the embedded default keeps it in, and how a new one reads.
+_SECRETS = (
+    ("SECRET_KEY", "secret_key", lambda: secrets.token_hex(32)),
+    ("AUDIT_KEY", "audit_key", lambda: f"k1={secrets.token_hex(32)}"),
+    ("SIGNING_KEYS_SECRET", "signing_keys_secret", lambda: f"k1={secrets.token_hex(32)}"),
+)
+
+
+class MissingSecretsError(RuntimeError):
+    """Production (an https APP_BASE_URL) without its secrets: refuse to start."""
+
+
+def _ensure_secrets(app: Flask) -> None:
+    """SECRET_KEY, AUDIT_KEY and SIGNING_KEYS_SECRET from the environment; without them, in
+    production, refuse to start (several instances would each write their own); otherwise
+    (`make run`'s embedded default) generate each once into the instance folder."""
+    from app import keyring
+
+    production = str(app.config.get("APP_BASE_URL", "")).lower().startswith("https://") and not app.testing
+    missing = [name for name, _file, _new in _SECRETS if not app.config.get(name)]
+    if production and missing:
+        raise MissingSecretsError(
+            f"Jointly will not start: APP_BASE_URL is https (production) but {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not set. Set {'it' if len(missing) == 1 else 'them'} in the "
+            "environment, identically on every web and worker machine (see the README, Running in production)."
+        )
+    for name, file_name, new in _SECRETS:
+        if not app.config.get(name):
+            app.config[name] = _instance_secret(app, file_name, new)
+    fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or []
+    if isinstance(fallbacks, str):
+        app.config["SECRET_KEY_FALLBACKS"] = [v.strip() for v in fallbacks.split(",") if v.strip()]
+    app.extensions["keyrings"] = {
+        "audit": keyring.parse("AUDIT_KEY", app.config["AUDIT_KEY"]),
+        "signing": keyring.parse("SIGNING_KEYS_SECRET", app.config["SIGNING_KEYS_SECRET"]),
+    }
+
+
+def _instance_secret(app: Flask, file_name: str, new) -> str:
+    """The secret kept in instance/<file_name>, generated the first time."""
+    path = os.path.join(app.instance_path, file_name)
     if not os.path.exists(path):
-        # Written aside and linked into place, so concurrent workers agree on one key.
+        # Written aside and linked into place, so concurrent processes agree on one secret.
         tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+            handle.write(new())
         try:
             os.link(tmp, path)
         except FileExistsError:
@@ -104,7 +141,7 @@ def _ensure_secret_key(app: Flask) -> None:
         finally:
             os.unlink(tmp)
     with open(path) as handle:
-        app.config["SECRET_KEY"] = handle.read().strip()
+        return handle.read().strip()
 
 
 def _configure_logging(app: Flask) -> None:

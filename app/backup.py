@@ -2,11 +2,10 @@
 
 A backup is one tar.gz archive holding
   manifest.json        app version, Alembic revision, engine, time, rows per table,
-                       the audit chain's head, and the SHA-256 of every other member
+                       the audit chains' heads, and the SHA-256 of every other member
   database.sqlite3     SQLite's online backup API: a consistent copy while the app runs
   database.pgdump      or pg_dump's custom format, taken in the same snapshot as the counts
-  files/storage/…      everything under STORAGE_DIR (stored PDFs, uploads)
-  files/keys/…         everything under KEYS_DIR (organisation keys)
+  files/storage/…      everything under STORAGE_DIR (stored uploads)
 
 A restore goes only into an EMPTY database and empty file directories (unless
 forced), then checks that row counts match the manifest, the audit chain verifies,
@@ -77,7 +76,7 @@ def _app_version() -> str:
 
 def _file_dirs() -> dict[str, str]:
     config = current_app.config
-    return {"storage": config["STORAGE_DIR"], "keys": config["KEYS_DIR"]}
+    return {"storage": config["STORAGE_DIR"]}
 
 
 def _sha256_file(path: str) -> str:
@@ -104,15 +103,17 @@ def _counts(connection) -> dict[str, int]:
 
 
 def _state(connection) -> dict:
-    """Alembic revision and audit head, read in the same snapshot as the counts."""
+    """Alembic revision and audit chain heads, read in the same snapshot as the counts."""
     inspector = sa.inspect(connection)
     revision = None
     if inspector.has_table("alembic_version"):
         revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    head = connection.execute(sa.text("SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1")).first()
+    heads = connection.execute(
+        sa.text("SELECT id, last_seq, last_hash FROM audit_chain ORDER BY id")
+    ).all() if inspector.has_table("audit_chain") else []
     return {
         "alembic_revision": revision,
-        "audit_head": {"last_seq": head[0], "last_hash": head[1]} if head else None,
+        "audit_heads": {str(chain_id): {"last_seq": seq, "last_hash": hash_} for chain_id, seq, hash_ in heads},
         "tables": _counts(connection),
     }
 
@@ -370,11 +371,13 @@ def check_integrity(manifest: dict) -> RestoreReport:
         )
     problem = verify_chain()
     if problem is not None:
-        report.problems.append(f"audit trail: {problem.reason}")
-    elif state["audit_head"] != manifest["audit_head"]:
-        report.problems.append("audit trail: its head differs from the backup's")
+        report.problems.append(f"audit trail: {problem.describe()}")
+    elif state["audit_heads"] != manifest.get("audit_heads"):
+        report.problems.append("audit trail: the chains' heads differ from the backup's")
     else:
-        report.checked.append(f"audit chain of {manifest['audit_head']['last_seq']} events verified")
+        events = sum(head["last_seq"] for head in state["audit_heads"].values())
+        report.checked.append(f"{len(state['audit_heads'])} audit chains of {events} events verified, "
+                              "with their signed checkpoints")
     dirs = _file_dirs()
     for name, expected in manifest["files"].items():
         _files, area, relative = name.split("/", 2)
@@ -405,7 +408,8 @@ def backup_command(directory: str):
         f"Backup written to {path}\n"
         f"  {manifest['engine']} database at revision {manifest['alembic_revision']}: "
         f"{len(manifest['tables'])} tables, {rows} rows; {len(manifest['files'])} files; "
-        f"audit chain of {(manifest['audit_head'] or {}).get('last_seq', 0)} events."
+        f"{len(manifest['audit_heads'])} audit chains of "
+        f"{sum(head['last_seq'] for head in manifest['audit_heads'].values())} events."
     )
 
 

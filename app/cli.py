@@ -79,21 +79,68 @@ def register_cli(app: Flask) -> None:
 
     @audit.command("verify")
     def audit_verify():
-        """Recompute the whole hash chain; exit 1 naming the first bad event.
+        """Check every chain and signed checkpoint; exit 1 naming each partnership and its first bad event.
 
-        The result is kept, so the audit trail pages only re-check newer events:
-        run it from cron (hourly, say).
+        The results are kept, so the audit trail pages only re-check newer events: run it from
+        cron (hourly, say).
         """
         from app.audit.models import AuditEvent
-        from app.audit.services import record_verification
+        from app.audit.services import describe_verification, record_verification
 
-        verification = record_verification()
+        verifications = record_verification()
         db.session.commit()
-        if verification.problem is not None:
-            click.echo(f"Audit trail is NOT intact: {verification.problem}.", err=True)
+        problems = [describe_verification(v) for v in verifications if v.problem is not None]
+        for problem in problems:
+            click.echo(f"NOT intact: {problem}.", err=True)
+        if problems:
             sys.exit(1)
         count = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent))
-        click.echo(f"Audit trail intact: {count} events, chain verified.")
+        click.echo(f"Audit trail intact: {len(verifications)} chains, {count} events and their signed checkpoints "
+                   "verified.")
+
+    @audit.command("checkpoint")
+    def audit_checkpoint():
+        """Sign a checkpoint of every chain that grew (a worker does this every 10 minutes)."""
+        from app.audit.services import checkpoint_chains
+
+        click.echo(f"{checkpoint_chains()} checkpoint(s) signed.")
+
+    @audit.command("export")
+    @click.argument("partnership_id", type=int)
+    @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+    def audit_export(partnership_id: int, output: str):
+        """Write a partnership's whole trail as a signed file anyone can check with verify-export."""
+        from app.audit.export import export_trail
+
+        data = export_trail(partnership_id)
+        with open(output, "wb") as handle:
+            handle.write(data)
+        click.echo(f"Wrote the signed audit trail of partnership {partnership_id} to {output} ({len(data)} bytes).")
+
+    @audit.command("verify-export")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--public-key", "expected_key", default=None,
+                  help="The checkpoint public key (base64) you trust; by default the file's own, reported.")
+    def audit_verify_export(file: str, expected_key: str | None):
+        """Check a signed audit export offline (no database needed); exit 1 if anything does not verify."""
+        from app.audit.export import verify_export
+
+        with open(file, "rb") as handle:
+            report = verify_export(handle.read(), expected_key=expected_key)
+        for line in report.lines:
+            click.echo(line)
+        if not report.ok:
+            click.echo(f"FAILED: {report.problem}", err=True)
+            sys.exit(1)
+        click.echo("OK: the export is intact and signed.")
+
+    @audit.command("public-key")
+    def audit_public_key():
+        """Print the public keys that sign checkpoints and exports (publish them for your partners)."""
+        from app.audit.services import key_fingerprint, public_keys
+
+        for key_id, key in public_keys().items():
+            click.echo(f"{key_id}: {key}  (fingerprint {key_fingerprint(key)})")
 
     app.cli.add_command(audit)
 

@@ -1,7 +1,7 @@
 """Imports every model, so Alembic and `db.create_all` see the whole schema."""
 
 from app.accounts.models import Organisation, PasswordReset, RecoveryCode, User  # noqa: F401
-from app.audit.models import AuditChainHead, AuditEvent, AuditVerification  # noqa: F401
+from app.audit.models import AuditChain, AuditCheckpoint, AuditEvent, AuditVerification  # noqa: F401
 from app.coediting.models import Comment, CommentThread, EditConflict, SectionPresence  # noqa: F401
 from app.jobs.models import JobProblem  # noqa: F401
 from app.mail.models import OutboundMail  # noqa: F401

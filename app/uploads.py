@@ -92,6 +92,39 @@ def storage_path(relative: str) -> str:
     return path
 
 
+@dataclass(frozen=True)
+class ReadFile:
+    data: bytes
+    sha256: str
+    original_name: str  # for display only
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def read_upload(upload: FileStorage | None, kind: FileKind, *, field: str = "file") -> ReadFile:
+    """Check an uploaded file as store_upload does, but keep it in memory only (never on disk):
+    for files used once, like a PKCS#12 key or a PDF to verify."""
+    if upload is None or not upload.filename:
+        raise RuleViolation(f"Choose {kind.label} to upload.", field)
+    original = display_name(upload.filename)
+    if kind.name_suffixes and not original.lower().endswith(kind.name_suffixes):
+        raise RuleViolation(f"This file is not {kind.label} ({', '.join(kind.name_suffixes)}).", field)
+    chunks, size = [], 0
+    while chunk := upload.stream.read(_CHUNK):
+        size += len(chunk)
+        if size > kind.max_bytes:
+            raise RequestEntityTooLarge(f"{kind.label} may be at most {kind.max_bytes // 1024} KB")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not data:
+        raise RuleViolation("The file is empty.", field)
+    if not kind.sniff(data[:1024]):
+        raise RuleViolation(f"This file is not {kind.label}: its contents do not match.", field)
+    return ReadFile(data=data, sha256=hashlib.sha256(data).hexdigest(), original_name=original)
+
+
 def store_upload(upload: FileStorage | None, kind: FileKind, *, area: str, field: str = "file") -> StoredFile:
     """Check and keep an uploaded file; RuleViolation for the user, 413 when too large."""
     if not _AREA.match(area):

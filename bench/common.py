@@ -135,7 +135,6 @@ def app_settings(database_url: str) -> dict:
         "INSTANCE_PATH": instance,
         "MAIL_FILE_DIR": os.path.join(instance, "mail"),
         "STORAGE_DIR": os.path.join(instance, "storage"),
-        "KEYS_DIR": os.path.join(instance, "keys"),
         "LOG_LEVEL": "WARNING",
     }
 
@@ -149,7 +148,6 @@ def server_environment(database_url: str) -> dict:
         "JOINTLY_INSTANCE_PATH": settings["INSTANCE_PATH"],
         "MAIL_FILE_DIR": settings["MAIL_FILE_DIR"],
         "STORAGE_DIR": settings["STORAGE_DIR"],
-        "KEYS_DIR": settings["KEYS_DIR"],
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": ROOT,
     })

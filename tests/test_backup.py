@@ -37,7 +37,6 @@ def instance(tmp_path):
                 "SQLALCHEMY_DATABASE_URI": url,
                 "INSTANCE_PATH": str(folder),
                 "STORAGE_DIR": str(folder / "storage"),
-                "KEYS_DIR": str(folder / "keys"),
                 "MAIL_FILE_DIR": str(folder / "mail"),
             },
         )
@@ -61,7 +60,7 @@ def _populated(instance):
     with app.app_context():
         build_demo()
         db.session.commit()
-        for relative, data in (("storage/plans/7f3a.pdf", PDF), ("keys/org-1.key", b"-----BEGIN PRIVATE KEY-----\n")):
+        for relative, data in (("storage/plans/7f3a.pdf", PDF), ("storage/uploads/1.png", b"\x89PNG\r\n\x1a\n")):
             path = os.path.join(app.instance_path, relative)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as handle:
@@ -85,12 +84,12 @@ def test_backup_and_restore_into_an_empty_database(instance, tmp_path):
         names = set(tar.getnames())
     assert manifest["engine"] == databases.engine_name() and manifest["alembic_revision"]
     assert manifest["tables"]["user_account"] >= len(PEOPLE) and manifest["tables"]["audit_event"] > 10
-    assert {"files/storage/plans/7f3a.pdf", "files/keys/org-1.key"} <= set(manifest["files"]) <= names
+    assert {"files/storage/plans/7f3a.pdf", "files/storage/uploads/1.png"} <= set(manifest["files"]) <= names
 
     target = instance("target", migrate=False)
     result = target.test_cli_runner().invoke(args=["ermp", "restore", archive])
     assert result.exit_code == 0, result.output
-    assert "integrity check passed" in result.output and "audit chain of" in result.output
+    assert "integrity check passed" in result.output and "audit chains of" in result.output
     # The demo's stored plan PDFs: v1.0 (both parties) and v1.1 (one) verify after the restore.
     assert "stored plan PDFs match their SHA-256; 2 signed ones verify" in result.output
     with source.app_context(), db.engine.connect() as connection:
@@ -101,7 +100,7 @@ def test_backup_and_restore_into_an_empty_database(instance, tmp_path):
         assert verify_chain() is None
         with open(os.path.join(target.config["STORAGE_DIR"], "plans", "7f3a.pdf"), "rb") as handle:
             assert handle.read() == PDF
-        assert os.path.exists(os.path.join(target.config["KEYS_DIR"], "org-1.key"))
+        assert os.path.exists(os.path.join(target.config["STORAGE_DIR"], "uploads", "1.png"))
     # The restored instance works: demo users sign in.
     client = target.test_client()
     client.sign_in("dana.reyes@contoso.example", "partnering-demo-2026")

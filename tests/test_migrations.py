@@ -34,7 +34,7 @@ def _differences():
 def test_upgrade_from_empty_gives_the_models_schema(empty_database):
     upgrade()
     assert _differences() == []
-    head = db.session.execute(sa.text("SELECT last_seq FROM audit_chain_head WHERE id = 1")).scalar_one()
+    head = db.session.execute(sa.text("SELECT last_seq FROM audit_chain WHERE partnership_id IS NULL")).scalar_one()
     assert head == 0
 
 
@@ -80,13 +80,15 @@ def test_every_migration_goes_down_and_up_again_on_a_database_full_of_demo_data(
     for revision in steps[:-1]:
         downgrade(revision="-1")
         kept = _row_counts()
-        assert kept and all(kept[name] == full[name] for name in kept), revision
+        # A table that only holds what other tables derive (the old single audit chain head,
+        # which 0009_audit_chains replaces by one head per chain) may come and go with its migration.
+        assert kept and all(kept[name] == full[name] for name in kept if name in full), revision
         upgrade(revision=revision)  # up again over the data
         again = _row_counts()
         # Older tables keep every row; the tables this migration brings back are there again
         # (empty: a downgrade drops what lived only in them).
-        assert {name: again[name] for name in kept} == kept, revision
-        assert set(again) <= set(full) and set(again) > set(kept), revision
+        assert {name: again[name] for name in kept if name in full} == {n: c for n, c in kept.items() if n in full}
+        assert set(again) <= set(full) and set(again) - set(kept), revision
         downgrade(revision="-1")
     downgrade(revision="base")
     assert set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"} == set()

@@ -50,8 +50,20 @@ def trail(partnership_id: int):
         page=page,
         pages=pages,
         query=query,
-        chain=chain_status(),
+        chain=chain_status(partnership_id),
     )
+
+
+@bp.get("/partnerships/<int:partnership_id>/audit/signed-export.json")
+@require(Permission.VIEW_AUDIT)
+def signed_export(partnership_id: int):
+    """The whole trail as a signed file (`flask --app wsgi audit verify-export FILE` checks it)."""
+    from app.audit.export import export_trail
+
+    partnership = current_membership().partnership
+    slug = re.sub(r"[^a-z0-9]+", "-", partnership.name.lower()).strip("-")[:60] or "partnership"
+    return Response(export_trail(partnership_id), mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="audit-trail-{slug}-{utcnow():%Y-%m-%d}.signed.json"'})
 
 
 @bp.get("/partnerships/<int:partnership_id>/audit.csv")

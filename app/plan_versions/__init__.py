@@ -42,10 +42,12 @@ register_panel(Panel(12, "plan_versions/_panel.html", _baseline_panel))
 
 def _register_integrity_check():
     from app.backup import INTEGRITY_CHECKS
+    from app.plan_versions.identities import keys_decrypt
     from app.plan_versions.integrity import stored_pdfs_verify
 
-    if stored_pdfs_verify not in INTEGRITY_CHECKS:
-        INTEGRITY_CHECKS.append(stored_pdfs_verify)
+    for check in (stored_pdfs_verify, keys_decrypt):
+        if check not in INTEGRITY_CHECKS:
+            INTEGRITY_CHECKS.append(check)
 
 
 _register_integrity_check()

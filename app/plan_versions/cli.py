@@ -68,6 +68,25 @@ def register() -> None:
         click.echo("FAILED: not an intact PDF of a signed plan version.", err=True)
         sys.exit(1)
 
+    @ermp.command("rekey")
+    def rekey_command():
+        """Re-encrypt every organisation's signing key under SIGNING_KEYS_SECRET's first key.
+
+        Rotate by putting the new key first (SIGNING_KEYS_SECRET="new=…,old=…") on every
+        machine, run this once, then drop the old key. Keys stored before key ids are read
+        with SECRET_KEY or SECRET_KEY_FALLBACKS. Changes nothing if any key cannot be read.
+        """
+        from app.plan_versions.identities import rekey
+        from app.signing.keys import SigningKeyError
+
+        try:
+            changed, current = rekey()
+        except SigningKeyError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        click.echo(f"rekey: {changed} signing key(s) re-encrypted, {current} already under the current key.")
+
     @ermp.command("export-pdf")
     @click.argument("partnership_id", type=int)
     @click.option("--version", "label", help="vN.M; without it, the working plan as a DRAFT.")

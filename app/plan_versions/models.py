@@ -126,7 +126,7 @@ class PlanDocument(db.Model):
 
 
 class OrganisationSigningKey(db.Model):
-    """An organisation's signing key (encrypted with the app's secret) and certificate.
+    """An organisation's signing key (encrypted under SIGNING_KEYS_SECRET) and certificate.
     The newest row is the one used; older ones stay for the signatures they made."""
 
     __tablename__ = "organisation_signing_key"
@@ -136,6 +136,9 @@ class OrganisationSigningKey(db.Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     source: Mapped[str] = mapped_column(sa.String(20))
     encrypted_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # The SIGNING_KEYS_SECRET key that encrypts it; NULL for keys stored before key ids, which
+    # are encrypted under SECRET_KEY (or one of SECRET_KEY_FALLBACKS) until `ermp rekey`.
+    encryption_key_id: Mapped[str | None] = mapped_column(sa.String(40))
     # PEM: the certificate, then any intermediates.
     certificate_pem: Mapped[str] = mapped_column(sa.Text)
     fingerprint: Mapped[str] = mapped_column(sa.String(100))

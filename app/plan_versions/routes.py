@@ -1,8 +1,6 @@
 """Pages of plan versions: the list, issuing, a version with its signatures and diff, signing,
 declining, withdrawing, the stored PDF, the DRAFT PDF, the verify page and the signing key."""
 
-import os
-
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -18,7 +16,7 @@ from app.plan_versions import bp, drafts, identities, pdfs, services
 from app.plan_versions.forms import DeclineForm, IssueForm, SignForm, SigningKeyForm, VerifyForm
 from app.plan_versions.verification import VerificationRefused, verify_pdf
 from app.rules import RuleViolation, show_violation
-from app.uploads import KINDS, FileKind, storage_path, store_upload
+from app.uploads import KINDS, FileKind, read_upload
 
 PKCS12 = FileKind(
     "a PKCS#12 file", "p12", "application/x-pkcs12", 64 * 1024, lambda head: head[:1] == b"\x30", (".p12", ".pfx")
@@ -367,26 +365,20 @@ def verify():
     result, status = None, 200
     if form.validate_on_submit():
         try:
-            stored = store_upload(request.files.get("file"), KINDS["pdf"], area="verify")
+            upload = read_upload(request.files.get("file"), KINDS["pdf"])
         except RuleViolation as violation:
             form.file.errors = [violation.message]
             status = 422
         else:
-            path = storage_path(stored.path)
             try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            finally:
-                os.unlink(path)  # kept only while it is checked
-            try:
-                result = verify_pdf(data)
+                result = verify_pdf(upload.data)
             except VerificationRefused as refused:
                 form.file.errors = [f"{refused} A plan PDF from Jointly is checked well within these limits: "
                                     "this file is not one, or it was altered to be hard to read."]
                 status = 422
             else:
-                result.file_name, result.file_sha256 = stored.original_name, stored.sha256
-                result.file_size = stored.size
+                result.file_name, result.file_sha256 = upload.original_name, upload.sha256
+                result.file_size = upload.size
     elif form.is_submitted():
         status = 422
     return render_template("plan_versions/verify.html", form=form, result=result), status
@@ -399,14 +391,9 @@ def signing_key():
     status = 200
     if form.validate_on_submit():
         try:
-            stored = store_upload(request.files.get("file"), PKCS12, area="keys")
-            path = storage_path(stored.path)
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            finally:
-                os.unlink(path)  # the key is kept encrypted in the database, never as the file
-            identities.upload_key(current_user._get_current_object(), data, form.password.data)
+            # Read in memory only: the key is kept encrypted in the database, never as a file.
+            upload = read_upload(request.files.get("file"), PKCS12)
+            identities.upload_key(current_user._get_current_object(), upload.data, form.password.data)
         except RuleViolation as violation:
             show_violation(form, violation)
             status = 422

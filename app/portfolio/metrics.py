@@ -87,17 +87,17 @@ def last_activity(partnership_ids: list[int]) -> dict[int, datetime]:
 
     latest = dict(
         db.session.execute(
-            sa.select(AuditEvent.partnership_id, sa.func.max(AuditEvent.seq))
+            sa.select(AuditEvent.partnership_id, sa.func.max(AuditEvent.id))
             .where(AuditEvent.partnership_id.in_(partnership_ids))
             .group_by(AuditEvent.partnership_id)
         ).all()
     )
     times = dict(
         db.session.execute(
-            sa.select(AuditEvent.seq, AuditEvent.occurred_at).where(AuditEvent.seq.in_(list(latest.values())))
+            sa.select(AuditEvent.id, AuditEvent.occurred_at).where(AuditEvent.id.in_(list(latest.values())))
         ).all()
     )
-    return {pid: times[seq] for pid, seq in latest.items() if seq in times}
+    return {pid: times[event_id] for pid, event_id in latest.items() if event_id in times}
 
 
 register_metric(

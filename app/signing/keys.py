@@ -1,8 +1,8 @@
 """Organisations' signing identities: a private key and its X.509 certificate.
 
 An organisation gets a generated identity (ECDSA P-256, self-signed) on first use, or
-uploads its own as PKCS#12. Private keys are stored encrypted with a key derived from
-the app's SECRET_KEY (see `encrypt_private_key`). Pure `cryptography` code.
+uploads its own as PKCS#12. Private keys are stored encrypted with a key derived from a
+secret (one key of SIGNING_KEYS_SECRET; see `encrypt_private_key`). Pure `cryptography` code.
 """
 
 import base64
@@ -97,13 +97,13 @@ def generate_identity(organisation_name: str, *, now: datetime | None = None) ->
     return SigningIdentity(private_key=key, certificate=certificate)
 
 
-def encrypt_private_key(key: PrivateKey, secret: str) -> bytes:
+def encrypt_private_key(key: PrivateKey, secret: str | bytes) -> bytes:
     """The key as encrypted PKCS#8 PEM, for storing in the database.
 
-    The PKCS#8 password is not SECRET_KEY itself but a key derived from it with
+    The PKCS#8 password is not the secret itself but a key derived from it with
     HKDF-SHA256 (labelled for this purpose only); cryptography's BestAvailableEncryption
-    then encrypts with AES-256-CBC under a PBKDF2-derived key. Rotating SECRET_KEY
-    therefore needs the stored keys re-encrypted (decrypt with the old, encrypt with the new).
+    then encrypts with AES-256-CBC under a PBKDF2-derived key. Rotating the secret
+    therefore needs the stored keys re-encrypted (`flask --app wsgi ermp rekey`).
     """
     return key.private_bytes(
         serialization.Encoding.PEM,
@@ -112,7 +112,7 @@ def encrypt_private_key(key: PrivateKey, secret: str) -> bytes:
     )
 
 
-def decrypt_private_key(blob: bytes, secret: str) -> PrivateKey:
+def decrypt_private_key(blob: bytes, secret: str | bytes) -> PrivateKey:
     try:
         key = serialization.load_pem_private_key(blob, password=_storage_password(secret))
     except (ValueError, TypeError) as error:
@@ -152,10 +152,11 @@ def certificate_fingerprint(certificate: x509.Certificate) -> str:
     return certificate.fingerprint(hashes.SHA256()).hex(":")
 
 
-def _storage_password(secret: str) -> bytes:
+def _storage_password(secret: str | bytes) -> bytes:
     if not secret:
         raise SigningKeyError("A secret is needed to protect signing keys.")
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(secret.encode())
+    material = secret.encode() if isinstance(secret, str) else secret
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(material)
     return base64.urlsafe_b64encode(derived)
 
 

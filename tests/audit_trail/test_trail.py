@@ -163,8 +163,9 @@ def test_the_page_says_the_chain_is_verified(app, two_parties, client_as, runner
 def test_the_page_shows_where_the_chain_is_broken(app, two_parties, client_as, runner):
     client = client_as(two_parties.b.admin)
     _promote_ed(two_parties)
-    newest = db.session.scalar(sa.select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
-    db.session.execute(sa.update(AuditEvent).where(AuditEvent.seq == newest.seq).values(details={"role": "forged"}))
+    newest = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.partnership_id == two_parties.partnership.id)
+                               .order_by(AuditEvent.seq.desc()).limit(1))
+    db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == newest.id).values(details={"role": "forged"}))
     db.session.commit()
     html = client.get(_url(two_parties)).get_data(as_text=True)
     assert f"Chain broken at event #{newest.seq}." in html and "Chain verified" not in html
@@ -173,7 +174,8 @@ def test_the_page_shows_where_the_chain_is_broken(app, two_parties, client_as, r
 def test_an_edit_to_an_old_event_shows_after_the_next_full_verification(app, two_parties, client_as, runner):
     client = client_as(two_parties.b.admin)
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
-    db.session.execute(sa.update(AuditEvent).where(AuditEvent.seq == 3).values(ip="198.51.100.1"))
+    db.session.execute(sa.update(AuditEvent).where(AuditEvent.partnership_id == two_parties.partnership.id,
+                                                   AuditEvent.seq == 3).values(ip="198.51.100.1"))
     db.session.commit()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 1
     html = client.get(_url(two_parties)).get_data(as_text=True)

@@ -75,5 +75,6 @@ def empty_all_tables(db) -> None:
             for table in tables:
                 conn.execute(table.delete())
         conn.execute(
-            sa.text("INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (1, 0, :h)"), {"h": GENESIS_HASH}
+            sa.text("INSERT INTO audit_chain (partnership_id, last_seq, last_hash) VALUES (NULL, 0, :h)"),
+            {"h": GENESIS_HASH},
         )

@@ -116,6 +116,8 @@ def worker_env(app, **extra) -> dict:
         "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
         "JOINTLY_INSTANCE_PATH": app.instance_path,
         "SECRET_KEY": config["SECRET_KEY"],
+        "AUDIT_KEY": config["AUDIT_KEY"],
+        "SIGNING_KEYS_SECRET": config["SIGNING_KEYS_SECRET"],
         "RATELIMIT_KEY_PREFIX": config["RATELIMIT_KEY_PREFIX"],
         "MAIL_FILE_DIR": config["MAIL_FILE_DIR"],
         "APP_BASE_URL": config["APP_BASE_URL"],
