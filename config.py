@@ -35,7 +35,7 @@ def normalise_database_url(url: str) -> str:
 def served_address() -> str:
     """The address `make run` serves on: http://HOST:PORT (a wildcard HOST reads as loopback)."""
     host = os.environ.get("HOST") or "127.0.0.1"
-    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 - compared, not bound
+    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 - compared, not bound  # nosec B104
         host = "127.0.0.1"
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"

@@ -61,9 +61,9 @@ def signed_export(partnership_id: int):
     from app.audit.export import export_trail
 
     partnership = current_membership().partnership
-    slug = re.sub(r"[^a-z0-9]+", "-", partnership.name.lower()).strip("-")[:60] or "partnership"
-    return Response(export_trail(partnership_id), mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="audit-trail-{slug}-{utcnow():%Y-%m-%d}.signed.json"'})
+    filename = file_name("audit-trail", partnership.name, f"{utcnow():%Y-%m-%d}", "signed", extension="json")
+    return Response(export_trail(partnership_id), mimetype="application/json",
+                    headers={"Content-Disposition": content_disposition(filename)})
 
 
 @bp.get("/partnerships/<int:partnership_id>/audit.csv")
