@@ -30,6 +30,7 @@ ITEMS = {
     "diff": "bench.diff_merge",
     "dashboard": "bench.dashboard",
     "coldstart": "bench.cold_start",
+    "jobs": "bench.jobs",
 }
 RESULTS = os.path.join(os.path.dirname(__file__), "results.md")
 

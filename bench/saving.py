@@ -4,6 +4,9 @@ On a PostgreSQL copy of the demo:
 - one writer: `save_edit` (validation, the compare-and-swap, Markdown, audit event,
   notifications) then commit, against one transaction that inserts the same revision
   row and moves the section's pointer (SQLAlchemy Core on the same engine);
+- 16 concurrent writers on 16 different partnerships (one each): nothing they write is
+  shared but the database, so Jointly should scale like the bare transaction does (each
+  partnership has its own audit chain: no global lock);
 - 16 concurrent writers (threads, one session each), each rewriting its own paragraph
   of the risk section's narrative from the revision it last read. Jointly's saves merge
   or keep a conflict; a lost update is a writer whose last saved paragraph is missing
@@ -57,6 +60,38 @@ def jointly_save(app, partnership_id: int, email: str, edit) -> str:
         outcome = save_edit(membership, section, content, base, "Benchmark save")
         db.session.commit()
         return outcome.status
+
+
+def _partnerships(app, first: int) -> list[int]:
+    """The demo partnership and 15 more of the same admin, each with its risk section written as
+    `_prepare` writes the demo's (one paragraph per writer)."""
+    from datetime import date
+
+    from app.extensions import db
+    from app.partnerships.services import create_partnership
+
+    ids = [first]
+    with app.app_context():
+        membership = _membership(first, EDITORS[0])
+        for n in range(1, WRITERS):
+            partnership = create_partnership(
+                membership.user, name=f"Benchmark alliance {n}", type="joint_venture",
+                purpose="A partnership for the save benchmark.", start_date=date(2025, 1, 1),
+            )
+            db.session.commit()
+            ids.append(partnership.id)
+    for partnership_id in ids[1:]:
+        def narrative(content):
+            content["narrative"] = "\n\n".join(f"Paragraph {i}: as agreed." for i in range(WRITERS))
+        jointly_save(app, partnership_id, EDITORS[0], narrative)
+    return ids
+
+
+def _section_id(app, partnership_id: int) -> int:
+    from app.plan_sections import services
+
+    with app.app_context():
+        return services.section_for(partnership_id, SECTION).id
 
 
 def bare_save(engine, section_id: int, author: tuple[int, int], edit) -> None:
@@ -173,6 +208,19 @@ def run() -> list:
         rows.append(Row("4 save", "save a revision, one writer", ours * 1000, min(bare, bare_again) * 1000, "ms", 2.0,
                         f"load + save_edit + commit vs read + INSERT + pointer UPDATE: {len(ours_statements)} vs "
                         f"{len(bare_statements)} statements"))
+
+        log(f"save: {WRITERS} writers on {WRITERS} partnerships × {rounds} saves")
+        partnerships = _partnerships(app, pid)
+        sections = [(_section_id(app, p), author) for p in partnerships]
+        seconds, _last, spread_errors = _writers(
+            lambda i, r: jointly_save(app, partnerships[i], EDITORS[0], _rewrite(i, r)), rounds)
+        bare_seconds, _bare_last, _bare_errors = _writers(
+            lambda i, r: bare_save(engine, sections[i][0], sections[i][1], _rewrite(i, r)), rounds)
+        total = WRITERS * rounds
+        rows.append(Row("4 save", f"{WRITERS} writers on {WRITERS} partnerships: saves/s", total / seconds,
+                        total / bare_seconds, "saves/s", 0.5,
+                        f"{len(spread_errors)} errors; one audit chain per partnership, so none waits for another",
+                        higher_is_better=True))
 
         log(f"save: {WRITERS} concurrent writers × {rounds} saves")
         statuses = []

@@ -103,7 +103,7 @@ def test_keys_stored_before_key_ids_are_read_with_secret_key_and_moved_by_rekey(
     identity = keys.generate_identity("Legacy Ltd")
     row = identities._store(organisation.id, identity, "generated", None)
     row.encrypted_key = keys.encrypt_private_key(identity.private_key, app.config["SECRET_KEY"])
-    row.encryption_key_id = None  # as migration 0010 leaves the keys stored before it
+    row.encryption_key_id = None  # as migration 0009 leaves the keys stored before it
     db.session.commit()
     assert identities.identity_of(row).fingerprint == identity.fingerprint
     assert identities.rekey() == (1, 0)

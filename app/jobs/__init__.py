@@ -53,6 +53,7 @@ class JobSpec:
     retry_delay: int = 10  # seconds before the first retry, doubled for each further one
     timeout: int | None = 600  # seconds; the worker stops a job that runs longer
     subject: Callable[..., JobSubject | None] | None = None
+    priority: int = 0  # higher runs first when jobs wait (someone watching a page waits for it)
 
 
 @dataclass(frozen=True)
@@ -122,14 +123,14 @@ def _drop_pending(session: Session) -> None:
 
 def create_queue(app: Flask):
     """The app's Huey: Redis with REDIS_URL, else SQLite under the instance folder."""
-    from huey import MemoryHuey, RedisHuey, SqliteHuey
+    from huey import MemoryHuey, PriorityRedisHuey, SqliteHuey
 
     config = app.config
     name = f"{config['RATELIMIT_KEY_PREFIX']}-jobs"
     if config.get("JOBS_IMMEDIATE"):
         return MemoryHuey(name, immediate=True, results=False, utc=True)
     if config.get("REDIS_URL"):
-        return RedisHuey(name, url=config["REDIS_URL"], results=False, utc=True)
+        return PriorityRedisHuey(name, url=config["REDIS_URL"], results=False, utc=True)
     path = os.path.join(app.instance_path, "jobs.db")
     return SqliteHuey(name, filename=path, results=False, utc=True, timeout=15)
 
@@ -143,7 +144,7 @@ def init_app(app: Flask) -> None:
     for spec in JOBS.values():
         tasks[spec.name] = huey.task(
             retries=spec.retries, retry_delay=spec.retry_delay, retry_backoff=2 if spec.retry_delay else 0,
-            timeout=spec.timeout, context=True, name=spec.name,
+            timeout=spec.timeout, context=True, name=spec.name, priority=spec.priority or None,
         )(_runner(app, spec))
     for spec in PERIODIC.values():
         minute = f"*/{spec.minutes}" if spec.minutes < 60 else "0"

@@ -279,5 +279,5 @@ def _deliver_file(message: EmailMessage, config) -> None:
 
 
 def register_jobs() -> None:
-    jobs.register_job(JOB, deliver_due, retries=0, timeout=600)
+    jobs.register_job(JOB, deliver_due, retries=0, timeout=600, priority=20)  # quick, and people wait for it
     jobs.register_periodic("mail_sweep", sweep, minutes=1)

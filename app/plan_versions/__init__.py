@@ -26,8 +26,8 @@ bp = Blueprint("plan_versions", __name__)
 register_tab(Tab(
     15, "Versions", "plan_versions.index",
     also_for=("plan_versions.new", "plan_versions.show", "plan_versions.sign", "plan_versions.decline",
-              "plan_versions.changes", "plan_versions.pdf", "plan_versions.draft_pdf", "plan_versions.request_draft_pdf",
-              "plan_versions.draft_file"),
+              "plan_versions.changes", "plan_versions.pdf", "plan_versions.draft_pdf",
+              "plan_versions.request_draft_pdf", "plan_versions.draft_file"),
 ))
 
 

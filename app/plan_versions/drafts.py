@@ -195,5 +195,6 @@ def _subject(draft_id: int) -> jobs.JobSubject:
 
 
 def register_jobs() -> None:
-    jobs.register_job(JOB, build_draft, retries=3, retry_delay=10, timeout=900, subject=_subject)
+    # Before the versions' PDFs: someone is watching the "being prepared" page for it.
+    jobs.register_job(JOB, build_draft, retries=3, retry_delay=10, timeout=900, subject=_subject, priority=10)
     jobs.register_periodic("draft_pdf_sweep", sweep, minutes=1)

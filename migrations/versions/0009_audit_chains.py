@@ -1,5 +1,7 @@
 """One keyed audit chain per partnership (plus the instance's own), signed checkpoints, and a
 verification result per chain; the existing trail is checked, then re-chained under AUDIT_KEY.
+Organisation signing keys name the SIGNING_KEYS_SECRET key that encrypts them (NULL: stored
+under SECRET_KEY before key ids, until `flask --app wsgi ermp rekey`).
 
 Revision ID: 0009_audit_chains
 Revises: 0008_job_queue
@@ -173,9 +175,14 @@ def upgrade():
 
     op.drop_table('audit_chain_head')
 
+    with op.batch_alter_table('organisation_signing_key', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('encryption_key_id', sa.String(length=40), nullable=True))
+
 
 def downgrade():
     connection = op.get_bind()
+    with op.batch_alter_table('organisation_signing_key', schema=None) as batch_op:
+        batch_op.drop_column('encryption_key_id')
     op.execute("DELETE FROM audit_verification")
     with op.batch_alter_table('audit_verification', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_audit_verification_chain_id_audit_chain'), type_='foreignkey')
