@@ -120,11 +120,12 @@ def render_diff(pieces) -> Markup:
     for mark, tag in _TAGS.items():
         html = html.replace(mark, tag)
     counts = iter(skipped)
-    html = re.sub(
-        f"<p>{_SKIP}</p>|{_SKIP}",
-        lambda _m: (lambda n: f'<p class="diff-skip">⋯ {n} unchanged line{"" if n == 1 else "s"} ⋯</p>')(next(counts, 0)),
-        html,
-    )
+
+    def skip(_match) -> str:
+        n = next(counts, 0)
+        return f'<p class="diff-skip">⋯ {n} unchanged line{"" if n == 1 else "s"} ⋯</p>'
+
+    html = re.sub(f"<p>{_SKIP}</p>|{_SKIP}", skip, html)
     return Markup(html)  # noqa: S704  # nosec B704 - sanitised by render_markdown; only fixed tags added
 
 
