@@ -35,10 +35,12 @@ NOT_PAGES = {
     "core.healthz",
     "coediting.presence",
     "audit_trail.export",
+    "audit_trail.signed_export",
     "plan_versions.pdf",
     "plan_versions.pdf_status",
-    "plan_versions.draft_pdf",
+    "plan_versions.draft_status",
     "review_cycle.report_pdf",
+    "review_cycle.report_pdf_status",
 }
 
 ROLES = {
