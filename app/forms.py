@@ -1,28 +1,41 @@
 """Forms shared by every feature, and `Form`, the base every form uses.
 
-`Form` adds one rule to every text field: no invisible control characters (NUL and
-the other C0 controls but tab and line breaks). PostgreSQL cannot store NUL at all,
-so without this rule such input would fail at the database; with it, the person sees
-a message beside the field and keeps what they typed.
+`Form` applies the app's input rules (app/inputs.py) to every field, so no form can forget them:
+
+- text fields refuse invisible control characters (NUL and the other C0 and C1 controls but tab
+  and line breaks): PostgreSQL cannot store NUL at all, so without this rule such input would
+  fail at the database; with it, the person sees a message beside the field and keeps what
+  they typed;
+- date fields refuse dates outside DATE_MIN..DATE_MAX;
+- number fields without bounds of their own get the database's integer range.
+
+A submitted form shown again with errors answers 422, whichever view renders it: every `Form`
+of the request is remembered, and `unprocessable_if_invalid` (an after_request hook) sets the
+status when one of them has errors.
 """
 
-import re
-
+from flask import g, has_request_context, request
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, StringField
-from wtforms.validators import ValidationError
+from wtforms import DateField, DecimalField, FloatField, IntegerField, SelectChoice, StringField
+from wtforms.validators import NumberRange, ValidationError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from app.inputs import CONTROL_MESSAGE, DATE_RANGE_MESSAGE, DB_INT_MAX, has_control_characters, in_date_range
 
-
-def has_control_characters(text: str) -> bool:
-    """Whether `text` holds characters the database cannot store or people cannot see."""
-    return bool(_CONTROL.search(text))
+__all__ = ["Form", "ConfirmForm", "choices", "has_control_characters", "unprocessable_if_invalid"]
 
 
 def no_control_characters(form, field):
     if isinstance(field.data, str) and has_control_characters(field.data):
-        raise ValidationError("Remove the invisible control characters from this text; they cannot be saved.")
+        raise ValidationError(CONTROL_MESSAGE)
+
+
+def date_in_range(form, field):
+    if field.data is not None and not in_date_range(field.data):
+        raise ValidationError(DATE_RANGE_MESSAGE)
+
+
+def _has_bounds(field) -> bool:
+    return any(isinstance(v, NumberRange) for v in field.validators)
 
 
 class Form(FlaskForm):
@@ -31,9 +44,20 @@ class Form(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             field = unbound_field.bind(form=form, **options)
-            if isinstance(field, StringField):  # also Email, Password, TextArea fields
-                field.validators = [*field.validators, no_control_characters]
+            rules = []
+            if isinstance(field, StringField):  # also Email, Password, TextArea and Hidden fields
+                rules.append(no_control_characters)
+            if isinstance(field, DateField):
+                rules.append(date_in_range)
+            if isinstance(field, IntegerField | DecimalField | FloatField) and not _has_bounds(field):
+                rules.append(NumberRange(-DB_INT_MAX, DB_INT_MAX, message="Enter a smaller number."))
+            field.validators = [*field.validators, *rules]
             return field
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_request_context():
+            g.setdefault("forms", []).append(self)
 
 
 class ConfirmForm(Form):
@@ -43,3 +67,15 @@ class ConfirmForm(Form):
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms select options."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def unprocessable_if_invalid(response):
+    """after_request hook: a form submitted and shown again with its errors answers 422."""
+    if (
+        request.method == "POST"
+        and response.status_code == 200
+        and response.mimetype == "text/html"
+        and any(form.errors for form in g.get("forms", ()))
+    ):
+        response.status_code = 422
+    return response

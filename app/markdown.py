@@ -1,14 +1,16 @@
 """Markdown written by users (plan narratives, comments) rendered to HTML that is safe to show.
 
-Python-Markdown turns the text into HTML, then nh3 keeps only an explicit allow-list
-of tags and attributes: whatever Markdown passes through (raw HTML, odd links) never
-reaches the page with a script, a style or an unsafe URL.
+Raw HTML in the text is shown as the text it is, escaped like any other characters: what a
+person types stays visible (an unclosed `<style>` no longer swallows what follows it). Then
+nh3 keeps only an explicit allow-list of the tags and attributes Markdown itself makes, so
+odd links never reach the page with a script, a style or an unsafe URL.
 """
 
 import re
 
 import markdown
 import nh3
+from markdown.extensions import Extension
 from markupsafe import Markup
 
 # Headings start at h3: narratives sit under the page's h1 and the section's h2, so a
@@ -22,7 +24,18 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener noreferrer"
 
-_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "nl2br", "toc"]
+
+
+class _RawHtmlAsText(Extension):
+    """Without Markdown's raw-HTML block and inline rules, `<tag>` is text, escaped on output.
+    Autolinks (`<https://…>`, `<name@example.com>`) are rules of their own and still work."""
+
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
+_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "nl2br", "toc", _RawHtmlAsText()]
 _EXTENSION_CONFIGS = {
     # align= rather than style=, which the sanitiser (and the page's CSP) would drop.
     "tables": {"use_align_attribute": True},

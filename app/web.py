@@ -12,6 +12,8 @@ from app.accounts.session import enforce_session_limits, send_to_sign_in, sessio
 from app.accounts.two_factor import must_enrol
 from app.extensions import db, login_manager
 from app.formatting import register_template_helpers
+from app.forms import unprocessable_if_invalid
+from app.inputs import IdConverter, JointlyRequest, refuse_unreadable_urls
 from app.partnerships.access import Permission, gate_partnership_urls, has_permission
 from app.partnerships.navigation import TABS
 
@@ -74,7 +76,10 @@ def require_two_factor_enrolment():
 
 
 def init_app(app: Flask) -> None:
+    """Called before any blueprint adds its URL rules (the int converter must be in place)."""
     app.session_interface = SessionInterface()
+    app.request_class = JointlyRequest
+    app.url_map.converters["int"] = IdConverter
 
     login_manager.login_view = "accounts.sign_in"
     login_manager.session_protection = "basic"
@@ -95,7 +100,10 @@ def init_app(app: Flask) -> None:
         return user if user is not None and user.active else None
 
     app.after_request(_security_headers)
-    # Order matters: expired sessions end first, then enrolment, then the membership gate.
+    app.after_request(unprocessable_if_invalid)
+    # Order matters: unreadable URLs are refused first, then expired sessions end, then
+    # enrolment, then the membership gate.
+    app.before_request(refuse_unreadable_urls)
     app.before_request(enforce_session_limits)
     app.before_request(require_two_factor_enrolment)
     app.before_request(gate_partnership_urls)

@@ -7,6 +7,7 @@ from app.audit_trail.forms import TrailFilterForm
 from app.audit_trail.trail import TrailFilters, export_csv, filter_choices, party_names, trail_page
 from app.downloads import content_disposition, file_name
 from app.formatting import user_zone
+from app.inputs import page_arg
 from app.partnerships.access import Permission, current_membership, require
 from app.types import utcnow
 
@@ -33,7 +34,7 @@ def _filters(partnership_id: int) -> tuple[TrailFilterForm, TrailFilters]:
 def trail(partnership_id: int):
     membership = current_membership()
     form, filters = _filters(partnership_id)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     entries, total = trail_page(partnership_id, filters, user_zone(), page=page, per_page=PER_PAGE)
     query = {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
     pages = max(1, -(-total // PER_PAGE))

@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.coediting.comments import BODY_MAX
 from app.coediting.merging import Custom
 from app.coediting.saving import NOTE_MAX
-from app.forms import Form, choices, has_control_characters
+from app.forms import Form, choices
+from app.inputs import CONTROL_MESSAGE, has_control_characters
 from app.plan_sections.fields import FieldError
 
 BODY_HELP = "Markdown works. Type @ and a member's name to mention them: they are notified."
@@ -82,7 +83,7 @@ def read_resolution(form, views, ctx) -> Resolution:
         raw = result.raw.get(n)
         texts = raw.values() if isinstance(raw, dict) else [raw]
         if any(isinstance(t, str) and has_control_characters(t) for t in texts):
-            result.errors[name] = "Remove the invisible control characters from this text; they cannot be saved."
+            result.errors[name] = CONTROL_MESSAGE
             continue
         if view.kind == "narrative":
             text = str(raw).replace("\r\n", "\n").replace("\r", "\n")

@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.forms import ConfirmForm
+from app.inputs import page_arg
 from app.notifications import bp, services
 from app.notifications.forms import preferences_form
 from app.notifications.kinds import KINDS
@@ -27,7 +28,7 @@ def _own_notification(notification_id: int):
 @login_required
 def index():
     unread_only = request.args.get("show") == "unread"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     items, total = services.notifications_for(current_user, page=page, per_page=PER_PAGE, unread_only=unread_only)
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:

@@ -27,7 +27,7 @@ def test_bad_sign_up_keeps_what_was_typed_and_says_why_beside_the_field(client):
     data = {**SIGN_UP, "email": "fay-at-fabrikam", "password": "short"}
     response = client.submit("/signup", data)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'value="Fabrikam"' in page and 'value="Fay Field"' in page and 'value="fay-at-fabrikam"' in page
     assert re.search(r'id="email-error"', page) and re.search(r'id="password-error"', page)
     assert 'aria-invalid="true"' in page
@@ -111,13 +111,13 @@ def test_sign_in_is_rate_limited_with_a_clear_message(make_app):
         make_organisation_user(email="sam@example.com")
         db.session.commit()
     for _ in range(3):
-        assert client.submit("/signin", {"email": "sam@example.com", "password": "wrong password!"}).status_code == 200
+        assert client.submit("/signin", {"email": "sam@example.com", "password": "wrong password!"}).status_code == 422
     response = client.submit("/signin", {"email": "sam@example.com", "password": PASSWORD})
     assert response.status_code == 429
     assert "Too many" in response.get_data(as_text=True)
     # Another account from the same address is not locked out by the per-account limit.
     other = client.submit("/signin", {"email": "someone@example.com", "password": "wrong password!"})
-    assert other.status_code == 200
+    assert other.status_code == 422
 
 
 def test_forgotten_password_journey(client, app):

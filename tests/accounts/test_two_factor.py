@@ -80,7 +80,7 @@ def test_recovery_codes_work_once_each(app, client):
     assert response.status_code == 302 and "recovery code" in client.get("/home").get_data(as_text=True)
     client.sign_out()
     client.submit("/signin", {"email": "sam@example.com", "password": PASSWORD})
-    assert client.submit("/signin/two-factor", {"code": codes[0]}).status_code == 200  # refused
+    assert client.submit("/signin/two-factor", {"code": codes[0]}).status_code == 422  # refused
     assert two_factor.remaining_recovery_codes(user) == 9
     assert "account.recovery_code_used" in _actions()
 

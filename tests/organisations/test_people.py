@@ -35,7 +35,7 @@ def test_deactivating_someone_ends_every_session_of_theirs_and_stops_sign_in(org
     assert response.status_code == 302
     assert laptop.get("/home").status_code == 302 and phone.get("/home").status_code == 302
     refused = app.test_client().submit("/signin", {"email": cole.email, "password": PASSWORD})
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     db.session.refresh(cole)
     assert not cole.active
     client_as(admin).submit(f"/organisation/people/{cole.id}/reactivate")

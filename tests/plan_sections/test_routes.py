@@ -50,7 +50,8 @@ def test_a_section_reads_narrative_items_heat_map_and_who_changed_it(plan, clien
     content["items"]["risks"][0] |= {"likelihood": 5, "impact": 4, "status": "open"}
     plan.save(plan.people.a.editor, "risk_assessment", content, "Initial register")
     page = text(client_as(plan.people.b.viewer).get(url(plan, "/risk_assessment")))
-    assert "We watch <strong>ports</strong>." in page and "onerror" not in page
+    assert "We watch <strong>ports</strong>." in page and "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page  # raw HTML reads as the text it is
     assert "Port strike" in page and "Cyber attack" in page
     assert '<svg class="heat-map__svg"' in page and "<title id=" in page and "<desc id=" in page
     assert "20</b> Critical" in page  # the score is derived: 5 × 4
@@ -245,7 +246,8 @@ def test_the_live_preview_returns_sanitised_html_to_editors_only(plan, client_as
     response = editor.submit(url(plan, "/preview"), {"narrative": "**Hi** <script>alert(1)</script>[x](javascript:y)"})
     assert response.status_code == 200 and response.mimetype == "text/html"
     body = text(response)
-    assert "<strong>Hi</strong>" in body and "script" not in body and "javascript" not in body
+    assert "<strong>Hi</strong>" in body and "<script" not in body and "javascript" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # shown as typed, never run
     # Sent while the editor may be saving: it must not overwrite the session cookie the save sets.
     assert "Set-Cookie" not in response.headers
     assert "Nothing to preview" in text(editor.submit(url(plan, "/preview"), {"narrative": ""}))

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import abort
 
 from app.extensions import db
 from app.plan_sections.models import PlanSection
@@ -24,11 +24,6 @@ def existing_section(partnership_id: int, section_key: str) -> PlanSection | Non
         sa.select(PlanSection).where(PlanSection.partnership_id == partnership_id,
                                      PlanSection.section_key == section_key)
     )
-
-
-def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 @dataclass

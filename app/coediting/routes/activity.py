@@ -4,8 +4,8 @@ from flask import render_template, request
 
 from app.coediting import bp
 from app.coediting.activity import activity_page
-from app.coediting.routes import int_arg
 from app.formatting import to_local
+from app.inputs import int_arg
 from app.partnerships.access import current_membership
 from app.plan_sections.registry import get_section_type, section_types
 from app.types import utcnow

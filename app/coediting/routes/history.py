@@ -10,11 +10,12 @@ from app.coediting.forms import RestoreForm
 from app.coediting.history import history_page, revision_by_number, revisions_by_number
 from app.coediting.plan_diff import diff_plans, plan_revisions_at, present_plan_diff
 from app.coediting.presenting import section_diff
-from app.coediting.routes import RevisionView, existing_section, int_arg, section_type_or_404
+from app.coediting.routes import RevisionView, existing_section, section_type_or_404
 from app.coediting.routes.outcomes import after_save
 from app.coediting.saving import restore_revision
 from app.extensions import db
 from app.formatting import user_zone
+from app.inputs import int_arg
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import services as plan
 from app.plan_sections.display import item_table, section_facts
