@@ -16,12 +16,20 @@ status when one of them has errors.
 
 from flask import g, has_request_context, request
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, FloatField, IntegerField, SelectChoice, StringField
+from wtforms import DateField, DecimalField, FloatField, HiddenField, IntegerField, SelectChoice, StringField
 from wtforms.validators import NumberRange, ValidationError
 
-from app.inputs import CONTROL_MESSAGE, DATE_RANGE_MESSAGE, DB_INT_MAX, has_control_characters, in_date_range
+from app.inputs import (
+    CONTROL_MESSAGE,
+    DATE_RANGE_MESSAGE,
+    DB_INT_MAX,
+    FORM_CHANGED,
+    has_control_characters,
+    in_date_range,
+    parse_id,
+)
 
-__all__ = ["Form", "ConfirmForm", "choices", "has_control_characters", "unprocessable_if_invalid"]
+__all__ = ["Form", "ConfirmForm", "IdField", "choices", "has_control_characters", "unprocessable_if_invalid"]
 
 
 def no_control_characters(form, field):
@@ -58,6 +66,22 @@ class Form(FlaskForm):
         super().__init__(*args, **kwargs)
         if has_request_context():
             g.setdefault("forms", []).append(self)
+
+
+class IdField(HiddenField):
+    """A hidden id the page gives the form (the revision an edit started from…): its data is the
+    id, and a missing or changed value fails validation with FORM_CHANGED (shown at the top of
+    the form by the forms macro), never read as "none"."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = parse_id(valuelist[0])
+            if self.data is None:
+                raise ValueError(FORM_CHANGED)
+
+    def pre_validate(self, form):
+        if self.data is None and not self.process_errors:
+            raise ValidationError(FORM_CHANGED)
 
 
 class ConfirmForm(Form):

@@ -34,6 +34,11 @@ def has_control_characters(text: str) -> bool:
     return bool(_CONTROL.search(text))
 
 
+def without_control_characters(text: str) -> str:
+    """`text` with them removed: for values nobody typed (a browser's User-Agent header)."""
+    return _CONTROL.sub("", text)
+
+
 def holds_control_characters(value) -> bool:
     """`has_control_characters` for any JSON-like value: strings, and the keys and values inside."""
     if isinstance(value, str):
@@ -107,6 +112,34 @@ def page_arg(name: str = "page") -> int:
     return max(number, 1)
 
 
+FORM_CHANGED = (
+    "This form was changed after the page gave it out, or the page is out of date. "
+    "Go back, reload the page and try again."
+)
+
+
+def form_id(name: str, *, required: bool = True) -> int | None:
+    """A hidden id that a form of the app's own pages posts (a revision, a version…).
+
+    400 with a clear message when it is not one, so a tampered value can never be taken for
+    "none" or for another record. Whether the id belongs where it is used is the service's check."""
+    raw = request.form.get(name, "")
+    if raw == "" and not required:
+        return None
+    number = parse_id(raw)
+    if number is None:
+        abort(400, FORM_CHANGED)
+    return number
+
+
+def form_choice(name: str, allowed, default: str | None = None) -> str:
+    """A hidden choice or a button's value (a stage, an action…): one of `allowed`, or 400."""
+    value = request.form.get(name, default)
+    if value not in allowed:
+        abort(400, FORM_CHANGED)
+    return value
+
+
 def refuse_unreadable_urls():
     """before_request hook: a path or query string carrying control characters is refused (400).
 
@@ -133,7 +166,13 @@ class _StrictJSON:
 class JointlyRequest(Request):
     """The app's request: JSON bodies are read by the same text rule as forms."""
 
-    json_module = _StrictJSON
+    @property
+    def json_module(self):
+        return _StrictJSON
+
+    @json_module.setter
+    def json_module(self, _provider):
+        """Flask hands each request the app's JSON provider; bodies keep the strict reader."""
 
     def on_json_loading_failed(self, e):
         if e is None:  # not sent as JSON at all

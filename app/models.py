@@ -25,3 +25,4 @@ from app.review_cycle.models import (  # noqa: F401
     ReviewReportDocument,
     StageAgreement,
 )
+from app.submissions import FormSubmission  # noqa: F401

@@ -109,9 +109,11 @@ def init_app(app: Flask) -> None:
     app.before_request(gate_partnership_urls)
     register_template_helpers(app)
 
+    from app import submissions
     from app.core.errors import register_error_handlers
 
     register_error_handlers(app)
+    submissions.init_app(app)
 
     # Templates ask `can(Permission.X)` of the membership the gate loaded.
     app.jinja_env.globals["Permission"] = Permission

@@ -13,6 +13,7 @@ from app.accounts.passwords import password_problem
 from app.audit.services import record_event
 from app.extensions import db
 from app.formatting import is_time_zone
+from app.inputs import has_control_characters
 from app.mail import external_url, queue_mail
 from app.rules import RuleViolation
 from app.security import hash_token, new_token
@@ -32,7 +33,10 @@ def normalise_email(email: str, field: str = "email") -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    email = email.strip().lower()
+    if has_control_characters(email):  # no address holds them, and the database could not compare them
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == email))
 
 
 def _check_password(password: str, field: str = "password") -> None:

@@ -1,9 +1,9 @@
 """The audit trail's filters: a GET form, so a filtered view is a link that can be shared."""
 
-from wtforms import DateField, Form, SelectField
+from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-from app.forms import choices
+from app.forms import Form, choices
 
 
 def _int_or_none(value):
@@ -14,6 +14,9 @@ def _int_or_none(value):
 
 
 class TrailFilterForm(Form):
+    class Meta:
+        csrf = False  # it only reads
+
     action = SelectField("What happened", validators=[Optional()])
     party = SelectField("Party", coerce=_int_or_none, validators=[Optional()])
     person = SelectField("Person", coerce=_int_or_none, validators=[Optional()])

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import Organisation, User
 from app.coediting.models import Comment, CommentThread
 from app.extensions import db
+from app.inputs import in_date_range, parse_id
 from app.partnerships.models import Party
 from app.plan_sections.models import PlanSection, SectionReview, SectionRevision
 from app.plan_sections.registry import get_section_type
@@ -69,11 +70,14 @@ def parse_cursor(text: str | None) -> tuple[datetime, int, int] | None:
     try:
         at, rank, record_id = text.split("~")
         moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None:
+        if moment.tzinfo is None or not in_date_range(moment.astimezone(UTC).date()):
             return None
-        return moment, int(rank), int(record_id)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
+    rank_number, record_number = parse_id(rank), parse_id(record_id)
+    if rank_number is None or record_number is None:
+        return None
+    return moment, rank_number, record_number
 
 
 def _people(query, user_column, party_column):

@@ -3,20 +3,21 @@ page's choices (one per conflict, built from the conflicts themselves)."""
 
 from dataclasses import dataclass, field
 
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.coediting.comments import BODY_MAX
 from app.coediting.merging import Custom
 from app.coediting.saving import NOTE_MAX
-from app.forms import Form, choices
+from app.forms import Form, IdField, choices
 from app.inputs import CONTROL_MESSAGE, has_control_characters
 from app.plan_sections.fields import FieldError
+from app.submissions import OnceForm
 
 BODY_HELP = "Markdown works. Type @ and a member's name to mention them: they are notified."
 
 
-class CommentForm(Form):
+class CommentForm(OnceForm):
     item_id = SelectField("About", choices=choices([("", "The section as a whole")]), validators=[Optional()])
     body = TextAreaField(
         "Comment",
@@ -26,7 +27,7 @@ class CommentForm(Form):
     )
 
 
-class ReplyForm(Form):
+class ReplyForm(OnceForm):
     body = TextAreaField(
         "Reply",
         validators=[DataRequired(message="Write a reply first."),
@@ -35,7 +36,7 @@ class ReplyForm(Form):
 
 
 class RestoreForm(Form):
-    base_revision_id = HiddenField()
+    base_revision_id = IdField()
     note = StringField(
         "Why restore it?",
         validators=[Optional(), Length(max=NOTE_MAX - 30, message="Keep the note shorter.")],

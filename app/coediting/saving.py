@@ -80,6 +80,27 @@ def _revision_of(section: PlanSection, revision_id: int | None) -> SectionRevisi
     return revision
 
 
+def _refuse_unknown_item_ids(content, sources) -> None:
+    """Every item id an edit names must come from the revision it started from (or from content
+    the server holds). An id from nowhere means the form was changed on its way: taken for a new
+    item, it would make the merge add every item of the section a second time."""
+    held = {
+        (kind, item.get("id"))
+        for source in sources if isinstance(source, dict)
+        for kind, items in (source.get("items") or {}).items()
+        for item in items if isinstance(item, dict)
+    }
+    items_in = content.get("items") if isinstance(content, dict) else None
+    for kind, items in (items_in or {}).items() if isinstance(items_in, dict) else ():
+        for item in items if isinstance(items, list) else ():
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if item_id and (kind, item_id) not in held:
+                raise RuleViolation(
+                    "This edit names items that the version it started from does not have, so nothing was saved. "
+                    "Copy what you typed, reload the editor and make your changes again."
+                )
+
+
 def _point_at(section: PlanSection, revision: SectionRevision) -> None:
     """Let `save_section` try its compare-and-swap against `revision` (the newest we know of)."""
     set_committed_value(section, "current_revision_id", revision.id)
@@ -111,6 +132,7 @@ def save_edit(
     known = tuple(r.content for r in (restoring,) if r is not None)
     if resolving is not None:
         known = (resolving.attempted_content, *(r.content for r in (resolving.base_revision,) if r is not None))
+    _refuse_unknown_item_ids(content, (base_revision.content if base_revision is not None else None, *known))
     try:
         revision = plan.save_section(
             membership, section, content, base_revision_id, note, kind=kind, ctx=ctx, known=known, at=at

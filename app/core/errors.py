@@ -60,7 +60,9 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 429:
             return render_error(429, message="Too many attempts. Please wait a minute before trying again.")
         if error.code in MESSAGES:
-            return render_error(error.code)
+            # A view may say what went wrong (abort(400, "…")); otherwise the page's own words.
+            said = error.description if error.description != type(error).description else None
+            return render_error(error.code, message=said)
         return render_error(error.code, error.name, error.description)
 
     @app.errorhandler(Exception)

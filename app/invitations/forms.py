@@ -5,9 +5,10 @@ from app.accounts.forms import PASSWORD_HELP, password_policy
 from app.formatting import time_zone_choices
 from app.forms import Form, choices
 from app.partnerships.forms import ROLE_CHOICES
+from app.submissions import OnceForm
 
 
-class InvitationForm(Form):
+class InvitationForm(OnceForm):
     invite_as = RadioField(
         "Who are you inviting?",
         choices=choices([

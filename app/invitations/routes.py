@@ -10,6 +10,7 @@ from app.invitations.forms import InvitationForm, InvitedSignUpForm
 from app.partnerships.access import Permission, current_membership, require
 from app.partnerships.models import Invitation
 from app.rules import RuleViolation, show_violation
+from app.submissions import claim
 
 
 @bp.route("/partnerships/<int:partnership_id>/invitations/new", methods=["GET", "POST"])
@@ -18,6 +19,7 @@ def new(partnership_id: int):
     membership = current_membership()
     form = InvitationForm()
     if form.validate_on_submit():
+        submission = claim(form)
         try:
             invitation = services.invite(
                 membership,
@@ -31,9 +33,11 @@ def new(partnership_id: int):
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            target = url_for("partnerships.members", partnership_id=partnership_id)
+            submission.led_to(target)
             db.session.commit()
             flash(f"Invitation sent to {invitation.email}.", "success")
-            return redirect(url_for("partnerships.members", partnership_id=partnership_id))
+            return redirect(target)
     return render_template("invitations/new.html", form=form, partnership=membership.partnership, membership=membership)
 
 

@@ -1,17 +1,16 @@
 """The delivery choices form: one radio group per notification kind."""
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 
-from app.forms import choices
+from app.forms import Form, choices
 from app.notifications.kinds import KINDS
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     """Fields are added per registered kind by `preferences_form`."""
 
 
-def preferences_form(current: dict, **kwargs) -> FlaskForm:
+def preferences_form(current: dict, **kwargs) -> Form:
     form_class = type("KindPreferencesForm", (PreferencesForm,), {})
     for key, spec in KINDS.items():
         setattr(

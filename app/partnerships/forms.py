@@ -8,6 +8,7 @@ from app.partnerships.models import (
     PartnershipStatus,
     Role,
 )
+from app.submissions import OnceForm
 
 TYPE_CHOICES = choices((t.value, label) for t, label in PARTNERSHIP_TYPE_LABELS.items())
 CADENCE_CHOICES = choices(REVIEW_CADENCES.items())
@@ -20,7 +21,7 @@ ROLE_CHOICES = choices([
 SHORT_ROLE_CHOICES = choices((r.value, r.label) for r in Role)
 
 
-class PartnershipForm(Form):
+class PartnershipForm(OnceForm):
     name = StringField(
         "Partnership name",
         validators=[DataRequired(message="Give the partnership a name."), Length(max=160)],

@@ -18,6 +18,7 @@ from app.partnerships.navigation import PANELS, first_steps
 from app.portfolio.metrics import METRICS
 from app.portfolio.services import build_portfolio, sort_options
 from app.rules import RuleViolation, show_violation
+from app.submissions import claim
 from app.types import utcnow
 
 
@@ -50,6 +51,7 @@ def create():
     if not form.is_submitted():
         form.start_date.data = utcnow().date()
     if form.validate_on_submit():
+        submission = claim(form)
         try:
             partnership = services.create_partnership(
                 current_user,
@@ -62,9 +64,11 @@ def create():
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            target = url_for("partnerships.show", partnership_id=partnership.id)
+            submission.led_to(target)
             db.session.commit()
             flash(f"{partnership.name} is created. Invite your partner organisation to join it.", "success")
-            return redirect(url_for("partnerships.show", partnership_id=partnership.id))
+            return redirect(target)
     return render_template("partnerships/create.html", form=form)
 
 

@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from markupsafe import Markup
 
 from app.formatting import format_date
+from app.inputs import CONTROL_MESSAGE, holds_control_characters
 
 # Currencies a partnership can state values in: the ones alliances commonly contract in.
 CURRENCIES = {
@@ -118,6 +119,8 @@ class Field:
 
     def parse(self, raw, ctx):
         """The JSON value for what was typed, or FieldError."""
+        if holds_control_characters(raw):
+            raise FieldError(CONTROL_MESSAGE)
         if self.is_blank(raw):
             if self.required:
                 raise FieldError(self.required_message)
@@ -136,6 +139,8 @@ class Field:
     # -- JSON values from any source ---------------------------------------------------
     def validate(self, value, ctx):
         """The stored value checked (None allowed unless required), or FieldError."""
+        if holds_control_characters(value):
+            raise FieldError(CONTROL_MESSAGE)
         if value is None or value == self.empty:
             if self.required:
                 raise FieldError(self.required_message)
@@ -236,8 +241,10 @@ class Integer(Field):
 
     def coerce(self, raw, ctx):
         text = str(raw).strip().replace(",", "").replace(" ", "")
-        if not re.fullmatch(r"-?\d+", text):
+        if not re.fullmatch(r"-?[0-9]+", text):
             raise FieldError(f"Enter {self.label.lower()} as a whole number.")
+        if len(text.lstrip("-0")) > len(str(self.maximum)) + 1:  # far out of range: no need to read it
+            raise FieldError(f"{self.label} must be between {self.minimum} and {self.maximum:,}.")
         return int(text)
 
     def check(self, value, ctx):
@@ -308,6 +315,8 @@ class Number(Field):
             raise FieldError(f"Enter {self.label.lower()} as a number, e.g. 97.5.")
         if number.as_tuple().exponent < -self.places:
             raise FieldError(f"Use at most {self.places} decimal places for {self.label.lower()}.")
+        if number.copy_abs() >= MAX_AMOUNT:  # before writing it out: 1e999999999 has a billion digits
+            raise FieldError(f"{self.label} is too large.")
         return canonical_number(number)
 
     def check(self, value, ctx):
@@ -315,12 +324,12 @@ class Number(Field):
             number = Decimal(value) if isinstance(value, str) else None
         except InvalidOperation:
             number = None
-        if number is None or not number.is_finite() or canonical_number(number) != value:
+        if number is None or not number.is_finite():
             raise FieldError(f"{self.label} must be a number written plainly, e.g. 97.5.")
-        if number.as_tuple().exponent < -self.places:
-            raise FieldError(f"Use at most {self.places} decimal places for {self.label.lower()}.")
-        if abs(number) >= MAX_AMOUNT:
-            raise FieldError(f"{self.label} is too large.")
+        if number.copy_abs() >= MAX_AMOUNT or number.as_tuple().exponent < -self.places:  # before writing it out
+            raise FieldError(f"{self.label} is too large, or has more than {self.places} decimal places.")
+        if canonical_number(number) != value:
+            raise FieldError(f"{self.label} must be a number written plainly, e.g. 97.5.")
 
     def display(self, value, ctx):
         return "" if value is None else group_digits(Decimal(value))
@@ -367,6 +376,8 @@ class Money(Field):
         places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
         if amount.as_tuple().exponent < -places:
             raise FieldError(f"{currency} amounts have {places or 'no'} decimal places.")
+        if amount.copy_abs() >= MAX_AMOUNT:  # before rounding it to its places, which cannot hold 1e309
+            raise FieldError(f"{self.label} is too large; check the amount (at most {MAX_AMOUNT - 1:,}).")
         return {"amount": self._canonical(amount, currency), "currency": currency}
 
     @staticmethod
@@ -384,12 +395,14 @@ class Money(Field):
             amount = Decimal(value["amount"]) if isinstance(value["amount"], str) else None
         except InvalidOperation:
             amount = None
-        if amount is None or not amount.is_finite() or self._canonical(amount, currency) != value["amount"]:
+        if amount is None or not amount.is_finite():
+            raise FieldError(f"{self.label} must be an amount with {currency}'s decimal places.")
+        if amount.copy_abs() >= MAX_AMOUNT:
+            raise FieldError(f"{self.label} is too large; check the amount.")
+        if self._canonical(amount, currency) != value["amount"]:
             raise FieldError(f"{self.label} must be an amount with {currency}'s decimal places.")
         if self.minimum is not None and amount < self.minimum:
             raise FieldError(f"{self.label} cannot be negative.")
-        if abs(amount) >= MAX_AMOUNT:
-            raise FieldError(f"{self.label} is too large; check the amount.")
 
     def display(self, value, ctx):
         return format_money(value)

@@ -17,11 +17,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.inputs import parse_id
 from app.plan_sections.context import PlanContext
 from app.plan_sections.fields import FieldError
-from app.plan_sections.schema import ITEMS_MAX, ItemKind, SectionType, normalise_narrative
+from app.plan_sections.schema import ITEM_ID, ITEMS_MAX, ItemKind, SectionType, normalise_narrative
 
-_ROW_ID = re.compile(r"^items-([a-z_]+)-(\d{1,6})-id$")
+_ROW_ID = re.compile(r"^items-([a-z_]+)-([0-9]{1,6})-id$")
+FORM_CHANGED_KEEPING = (
+    "This form was changed after the page gave it out (a hidden value is not one the editor set), "
+    "so nothing was saved. Copy what you typed, reload the editor and make your changes again."
+)
 
 
 @dataclass
@@ -82,7 +87,12 @@ def state_from_content(
 
 
 def state_from_form(section_type: SectionType, form, ctx: PlanContext) -> EditState:
-    base = (form.get("base_revision_id") or "").strip()
+    """What the form says, as typed. The page's hidden values (the base revision, each row's item
+    id, the review cycle it was opened from) must be as the page gave them: otherwise the state
+    carries a "form" error and is not saved, never read as "no base" or "a new item"."""
+    base = form.get("base_revision_id") or ""
+    hidden_ok = base == "" or parse_id(base) is not None
+    hidden_ok &= all(parse_id(form.get(name) or "") is not None for name in ("cycle", "adaptation") if form.get(name))
     rows: dict[str, list[Row]] = {kind.key: [] for kind in section_type.item_kinds}
     seen = set()
     for key in form:
@@ -95,9 +105,11 @@ def state_from_form(section_type: SectionType, form, ctx: PlanContext) -> EditSt
             continue
         index = int(match.group(2))
         prefix = f"items-{kind.key}-{index}"
+        item_id = form.get(f"{prefix}-id") or ""
+        hidden_ok &= item_id == "" or bool(ITEM_ID.match(item_id))
         rows[kind.key].append(Row(
             index=index,
-            id=(form.get(f"{prefix}-id") or "").strip()[:40],
+            id=item_id if len(item_id) <= 40 else "",
             raw={f.name: f.raw_from_form(form, f"{prefix}-{f.name}", ctx) for f in kind.fields},
             removed=bool(form.get(f"{prefix}-remove")),
         ))
@@ -105,9 +117,19 @@ def state_from_form(section_type: SectionType, form, ctx: PlanContext) -> EditSt
         narrative=form.get("narrative", ""),
         fields={f.name: f.raw_from_form(form, f"fields-{f.name}", ctx) for f in section_type.fields},
         rows=rows,
-        base_revision_id=int(base) if base.isdigit() else None,
+        base_revision_id=parse_id(base),
         note=form.get("note", ""),
+        errors={} if hidden_ok else {"form": FORM_CHANGED_KEEPING},
     )
+
+
+def is_action(section_type: SectionType, action: str) -> bool:
+    """Whether `action` is one of the editor's own buttons ("save", "preview", "add:<kind>",
+    "up:<kind>:<n>", "down:<kind>:<n>")."""
+    if action in ("save", "preview"):
+        return True
+    match = re.fullmatch(r"(add):([a-z_]+)|(up|down):([a-z_]+):([0-9]{1,6})", action)
+    return match is not None and (match.group(2) or match.group(4)) in section_type.kind_by_key
 
 
 def apply_action(section_type: SectionType, state: EditState, action: str, ctx: PlanContext) -> str | None:

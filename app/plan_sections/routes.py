@@ -6,6 +6,7 @@ from app.coediting.comments import open_thread_counts
 from app.coediting.routes.outcomes import after_save
 from app.coediting.section_page import coediting_extras
 from app.extensions import db
+from app.inputs import form_id, parse_id
 from app.markdown import render_markdown
 from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import bp, forms, services
@@ -114,13 +115,12 @@ def _review_context(membership):
     """The review cycle an editor was opened from (?cycle=<id>, carried by the form), if open."""
     from app.review_cycle.services import cycle_of
 
-    raw = request.values.get("cycle", "")
-    cycle = cycle_of(membership.partnership_id, int(raw)) if raw.isdigit() else None
+    cycle_id = parse_id(request.values.get("cycle", ""))
+    cycle = cycle_of(membership.partnership_id, cycle_id) if cycle_id is not None else None
     if cycle is None or not cycle.is_open:
         return None
-    adaptation = request.values.get("adaptation", "")
     return {"cycle_id": cycle.id, "period": cycle.period,
-            "adaptation_id": int(adaptation) if adaptation.isdigit() else None}
+            "adaptation_id": parse_id(request.values.get("adaptation", ""))}
 
 
 def _render_edit(section_type, state, edit, ctx, plan, *, focus=None, preview=None, status=200):
@@ -167,6 +167,10 @@ def edit(partnership_id: int, section_key: str):
 
     edit_state = forms.state_from_form(section_type, request.form, ctx)
     action = request.form.get("action", "save")
+    if not forms.is_action(section_type, action):
+        edit_state.errors["form"] = forms.FORM_CHANGED_KEEPING
+    if edit_state.errors:  # a hidden value or a button's value is not one the page gave
+        return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
     if action != "save":
         focus = forms.apply_action(section_type, edit_state, action, ctx) if action != "preview" else "narrative"
         return _render_edit(section_type, state, edit_state, ctx, plan, focus=focus)
@@ -205,13 +209,11 @@ def edit(partnership_id: int, section_key: str):
 def review(partnership_id: int, section_key: str):
     membership = current_membership()
     section_type = _section_type_or_404(section_key)
-    revision_id = request.form.get("revision_id", "")
+    revision_id = form_id("revision_id")
     section = services.section_for(partnership_id, section_key)
     target = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key)
     try:
-        services.mark_reviewed(
-            membership, section, int(revision_id) if revision_id.isdigit() else -1, request.form.get("note")
-        )
+        services.mark_reviewed(membership, section, revision_id, request.form.get("note"))
     except services.StaleRevision as stale:
         db.session.rollback()
         current = stale.current

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.inputs import CONTROL_MESSAGE, has_control_characters
 from app.plan_sections.fields import Field, FieldError
 
 ITEM_ID = re.compile(r"^[a-z]{2,5}-[0-9a-f]{8}$")
@@ -284,7 +285,9 @@ def normalise_narrative(text: Any, errors: dict[str, str]) -> str:
     # Browsers send CRLF from textareas: one spelling, so unchanged text hashes the same.
     text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
     text = text.lstrip("\n")
-    if len(text) > NARRATIVE_MAX:
+    if has_control_characters(text):
+        errors["narrative"] = CONTROL_MESSAGE
+    elif len(text) > NARRATIVE_MAX:
         errors["narrative"] = f"Keep the narrative to {NARRATIVE_MAX:,} characters (it has {len(text):,})."
     return text
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.accounts.models import User
 from app.audit.services import record_event
 from app.extensions import db
+from app.inputs import CONTROL_MESSAGE, has_control_characters
 from app.markdown import render_markdown
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Partnership, Party
@@ -194,6 +195,8 @@ def _check_can_edit(membership: Membership, section: PlanSection) -> None:
 
 def _clean_note(note: str | None, limit: int, field: str) -> str | None:
     note = " ".join((note or "").split())
+    if has_control_characters(note):
+        raise RuleViolation(CONTROL_MESSAGE, field)
     if len(note) > limit:
         raise RuleViolation(f"Keep the note to {limit} characters (it has {len(note)}).", field)
     return note or None

@@ -6,9 +6,10 @@ from wtforms.validators import Length, Optional
 
 from app.forms import Form, choices
 from app.plan_versions.services import REASON_MAX, SUMMARY_MAX
+from app.submissions import OnceForm
 
 
-class IssueForm(Form):
+class IssueForm(OnceForm):
     step = RadioField(
         "Version step",
         choices=choices([("minor", "Minor step"), ("major", "Major step")]),

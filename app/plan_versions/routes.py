@@ -9,6 +9,7 @@ from app.coediting.plan_diff import diff_plans, present_plan_diff
 from app.downloads import content_disposition, file_name
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
+from app.inputs import without_control_characters
 from app.organisations.routes import org_admin_required
 from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import services as plan
@@ -16,6 +17,7 @@ from app.plan_versions import bp, drafts, identities, pdfs, services
 from app.plan_versions.forms import DeclineForm, IssueForm, SignForm, SigningKeyForm, VerifyForm
 from app.plan_versions.verification import VerificationRefused, verify_pdf
 from app.rules import RuleViolation, show_violation
+from app.submissions import claim
 from app.uploads import KINDS, FileKind, read_upload
 
 PKCS12 = FileKind(
@@ -73,16 +75,19 @@ def new(partnership_id: int):
     form = IssueForm()
     status = 200
     if form.validate_on_submit():
+        submission = claim(form)
         try:
             version = services.issue_version(membership, step=form.step.data, summary=form.summary.data)
         except RuleViolation as violation:
             show_violation(form, violation)
             status = 422
         else:
+            target = url_for("plan_versions.show", partnership_id=partnership_id, version_id=version.id)
+            submission.led_to(target)
             pdfs.build_soon(version.id)
             db.session.commit()
             flash(f"{version.label} is issued: every party's signatory is asked to sign it.", "success")
-            return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version.id))
+            return redirect(target)
     elif form.is_submitted():
         status = 422
     baseline = services.baseline_of(partnership_id)
@@ -154,7 +159,7 @@ def sign(partnership_id: int, version_id: int):
         confirmed=bool(form.confirm.data),
         code=form.code.data or "",
         ip=request.remote_addr,
-        user_agent=request.headers.get("User-Agent", ""),
+        user_agent=without_control_characters(request.headers.get("User-Agent", "")),
     )
     try:
         services.sign_version(membership, version, signing)

@@ -4,19 +4,19 @@ measures (see templates/review_cycle/assessment.html) and read by services.clean
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms import Form
 from app.review_cycle.services import DIMENSION_NAME_MAX
 from app.review_cycle.work import TEXT_MAX, TITLE_MAX
+from app.submissions import OnceForm
 
 
-class OpenCycleForm(Form):
+class OpenCycleForm(OnceForm):
     period = StringField("Period", validators=[DataRequired(message="Name the period.")],
                          description="Proposed from the review cadence; change it to review another period.")
     review_due_on = DateField("Scores due", validators=[Optional()],
                               description="When each party should have submitted its scores (two weeks by default).")
 
 
-class AdaptationForm(Form):
+class AdaptationForm(OnceForm):
     what = TextAreaField("What changes in how we work",
                          validators=[DataRequired(message="Say what changes."), Length(max=TEXT_MAX)])
     why = TextAreaField("Why", validators=[Optional(), Length(max=TEXT_MAX)])
@@ -27,7 +27,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
 
 
-class ActionForm(Form):
+class ActionForm(OnceForm):
     title = StringField("Action", validators=[DataRequired(message="Give the action a title."),
                                               Length(max=TITLE_MAX)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=TEXT_MAX)])
@@ -43,6 +43,6 @@ class ActionForm(Form):
                 "due_on": self.due_on.data, "link": self.link.data}
 
 
-class DimensionForm(Form):
+class DimensionForm(OnceForm):
     name = StringField("Name", validators=[DataRequired(message="Give the dimension a name."),
                                            Length(max=DIMENSION_NAME_MAX)])

@@ -3,6 +3,8 @@
 import re
 from datetime import date, timedelta
 
+from app.inputs import DATE_MAX, DATE_MIN
+
 PERIOD_PATTERNS = {
     3: re.compile(r"^(\d{4})-Q([1-4])$"),
     6: re.compile(r"^(\d{4})-H([12])$"),
@@ -28,6 +30,8 @@ def period_bounds(label: str, months: int) -> tuple[date, date] | None:
     if not match:
         return None
     year = int(match.group(1))
+    if not DATE_MIN.year <= year <= DATE_MAX.year:
+        return None
     first_month = 1 if months == 12 else (int(match.group(2)) - 1) * months + 1
     start = date(year, first_month, 1)
     end_month = first_month + months

@@ -8,6 +8,7 @@ from app.downloads import content_disposition, file_name
 from app.extensions import db
 from app.formatting import to_local
 from app.forms import ConfirmForm
+from app.inputs import form_choice
 from app.partnerships.access import Permission, current_membership, require
 from app.partnerships.models import Role
 from app.plan_sections.registry import section_types
@@ -16,6 +17,7 @@ from app.review_cycle import bp, forms, report, services, work
 from app.review_cycle.models import ACTION_STATUS_LABELS, CLOSED, STAGES
 from app.review_cycle.stepper import stepper
 from app.rules import RuleViolation, show_violation
+from app.submissions import claim
 from app.types import utcnow
 
 
@@ -60,14 +62,17 @@ def open_cycle(partnership_id: int):
     membership = current_membership()
     form = forms.OpenCycleForm()
     if form.validate_on_submit():
+        submission = claim(form)
         try:
             cycle = services.open_cycle(membership, form.period.data, form.review_due_on.data)
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle.id)
+            submission.led_to(target)
             db.session.commit()
             flash(f"The {cycle.period} review is open. Each party now scores the relationship on its own.", "success")
-            return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle.id))
+            return redirect(target)
     return _render_index(membership, services.cycles_of(partnership_id), form, 422)
 
 
@@ -132,7 +137,7 @@ def assessment(partnership_id: int, cycle_id: int):
     own = services.own_assessment(cycle, membership.party_id)
     if request.method != "POST":
         return _render_assessment(membership, cycle, own, _values_of(own), {})
-    action = request.form.get("action", "save")
+    action = form_choice("action", ("save", "submit"), default="save")
     try:
         if action == "submit":
             services.submit(membership, cycle, request.form)
@@ -217,7 +222,7 @@ def results(partnership_id: int, cycle_id: int):
 def agree(partnership_id: int, cycle_id: int):
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
-    stage = request.form.get("stage", "")
+    stage = form_choice("stage", STAGES)
     target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id)
     try:
         advanced = services.agree(membership, cycle, stage)
@@ -244,15 +249,17 @@ def add_adaptation(partnership_id: int, cycle_id: int):
     cycle = _cycle_or_404(partnership_id, cycle_id)
     form = _adaptation_form(request.form)
     if form.validate_on_submit():
+        submission = claim(form)
         try:
             work.add_adaptation(membership, cycle, form.what.data, form.why.data, form.section_key.data)
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id, _anchor="adapt")
+            submission.led_to(target)
             db.session.commit()
             flash("The adaptation is recorded.", "success")
-            return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id,
-                                    _anchor="adapt"))
+            return redirect(target)
     return _render_show(membership, cycle, adaptation_form=form, status=422)
 
 
@@ -264,15 +271,17 @@ def add_action(partnership_id: int, cycle_id: int):
     form = _action_form(cycle, request.form)
     form.status.data = "open"
     if form.validate_on_submit():
+        submission = claim(form)
         try:
             work.add_action(membership, cycle, form.fields_dict())
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id, _anchor="improve")
+            submission.led_to(target)
             db.session.commit()
             flash("The action is recorded.", "success")
-            return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id,
-                                    _anchor="improve"))
+            return redirect(target)
     return _render_show(membership, cycle, action_form=form, status=422)
 
 
@@ -402,14 +411,17 @@ def add_dimension(partnership_id: int):
     membership = current_membership()
     form = forms.DimensionForm()
     if form.validate_on_submit():
+        submission = claim(form)
         try:
             dimension = services.add_dimension(membership, form.name.data)
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            target = url_for("review_cycle.dimensions", partnership_id=partnership_id)
+            submission.led_to(target)
             db.session.commit()
             flash(f"“{dimension.name}” will be scored from the next cycle.", "success")
-            return redirect(url_for("review_cycle.dimensions", partnership_id=partnership_id))
+            return redirect(target)
     return _render_dimensions(membership, form, 422)
 
 
@@ -430,7 +442,7 @@ def dimension(partnership_id: int, dimension_id: int):
     found = services.dimension_of(partnership_id, dimension_id)
     if found is None:
         abort(404)
-    change = request.form.get("change", "rename")
+    change = form_choice("change", ("rename", "retire", "restore"), default="rename")
     try:
         if change == "retire":
             services.set_dimension_retired(membership, found, True)

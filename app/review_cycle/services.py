@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from app.audit.services import record_event
 from app.extensions import db
+from app.inputs import CONTROL_MESSAGE, has_control_characters
 from app.jobs import enqueue_on_commit
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, has_permission
@@ -112,6 +113,8 @@ def ensure_dimensions(partnership_id: int) -> list[HealthDimension]:
 
 def _clean_name(name: str | None) -> str:
     name = " ".join((name or "").split())
+    if has_control_characters(name):
+        raise RuleViolation(CONTROL_MESSAGE, "name")
     if not name:
         raise RuleViolation("Give the dimension a name.", "name")
     if len(name) > DIMENSION_NAME_MAX:
@@ -328,7 +331,7 @@ def _decimal_text(raw: str | None) -> str | None:
         value = Decimal(raw)
     except InvalidOperation:
         raise ValueError from None
-    if not value.is_finite() or abs(value) >= Decimal("1e15") or value.as_tuple().exponent < -6:
+    if not value.is_finite() or value.copy_abs() >= Decimal("1e15") or value.as_tuple().exponent < -6:
         raise ValueError
     return canonical_number(value)
 
@@ -347,7 +350,9 @@ def clean_assessment(cycle: ReviewCycle, party_id: int, form) -> tuple[dict, dic
             else:
                 errors[f"score-{key}"] = "Choose a score from 1 to 5."
         comment = (form.get(f"comment-{key}") or "").strip()
-        if len(comment) > COMMENT_MAX:
+        if has_control_characters(comment):
+            errors[f"comment-{key}"] = CONTROL_MESSAGE
+        elif len(comment) > COMMENT_MAX:
             errors[f"comment-{key}"] = f"Keep the comment to {COMMENT_MAX} characters (it has {len(comment)})."
         scores[key] = {"score": score, "comment": comment}
     measures = {}
@@ -360,13 +365,17 @@ def clean_assessment(cycle: ReviewCycle, party_id: int, form) -> tuple[dict, dic
             actual = None
         disputed = measure["data_owner"] != party_id and form.get(f"disputed-{key}") in ("1", "on", "y", "yes")
         reason = (form.get(f"reason-{key}") or "").strip()
-        if len(reason) > REASON_MAX:
+        if has_control_characters(reason):
+            errors[f"reason-{key}"] = CONTROL_MESSAGE
+        elif len(reason) > REASON_MAX:
             errors[f"reason-{key}"] = f"Keep the reason to {REASON_MAX} characters (it has {len(reason)})."
         measures[key] = {"actual": actual, "disputed": disputed, "reason": reason}
     texts = {}
     for name in ("achievements", "concerns"):
         texts[name] = (form.get(name) or "").strip()
-        if len(texts[name]) > TEXT_MAX:
+        if has_control_characters(texts[name]):
+            errors[name] = CONTROL_MESSAGE
+        elif len(texts[name]) > TEXT_MAX:
             errors[name] = f"Keep this to {TEXT_MAX} characters (it has {len(texts[name])})."
     return {"scores": scores, "measures": measures, **texts}, errors
 

@@ -185,8 +185,8 @@ def test_any_input_is_handled_and_kept(app, world, client_as, case):
         assert "Traceback" not in page
         if response.status_code in (200, 422):  # a form that came back (422: with errors)
             _check_echo(case, data, page)
-            shown_errors = 'class="field__error"' in page or "form-summary" in page
-            assert (response.status_code == 422) == shown_errors, f"{case.name}: errors shown with {response.status_code}"
+            if 'class="field__error"' in page or "form-summary" in page:
+                assert response.status_code == 422, f"{case.name}: errors shown with {response.status_code}"
 
     fuzz()
 

@@ -18,9 +18,13 @@ class _FormReader(HTMLParser):
         self.option_value: str | None = None
         self.textarea: list | None = None
 
+    def _selects(self, attributes: dict) -> bool:
+        name, _, value = self.selector_attr.partition("=")
+        return name in attributes and (not value or attributes[name] == value)
+
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "form" and self.selector_attr is not None and self.selector_attr in a:
+        if tag == "form" and self.selector_attr is not None and self._selects(a):
             self.in_form = True
         if not self.in_form:
             return
@@ -68,7 +72,8 @@ class _FormReader(HTMLParser):
 
 
 def form_fields(html: str, form_attribute: str | None = None) -> MultiDict:
-    """The (name, value) pairs a browser submits, in page order (outside <template>s)."""
+    """The (name, value) pairs a browser submits, in page order (outside <template>s), of the
+    form having `form_attribute` ("data-plan-form", or "id=new-comment" for a value too)."""
     reader = _FormReader(form_attribute)
     reader.feed(html)
     return MultiDict([(name, value) for name, value in reader.pairs])

@@ -11,6 +11,7 @@ from app.forms import ConfirmForm, choices
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import services as plan
 from app.rules import RuleViolation, show_violation
+from app.submissions import claim
 
 
 def item_choices(section_type, content: dict, ctx) -> list:
@@ -87,15 +88,18 @@ def comments(partnership_id: int, section_key: str):
     form = CommentForm()
     form.item_id.choices = item_choices(section_type, plan.content_of(section, section_type), ctx)
     if form.validate_on_submit():
+        submission = claim(form)
         try:
             thread = service.start_thread(membership, section, form.body.data, form.item_id.data or None)
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            target = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key,
+                             _anchor=f"thread-{thread.id}")
+            submission.led_to(target)
             db.session.commit()
             flash("Your comment is posted.", "success")
-            return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key,
-                                    _anchor=f"thread-{thread.id}"))
+            return redirect(target)
     return _page(section_type, section, form=form, status=422)
 
 
@@ -120,14 +124,17 @@ def reply(partnership_id: int, section_key: str, thread_id: int):
     section, thread = _thread_or_404(partnership_id, section_key, thread_id)
     form = reply_form(thread)
     if form.validate_on_submit():
+        submission = claim(form)
         try:
             service.reply(membership, thread, form.body.data)
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            back = _back(partnership_id, section_key, thread)
+            submission.led_to(back.location)
             db.session.commit()
             flash("Your reply is posted.", "success")
-            return _back(partnership_id, section_key, thread)
+            return back
     return _page(section_type, section, reply_forms={thread.id: form}, status=422)
 
 

@@ -15,7 +15,7 @@ from app.coediting.routes.outcomes import after_save
 from app.coediting.saving import restore_revision
 from app.extensions import db
 from app.formatting import user_zone
-from app.inputs import int_arg
+from app.inputs import DATE_MAX, DATE_MIN, int_arg, parse_date
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import services as plan
 from app.plan_sections.display import item_table, section_facts
@@ -97,13 +97,8 @@ def restore(partnership_id: int, section_key: str, number: int):
     form = RestoreForm()
     if not form.validate_on_submit():
         return _render_revision(section_type, section, found, form, 422)
-    base = form.base_revision_id.data or ""
-    if not base.isdigit():
-        flash("This page was out of date. Look at the revision again, then restore it.", "warning")
-        return redirect(url_for("coediting.revision", partnership_id=partnership_id, section_key=section_key,
-                                number=number))
     try:
-        outcome = restore_revision(membership, section, found, int(base), form.note.data)
+        outcome = restore_revision(membership, section, found, form.base_revision_id.data, form.note.data)
     except plan.InvalidContent as invalid:
         db.session.rollback()
         flash(f"Revision {number} cannot be restored as it is: {invalid.message}", "error")
@@ -170,11 +165,11 @@ def _date_arg(name: str, default: date, errors: dict) -> date:
     value = request.args.get(name)
     if not value:
         return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = "Enter a date as YYYY-MM-DD."
+    day = parse_date(value)
+    if day is None:
+        errors[name] = f"Enter a date as YYYY-MM-DD, between {DATE_MIN.year} and {DATE_MAX.year}."
         return default
+    return day
 
 
 def end_of_day(day: date) -> datetime:
