@@ -13,11 +13,38 @@ from config import TestConfig
 from tests.support import databases
 from tests.support.client import JointlyClient
 from tests.support.factories import make_two_parties
+from tests.support.server_log import no_unhandled_server_errors  # noqa: F401 - autouse, on every test
 from tests.support.services import redis_url  # noqa: F401 - a fixture for every test that needs Redis
 
 
 def pytest_report_header(config):
     return f"database engine: {databases.engine_name()}"
+
+
+def pytest_configure(config):
+    from tests.support import server_log
+
+    server_log.install()
+
+
+SERVER_LOG = {"tests": 0, "unhandled": 0}
+
+
+def pytest_runtest_logreport(report):
+    # Runs where the results are gathered (with xdist: the controller), so it counts the whole run.
+    if report.when == "teardown":
+        counts = dict(report.user_properties)
+        if "unhandled_server_errors" in counts:
+            SERVER_LOG["tests"] += 1
+            SERVER_LOG["unhandled"] += counts["unhandled_server_errors"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SERVER_LOG["tests"]:
+        terminalreporter.write_line(
+            f"server log, checked after each of {SERVER_LOG['tests']} tests: "
+            f"{SERVER_LOG['unhandled']} unhandled exceptions"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,7 @@ def _normalise_code(code: str) -> str:
 def _accept_totp(user: User, code: str, *, now: float | None = None) -> bool:
     """True, and remember the step, when `code` is a fresh code for the user's secret."""
     code = _normalise_code(code)
-    if not user.totp_secret or len(code) != 6 or not code.isdigit():
+    if not user.totp_secret or len(code) != 6 or not (code.isascii() and code.isdigit()):
         return False
     totp = pyotp.TOTP(user.totp_secret)
     current = totp.timecode(utcnow() if now is None else _as_datetime(now))

@@ -17,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from markupsafe import Markup
 
 from app.formatting import format_date
-from app.inputs import CONTROL_MESSAGE, holds_control_characters
+from app.inputs import CONTROL_MESSAGE, holds_control_characters, parse_id
 
 # Currencies a partnership can state values in: the ones alliances commonly contract in.
 CURRENCIES = {
@@ -513,10 +513,10 @@ class PartyRef(Field):
         return f"Choose {self.label[0].lower() + self.label[1:]}."
 
     def coerce(self, raw, ctx):
-        text = str(raw).strip()
-        if not text.isdigit():
+        party_id = parse_id(str(raw).strip())
+        if party_id is None:
             raise FieldError("Choose a party of this partnership.")
-        return int(text)
+        return party_id
 
     def check(self, value, ctx):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -544,10 +544,10 @@ class MemberRef(Field):
         return f"Choose {self.label[0].lower() + self.label[1:]}."
 
     def coerce(self, raw, ctx):
-        text = str(raw).strip()
-        if not text.isdigit():
+        user_id = parse_id(str(raw).strip())
+        if user_id is None:
             raise FieldError("Choose a member of this partnership.")
-        return int(text)
+        return user_id
 
     def check(self, value, ctx):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -595,7 +595,7 @@ class PerParty(Field):
             raise FieldError(f"{self.label} must name each party's part.")
         previous_keys = {k for v in ctx.previous.get((self.scope, self.name), ()) for k in dict(v)}
         for key, text in value.items():
-            if not (key.isdigit() and int(key) in ctx.parties) and key not in previous_keys:
+            if parse_id(key) not in ctx.parties and key not in previous_keys:
                 raise FieldError(f"{self.label}: only the partnership's parties can be named.")
             if not isinstance(text, str) or not text.strip():
                 raise FieldError(f"{self.label} must be text for each party.")
@@ -613,7 +613,7 @@ class PerParty(Field):
             if value.get(str(party_id)):
                 pairs.append((party.name, value[str(party_id)]))
         pairs += [
-            ("A former party", text) for key, text in value.items() if not (key.isdigit() and int(key) in ctx.parties)
+            ("A former party", text) for key, text in value.items() if parse_id(key) not in ctx.parties
         ]
         return pairs
 

@@ -4,6 +4,7 @@ measures (see templates/review_cycle/assessment.html) and read by services.clean
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.inputs import parse_id
 from app.review_cycle.services import DIMENSION_NAME_MAX
 from app.review_cycle.work import TEXT_MAX, TITLE_MAX
 from app.submissions import OnceForm
@@ -24,7 +25,7 @@ class AdaptationForm(OnceForm):
 
 
 def _optional_int(value):
-    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+    return value if isinstance(value, int) else parse_id(str(value))
 
 
 class ActionForm(OnceForm):

@@ -60,6 +60,7 @@ def test_error_pages_render_in_the_layout(make_app, status):
     assert 'class="site-header"' in response.get_data(as_text=True)
 
 
+@pytest.mark.server_error_expected
 def test_unexpected_errors_show_no_internals(make_app, caplog):
     app = make_app()
 

@@ -4,12 +4,15 @@ Each class is also tried on every route and form by the property-based suite
 (tests/security/test_hostile_input.py); these pin the examples people reported.
 """
 
+import json
+
 import pytest
 
 from app.inputs import DB_INT_MAX, IdConverter
 from app.markdown import render_markdown
 from tests.support.forms import form_fields
 from tests.support.routes import ENDPOINT_FILLERS, build_world, call, difference, routes, snapshot
+from tests.test_migrations import empty_database  # noqa: F401 - the fixture
 
 BEYOND = [DB_INT_MAX + 1, 2**63, 2**64 + 1, 10**30]
 
@@ -28,7 +31,7 @@ def test_ids_beyond_the_integer_range_are_not_found_like_a_missing_partnership(a
     member, outsider = client_as(world.ab.a.admin), client_as(world.c_admin)
     fillers = world.fillers(world.ab.partnership)
     numbered = {
-        rule.endpoint: sorted(name for name, converter in rule._converters.items() if isinstance(converter, IdConverter))
+        rule.endpoint: sorted(name for name, kind in rule._converters.items() if isinstance(kind, IdConverter))
         for rule in app.url_map.iter_rules()
     }
     tried = 0
@@ -42,7 +45,8 @@ def test_ids_beyond_the_integer_range_are_not_found_like_a_missing_partnership(a
                 for who, client in (("member", member), ("outsider", outsider)):
                     response = call(client, method, path)
                     tried += 1
-                    assert response.status_code == 404, f"{who}: {method} {path} ({endpoint}) answered {response.status_code}"
+                    status = response.status_code
+                    assert status == 404, f"{who}: {method} {path} ({endpoint}) answered {status}"
     assert tried >= 200
     assert difference(before, snapshot()) == {}
 
@@ -235,9 +239,9 @@ def test_json_bodies_with_control_characters_are_refused(app):
     from werkzeug.exceptions import BadRequest
 
     for body in ('{"text": "a\\u0000b"}', '{"a\\u0001": 1}', '["\\ud800"]'):
-        with app.test_request_context(method="POST", data=body, content_type="application/json"):
-            with pytest.raises(BadRequest):
-                request.get_json()
+        with app.test_request_context(method="POST", data=body, content_type="application/json"), \
+                pytest.raises(BadRequest):
+            request.get_json()
     with app.test_request_context(method="POST", data='{"text": "fine\\ttext"}', content_type="application/json"):
         assert request.get_json() == {"text": "fine\ttext"}
 
@@ -318,3 +322,32 @@ def test_posting_the_same_comment_form_twice_makes_one_comment(world, client_as)
     assert second.headers["Location"] == first.headers["Location"]  # to the one comment
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == count + 1
     assert "already sent" in client.get(second.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_migration_renders_stored_narratives_and_comments_again(empty_database):  # noqa: F811
+    """Revisions and comments written before raw HTML was shown as text show all of it now."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from app.demo import build_demo
+    from app.extensions import db
+
+    upgrade()
+    build_demo()
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="0007_review_cycle")
+    revision_id = db.session.execute(sa.text("SELECT min(id) FROM section_revision")).scalar_one()
+    comment_id = db.session.execute(sa.text("SELECT min(id) FROM comment")).scalar_one()
+    content = {"narrative": "Before.\n\n<style>\n\nWritten after the tag.", "fields": {}, "items": {}}
+    db.session.execute(sa.text("UPDATE section_revision SET content = :c, narrative_html = '<p>Before.</p>' "
+                               "WHERE id = :id"), {"c": json.dumps(content), "id": revision_id})
+    db.session.execute(sa.text("UPDATE comment SET body = 'Look <b>here</b>, **now**', body_html = '' WHERE id = :id"),
+                       {"id": comment_id})
+    db.session.commit()
+    upgrade()
+    html = db.session.execute(sa.text("SELECT narrative_html FROM section_revision WHERE id = :id"),
+                              {"id": revision_id}).scalar_one()
+    assert "Written after the tag." in html and "&lt;style&gt;" in html
+    body = db.session.execute(sa.text("SELECT body_html FROM comment WHERE id = :id"), {"id": comment_id}).scalar_one()
+    assert body == "<p>Look &lt;b&gt;here&lt;/b&gt;, <strong>now</strong></p>"

@@ -15,7 +15,7 @@ from app.coediting.routes.outcomes import after_save
 from app.coediting.saving import restore_revision
 from app.extensions import db
 from app.formatting import user_zone
-from app.inputs import DATE_MAX, DATE_MIN, int_arg, parse_date
+from app.inputs import DATE_MAX, DATE_MIN, int_arg, parse_date, parse_id
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import services as plan
 from app.plan_sections.display import item_table, section_facts
@@ -116,9 +116,10 @@ def _side(section, value: str | None, default):
         return section.current_revision
     if value is None:
         return default
-    if not value.isdigit() or len(value) > 9:
+    number = parse_id(value)
+    if number is None:
         abort(404)
-    return int(value)
+    return number
 
 
 @bp.get("/partnerships/<int:partnership_id>/plan/<section_key>/compare")
