@@ -361,7 +361,7 @@ def clean_assessment(cycle: ReviewCycle, party_id: int, form) -> tuple[dict, dic
         try:
             actual = _decimal_text(form.get(f"actual-{key}"))
         except ValueError:
-            errors[f"actual-{key}"] = "Enter a number, like 97.5."
+            errors[f"actual-{key}"] = "Enter a number like 97.5, with at most 15 digits before the point and 6 after."
             actual = None
         disputed = measure["data_owner"] != party_id and form.get(f"disputed-{key}") in ("1", "on", "y", "yes")
         reason = (form.get(f"reason-{key}") or "").strip()
