@@ -336,7 +336,7 @@ def test_the_migration_renders_stored_narratives_and_comments_again(empty_databa
     build_demo()
     db.session.commit()
     db.session.remove()
-    downgrade(revision="0007_review_cycle")
+    downgrade(revision="0009_audit_chains")
     revision_id = db.session.execute(sa.text("SELECT min(id) FROM section_revision")).scalar_one()
     comment_id = db.session.execute(sa.text("SELECT min(id) FROM comment")).scalar_one()
     content = {"narrative": "Before.\n\n<style>\n\nWritten after the tag.", "fields": {}, "items": {}}

@@ -8,8 +8,8 @@
   app's renderer (the text itself, the record, is not touched). Nothing to render on an empty
   database.
 
-Revision ID: 0008_bad_input
-Revises: 0007_review_cycle
+Revision ID: 0010_bad_input
+Revises: 0009_audit_chains
 Create Date: 2026-12-03 10:13:48.607076
 
 """
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_bad_input'
-down_revision = '0007_review_cycle'
+revision = '0010_bad_input'
+down_revision = '0009_audit_chains'
 branch_labels = None
 depends_on = None
 
