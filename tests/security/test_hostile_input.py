@@ -71,8 +71,10 @@ FAILED_BEFORE = []
 
 
 def _areas() -> list[str]:
-    app = create_app(TestConfig, {"INSTANCE_PATH": tempfile.mkdtemp(prefix="jointly-collect-")})
-    return sorted({rule.endpoint.partition(".")[0] for rule in app.url_map.iter_rules()})
+    """The blueprints: one test each, so a failure names its feature."""
+    with tempfile.TemporaryDirectory(prefix="jointly-collect-") as instance:
+        app = create_app(TestConfig, {"INSTANCE_PATH": instance})
+        return sorted({rule.endpoint.partition(".")[0] for rule in app.url_map.iter_rules()})
 
 
 AREAS = _areas()
