@@ -39,8 +39,11 @@ def test_an_uploaded_certificate_signs_the_organisations_next_signatures(app, ve
     assert fingerprint in page and "Uploaded" in page
     stored = db.session.scalar(sa.select(OrganisationSigningKey))
     assert b"PRIVATE KEY" in stored.encrypted_key and b"ENCRYPTED" in stored.encrypted_key
-    keys_area = os.path.join(app.config["STORAGE_DIR"], "keys")
-    assert os.listdir(keys_area) == []  # the uploaded file itself is never kept
+    # The uploaded file itself is never kept: nothing under STORAGE_DIR holds its bytes.
+    for directory, _subdirectories, names in os.walk(app.config["STORAGE_DIR"]):
+        for name in names:
+            with open(os.path.join(directory, name), "rb") as stored_file:
+                assert data not in stored_file.read()
 
     version = versions.issue()
     versions.sign(version, admin)
