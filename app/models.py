@@ -3,6 +3,7 @@
 from app.accounts.models import Organisation, PasswordReset, RecoveryCode, User  # noqa: F401
 from app.audit.models import AuditChain, AuditCheckpoint, AuditEvent, AuditVerification  # noqa: F401
 from app.coediting.models import Comment, CommentThread, EditConflict, SectionPresence  # noqa: F401
+from app.consent.models import Proposal, ProposalResponse  # noqa: F401
 from app.jobs.models import JobProblem  # noqa: F401
 from app.mail.models import OutboundMail  # noqa: F401
 from app.notifications.models import Notification, NotificationDigest, NotificationPreference  # noqa: F401
@@ -18,6 +19,7 @@ from app.plan_versions.models import (  # noqa: F401
 from app.review_cycle.models import (  # noqa: F401
     Adaptation,
     Assessment,
+    AssessmentSubmission,
     CycleRevision,
     HealthDimension,
     ImprovementAction,

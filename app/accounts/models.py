@@ -15,12 +15,15 @@ from app.types import utcnow
 
 class Organisation(db.Model):
     __tablename__ = "organisation"
+    __table_args__ = (sa.CheckConstraint("partnership_starters IN ('admins', 'members')", name="starters"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set by an organisation admin: members must use two-factor sign-in.
     require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Who may start a partnership for the organisation: "admins" (its admins) or "members".
+    partnership_starters: Mapped[str] = mapped_column(sa.String(10), default="admins", server_default="admins")
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")
 

@@ -73,6 +73,8 @@ class Partnership(db.Model):
         sa.CheckConstraint(_in("type", PartnershipType), name="type"),
         sa.CheckConstraint(_in("status", PartnershipStatus), name="status"),
         sa.CheckConstraint("review_cadence_months IN (1, 3, 6, 12)", name="cadence"),
+        sa.CheckConstraint("section_review_cadence_months IN (1, 3, 6, 12)", name="section_cadence"),
+        sa.CheckConstraint("proposal_ttl_days BETWEEN 1 AND 90", name="proposal_ttl"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,12 +84,22 @@ class Partnership(db.Model):
     start_date: Mapped[date]
     status: Mapped[str] = mapped_column(sa.String(20), default=PartnershipStatus.FORMING.value)
     review_cadence_months: Mapped[int] = mapped_column(default=3)
+    # How often each plan section is due for a review by someone of the parties.
+    section_review_cadence_months: Mapped[int] = mapped_column(default=3, server_default="3")
+    # Days a proposal stays open for the other parties' answers (app/consent).
+    proposal_ttl_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # Agreed sections: an edit to a section of the signed baseline is proposed, not saved.
+    agreed_sections: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
+    # The parties taking part now; a party that left keeps its row (all_parties) so every
+    # record of what it did still names it.
     parties: Mapped[list["Party"]] = relationship(
-        back_populates="partnership", order_by="Party.id"
+        primaryjoin="and_(Party.partnership_id == Partnership.id, Party.left_at.is_(None))",
+        order_by="Party.id", viewonly=True,
     )
+    all_parties: Mapped[list["Party"]] = relationship(back_populates="partnership", order_by="Party.id")
 
     @property
     def type_label(self) -> str:
@@ -115,8 +127,13 @@ class Party(db.Model):
     partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the party left the partnership (its right): its people lose access; every
+    # record made while it took part keeps naming it.
+    left_at: Mapped[datetime | None]
+    left_reason: Mapped[str | None] = mapped_column(sa.Text)
+    left_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    partnership: Mapped[Partnership] = relationship(back_populates="parties")
+    partnership: Mapped[Partnership] = relationship(back_populates="all_parties")
     organisation: Mapped[Organisation] = relationship()
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="party", order_by="Membership.id"
@@ -125,6 +142,10 @@ class Party(db.Model):
     @property
     def name(self) -> str:
         return self.organisation.name
+
+    @property
+    def has_left(self) -> bool:
+        return self.left_at is not None
 
     def __repr__(self) -> str:
         return f"<Party {self.id} of partnership {self.partnership_id}>"
@@ -189,6 +210,8 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None]
     accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     revoked_at: Mapped[datetime | None]
+    # A new party is invited only once every party agreed to admit it (app/consent).
+    proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposal.id"), index=True)
 
     partnership: Mapped[Partnership] = relationship()
     party: Mapped[Party | None] = relationship(foreign_keys=[party_id])

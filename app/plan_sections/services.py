@@ -444,7 +444,7 @@ def section_state(
     stale = False
     if revision is not None:
         last = max(t for t in (revision.created_at, section.last_reviewed_at) if t is not None)
-        review_due = add_months(last, partnership.review_cadence_months)
+        review_due = add_months(last, partnership.section_review_cadence_months)
         stale = review_due <= now
     return SectionState(section_type, section, content, section_type.completeness(content), review_due, stale)
 

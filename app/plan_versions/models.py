@@ -48,6 +48,10 @@ class PlanVersion(db.Model):
     issued_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     issued_by_party_id: Mapped[int] = mapped_column(sa.ForeignKey("party.id"))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The parties of the partnership when the version was issued, frozen with it: each as
+    # {"party_id", "name", "signatories": [user ids who could sign for it]}. "Signed by every
+    # party" always means every party listed here; a later party never changes it.
+    parties: Mapped[list] = mapped_column(sa.JSON, default=list)
     # When the last party signed (the version became the signed baseline).
     signed_at: Mapped[datetime | None]
     # A decline or a withdrawal: who, for which party, when and why.
@@ -159,7 +163,7 @@ def _refuse(_mapper, _connection, target) -> None:
 
 
 FROZEN_VERSION_COLUMNS = ("partnership_id", "major", "minor", "summary", "canonical", "content_hash",
-                          "revision_ids", "issued_by_id", "issued_by_party_id", "issued_at")
+                          "revision_ids", "issued_by_id", "issued_by_party_id", "issued_at", "parties")
 
 
 def _check_version_update(_mapper, connection, target: PlanVersion) -> None:
@@ -185,7 +189,8 @@ sa.event.listen(PlanVersion, "before_delete", _check_version_delete)
 
 
 # The same rules in PostgreSQL, so no SQL at all can change a signed record. Kept here and
-# repeated verbatim in migration 0006_plan_versions (the tests build schemas with create_all).
+# repeated verbatim in migrations 0006_plan_versions and 0011_consent (which adds the frozen
+# parties); the tests build schemas with create_all.
 PG_TRIGGERS = (
     """
 CREATE OR REPLACE FUNCTION plan_version_guard() RETURNS trigger AS $$
@@ -197,10 +202,10 @@ BEGIN
     RAISE EXCEPTION 'plan version % is signed and cannot be changed', OLD.id USING ERRCODE = 'restrict_violation';
   END IF;
   IF (NEW.partnership_id, NEW.major, NEW.minor, NEW.summary, NEW.canonical, NEW.content_hash,
-      NEW.revision_ids::text, NEW.issued_by_id, NEW.issued_by_party_id, NEW.issued_at)
+      NEW.revision_ids::text, NEW.issued_by_id, NEW.issued_by_party_id, NEW.issued_at, NEW.parties::text)
      IS DISTINCT FROM
      (OLD.partnership_id, OLD.major, OLD.minor, OLD.summary, OLD.canonical, OLD.content_hash,
-      OLD.revision_ids::text, OLD.issued_by_id, OLD.issued_by_party_id, OLD.issued_at) THEN
+      OLD.revision_ids::text, OLD.issued_by_id, OLD.issued_by_party_id, OLD.issued_at, OLD.parties::text) THEN
     RAISE EXCEPTION 'the issued content of plan version % cannot be changed', OLD.id
       USING ERRCODE = 'restrict_violation';
   END IF;

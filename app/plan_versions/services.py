@@ -21,6 +21,7 @@ from app.extensions import db
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Partnership, Party
+from app.partnerships.parties import version_parties
 from app.plan_sections.models import PlanSection, SectionRevision
 from app.plan_sections.registry import section_types
 from app.plan_versions import identities
@@ -243,6 +244,7 @@ def issue_version(membership: Membership, *, step: str, summary: str) -> PlanVer
         issued_by_id=membership.user_id,
         issued_by_party_id=membership.party_id,
         issued_at=utcnow(),
+        parties=version_parties(partnership),
     )
     db.session.add(version)
     db.session.flush()

@@ -70,6 +70,10 @@ class ReviewCycle(db.Model):
     # Set when the last party submits: from then on every party sees every assessment.
     revealed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The parties taking part in this cycle, fixed when it opens ([{"party_id", "name"}]): the
+    # cycle waits for these and no other; a party admitted later joins from the next cycle
+    # (or this one, while in Review, when the agreed proposal said so).
+    parties: Mapped[list] = mapped_column(sa.JSON, default=list)
 
     opened_by: Mapped[User | None] = relationship()
 
@@ -107,6 +111,37 @@ class Assessment(db.Model):
 
     party: Mapped[Party] = relationship()
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    submissions: Mapped[list["AssessmentSubmission"]] = relationship(
+        back_populates="assessment", order_by="AssessmentSubmission.number"
+    )
+
+
+class AssessmentSubmission(db.Model):
+    """What a party submitted, as submitted: one row per submission of an assessment.
+
+    A submission is never changed. Reopening an assessment to correct it (agreed by every
+    party, app/review_cycle/corrections.py) marks its latest submission superseded; the
+    corrected assessment, when submitted, is the next row. The original stays in the record.
+    """
+
+    __tablename__ = "assessment_submission"
+    __table_args__ = (sa.UniqueConstraint("assessment_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessment.id"), index=True)
+    number: Mapped[int]
+    scores: Mapped[dict] = mapped_column(sa.JSON)
+    measures: Mapped[dict] = mapped_column(sa.JSON)
+    achievements: Mapped[str] = mapped_column(sa.Text)
+    concerns: Mapped[str] = mapped_column(sa.Text)
+    submitted_at: Mapped[datetime]
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Set when a correction was agreed: the proposal that reopened the assessment.
+    superseded_at: Mapped[datetime | None]
+    superseded_by_proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposal.id"))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="submissions")
+    submitted_by: Mapped[User | None] = relationship()
 
 
 class StageAgreement(db.Model):

@@ -24,6 +24,7 @@ from app.jobs import enqueue_on_commit
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Partnership, Party, Role
+from app.partnerships.parties import cycle_parties
 from app.plan_sections.fields import canonical_number
 from app.plan_sections.services import performance_measures
 from app.review_cycle import periods
@@ -32,6 +33,7 @@ from app.review_cycle.models import (
     STAGE_LABELS,
     STAGES,
     Assessment,
+    AssessmentSubmission,
     HealthDimension,
     ReviewCycle,
     StageAgreement,
@@ -252,7 +254,7 @@ def open_cycle(
         partnership_id=partnership.id, period=period, stage="review",
         dimensions=[{"id": d.id, "name": d.name} for d in dims], measures=measures,
         review_due_on=review_due, close_due_on=close_due, opened_at=now, opened_by_id=membership.user_id,
-        stage_changed_at=now,
+        stage_changed_at=now, parties=cycle_parties(partnership),
     )
     try:
         with db.session.begin_nested():
@@ -441,6 +443,21 @@ def _write(assessment: Assessment, data: dict, membership: Membership, now: date
     assessment.updated_by_id = membership.user_id
 
 
+def record_submission(assessment: Assessment) -> AssessmentSubmission:
+    """Keep what was submitted, as submitted (a correction is the next number)."""
+    number = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(AssessmentSubmission.number), 0))
+        .where(AssessmentSubmission.assessment_id == assessment.id)
+    ) + 1
+    submission = AssessmentSubmission(
+        assessment_id=assessment.id, number=number, scores=assessment.scores, measures=assessment.measures,
+        achievements=assessment.achievements, concerns=assessment.concerns,
+        submitted_at=assessment.submitted_at, submitted_by_id=assessment.submitted_by_id,
+    )
+    db.session.add(submission)
+    return submission
+
+
 def submit(membership: Membership, cycle: ReviewCycle, form, *, at: datetime | None = None) -> Assessment:
     """Submit the party's assessment: final, and the last party's submission reveals them all."""
     _check_can_assess(membership, cycle)
@@ -459,6 +476,7 @@ def submit(membership: Membership, cycle: ReviewCycle, form, *, at: datetime | N
     _write(assessment, data, membership, now)
     assessment.submitted_at = now
     assessment.submitted_by_id = membership.user_id
+    record_submission(assessment)
     db.session.flush()
     partnership = membership.partnership
     # What was scored stays out of the record and the notification: only that it was submitted.
