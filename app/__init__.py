@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
     from app.audit_trail import bp as audit_trail_bp
     from app.coediting import bp as coediting_bp
+    from app.consent import bp as consent_bp
     from app.core import bp as core_bp
     from app.invitations import bp as invitations_bp
     from app.notifications import bp as notifications_bp
@@ -85,6 +86,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(coediting_bp)
     app.register_blueprint(plan_versions_bp)
     app.register_blueprint(review_cycle_bp)
+    app.register_blueprint(consent_bp)
+
+    from app.partnerships import register_proposals
+
+    register_proposals(app)
 
 
 # Each secret: its setting, the file the embedded default keeps it in, and how a new one reads.

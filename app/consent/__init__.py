@@ -1,0 +1,81 @@
+"""Joint consent: a change to the partnership itself takes effect only when every party agrees.
+
+Stable addresses (under /partnerships/<id>):
+
+    /proposals                                  consent.index     open and decided proposals
+    /proposals/<proposal_id>                    consent.show      what would change, who answered
+    /proposals/<proposal_id>/agree     (POST)   consent.agree     an asked party's admin (or signatory)
+    /proposals/<proposal_id>/decline   (POST)   consent.decline   the same, with a reason
+    /proposals/<proposal_id>/withdraw  (POST)   consent.withdraw  the proposing party's admins
+
+Features register what a proposal can change with `app.consent.kinds.register_kind`.
+"""
+
+from flask import Blueprint
+
+from app.audit.actions import register_action
+from app.notifications.kinds import Delivery, NotificationKind
+from app.notifications.kinds import register_kind as register_notification_kind
+from app.partnerships.navigation import Panel, register_panel
+
+bp = Blueprint("consent", __name__)
+
+PROPOSALS = "Proposals to change the partnership"
+
+for _kind in (
+    NotificationKind(
+        "proposal_waiting", "Your party's agreement is asked",
+        "Another party proposes a change to the partnership (a new party, its details, withdrawing a version, "
+        "correcting an assessment, a change to an agreed section) and your party's answer is needed.",
+        PROPOSALS,
+    ),
+    NotificationKind(
+        "proposal_outcome", "A proposal is decided",
+        "A proposal is agreed by every party (and made), declined, withdrawn, or expires.",
+        PROPOSALS, default=Delivery.DAILY_DIGEST,
+    ),
+):
+    register_notification_kind(_kind)
+
+for _key, _label, _sentence in (
+    ("proposal.made", "Change proposed", "{actor} proposed: {summary}"),
+    ("proposal.agreed", "Proposal agreed by a party", "{actor} agreed for their party: {summary}"),
+    ("proposal.declined", "Proposal declined", "{actor} declined for their party: {summary}"),
+    ("proposal.withdrawn", "Proposal withdrawn", "{actor} withdrew the proposal: {summary}"),
+    ("proposal.applied", "Agreed change made", "Every party agreed; the change is made: {summary}"),
+    ("proposal.expired", "Proposal expired", "The proposal expired unanswered: {summary}"),
+    ("proposal.lapsed", "Proposal lapsed", "The proposal lapsed ({outcome}): {summary}"),
+):
+    register_action(_key, _label, _sentence, show_changes=False)
+
+
+def _panel(membership):
+    from app.consent import services
+
+    waiting = services.waiting_on_party(membership.partnership_id, membership.party_id)
+    ours = [p for p in services.open_proposals(membership.partnership_id)
+            if p.proposed_by_party_id == membership.party_id and not services.is_overdue(p)]
+    if not waiting and not ours:
+        return None
+    return {"waiting": waiting, "ours": ours,
+            "can_answer": {p.id: services.may_answer_for_party(membership, p) for p in waiting},
+            "waiting_for": {p.id: services.waiting_for(p) for p in ours}}
+
+
+register_panel(Panel(2, "consent/_panel.html", _panel))
+
+
+def _register_jobs():
+    from app.jobs import register_periodic
+
+    def expire_proposals() -> None:
+        from app.consent.services import expire_overdue
+
+        expire_overdue()  # the periodic runner commits
+
+    register_periodic("expire_proposals", expire_proposals, minutes=15)
+
+
+_register_jobs()
+
+from app.consent import reminders, routes  # noqa: E402,F401

@@ -19,6 +19,10 @@ MESSAGES = {
     ),
     404: ("Page not found", "There is nothing here, or you do not have access to it."),
     405: ("Not allowed", "That action is not available here."),
+    409: (
+        "Not possible now",
+        "This changed meanwhile, so it cannot be done any more. Reload the page to see where it stands.",
+    ),
     413: ("Too large", "What you sent is larger than we accept."),
     429: ("Too many attempts", "You have tried this too often. Please wait a minute and try again."),
     500: (

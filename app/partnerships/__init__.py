@@ -5,3 +5,11 @@ from flask import Blueprint
 bp = Blueprint("partnerships", __name__)
 
 from app.partnerships import routes  # noqa: E402,F401
+
+
+def register_proposals(app) -> None:
+    """Changing the partnership's details goes through consent (after every package loaded)."""
+    from app.partnerships import proposals
+
+    app.add_template_global(proposals.describe, "profile_describe")
+    app.add_template_global(proposals.FIELDS, "profile_fields")

@@ -28,6 +28,8 @@ register_tab(Tab(0, "Overview", "partnerships.show"))
 register_tab(
     Tab(90, "Members", "partnerships.members", also_for=("invitations.new",))
 )
+register_tab(Tab(95, "Proposals", "consent.index", also_for=("consent.show", "consent.agree", "consent.decline",
+                                                              "consent.withdraw")))
 register_tab(Tab(100, "Settings", "partnerships.settings", permission=Permission.EDIT_PARTNERSHIP))
 
 

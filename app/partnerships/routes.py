@@ -94,26 +94,39 @@ def show(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/settings", methods=["GET", "POST"])
 @require(Permission.EDIT_PARTNERSHIP)
 def settings(partnership_id: int):
+    from app.consent import services as consent
+    from app.partnerships import proposals
+
     membership = current_membership()
-    form = PartnershipSettingsForm(obj=membership.partnership)
-    if form.validate_on_submit():
+    partnership = membership.partnership
+    form = PartnershipSettingsForm(obj=partnership)
+    if form.is_submitted() and not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+    elif form.is_submitted():
+        values = {field: getattr(form, field).data for field in proposals.FIELDS}
         try:
-            changed = services.update_partnership(
-                membership,
-                name=form.name.data,
-                type=form.type.data,
-                purpose=form.purpose.data,
-                start_date=form.start_date.data,
-                review_cadence_months=form.review_cadence_months.data,
-                status=form.status.data,
-            )
+            proposal = proposals.propose_changes(membership, values, reason=form.reason.data or "")
+        except consent.ConsentError as refused:
+            db.session.rollback()
+            flash(refused.message, "error")
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            if proposal is None:
+                flash("Nothing was changed.", "success")
+                return redirect(url_for("partnerships.settings", partnership_id=partnership_id))
             db.session.commit()
-            flash("The partnership's details are saved." if changed else "Nothing was changed.", "success")
-            return redirect(url_for("partnerships.show", partnership_id=partnership_id))
-    return render_template("partnerships/settings.html", form=form, partnership=membership.partnership)
+            if proposal.status == "agreed":
+                flash("The partnership's details are saved (no other party takes part to be asked).", "success")
+            else:
+                flash("Your change is proposed: it is made when every other party agrees.", "success")
+            return redirect(url_for("consent.show", partnership_id=partnership_id, proposal_id=proposal.id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "partnerships/settings.html", form=form, partnership=partnership,
+        pending=consent.open_of_kind(partnership_id, "profile"),
+    ), status
 
 
 def _member_in_this_partnership(membership_id: int) -> Membership:

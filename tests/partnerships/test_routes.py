@@ -56,14 +56,21 @@ def test_viewers_and_editors_cannot_reach_admin_pages(two_parties, client_as):
         assert client.get(f"/partnerships/{p}/invitations/new").status_code == 403
 
 
-def test_settings_save_and_are_shared_with_the_other_party(two_parties, client_as):
+def test_settings_changes_are_proposed_and_made_when_the_other_party_agrees(two_parties, client_as):
     p = two_parties.partnership.id
     response = client_as(two_parties.b.admin).submit(
         f"/partnerships/{p}/settings",
         {"name": "Renamed", "type": "other", "status": "active", "purpose": "New purpose.",
-         "start_date": "2025-01-15", "review_cadence_months": "6"},
+         "start_date": "2025-01-15", "review_cadence_months": "6", "section_review_cadence_months": "3",
+         "proposal_ttl_days": "14", "reason": "We agreed this at the steering group."},
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and "/proposals/" in response.headers["Location"]
+    viewer_page = client_as(two_parties.a.viewer).get(f"/partnerships/{p}").get_data(as_text=True)
+    assert "Renamed" not in viewer_page  # nothing changes until the other party agrees
+    proposal_url = response.headers["Location"]
+    page = client_as(two_parties.a.admin).get(proposal_url).get_data(as_text=True)
+    assert "Half-yearly" in page and "New purpose." in page and "We agreed this at the steering group." in page
+    assert client_as(two_parties.a.admin).submit(proposal_url + "/agree", {}).status_code == 302
     page = client_as(two_parties.a.viewer).get(f"/partnerships/{p}").get_data(as_text=True)
     assert "Renamed" in page and "Half-yearly" in page and "New purpose." in page
 

@@ -52,6 +52,8 @@ class World:
     dimensions: dict = field(default_factory=dict)
     # Per partnership id: a DRAFT PDF asked for and waiting for a worker.
     drafts: dict = field(default_factory=dict)
+    # Per partnership id: a proposal to rename it, by A's admin / C's admin, waiting for the other party.
+    proposals: dict = field(default_factory=dict)
 
     def fillers(self, partnership: Partnership) -> dict:
         """Values for every URL argument, all belonging to `partnership`."""
@@ -79,6 +81,7 @@ class World:
             "action_id": self.actions[partnership.id],
             "dimension_id": self.dimensions[partnership.id],
             "draft_id": self.drafts[partnership.id],
+            "proposal_id": self.proposals[partnership.id],
             # A message the outbox holds for A's organisation (sent: nothing to send again).
             "mail_id": self.mail_id,
         }
@@ -133,6 +136,16 @@ def _waiting_draft(partnership: Partnership, by) -> int:
     return draft.id
 
 
+def _proposal(partnership: Partnership, admin) -> int:
+    """A proposal to rename the partnership, waiting for the other party's answer."""
+    from app.partnerships import proposals
+
+    values = {field: getattr(partnership, field) for field in proposals.FIELDS}
+    proposal = proposals.propose_changes(load_membership(partnership.id, admin), {**values, "name": "Renamed"})
+    db.session.commit()
+    return proposal.id
+
+
 def _review_cycle(partnership: Partnership, first, second) -> tuple[int, int, int]:
     """A cycle of `partnership` in its Improve stage, with an adaptation and an action; ids of the
     cycle, the action and a dimension."""
@@ -182,6 +195,7 @@ def build_world(app) -> World:
         world.conflicts[partnership.id], world.threads[partnership.id] = conflict_id, thread_id
         world.versions[partnership.id] = _plan_version(partnership, author)
         world.drafts[partnership.id] = _waiting_draft(partnership, author)
+        world.proposals[partnership.id] = _proposal(partnership, author)
     world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")
     world.tokens["reset"] = _last_link_token(app, ab.b.editor.email)
     for partnership, first, second in ((ab.partnership, ab.a.admin, ab.b.admin), (world.cd, c_admin, d_admin)):
