@@ -7,7 +7,7 @@ Stable addresses (partnership ones under /partnerships/<id>):
     /versions/<version_id>                      plan_versions.show      a version, its signatures and diff
     /versions/<version_id>/sign    (GET, POST)  plan_versions.sign      sign (signatories)
     /versions/<version_id>/decline (POST)       plan_versions.decline
-    /versions/<version_id>/withdraw (POST)      plan_versions.withdraw  (its issuing admin)
+    /versions/<version_id>/withdraw (POST)      plan_versions.withdraw  propose withdrawing it (party admins)
     /versions/<version_id>/pdf                  plan_versions.pdf       the stored (signed) PDF
     /versions/<version_id>/changes              plan_versions.changes   the working plan against it
     /plan/draft.pdf                (GET, POST)  plan_versions.draft_pdf the DRAFT (cached; POST asks)
@@ -19,6 +19,8 @@ Stable addresses (partnership ones under /partnerships/<id>):
 from flask import Blueprint, g
 
 from app.audit.actions import register_action
+from app.notifications.kinds import SIGNING, NotificationKind
+from app.notifications.kinds import register_kind as register_notification_kind
 from app.partnerships.navigation import Panel, Tab, register_panel, register_tab
 
 bp = Blueprint("plan_versions", __name__)
@@ -68,7 +70,8 @@ for _key, _label, _sentence in (
      "{actor} issued plan {version} for signature (SHA-256 {content_hash})"),
     ("plan.version_signed", "Plan version signed", "{actor} signed plan {version} (SHA-256 {content_hash})"),
     ("plan.version_declined", "Plan version declined", "{actor} declined to sign plan {version}: “{reason}”"),
-    ("plan.version_withdrawn", "Plan version withdrawn", "{actor} withdrew plan {version}"),
+    ("plan.version_withdrawn", "Plan version withdrawn",
+     "Plan {version} is withdrawn with every party's agreement, as {actor} proposed: “{reason}”"),
     ("plan.version_baseline", "Signed baseline", "Every party signed plan {version}: it is the signed baseline"),
     ("signing_key.generated", "Signing key generated",
      "A signing key was generated for the organisation ({fingerprint})"),
@@ -108,4 +111,10 @@ def _register_portfolio_column():
 
 _register_portfolio_column()
 
-from app.plan_versions import cli, routes  # noqa: E402,F401
+register_notification_kind(NotificationKind(
+    "version_withdrawn", "A version is withdrawn",
+    "Every party agreed to withdraw a plan version that was out for signature; it can no longer be signed.",
+    SIGNING,
+))
+
+from app.plan_versions import cli, routes, withdrawal  # noqa: E402,F401

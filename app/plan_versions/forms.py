@@ -57,3 +57,12 @@ class SigningKeyForm(Form):
         render_kw={"accept": ".p12,.pfx"},
     )
     password = PasswordField("File password", render_kw={"autocomplete": "off"})
+
+
+class WithdrawForm(Form):
+    reason = TextAreaField(
+        "Why it should be withdrawn",
+        validators=[Length(max=REASON_MAX)],
+        description="Every member of every party reads it; the other parties' admins agree or decline.",
+        render_kw={"rows": 3},
+    )

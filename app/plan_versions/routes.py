@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from app import jobs
 from app.coediting.plan_diff import diff_plans, present_plan_diff
+from app.consent import services as consent
 from app.downloads import content_disposition, file_name
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
@@ -13,8 +14,8 @@ from app.inputs import without_control_characters
 from app.organisations.routes import org_admin_required
 from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import services as plan
-from app.plan_versions import bp, drafts, identities, pdfs, services
-from app.plan_versions.forms import DeclineForm, IssueForm, SignForm, SigningKeyForm, VerifyForm
+from app.plan_versions import bp, drafts, identities, pdfs, services, withdrawal
+from app.plan_versions.forms import DeclineForm, IssueForm, SignForm, SigningKeyForm, VerifyForm, WithdrawForm
 from app.plan_versions.verification import VerificationRefused, verify_pdf
 from app.rules import RuleViolation, show_violation
 from app.submissions import claim
@@ -106,7 +107,8 @@ def new(partnership_id: int):
     ), status
 
 
-def _show(version, *, sign_form=None, decline_form=None, status=200, template="plan_versions/show.html"):
+def _show(version, *, sign_form=None, decline_form=None, withdraw_form=None, status=200,
+          template="plan_versions/show.html"):
     membership = current_membership()
     partnership_id = version.partnership_id
     baseline = services.baseline_of(partnership_id)
@@ -125,8 +127,10 @@ def _show(version, *, sign_form=None, decline_form=None, status=200, template="p
         previous=previous,
         pending=services.unsigned_parties(version),
         can_sign=can_sign,
-        can_withdraw=version.status == "awaiting" and version.issued_by_id == membership.user_id
-        and membership.role == "admin",
+        withdrawal=withdrawal.latest_withdrawal(version),
+        can_propose_withdrawal=version.status == "awaiting" and membership.role == "admin"
+        and withdrawal.open_withdrawal(version) is None,
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         documents=pdfs.document_state(version),
         diff=_diff_view(partnership_id, previous, services.contents_of(version), services.version_revisions(version)),
         sign_form=sign_form or SignForm(formdata=None),
@@ -200,19 +204,28 @@ def decline(partnership_id: int, version_id: int):
 @bp.post("/partnerships/<int:partnership_id>/versions/<int:version_id>/withdraw")
 @require(Permission.EDIT_PARTNERSHIP)
 def withdraw(partnership_id: int, version_id: int):
+    """Propose withdrawing the version: it is withdrawn when every other party agrees."""
     membership = current_membership()
     version = _version_or_404(partnership_id, version_id)
-    form = ConfirmForm()
+    form = WithdrawForm()
     if not form.validate_on_submit():
-        abort(400)
+        if form.csrf_token.errors:
+            abort(400)
+        return _show(version, withdraw_form=form, status=422)
     try:
-        services.withdraw_version(membership, version)
+        proposal = withdrawal.propose_withdrawal(membership, version, form.reason.data or "")
+    except consent.ConsentError as refused:
+        show_violation(form, refused)
+        return _show(_version_or_404(partnership_id, version_id), withdraw_form=form, status=refused.status)
     except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
+        show_violation(form, violation)
+        return _show(_version_or_404(partnership_id, version_id), withdraw_form=form, status=422)
+    db.session.commit()
+    if proposal.status == "agreed":
+        flash(f"{version.label} is withdrawn (no other party takes part to be asked).", "success")
     else:
-        db.session.commit()
-        flash(f"{version.label} is withdrawn.", "success")
+        flash(f"You proposed withdrawing {version.label}. It is withdrawn when every other party agrees; "
+              "until then it can still be signed.", "success")
     return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version_id))
 
 

@@ -1,4 +1,5 @@
-"""Issuing, signing, declining and withdrawing plan versions; the signed baseline.
+"""Issuing, signing and declining plan versions; the signed baseline (withdrawing one needs
+every party's agreement: app/plan_versions/withdrawal.py).
 
 A version freezes the current revision of every section and the partnership's profile into
 a canonical JSON document (sorted keys, no whitespace, UTF-8) whose SHA-256 identifies it.
@@ -401,19 +402,6 @@ def decline_version(membership: Membership, version: PlanVersion, reason: str) -
         members_of_partnership(version.partnership_id), "signature_declined", partnership=membership.partnership,
         actor=membership.user, title=f"{membership.user.full_name} declined to sign plan {version.label}",
         body=reason, link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
-    )
-    return version
-
-
-def withdraw_version(membership: Membership, version: PlanVersion) -> PlanVersion:
-    version = _locked_version(version)
-    if version.issued_by_id != membership.user_id or not has_permission(membership, Permission.EDIT_PARTNERSHIP):
-        raise RuleViolation("Only the admin who issued a version can withdraw it.")
-    _check_open(version)
-    _close(version, membership, "withdrawn", None)
-    record_event(
-        "plan.version_withdrawn", actor=membership.user, partnership_id=version.partnership_id,
-        party_id=membership.party_id, obj=version, details={"version": version.label},
     )
     return version
 

@@ -102,16 +102,6 @@ def test_a_signatory_declines_with_a_reason_everyone_reads(versions, client_as):
     assert "The exit terms are &lt;not&gt; agreed." in page and "Declined" in page
 
 
-def test_the_issuing_admin_withdraws(versions, client_as):
-    version = versions.issue()
-    assert client_as(versions.people.b.admin).submit(_url(versions, f"/{version.id}/withdraw")).status_code == 302
-    db.session.refresh(version)
-    assert version.status == "awaiting"  # not the issuer: refused with a message
-    client_as(versions.people.a.admin).submit(_url(versions, f"/{version.id}/withdraw"))
-    db.session.refresh(version)
-    assert version.status == "withdrawn"
-
-
 def test_versions_of_another_partnership_are_not_found(versions, client_as):
     version = versions.issue()
     outsider = client_as(versions.people.outsider)

@@ -1,4 +1,5 @@
-"""Issuing, signing, declining, withdrawing; the baseline; signed records never change."""
+"""Issuing, signing, declining, withdrawing; the baseline; signed records never change.
+(Withdrawing through consent: test_withdrawal.py.)"""
 
 import json
 import threading
@@ -27,6 +28,17 @@ def _fully_signed(versions, **issue):
     return version
 
 
+
+def _withdraw(versions, version):
+    """Withdrawn with both parties' agreement (test_withdrawal.py covers how)."""
+    from app.consent import services as consent
+    from app.plan_versions import withdrawal
+
+    proposal = withdrawal.propose_withdrawal(versions.member(versions.people.a.admin), version, "Not this one.")
+    consent.respond(versions.member(versions.people.b.admin), proposal, "agree")
+    db.session.commit()
+
+
 def test_issue_freezes_every_written_section_and_the_profile_in_canonical_json(versions):
     version = versions.issue(step="major")
     assert version.label == "v1.0" and version.status == "awaiting"
@@ -46,8 +58,7 @@ def test_issue_freezes_every_written_section_and_the_profile_in_canonical_json(v
 def test_version_numbers_step_minor_and_major_and_are_never_reused(versions):
     first = versions.issue(step="minor")
     assert first.label == "v0.1"
-    services.withdraw_version(versions.member(versions.people.a.admin), first)
-    db.session.commit()
+    _withdraw(versions, first)
     assert versions.issue(step="major").label == "v1.0"
     assert services.next_number(versions.partnership.id, "minor") == (1, 1)
 
@@ -134,18 +145,6 @@ def test_decline_needs_a_reason_and_closes_the_version(versions):
     with pytest.raises(RuleViolation, match="can no longer be signed"):
         versions.sign(version, versions.people.a.admin)
     assert "plan.version_declined" in _actions()
-
-
-def test_only_the_issuing_admin_withdraws_and_only_before_it_is_signed(versions):
-    version = versions.issue()
-    with pytest.raises(RuleViolation):
-        services.withdraw_version(versions.member(versions.people.b.admin), version)
-    services.withdraw_version(versions.member(versions.people.a.admin), version)
-    db.session.commit()
-    assert version.status == "withdrawn"
-    signed = _fully_signed(versions, summary="Again.")
-    with pytest.raises(RuleViolation, match="can no longer be signed"):
-        services.withdraw_version(versions.member(versions.people.a.admin), signed)
 
 
 def test_the_service_refuses_to_change_or_delete_signed_records(versions):
