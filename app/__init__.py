@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit_trail import bp as audit_trail_bp
     from app.coediting import bp as coediting_bp
     from app.consent import bp as consent_bp
+    from app.consent import load as load_consent
     from app.core import bp as core_bp
     from app.invitations import bp as invitations_bp
     from app.notifications import bp as notifications_bp
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(coediting_bp)
     app.register_blueprint(plan_versions_bp)
     app.register_blueprint(review_cycle_bp)
+    load_consent()
     app.register_blueprint(consent_bp)
 
     from app.partnerships import register_proposals

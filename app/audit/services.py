@@ -215,6 +215,8 @@ def _lock_head(session: Session, partnership_id: int | None) -> tuple[int, int, 
 
 @sa.event.listens_for(Session, "before_commit")
 def _chain_pending_events(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint, not the transaction's commit
+        return
     pending = session.info.pop(_PENDING_KEY, None)
     if not pending:
         return
@@ -240,6 +242,8 @@ def _chain_pending_events(session: Session) -> None:
 
 @sa.event.listens_for(Session, "after_rollback")
 def _drop_pending_events(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint rolled back: the events before it still commit
+        return
     session.info.pop(_PENDING_KEY, None)
 
 

@@ -78,4 +78,6 @@ def _register_jobs():
 
 _register_jobs()
 
-from app.consent import reminders, routes  # noqa: E402,F401
+def load() -> None:
+    """The pages and reminders (imported once every package is loaded: they use them all)."""
+    from app.consent import reminders, routes  # noqa: F401

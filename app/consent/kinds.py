@@ -10,6 +10,16 @@ moved on), `check` or `apply` raises `Lapsed` and the proposal lapses, changing 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.rules import RuleViolation
+
+
+class ConsentError(RuleViolation):
+    """A request a proposal cannot take: `status` is the HTTP answer (400, 403, 409)."""
+
+    def __init__(self, message: str, status: int = 409, field: str | None = None):
+        super().__init__(message, field)
+        self.status = status
+
 
 class Lapsed(Exception):  # noqa: N818 - an outcome, not an error in the program
     """The proposed change no longer applies; the message says why, in words for the page."""
@@ -35,7 +45,8 @@ class Kind:
     # A partial template saying exactly what will change; it gets `proposal`, `payload` and
     # `details_visible` (False for a party that may only learn that it was asked).
     template: str
-    # apply(proposal, last_agreeing_membership): make the agreed change.
+    # apply(proposal, last_agreeing_membership): make the agreed change (in a savepoint: if it
+    # raises Lapsed, what it began is undone; the agreement itself is kept).
     apply: Callable
     # Whose agreement counts for each other party: "admin", or "signatory" (its signatories).
     answered_by: str = "admin"

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.audit.services import record_event
-from app.consent.kinds import KINDS, Kind, Lapsed, get_kind
+from app.consent.kinds import KINDS, ConsentError, Kind, Lapsed, get_kind
 from app.consent.models import OPEN, Proposal, ProposalResponse
 from app.extensions import db
 from app.inputs import CONTROL_MESSAGE, has_control_characters
@@ -31,14 +31,6 @@ from app.types import utcnow
 
 REASON_MAX = 2000
 SUMMARY_MAX = 300
-
-
-class ConsentError(RuleViolation):
-    """A request the proposal cannot take: `status` is the HTTP answer (403, 409)."""
-
-    def __init__(self, message: str, status: int = 409, field: str | None = None):
-        super().__init__(message, field)
-        self.status = status
 
 
 def proposal_path(proposal: Proposal) -> str:
@@ -250,7 +242,7 @@ def _apply(proposal: Proposal, membership: Membership, now: datetime, *, outcome
         why_not = kind.check(proposal)
         if why_not:
             raise Lapsed(why_not)
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # a Lapsed raised midway undoes what apply began
             kind.apply(proposal, membership)
     except Lapsed as lapsed:
         _end(proposal, "lapsed", now, f"It no longer applies: {lapsed}", actor=membership)

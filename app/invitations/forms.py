@@ -13,7 +13,7 @@ class InvitationForm(OnceForm):
         "Who are you inviting?",
         choices=choices([
             ("colleague", "A colleague from my organisation"),
-            ("new_party", "Someone from another organisation, as a new party"),
+            ("new_party", "Someone from another organisation, as a new party (every party must agree first)"),
         ]),
         default="colleague",
     )
@@ -33,6 +33,17 @@ class InvitationForm(OnceForm):
         "Personal message",
         validators=[Optional(), Length(max=2000)],
         render_kw={"rows": 3},
+    )
+    include_in_current_cycle = BooleanField(
+        "Include them in the current review cycle",
+        description="Only while the open cycle is still in its Review stage when they join; "
+                    "otherwise they take part from the next cycle.",
+    )
+    reason = TextAreaField(
+        "Why bring them in (for the other parties)",
+        validators=[Optional(), Length(max=2000)],
+        description="The other parties read it with your proposal.",
+        render_kw={"rows": 2},
     )
 
 

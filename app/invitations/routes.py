@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from app.accounts.services import find_user_by_email
 from app.accounts.session import start_session
+from app.consent.kinds import ConsentError
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.invitations import bp, services
@@ -20,25 +21,45 @@ def new(partnership_id: int):
     form = InvitationForm()
     if form.validate_on_submit():
         submission = claim(form)
+        new_party = form.invite_as.data == "new_party"
         try:
-            invitation = services.invite(
-                membership,
-                email=form.email.data,
-                role=form.role.data,
-                is_signatory=form.is_signatory.data,
-                new_party=form.invite_as.data == "new_party",
-                organisation_name=form.organisation_name.data,
-                message=form.message.data,
-            )
+            if new_party:
+                proposal = services.propose_new_party(
+                    membership, email=form.email.data, organisation_name=form.organisation_name.data,
+                    role=form.role.data, is_signatory=form.is_signatory.data, message=form.message.data,
+                    include_in_current_cycle=form.include_in_current_cycle.data, reason=form.reason.data or "",
+                )
+            else:
+                invitation = services.invite(
+                    membership,
+                    email=form.email.data,
+                    role=form.role.data,
+                    is_signatory=form.is_signatory.data,
+                    message=form.message.data,
+                )
+        except ConsentError as refused:
+            show_violation(form, RuleViolation(refused.message))
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
+            if new_party:
+                target = url_for("consent.show", partnership_id=partnership_id, proposal_id=proposal.id)
+                submission.led_to(target)
+                db.session.commit()
+                if proposal.status == "agreed":
+                    flash(f"Invitation sent to {form.email.data} (no other party takes part to be asked).", "success")
+                else:
+                    flash(f"Proposed: {form.organisation_name.data.strip()} is invited when every other party agrees.",
+                          "success")
+                return redirect(target)
             target = url_for("partnerships.members", partnership_id=partnership_id)
             submission.led_to(target)
             db.session.commit()
             flash(f"Invitation sent to {invitation.email}.", "success")
             return redirect(target)
-    return render_template("invitations/new.html", form=form, partnership=membership.partnership, membership=membership)
+    status = 422 if form.errors else 200
+    return render_template("invitations/new.html", form=form, partnership=membership.partnership,
+                           membership=membership), status
 
 
 def _invitation_in_this_partnership(invitation_id: int) -> Invitation:

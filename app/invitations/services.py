@@ -44,12 +44,26 @@ def invite(
     organisation_name: str | None = None,
     message: str | None = None,
 ) -> Invitation:
+    """Invite a colleague into the actor's own party (their party's own business).
+
+    A new organisation as a new party is not invited here: every other party must agree
+    first (`propose_new_party`); the invitation is sent when they have.
+    """
+    if new_party:
+        raise RuleViolation("A new party is admitted only when every party agrees: propose it instead.")
     if not has_permission(actor, Permission.INVITE):
         raise RuleViolation("Only admins can invite people.")
+    email = check_invitee(actor.partnership, actor.party, email=email, role=role, new_party=False)
+    return _create(actor.partnership, actor.user, actor.party, email=email, role=role, is_signatory=is_signatory,
+                   organisation_name=None, message=message)
+
+
+def check_invitee(partnership, inviting_party: Party, *, email: str, role: str, new_party: bool,
+                  organisation_name: str | None = None) -> str:
+    """The normalised address, or a RuleViolation naming the field that is wrong."""
     email = accounts.normalise_email(email)
     if role not in set(Role):
         raise RuleViolation("Choose a role from the list.", "role")
-    partnership = actor.partnership
     existing_user = accounts.find_user_by_email(email)
     if existing_user is not None:
         if partnerships.find_membership(partnership.id, existing_user.id) is not None:
@@ -60,55 +74,118 @@ def invite(
             )
         )
         if new_party and their_party is not None:
+            if their_party.left_at is not None:
+                raise RuleViolation(
+                    f"This person works for {their_party.name}, which left the partnership on "
+                    f"{their_party.left_at:%-d %B %Y}; an organisation that left cannot be admitted again.",
+                    "email",
+                )
             raise RuleViolation(
                 f"This person works for {their_party.name}, which already takes part. "
                 f"Ask an admin of {their_party.name} to invite them.",
                 "email",
             )
-        if not new_party and existing_user.organisation_id != actor.party.organisation_id:
+        if not new_party and existing_user.organisation_id != inviting_party.organisation_id:
             raise RuleViolation(
-                f"This person's account belongs to another organisation, not {actor.party.name}. "
-                "To bring their organisation in, invite them as a new party.",
+                f"This person's account belongs to another organisation, not {inviting_party.name}. "
+                "To bring their organisation in, propose it as a new party.",
                 "email",
             )
-    if new_party:
-        organisation_name = (organisation_name or "").strip()
-        if not organisation_name:
-            raise RuleViolation("Name the organisation you are inviting.", "organisation_name")
+    if new_party and not (organisation_name or "").strip():
+        raise RuleViolation("Name the organisation you are inviting.", "organisation_name")
     if _pending_for(partnership.id, email) is not None:
         raise RuleViolation("This address already has a pending invitation. Re-send it from the list below.", "email")
+    return email
 
+
+def _create(partnership, inviter: User, inviting_party: Party, *, email: str, role: str, is_signatory: bool,
+            organisation_name: str | None, message: str | None, proposal_id: int | None = None) -> Invitation:
+    new_party = organisation_name is not None
     token, token_hash = new_token()
     now = utcnow()
     invitation = Invitation(
         partnership_id=partnership.id,
-        party_id=None if new_party else actor.party_id,
-        invited_by_party_id=actor.party_id,
-        organisation_name=organisation_name if new_party else None,
+        party_id=None if new_party else inviting_party.id,
+        invited_by_party_id=inviting_party.id,
+        organisation_name=organisation_name,
         email=email,
         role=role,
         is_signatory=is_signatory,
         message=(message or "").strip() or None,
         token_hash=token_hash,
-        invited_by_id=actor.user_id,
+        invited_by_id=inviter.id,
         created_at=now,
         last_sent_at=now,
         expires_at=now + current_app.config["INVITATION_TTL"],
+        proposal_id=proposal_id,
     )
     db.session.add(invitation)
     db.session.flush()
     _send(invitation, token)
+    existing_user = accounts.find_user_by_email(email)
     if existing_user is not None:
-        _tell_in_app(invitation, existing_user, actor)
+        _tell_in_app(invitation, existing_user, inviter, inviting_party)
     record_event(
         "invitation.sent",
-        actor=actor.user,
+        actor=inviter,
         partnership_id=partnership.id,
-        party_id=actor.party_id,
+        party_id=inviting_party.id,
         obj=invitation,
-        details={"email": email, "role": role, "new_party": new_party, "is_signatory": is_signatory},
+        details={"email": email, "role": role, "new_party": new_party, "is_signatory": is_signatory,
+                 **({"proposal": proposal_id} if proposal_id else {})},
     )
     return invitation
+
+
+# -- a new party: admitted only when every party agrees ------------------------------------------
+
+
+def propose_new_party(
+    actor: Membership, *, email: str, organisation_name: str, role: str, is_signatory: bool = False,
+    message: str | None = None, include_in_current_cycle: bool = False, reason: str = "",
+):
+    """Propose admitting a new organisation; its invitation is sent once every party agreed."""
+    from app.consent import services as consent
+
+    if not has_permission(actor, Permission.INVITE):
+        raise RuleViolation("Only admins can propose a new party.")
+    organisation_name = (organisation_name or "").strip()
+    email = check_invitee(actor.partnership, actor.party, email=email, role=role, new_party=True,
+                          organisation_name=organisation_name)
+    payload = {
+        "email": email, "organisation_name": organisation_name, "role": role, "is_signatory": bool(is_signatory),
+        "message": (message or "").strip(), "include_in_current_cycle": bool(include_in_current_cycle),
+    }
+    return consent.propose(actor, "admit_party", payload,
+                           summary=f"Admit {organisation_name} as a new party (invite {email})", reason=reason)
+
+
+def _admit(proposal, _membership: Membership) -> None:
+    from app.consent.kinds import Lapsed
+
+    partnership = proposal.partnership
+    payload = proposal.payload
+    proposer_party = proposal.proposed_by_party
+    try:
+        email = check_invitee(partnership, proposer_party, email=payload["email"], role=payload["role"],
+                              new_party=True, organisation_name=payload["organisation_name"])
+    except RuleViolation as violation:
+        raise Lapsed(violation.message) from None
+    _create(partnership, proposal.proposed_by, proposer_party, email=email, role=payload["role"],
+            is_signatory=payload["is_signatory"], organisation_name=payload["organisation_name"],
+            message=payload["message"], proposal_id=proposal.id)
+
+
+def _admission_target(payload: dict) -> str:
+    return f"admit:{payload['email']}"
+
+
+def register_proposals() -> None:
+    from app.consent.kinds import KINDS, Kind, register_kind
+
+    if "admit_party" not in KINDS:
+        register_kind(Kind(key="admit_party", label="Admit a new party", template="consent/kinds/admit_party.html",
+                           apply=_admit, target=_admission_target))
 
 
 def _send(invitation: Invitation, token: str) -> None:
@@ -124,7 +201,7 @@ def _send(invitation: Invitation, token: str) -> None:
     )
 
 
-def _tell_in_app(invitation: Invitation, user: User, actor: Membership) -> None:
+def _tell_in_app(invitation: Invitation, user: User, inviter: User, inviting_party: Party) -> None:
     """People with an account also see the invitation under the bell. The email is
     the way in (its one-time link is never stored), so the notification only points to it."""
     role = invitation.role + (" and signatory" if invitation.is_signatory else "")
@@ -132,17 +209,17 @@ def _tell_in_app(invitation: Invitation, user: User, actor: Membership) -> None:
     if invitation.is_new_party:
         joins = f"Take part for {invitation.organisation_name} as a new party, as {role}."
     else:
-        joins = f"Join {actor.party.name}'s side as {role}."
+        joins = f"Join {inviting_party.name}'s side as {role}."
     notifications.notify(
         [user],
         "invitation",
         partnership=None,
-        title=f"{actor.user.full_name} invited you to {invitation.partnership.name}",
+        title=f"{inviter.full_name} invited you to {invitation.partnership.name}",
         body=(
             f"{joins} To accept, open the link in the invitation email sent to "
             f"{invitation.email}; it works once and expires on {expires.day} {expires:%B %Y}."
         ),
-        actor=actor.user,
+        actor=inviter,
         dedupe_key=f"invitation:{invitation.id}",
     )
 
@@ -241,7 +318,11 @@ def accept(invitation: Invitation, user: User) -> Membership:
             sa.select(Party).where(
                 Party.partnership_id == invitation.partnership_id, Party.organisation_id == user.organisation_id
             )
-        ) or partnerships.add_party(invitation.partnership, user.organisation_id, actor=user)
+        )
+        if party is not None and party.left_at is not None:
+            raise RuleViolation(f"{party.name} left this partnership; an organisation that left cannot rejoin.")
+        if party is None:
+            party = _join_as_new_party(invitation, user)
     membership = partnerships.add_membership(
         party, user, role=invitation.role, is_signatory=invitation.is_signatory, actor=user
     )
@@ -256,6 +337,31 @@ def accept(invitation: Invitation, user: User) -> Membership:
         details={"email": invitation.email},
     )
     return membership
+
+
+def _join_as_new_party(invitation: Invitation, user: User) -> Party:
+    """The admitted organisation takes part from now on: open proposals asked the parties
+    that took part before, so they lapse; it joins the open review cycle only when the agreed
+    proposal said so and the cycle is still in Review, otherwise from the next cycle."""
+    from app.consent import services as consent
+    from app.consent.models import Proposal
+    from app.partnerships.models import Partnership
+
+    partnership = db.session.scalar(
+        sa.select(Partnership).where(Partnership.id == invitation.partnership_id).with_for_update()
+    )
+    party = partnerships.add_party(partnership, user.organisation_id, actor=user)
+    consent.lapse_open(partnership.id, f"{party.name} joined the partnership, so every party must be asked again.")
+    proposal = db.session.get(Proposal, invitation.proposal_id) if invitation.proposal_id else None
+    if proposal is not None and proposal.payload.get("include_in_current_cycle"):
+        from app.review_cycle.models import CLOSED, ReviewCycle
+        from app.review_cycle.services import admit_into_open_cycle
+
+        cycle = db.session.scalar(sa.select(ReviewCycle).where(
+            ReviewCycle.partnership_id == partnership.id, ReviewCycle.stage != CLOSED))
+        if cycle is not None:
+            admit_into_open_cycle(cycle, party)
+    return party
 
 
 def sign_up_and_accept(

@@ -103,6 +103,8 @@ def enqueue_on_commit(name: str, *args) -> None:
 
 @sa.event.listens_for(Session, "after_commit")
 def _enqueue_pending(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint was released: the transaction goes on
+        return
     pending = session.info.pop(_PENDING_KEY, None)
     if not pending:
         return
@@ -115,6 +117,8 @@ def _enqueue_pending(session: Session) -> None:
 
 @sa.event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint rolled back: what came before it still commits
+        return
     session.info.pop(_PENDING_KEY, None)
 
 

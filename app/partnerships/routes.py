@@ -146,12 +146,19 @@ def members(partnership_id: int):
         partnership=membership.partnership,
         parties=services.members_by_party(membership.partnership),
         invitations=invitations.invitations_of(partnership_id) if can_invite else [],
+        admissions=_open_admissions(partnership_id),
         can_manage=has_permission(membership, Permission.MANAGE_OWN_PARTY),
         can_invite=can_invite,
         member_form=lambda m: MemberForm(prefix=f"m{m.id}", obj=m, formdata=None),
         confirm_form=ConfirmForm(),
         now=utcnow(),
     )
+
+
+def _open_admissions(partnership_id: int):
+    from app.consent import services as consent
+
+    return consent.open_of_kind(partnership_id, "admit_party")
 
 
 @bp.post("/partnerships/<int:partnership_id>/members/<int:membership_id>")

@@ -53,12 +53,12 @@ def more_partnerships(demo: Demo) -> None:
         purpose="Test returnable packaging between Contoso's Monterrey plant and Northwind's Dallas hub.",
         start_date=today,
     )
-    invitations.invite(
+    # Contoso is its only party yet: no other party to ask, so the invitation goes at once.
+    invitations.propose_new_party(
         partnerships.find_membership(pilot.id, dana.id),
         email=alex.email,
         role="admin",
         is_signatory=True,
-        new_party=True,
         organisation_name="Northwind Logistics",
         message="Alex, this is the packaging pilot we discussed at the quarterly review.",
     )

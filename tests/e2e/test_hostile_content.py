@@ -35,6 +35,7 @@ from app.invitations import services as invitations
 from app.organisations import services as organisations
 from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
+from tests.support.consent import admitted
 from tests.support import databases
 from tests.support.factories import PASSWORD, TwoParties, make_two_parties
 from tests.support.mail import first_link
@@ -158,13 +159,13 @@ def _partnership_purpose(people: People, texts: list, _round: int) -> None:
 def _invitations(people: People, texts: list, round_no: int) -> None:
     everything = " ".join(PAYLOADS)
     for n, text in enumerate(texts):
-        invitations.invite(
+        admitted(
             people.admin("a"),
             email=f"guest{round_no}-{n}@newco.example.com",
             role="editor",
-            new_party=True,
             organisation_name=text,
             message=everything,
+            reason=text,
         )
 
 

@@ -10,6 +10,7 @@ from app.partnerships.access import load_membership
 from app.partnerships.models import Invitation, Party
 from app.rules import RuleViolation
 from app.types import utcnow
+from tests.support.consent import admitted, agree_for_every_party
 from tests.support.factories import PASSWORD, make_organisation_user
 from tests.support.mail import SMTPServer, file_outbox, first_link, html_of, text_of
 
@@ -20,6 +21,11 @@ def _admin(two_parties, side="a"):
 
 def _token(message) -> str:
     return first_link(message).rsplit("/", 1)[1]
+
+
+def _to(app, address: str) -> list:
+    """The messages sent to one address (proposals also mail the other parties' admins)."""
+    return [m for m in file_outbox(app) if address in str(m["To"])]
 
 
 def test_inviting_a_colleague_emails_a_single_use_link_and_stores_only_its_hash(two_parties, app):
@@ -51,9 +57,13 @@ def test_a_new_colleague_signs_up_into_the_inviting_organisation(two_parties, ap
 
 def test_a_new_party_is_created_when_the_invited_organisation_signs_up(two_parties, app):
     b_admin = _admin(two_parties, "b")
-    services.invite(b_admin, email="cara@carrier.example.com", role="admin", new_party=True, organisation_name="Carrier SA")
+    proposal = services.propose_new_party(b_admin, email="cara@carrier.example.com", role="admin",
+                                          organisation_name="Carrier SA")
     db.session.commit()
-    invitation = services.find_by_token(_token(file_outbox(app)[0]))
+    assert _to(app, "cara@carrier.example.com") == []  # nothing is sent until the other party agrees
+    agree_for_every_party(proposal)
+    db.session.commit()
+    invitation = services.find_by_token(_token(_to(app, "cara@carrier.example.com")[0]))
     user = services.sign_up_and_accept(
         invitation, full_name="Cara", password=PASSWORD, time_zone="Europe/Madrid", organisation_name="Carrier S.A."
     )
@@ -67,9 +77,9 @@ def test_a_new_party_is_created_when_the_invited_organisation_signs_up(two_parti
 def test_an_existing_account_accepts_into_a_new_party(two_parties, app):
     existing = make_organisation_user("Carrier SA", email="cara@carrier.example.com")
     db.session.commit()
-    services.invite(_admin(two_parties), email="cara@carrier.example.com", role="editor", new_party=True, organisation_name="Carrier")
+    admitted(_admin(two_parties), email="cara@carrier.example.com", role="editor", organisation_name="Carrier")
     db.session.commit()
-    invitation = services.find_by_token(_token(file_outbox(app)[0]))
+    invitation = services.find_by_token(_token(_to(app, "cara@carrier.example.com")[0]))
     membership = services.accept(invitation, existing)
     db.session.commit()
     assert membership.party.organisation_id == existing.organisation_id
@@ -93,7 +103,6 @@ def test_acceptance_problems_are_explained(two_parties, app):
     [
         ({"email": "eve@alpha.example.com"}, "email", "already a member"),
         ({"email": "olga@gamma.example.com"}, "email", "another organisation"),
-        ({"email": "ed.new@beta.example.com", "new_party": True}, "organisation_name", "Name the organisation"),
         ({"email": "not an email"}, "email", ""),
         ({"email": "x@y.example.com", "role": "owner"}, "role", ""),
     ],
@@ -105,22 +114,39 @@ def test_invalid_invitations_are_refused_beside_the_field(two_parties, kwargs, f
     assert error.value.field == field and text in error.value.message
 
 
+def test_a_new_party_needs_the_organisations_name(two_parties):
+    with pytest.raises(RuleViolation) as error:
+        services.propose_new_party(_admin(two_parties), email="ed.new@beta.example.com", role="viewer",
+                                   organisation_name=" ")
+    assert error.value.field == "organisation_name" and "Name the organisation" in error.value.message
+
+
+def test_a_new_party_cannot_be_invited_without_a_proposal(two_parties):
+    with pytest.raises(RuleViolation) as error:
+        services.invite(_admin(two_parties), email="cara@carrier.example.com", role="viewer", new_party=True,
+                        organisation_name="Carrier")
+    assert "every party agrees" in error.value.message
+
+
 def test_a_party_already_in_the_partnership_cannot_be_invited_as_a_new_party(two_parties):
     with pytest.raises(RuleViolation) as error:
-        services.invite(_admin(two_parties), email="ed@beta.example.com", role="viewer", new_party=True, organisation_name="Beta")
+        services.propose_new_party(_admin(two_parties), email="ed@beta.example.com", role="viewer",
+                                   organisation_name="Beta")
     assert "already a member" in error.value.message
     newcomer = make_organisation_user("Beta GmbH duplicate", email="zoe@beta2.example.com")
     newcomer.organisation_id = two_parties.b.admin.organisation_id
     db.session.flush()
     with pytest.raises(RuleViolation) as error:
-        services.invite(_admin(two_parties), email="zoe@beta2.example.com", role="viewer", new_party=True, organisation_name="B")
+        services.propose_new_party(_admin(two_parties), email="zoe@beta2.example.com", role="viewer",
+                                   organisation_name="B")
     assert "Ask an admin of Beta GmbH" in error.value.message
 
 
 def test_only_one_pending_invitation_per_address(two_parties):
     services.invite(_admin(two_parties), email="nina@alpha.example.com", role="viewer")
     with pytest.raises(RuleViolation) as error:
-        services.invite(_admin(two_parties, "b"), email="nina@alpha.example.com", role="viewer", new_party=True, organisation_name="N")
+        services.propose_new_party(_admin(two_parties, "b"), email="nina@alpha.example.com", role="viewer",
+                                   organisation_name="N")
     assert "pending invitation" in error.value.message
 
 
@@ -158,11 +184,18 @@ def test_invitation_journey_through_the_pages(two_parties, app, client_as):
         f"/partnerships/{p}/invitations/new",
         {"invite_as": "new_party", "email": "cara@carrier.example.com", "organisation_name": "Carrier SA", "role": "admin", "is_signatory": "y"},
     )
-    assert response.headers["Location"] == f"/partnerships/{p}/members"
+    assert "/proposals/" in response.headers["Location"]
+    assert _to(app, "cara@carrier.example.com") == []  # the invitation waits for the other party's agreement
+    proposal_page = response.headers["Location"]
+    assert "Carrier SA" in admin_client.get(f"/partnerships/{p}/members").get_data(as_text=True)
+    other_admin = client_as(two_parties.b.admin)
+    page = other_admin.get(proposal_page).get_data(as_text=True)
+    assert "cara@carrier.example.com" in page and "the commercial agreement" in page
+    assert other_admin.submit(proposal_page + "/agree", {}).status_code == 302
     members_page = admin_client.get(f"/partnerships/{p}/members").get_data(as_text=True)
     assert "cara@carrier.example.com" in members_page and "Pending" in members_page
 
-    link = first_link(file_outbox(app)[0]).replace("http://localhost", "")
+    link = first_link(_to(app, "cara@carrier.example.com")[0]).replace("http://localhost", "")
     newcomer = app.test_client()
     page = newcomer.get(link).get_data(as_text=True)
     assert "Join Alpha–Beta Alliance" in page and 'value="Carrier SA"' in page
@@ -179,9 +212,9 @@ def test_invitation_journey_through_the_pages(two_parties, app, client_as):
 def test_existing_account_is_asked_to_sign_in_then_accepts(two_parties, app, client_as):
     user = make_organisation_user("Carrier SA", email="cara@carrier.example.com")
     db.session.commit()
-    services.invite(_admin(two_parties), email=user.email, role="viewer", new_party=True, organisation_name="Carrier SA")
+    admitted(_admin(two_parties), email=user.email, role="viewer", organisation_name="Carrier SA")
     db.session.commit()
-    link = first_link(file_outbox(app)[0]).replace("http://localhost", "")
+    link = first_link(_to(app, user.email)[0]).replace("http://localhost", "")
     anonymous = app.test_client()
     assert "Sign in to accept" in anonymous.get(link).get_data(as_text=True)
     client = client_as(user)

@@ -55,6 +55,23 @@ def test_a_message_is_kept_only_when_its_change_commits(smtp_app, smtp):
     assert [m["Message-ID"] for m in smtp.messages] == [message["Message-ID"]]
 
 
+def test_a_savepoint_inside_the_transaction_neither_sends_early_nor_loses_the_message(smtp_app, smtp):
+    from app.audit.models import AuditEvent
+    from app.audit.services import record_event
+
+    message = _queue()
+    record_event("account.signed_in", details={"before": "the savepoint"})
+    with db.session.begin_nested():  # e.g. claiming a unique row, as opening a review cycle does
+        db.session.flush()
+    assert smtp.attempts == 0  # not sent before the transaction commits
+    record_event("account.signed_in", details={"after": "the savepoint"})
+    db.session.commit()
+    assert [m["Message-ID"] for m in smtp.messages] == [message["Message-ID"]]
+    recorded = db.session.scalars(sa.select(AuditEvent.details).where(AuditEvent.action == "account.signed_in")).all()
+    assert sorted(details.get("before", details.get("after")) for details in recorded) == [
+        "the savepoint", "the savepoint"]
+
+
 def test_an_outage_is_retried_with_growing_delays_until_the_server_recovers(smtp_app, smtp):
     smtp.refusal = "451 4.3.0 Mailbox busy, try again later"
     _queue()

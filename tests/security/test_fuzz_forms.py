@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
+from tests.support.consent import admitted
 from tests.support.factories import PASSWORD
 from tests.support.routes import build_world
 
@@ -142,7 +143,7 @@ def world(app):
 
     world = build_world(app)
     admin = load_membership(world.ab.partnership.id, world.ab.a.admin)
-    invitations.invite(admin, email="np@new.example.com", role="admin", new_party=True, organisation_name="New Co")
+    admitted(admin, email="np@new.example.com", role="admin", organisation_name="New Co")
     from app.extensions import db
 
     db.session.commit()

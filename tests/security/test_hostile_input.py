@@ -146,8 +146,10 @@ def _world(app):
     review_cycle.add_measures(scoring, world.ab.a.admin)
     world.scoring = scoring
     world.scoring_cycle = review_cycle.open_cycle(scoring, world.ab.a.admin, "2026-Q4").id
-    invitations.invite(load_membership(world.ab.partnership.id, world.ab.a.admin), email="np@new.example.com",
-                       role="admin", new_party=True, organisation_name="New Co")
+    from tests.support.consent import admitted
+
+    admitted(load_membership(world.ab.partnership.id, world.ab.a.admin), email="np@new.example.com",
+             role="admin", organisation_name="New Co")
     db.session.commit()
     message = [m for m in file_outbox(app) if "np@new.example.com" in str(m["To"])][-1]
     world.tokens["new_party"] = first_link(message).rsplit("/", 1)[1]
