@@ -62,7 +62,7 @@ _STEPS: list[tuple[int, Callable[[Demo], None]]] = []
 # Modules whose `demo_step` functions extend the demo, in addition to this one.
 DEMO_MODULES: list[str] = [
     "app.plan_sections.demo", "app.coediting.demo", "app.plan_versions.demo", "app.portfolio.demo",
-    "app.review_cycle.demo",
+    "app.review_cycle.demo", "app.consent.demo",
 ]
 
 

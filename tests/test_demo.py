@@ -50,6 +50,19 @@ def test_demo_portfolio_and_bell(app, runner, client):
     assert 'aria-label="Notifications, 4 unread"' in home
 
 
+def test_demo_shows_an_agreed_change_and_a_proposal_waiting_for_contoso(app, runner, client):
+    runner.invoke(args=["demo"])
+    client.sign_in(PEOPLE[3][2], DEMO_PASSWORD)  # Dana Reyes, Contoso's admin
+    partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
+    home = client.get(f"/partnerships/{partnership.id}").get_data(as_text=True)
+    assert "Waiting for your agreement" in home and "Admit Adventure Works Packaging" in home
+    feed = client.get(f"/partnerships/{partnership.id}/activity").get_data(as_text=True)
+    assert "agreed, the last party to do so" in feed and "Change the partnership&#39;s purpose" in feed
+    assert "returnable packaging" in partnership.purpose  # the agreed change was made
+    assert "Adventure Works" not in client.get(f"/partnerships/{partnership.id}/members").get_data(as_text=True) \
+        or "Proposed new parties" in client.get(f"/partnerships/{partnership.id}/members").get_data(as_text=True)
+
+
 def test_demo_if_empty_skips_a_database_with_accounts(app, runner):
     from tests.support.factories import make_organisation_user
 

@@ -1,5 +1,6 @@
-"""The partnership's activity feed: revisions (edits, restores, merges), reviews and comments,
-newest first, in one query per page whatever the plan's size.
+"""The partnership's activity feed: revisions (edits, restores, merges), reviews, comments and
+proposals to change the partnership (made, then agreed or declined), newest first, in one query
+per page whatever the plan's size.
 
 The three kinds of record are read as one UNION ALL ordered by (time, kind rank, id) and
 paginated by keyset on that triple, so page 500 costs what page 1 does. Filters narrow it to
@@ -15,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import Organisation, User
 from app.coediting.models import Comment, CommentThread
+from app.consent.models import Proposal, ProposalResponse
 from app.extensions import db
 from app.inputs import in_date_range, parse_id
 from app.partnerships.models import Party
@@ -24,13 +26,13 @@ from app.types import UTCDateTime
 
 PAGE_SIZE = 30
 _MARKS = re.compile(r"[*_`#>]+|\[|\]\([^)]*\)")
-# Breaks ties between records saved in the same instant: revisions, then reviews, then comments.
-RANKS = {"revision": 3, "review": 2, "comment": 1}
+# Breaks ties between records saved in the same instant: decisions, proposals, revisions, reviews, comments.
+RANKS = {"decided": 5, "proposal": 4, "revision": 3, "review": 2, "comment": 1}
 
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str  # "revision", "review" or "comment"
+    kind: str  # "revision", "review", "comment", "proposal" or "decided" (a proposal agreed or declined)
     rank: int
     at: datetime
     id: int
@@ -39,9 +41,11 @@ class Entry:
     party_name: str
     party_id: int
     number: int | None  # the revision saved or reviewed
-    variant: str | None  # a revision's kind ("edit", "restore", "merge"); "reply" for replies
+    # A revision's kind ("edit", "restore", "merge"); "reply" for replies; a proposal's kind;
+    # "agreed" or "declined" for a decision.
+    variant: str | None
     text: str | None  # the revision's note, the review's note, the comment
-    thread_id: int | None
+    thread_id: int | None  # a comment's thread; the proposal of a "proposal" or "decided" entry
 
     @property
     def plain_text(self) -> str:
@@ -150,7 +154,44 @@ def _union(partnership_id: int):
         .join(PlanSection, PlanSection.id == CommentThread.section_id),
         Comment.author_id, Comment.party_id,
     ).where(PlanSection.partnership_id == partnership_id)
-    return sa.union_all(revisions, reviews, comments).subquery("feed")
+    proposals = _people(
+        sa.select(
+            sa.literal("proposal", text_type),
+            sa.literal(RANKS["proposal"]),
+            Proposal.created_at,
+            Proposal.id,
+            sa.literal("", text_type),
+            User.full_name,
+            Organisation.name,
+            Proposal.proposed_by_party_id,
+            sa.literal(None, sa.Integer()),
+            Proposal.kind,
+            sa.cast(Proposal.summary, sa.String(500)),
+            Proposal.id,
+        ),
+        Proposal.proposed_by_id, Proposal.proposed_by_party_id,
+    ).where(Proposal.partnership_id == partnership_id)
+    # The answer that decided it: the last agreement, or the decline (dated when it was decided).
+    decisions = _people(
+        sa.select(
+            sa.literal("decided", text_type),
+            sa.literal(RANKS["decided"]),
+            ProposalResponse.answered_at,
+            ProposalResponse.id,
+            sa.literal("", text_type),
+            User.full_name,
+            Organisation.name,
+            ProposalResponse.party_id,
+            sa.literal(None, sa.Integer()),
+            Proposal.status,
+            sa.cast(Proposal.summary, sa.String(500)),
+            Proposal.id,
+        ).join(Proposal, sa.and_(Proposal.id == ProposalResponse.proposal_id,
+                                 Proposal.decided_at == ProposalResponse.answered_at,
+                                 Proposal.status.in_(("agreed", "declined")))),
+        ProposalResponse.user_id, ProposalResponse.party_id,
+    ).where(Proposal.partnership_id == partnership_id)
+    return sa.union_all(revisions, reviews, comments, proposals, decisions).subquery("feed")
 
 
 def activity_page(

@@ -205,6 +205,7 @@ def respond(membership: Membership, proposal: Proposal, answer: str, reason: str
             f"({'agreed' if earlier.answer == 'agree' else 'declined'}).")
     db.session.add(ProposalResponse(proposal_id=proposal.id, party_id=membership.party_id,
                                     user_id=membership.user_id, answer=answer, reason=reason, answered_at=now))
+    _answered_for_party(proposal, membership.party_id, now)
     db.session.flush()
     db.session.refresh(proposal, ["responses"])
     visible_reason = reason if details_visible(proposal, None) else ""
@@ -220,6 +221,20 @@ def respond(membership: Membership, proposal: Proposal, answer: str, reason: str
         return proposal
     _apply(proposal, membership, now, outcome="Agreed by every party; the change is made.")
     return proposal
+
+
+def _answered_for_party(proposal: Proposal, party_id: int, now: datetime) -> None:
+    """The party has answered: its members' "your agreement is asked" notices are done with."""
+    from app.notifications.models import Notification
+
+    party_members = sa.select(Membership.user_id).where(Membership.party_id == party_id)
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.dedupe_key == f"proposal_waiting:{proposal.id}", Notification.read_at.is_(None),
+               Notification.recipient_id.in_(party_members))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def withdraw(membership: Membership, proposal: Proposal, *, at: datetime | None = None) -> Proposal:
