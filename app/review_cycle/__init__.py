@@ -5,7 +5,10 @@ Addresses (all under /partnerships/<id>):
     /reviews                                            review_cycle.index (GET), .open_cycle (POST)
     /reviews/dimensions                                 review_cycle.dimensions
     /reviews/<cycle_id>                                 review_cycle.show (the stepper)
-    /reviews/<cycle_id>/assessment                      review_cycle.assessment (own party's, drafts)
+    /reviews/<cycle_id>/assessment                      review_cycle.assessment (own party's, drafts;
+                                                        submitting asks to confirm once it is checked)
+    /reviews/<cycle_id>/assessment/correction (POST)    review_cycle.propose_correction (admins: reopen
+                                                        the party's submitted assessment, by consent)
     /reviews/<cycle_id>/results                         review_cycle.results (after every party submitted)
     /reviews/<cycle_id>/agree                 (POST)    review_cycle.agree (stage gates)
     /reviews/<cycle_id>/actions/<action_id>             review_cycle.action
@@ -84,6 +87,8 @@ def _sentence(template: str):
 for _key, _label, _template in (
     ("review.cycle_opened", "Review cycle opened", "{actor} opened the {period} review (scores due {review_due_on})"),
     ("review.submitted", "Review submitted", "{actor} submitted their party's review of {period}"),
+    ("review.reopened", "Assessment reopened to correct it",
+     "Every party agreed: {party}'s review of {period} is open again for {party} to correct"),
     ("review.revealed", "Review results revealed",
      "Every party had submitted: the {period} results were revealed (health index {health_index})"),
     ("review.stage_agreed", "Stage agreed", "{actor} agreed to move the {period} review on from {stage}"),
@@ -131,4 +136,4 @@ def _register_jobs():
 
 _register_jobs()
 
-from app.review_cycle import reminders, routes  # noqa: E402,F401
+from app.review_cycle import corrections, reminders, routes  # noqa: E402,F401

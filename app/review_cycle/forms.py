@@ -4,6 +4,7 @@ measures (see templates/review_cycle/assessment.html) and read by services.clean
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.forms import Form
 from app.inputs import parse_id
 from app.review_cycle.services import DIMENSION_NAME_MAX
 from app.review_cycle.work import TEXT_MAX, TITLE_MAX
@@ -47,3 +48,13 @@ class ActionForm(OnceForm):
 class DimensionForm(OnceForm):
     name = StringField("Name", validators=[DataRequired(message="Give the dimension a name."),
                                            Length(max=DIMENSION_NAME_MAX)])
+
+
+class CorrectionForm(Form):
+    reason = TextAreaField(
+        "What needs correcting, and why",
+        validators=[Length(max=2000)],
+        description="Until every party has submitted, only your party reads this; the others learn only that "
+                    "a correction was asked for.",
+        render_kw={"rows": 3},
+    )

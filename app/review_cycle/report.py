@@ -18,7 +18,7 @@ from app.jobs import locks
 from app.jobs.models import JobProblem
 from app.partnerships.models import Membership
 from app.plan_sections.registry import section_types
-from app.review_cycle import charts, results, services, work
+from app.review_cycle import charts, corrections, results, services, work
 from app.review_cycle.models import CLOSED, ReviewCycle, ReviewReportDocument
 from app.types import utcnow
 
@@ -65,6 +65,7 @@ def results_for(cycle: ReviewCycle, membership: Membership | None, today: date) 
         "kept": kept_for(cycle.partnership_id, today, cycle),
         "trust": trust,
         "gap_flag": results.GAP_FLAG,
+        "corrections": corrections.corrections_of(cycle),
     }
 
 

@@ -4,6 +4,7 @@ member may see of another party's assessment is decided by services.visible_asse
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from app import jobs
+from app.consent import services as consent
 from app.downloads import content_disposition, file_name
 from app.extensions import db
 from app.formatting import to_local
@@ -13,7 +14,7 @@ from app.partnerships.access import Permission, current_membership, require
 from app.partnerships.models import Role
 from app.plan_sections.registry import section_types
 from app.plan_sections.services import load_context
-from app.review_cycle import bp, forms, report, services, work
+from app.review_cycle import bp, corrections, forms, report, services, work
 from app.review_cycle.models import ACTION_STATUS_LABELS, CLOSED, STAGES
 from app.review_cycle.stepper import stepper
 from app.rules import RuleViolation, show_violation
@@ -132,15 +133,19 @@ def _render_show(membership, cycle, *, adaptation_form=None, action_form=None, s
 @bp.route("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/assessment", methods=["GET", "POST"])
 @require(Permission.EDIT_PLAN)
 def assessment(partnership_id: int, cycle_id: int):
+    """Save the draft; "submit" checks it as a submission and saves it, then asks to confirm;
+    "confirm" submits the draft exactly as it was checked."""
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
     own = services.own_assessment(cycle, membership.party_id)
     if request.method != "POST":
         return _render_assessment(membership, cycle, own, _values_of(own), {})
-    action = form_choice("action", ("save", "submit"), default="save")
+    action = form_choice("action", ("save", "submit", "confirm"), default="save")
+    if action == "confirm":
+        return _confirm_submission(membership, cycle, own)
     try:
         if action == "submit":
-            services.submit(membership, cycle, request.form)
+            own = services.save_for_submission(membership, cycle, request.form)
         else:
             services.save_draft(membership, cycle, request.form)
     except services.InvalidAssessment as invalid:
@@ -152,13 +157,65 @@ def assessment(partnership_id: int, cycle_id: int):
         return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id))
     db.session.commit()
     if action == "submit":
-        revealed = services.cycle_of(partnership_id, cycle_id).revealed_at is not None
-        flash(f"{membership.party.name}'s review of {cycle.period} is submitted."
-              + (" Every party has now submitted: the results are in." if revealed else
-                 " The other scores appear once every party has submitted."), "success")
-        target = "review_cycle.results" if revealed else "review_cycle.show"
-        return redirect(url_for(target, partnership_id=partnership_id, cycle_id=cycle_id))
+        return _render_assessment(membership, cycle, own, _values_of(own), {}, confirming=True)
     flash("Your draft is saved. Only your party can see it.", "success")
+    return redirect(url_for("review_cycle.assessment", partnership_id=partnership_id, cycle_id=cycle_id))
+
+
+def _confirm_submission(membership, cycle, own):
+    partnership_id, cycle_id = cycle.partnership_id, cycle.id
+    if own is None or request.form.get("checked_at") != own.updated_at.isoformat():
+        # Someone of the party saved the draft after it was checked: check it again.
+        flash("The draft changed after it was checked (a colleague saved it): read it again before submitting.",
+              "error")
+        return redirect(url_for("review_cycle.assessment", partnership_id=partnership_id, cycle_id=cycle_id))
+    try:
+        services.submit(membership, cycle, _values_of(own))
+    except services.InvalidAssessment as invalid:
+        db.session.rollback()
+        return _render_assessment(membership, cycle, own, _values_of(own), invalid.errors, 422)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+        return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id))
+    db.session.commit()
+    revealed = services.cycle_of(partnership_id, cycle_id).revealed_at is not None
+    corrected = len(own.submissions) > 1
+    flash(f"{membership.party.name}'s {'corrected ' if corrected else ''}review of {cycle.period} is submitted."
+          + ((" The results now use the correction." if corrected else
+              " Every party has now submitted: the results are in.") if revealed else
+             " The other scores appear once every party has submitted."), "success")
+    target = "review_cycle.results" if revealed else "review_cycle.show"
+    return redirect(url_for(target, partnership_id=partnership_id, cycle_id=cycle_id))
+
+
+@bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/assessment/correction")
+@require(Permission.EDIT_PARTNERSHIP)
+def propose_correction(partnership_id: int, cycle_id: int):
+    """An admin asks every other party to reopen their party's submitted assessment."""
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    form = forms.CorrectionForm()
+    own = services.own_assessment(cycle, membership.party_id)
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_assessment(membership, cycle, own, _values_of(own), {}, 422, correction_form=form)
+    try:
+        proposal = corrections.propose_correction(membership, cycle, form.reason.data or "")
+    except consent.ConsentError as refused:
+        show_violation(form, refused)
+        return _render_assessment(membership, cycle, own, _values_of(own), {}, refused.status, correction_form=form)
+    except RuleViolation as violation:
+        show_violation(form, violation)
+        return _render_assessment(membership, cycle, own, _values_of(own), {}, 422, correction_form=form)
+    db.session.commit()
+    if proposal.status == "agreed":
+        flash("Your assessment is open again (no other party takes part to be asked): correct it and submit it.",
+              "success")
+    else:
+        flash("You asked to correct your assessment. It reopens when every other party agrees; until the "
+              "results are in they learn only that a correction was asked for.", "success")
     return redirect(url_for("review_cycle.assessment", partnership_id=partnership_id, cycle_id=cycle_id))
 
 
@@ -178,12 +235,18 @@ def _values_of(own) -> dict:
     return values
 
 
-def _render_assessment(membership, cycle, own, values, errors, status=200):
+def _render_assessment(membership, cycle, own, values, errors, status=200, *, confirming=False,
+                       correction_form=None):
     ctx = load_context(cycle.partnership_id)
+    reopened = cycle.is_open and membership.party_id in services.reopened_party_ids(cycle)
+    submitted = own is not None and own.submitted_at is not None
     return render_template(
         "review_cycle/assessment.html", partnership=membership.partnership, membership=membership, cycle=cycle,
-        own=own, values=values, errors=errors, parties=ctx.parties,
-        editable=cycle.stage == "review" and (own is None or own.submitted_at is None),
+        own=own, values=values, errors=errors, parties=ctx.parties, reopened=reopened, confirming=confirming,
+        editable=(cycle.stage == "review" or reopened) and not submitted and not confirming,
+        correction=corrections.open_correction(own) if own is not None else None,
+        can_correct=submitted and cycle.is_open and _is_admin(membership),
+        correction_form=correction_form or forms.CorrectionForm(formdata=None),
     ), status
 
 

@@ -298,7 +298,55 @@ def visible_assessments(cycle: ReviewCycle, membership: Membership | None) -> di
         if membership is None:
             raise ValueError("an unrevealed cycle's assessments are read by a member of a party")
         query = query.where(Assessment.party_id == membership.party_id)
-    return {a.party_id: a for a in db.session.scalars(query.options(joinedload(Assessment.submitted_by)))}
+        return {a.party_id: a for a in db.session.scalars(query.options(joinedload(Assessment.submitted_by)))}
+    found = {}
+    for assessment in db.session.scalars(query.options(joinedload(Assessment.submitted_by))):
+        if assessment.submitted_at is not None:
+            found[assessment.party_id] = assessment
+        elif (latest := latest_submission(assessment)) is not None:
+            # Reopened to correct it: everyone reads what it submitted until the correction is in,
+            # never the draft its party is correcting.
+            found[assessment.party_id] = AsSubmitted.of(assessment, latest)
+    return found
+
+
+@dataclass(frozen=True)
+class AsSubmitted:
+    """An assessment as its party last submitted it (read while the party corrects it)."""
+
+    id: int
+    cycle_id: int
+    party_id: int
+    party: Party
+    scores: dict
+    measures: dict
+    achievements: str
+    concerns: str
+    submitted_at: datetime
+    submitted_by: object
+
+    @classmethod
+    def of(cls, assessment: Assessment, submission: AssessmentSubmission) -> "AsSubmitted":
+        return cls(assessment.id, assessment.cycle_id, assessment.party_id, assessment.party, submission.scores,
+                   submission.measures, submission.achievements, submission.concerns, submission.submitted_at,
+                   submission.submitted_by)
+
+
+def latest_submission(assessment: Assessment) -> AssessmentSubmission | None:
+    return db.session.scalar(
+        sa.select(AssessmentSubmission).where(AssessmentSubmission.assessment_id == assessment.id)
+        .order_by(AssessmentSubmission.number.desc()).limit(1)
+    )
+
+
+def reopened_party_ids(cycle: ReviewCycle) -> set[int]:
+    """Parties whose submitted assessment every party agreed to reopen, and which have not
+    submitted the correction yet."""
+    return set(db.session.scalars(
+        sa.select(Assessment.party_id).where(
+            Assessment.cycle_id == cycle.id, Assessment.submitted_at.is_(None),
+            sa.exists().where(AssessmentSubmission.assessment_id == Assessment.id))
+    ))
 
 
 @dataclass(frozen=True)
@@ -400,7 +448,7 @@ def _check_can_assess(membership: Membership, cycle: ReviewCycle) -> None:
     if cycle.partnership_id != membership.partnership_id:
         raise RuleViolation("That cycle belongs to another partnership.")
     _check(membership, Permission.EDIT_PLAN, "Only admins and editors can write their party's review.")
-    if cycle.stage != "review":
+    if cycle.stage != "review" and not (cycle.stage != CLOSED and membership.party_id in reopened_party_ids(cycle)):
         raise RuleViolation(f"The {cycle.period} cycle has moved on from the Review stage; its scores are final.")
 
 
@@ -432,6 +480,17 @@ def save_draft(membership: Membership, cycle: ReviewCycle, form, *, at: datetime
         )
     _write(assessment, data, membership, at or utcnow())
     return assessment
+
+
+def save_for_submission(membership: Membership, cycle: ReviewCycle, form, *, at: datetime | None = None) -> Assessment:
+    """Check the assessment as a submission would be checked and save it as the draft: the
+    confirmation that follows submits exactly what was checked."""
+    _check_can_assess(membership, cycle)
+    data, errors = clean_assessment(cycle, membership.party_id, form)
+    errors = errors or _missing_for_submission(cycle, membership.party_id, data)
+    if errors:
+        raise InvalidAssessment(errors)
+    return save_draft(membership, cycle, form, at=at)
 
 
 def _write(assessment: Assessment, data: dict, membership: Membership, now: datetime) -> None:
@@ -476,17 +535,25 @@ def submit(membership: Membership, cycle: ReviewCycle, form, *, at: datetime | N
     _write(assessment, data, membership, now)
     assessment.submitted_at = now
     assessment.submitted_by_id = membership.user_id
-    record_submission(assessment)
+    submission = record_submission(assessment)
     db.session.flush()
     partnership = membership.partnership
+    corrected = submission.number > 1
     # What was scored stays out of the record and the notification: only that it was submitted.
     record_event("review.submitted", actor=membership.user, partnership_id=partnership.id,
-                 party_id=membership.party_id, obj=assessment, details={"period": cycle.period})
+                 party_id=membership.party_id, obj=assessment,
+                 details={"period": cycle.period, **({"submission": submission.number} if corrected else {})})
+    if corrected and cycle.revealed_at is not None:
+        title = f"{membership.party.name} submitted its corrected review of {cycle.period}"
+        body = "The results now use the correction; what it first submitted stays in the record."
+    else:
+        title = f"{membership.party.name} submitted its {'corrected ' if corrected else ''}review of {cycle.period}"
+        body = "Its scores stay hidden until every party has submitted."
     notify(members_of_partnership(partnership.id, exclude_party_id=membership.party_id),
-           "review_submitted_by_other_party", partnership=partnership,
-           title=f"{membership.party.name} submitted its review of {cycle.period}",
-           body="Its scores stay hidden until every party has submitted.",
-           link=cycle_path(cycle), actor=membership.user, dedupe_key=f"review_submitted:{assessment.id}")
+           "review_submitted_by_other_party", partnership=partnership, title=title, body=body,
+           link=cycle_path(cycle, "/results" if cycle.revealed_at is not None else ""), actor=membership.user,
+           dedupe_key=f"review_submitted:{assessment.id}:{submission.number}" if corrected
+           else f"review_submitted:{assessment.id}")
     _reveal_if_complete(membership, cycle, now)
     return assessment
 
@@ -527,6 +594,10 @@ def what_blocks(cycle: ReviewCycle) -> str | None:
     """Why nobody may agree to leave the current stage yet, or None."""
     if cycle.stage == "review" and cycle.revealed_at is None:
         return "Every party submits its review first."
+    reopened = reopened_party_ids(cycle)
+    if reopened:
+        names = ", ".join(p.name for p in parties_of(cycle.partnership_id) if p.id in reopened)
+        return f"{names} is correcting its assessment: it submits the correction first."
     return None
 
 

@@ -138,6 +138,8 @@ def test_the_main_journeys_work_with_the_keyboard_alone(live_server, new_page):
         page.keyboard.type("97")
     tab_to(page, re.compile(r"^Submit for"))
     page.keyboard.press("Enter")
+    tab_to(page, "Submit now")  # checked and saved: confirm
+    page.keyboard.press("Enter")
     expect(page.locator(".flash--success")).to_contain_text("submitted")
 
     # The results are in (this was the last party): agree to move on.

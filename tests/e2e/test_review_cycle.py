@@ -40,7 +40,7 @@ def test_a_whole_cycle_in_two_browsers(live_server, new_page):
 
     ada, bob = new_page(), new_page()
     for page in (ada, bob):
-        page.on("dialog", lambda dialog: dialog.accept())  # "Submit …? It cannot change afterwards."
+        page.on("dialog", lambda dialog: dialog.accept())
     sign_in(ada, base, ada_email)
     sign_in(bob, base, bob_email)
 
@@ -58,6 +58,7 @@ def test_a_whole_cycle_in_two_browsers(live_server, new_page):
     _score_everything(ada, "5", SECRET, {m: "97" for m in owned[a_party]})
     expect(ada.locator("[data-autosave-status]")).to_contain_text("Draft saved")
     ada.get_by_role("button", name="Submit for Alpha Ltd").click()
+    ada.get_by_role("button", name="Submit now").click()
     expect(ada.locator(".flash--success")).to_contain_text("submitted")
 
     # Bob sees that Alpha submitted, never what it wrote.
@@ -71,6 +72,7 @@ def test_a_whole_cycle_in_two_browsers(live_server, new_page):
     assert SECRET not in bob.content()
     _score_everything(bob, "2", "Beta sees it differently", {m: "3.9" for m in owned[b_party]})
     bob.get_by_role("button", name="Submit for Beta GmbH").click()
+    bob.get_by_role("button", name="Submit now").click()
 
     # Both parties' scores are revealed: gaps of 3 are flagged, with the radar chart.
     expect(bob).to_have_url(re.compile(r".*/results$"))

@@ -56,7 +56,11 @@ def test_the_assessment_form_saves_drafts_keeps_input_and_submits(world, client_
     refused = editor.submit(url + "/autosave", {**form, f"score-{first}": "x"})
     assert refused.status_code == 422 and f"score-{first}" in refused.get_json()["errors"]
     assert client_as(world.b.viewer).submit(url + "/autosave", form).status_code == 403
-    done = editor.submit(url, {**form, "action": "submit"})
+    checked = editor.submit(url, {**form, "action": "submit"})  # checked and saved; not submitted yet
+    assert checked.status_code == 200 and "Submit now" in checked.text
+    assert services.own_assessment(cycle, world.b.party.id).submitted_at is None
+    checked_at = re.search(r'name="checked_at" value="([^"]+)"', checked.text).group(1)
+    done = editor.submit(url, {"action": "confirm", "checked_at": checked_at})
     assert done.status_code == 302
     assert "submitted" in editor.get(done.headers["Location"]).get_data(as_text=True)
     again = editor.submit(url, {**form, "action": "save"}, follow_redirects=True)
