@@ -73,7 +73,7 @@ class PartnershipSettingsForm(Form):
                     "and made only when every party agrees.",
     )
     reason = TextAreaField(
-        "Why (optional)",
+        "Why",
         validators=[Length(max=2000)],
         description="The other parties read it with the proposal.",
         render_kw={"rows": 2},
