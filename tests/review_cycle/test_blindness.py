@@ -116,3 +116,41 @@ def test_after_the_last_submission_everything_is_shown(app, blind_world, client_
     for marker in A_MARKERS[:4] + B_MARKERS[:3]:
         assert marker in body
     assert "Disputed" in body and "<svg" in body
+
+
+REASON_MARKER = "BLINDREASONALPHA"
+
+
+def test_a_correction_asked_for_before_the_reveal_tells_the_other_party_only_that(app, blind_world, client_as):
+    """Alpha asks to correct its submitted assessment, then Beta agrees: at both points Beta's
+    pages, notifications, emails and audit trail show that a correction was asked for, and
+    nothing of what Alpha submitted or why."""
+    from app.consent import services as consent
+    from app.review_cycle import corrections
+    from tests.support.mail import file_outbox, text_of
+
+    world = blind_world
+    partnership_id = world.ab.partnership.id
+    cycle = services.cycle_of(partnership_id, world.cycles[partnership_id])
+    proposal = corrections.propose_correction(
+        load_membership(partnership_id, world.ab.a.admin), cycle, f"{REASON_MARKER}: {A_MARKERS[3]} was a typo")
+    db.session.commit()
+    hidden = A_MARKERS + [REASON_MARKER]
+    for stage in ("pending", "agreed"):
+        if stage == "agreed":
+            consent.respond(load_membership(partnership_id, world.ab.b.admin), proposal, "agree")
+            db.session.commit()
+            assert services.own_assessment(cycle, world.ab.a.party.id).submitted_at is None
+        for user in (world.ab.b.admin, world.ab.b.viewer):
+            client = client_as(user)
+            pages = _walk(app, world, client)
+            pages["proposal"] = client.get(f"/partnerships/{partnership_id}/proposals/{proposal.id}").text
+            pages["notifications"] = client.get("/notifications").text
+            pages["audit export"] = client.get(f"/partnerships/{partnership_id}/audit.csv").text
+            assert _leaks(pages, hidden) == [], stage
+            assert "correct" in pages["proposal"] and "Alpha Ltd" in pages["proposal"]
+        mails = {f"mail to {m['To']}": text_of(m) for m in file_outbox(app)
+                 if "beta.example.com" in str(m["To"])}
+        assert mails and _leaks(mails, hidden) == [], stage
+    own = client_as(world.ab.a.admin).get(f"/partnerships/{partnership_id}/proposals/{proposal.id}").text
+    assert REASON_MARKER in own  # the proposing party reads its own reason

@@ -107,3 +107,40 @@ def test_two_admins_agreeing_at_once_advance_exactly_once(app, world):
         assert sorted(outcome) == [False, True], outcome
     assert db.session.get(ReviewCycle, cycle_id).stage == "operate"
     assert _events("review.stage_advanced") == 3
+
+
+@pytest.mark.parametrize("run", range(4))
+def test_a_correction_agreed_as_the_last_party_submits_ends_consistently(app, world, run):
+    """Beta agrees to reopen Alpha's assessment while Beta's editor submits the last review:
+    either the reveal comes first (and Alpha's original is what every party reads while it
+    corrects) or the reopening does (and nothing is revealed). Never Alpha's draft."""
+    from app.consent import services as consent
+    from app.consent.models import Proposal
+    from app.review_cycle import corrections
+
+    cycle = open_cycle(world.partnership, world.a.admin)
+    submit(cycle, world.a.editor, 4, comment="ALPHAORIGINAL")
+    proposal = corrections.propose_correction(_member(world.partnership.id, world.a.admin.id), cycle, "Typo.")
+    db.session.commit()
+    pid, cycle_id, proposal_id = world.partnership.id, cycle.id, proposal.id
+    form = assessment_form(cycle, world.b.party.id, 3)
+
+    def agree():
+        return consent.respond(_member(pid, world.b.admin.id), db.session.get(Proposal, proposal_id), "agree").status
+
+    def last_submission():
+        return services.submit(_member(pid, world.b.editor.id), db.session.get(ReviewCycle, cycle_id), form).id
+
+    works = (agree, last_submission) if run % 2 else (last_submission, agree)
+    outcome = _at_once(app, lambda work: work(), *[(work,) for work in works])
+    assert not any(isinstance(o, Exception) or o is None for o in outcome), outcome
+    cycle = db.session.get(ReviewCycle, cycle_id)
+    assert db.session.get(Proposal, proposal_id).status == "agreed"
+    alpha = services.own_assessment(cycle, world.a.party.id)
+    assert alpha.submitted_at is None and len(alpha.submissions) == 1
+    assert _events("review.revealed") == (1 if cycle.revealed_at is not None else 0)
+    seen = services.visible_assessments(cycle, _member(pid, world.b.viewer.id))
+    if cycle.revealed_at is not None:
+        assert "ALPHAORIGINAL" in str(seen[world.a.party.id].scores)
+    else:
+        assert world.a.party.id not in seen
