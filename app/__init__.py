@@ -91,8 +91,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(consent_bp)
 
     from app.partnerships import register_proposals
+    from app.plan_versions import agreed_sections
 
     register_proposals(app)
+    agreed_sections.init_app(app)
 
 
 # Each secret: its setting, the file the embedded default keeps it in, and how a new one reads.

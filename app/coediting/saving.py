@@ -8,9 +8,11 @@ merged again, a bounded number of times, if yet another save lands first); overl
 changes keep the attempt server-side as an EditConflict its author resolves or discards.
 
 Every attempt ends as exactly one of: a new revision, no change (the section already
-reads so), or one kept conflict. Saves by one party notify the other parties' members.
+reads so), one kept conflict, or (where a save gate takes it, e.g. agreed sections) one
+proposal to the other parties. Saves by one party notify the other parties' members.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,13 +43,45 @@ NOTE_MAX = plan.NOTE_MAX
 
 @dataclass
 class SaveOutcome:
-    """How a save ended: "saved", "merged", "unchanged" or "conflict"."""
+    """How a save ended: "saved", "merged", "unchanged", "conflict" or "proposed"."""
 
     status: str
     revision: SectionRevision | None = None
     conflict: EditConflict | None = None
     # The revisions saved by others since the editor's base, merged into this save.
     merged_with: list[SectionRevision] = field(default_factory=list)
+    # "proposed": the change waits for the other parties (app/consent) instead of saving.
+    proposal: object | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A save about to be made, as a save gate sees it."""
+
+    membership: Membership
+    section: PlanSection
+    content: dict  # validated against the base: normalised, new items given ids
+    base_revision: SectionRevision | None
+    note: str | None
+    kind: str  # "edit", "restore" or "merge" (a conflict's resolution)
+
+
+@dataclass(frozen=True)
+class SaveGate:
+    """A feature that may take a save elsewhere (agreed sections make a change to a signed
+    section a proposal). `applies(section)` is asked first and must be cheap; only then is
+    the attempt validated and handed to `take(attempt)`, which returns how the save ended."""
+
+    applies: Callable[[PlanSection], bool]
+    take: Callable[[Attempt], SaveOutcome]
+
+
+SAVE_GATES: list[SaveGate] = []
+
+
+def register_save_gate(gate: SaveGate) -> None:
+    if gate not in SAVE_GATES:
+        SAVE_GATES.append(gate)
 
 
 def section_path(partnership_id: int, section_key: str, suffix: str = "") -> str:
@@ -118,13 +152,15 @@ def save_edit(
     resolving: EditConflict | None = None,
     ctx: PlanContext | None = None,
     at: datetime | None = None,
+    agreed: bool = False,
 ) -> SaveOutcome:
     """Save `content`, edited from `base_revision_id`, merging with whatever landed since.
 
     Raises InvalidContent or RuleViolation for content or notes the section refuses.
     `restoring` marks a restore of that revision, `resolving` the resolution of that
     conflict: both decide the revision's kind and how a further conflict is kept.
-    `at` backdates what is saved (the demo uses it).
+    `at` backdates what is saved (the demo uses it). `agreed` saves a change every party
+    agreed to, past the save gates (which would otherwise propose it again).
     """
     base_revision = _revision_of(section, base_revision_id)
     kind = "restore" if restoring is not None else "merge" if resolving is not None else "edit"
@@ -133,6 +169,15 @@ def save_edit(
     if resolving is not None:
         known = (resolving.attempted_content, *(r.content for r in (resolving.base_revision,) if r is not None))
     _refuse_unknown_item_ids(content, (base_revision.content if base_revision is not None else None, *known))
+    gate = None if agreed else next((g for g in SAVE_GATES if g.applies(section)), None)
+    if gate is not None:
+        plan._check_can_edit(membership, section)
+        section_type = get_section_type(section.section_key)
+        base_content = base_revision.content if base_revision is not None else section_type.empty_content()
+        return gate.take(Attempt(
+            membership, section, _validated(section, section_type, content, base_content, ctx, known),
+            base_revision, plan._clean_note(note, NOTE_MAX, "note"), kind,
+        ))
     try:
         revision = plan.save_section(
             membership, section, content, base_revision_id, note, kind=kind, ctx=ctx, known=known, at=at

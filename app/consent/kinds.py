@@ -50,6 +50,9 @@ class Kind:
     apply: Callable
     # Whose agreement counts for each other party: "admin", or "signatory" (its signatories).
     answered_by: str = "admin"
+    # Who may propose it: a party's "admin", or any "editor" (admins too) for a change to the
+    # plan's text, which editors write (an agreed section change).
+    proposed_by: str = "admin"
     # check(proposal) -> why it no longer applies, or None. Run when shown and before applying.
     check: Callable = _never
     # target(payload) -> what it changes ("version:7"): one open proposal per target.
@@ -70,6 +73,8 @@ def register_kind(kind: Kind) -> Kind:
         raise ValueError(f"proposal kind {kind.key!r} is already registered")
     if kind.answered_by not in ("admin", "signatory"):
         raise ValueError(f"{kind.key}: answered_by must be 'admin' or 'signatory'")
+    if kind.proposed_by not in ("admin", "editor"):
+        raise ValueError(f"{kind.key}: proposed_by must be 'admin' or 'editor'")
     KINDS[kind.key] = kind
     return kind
 

@@ -43,8 +43,7 @@ def _show(proposal, *, form=None, status=200):
             and services.may_answer_for_party(membership, proposal)
             and membership.party_id not in services.answers_by_party(proposal)
         ),
-        can_withdraw=(proposal.is_open and membership.party_id == proposal.proposed_by_party_id
-                      and membership.role == "admin"),
+        can_withdraw=proposal.is_open and services.may_withdraw(membership, proposal),
         form=form or AnswerForm(), withdraw_form=ConfirmForm(prefix="withdraw"),
     ), status
 

@@ -130,8 +130,9 @@ def propose(
     when the last party agrees.
     """
     kind = get_kind(kind_key)
-    if membership.role != Role.ADMIN.value:
-        raise ConsentError("Only an admin of your party can propose a change to the partnership.", 403)
+    if not may_propose(membership, kind):
+        raise ConsentError("Only an admin of your party can propose a change to the partnership."
+                           if kind.proposed_by == "admin" else "Only admins and editors can propose this change.", 403)
     reason = _clean_reason(reason, required=reason_required)
     partnership = db.session.get(Partnership, membership.partnership_id)
     existing = already_proposed(partnership.id, kind, payload)
@@ -237,9 +238,21 @@ def _answered_for_party(proposal: Proposal, party_id: int, now: datetime) -> Non
     )
 
 
+def may_propose(membership: Membership, kind: Kind) -> bool:
+    allowed = (Role.ADMIN.value,) if kind.proposed_by == "admin" else (Role.ADMIN.value, Role.EDITOR.value)
+    return membership.role in allowed
+
+
+def may_withdraw(membership: Membership, proposal: Proposal) -> bool:
+    """An admin of the proposing party, or the person who proposed it."""
+    if membership.party_id != proposal.proposed_by_party_id:
+        return False
+    return membership.role == Role.ADMIN.value or membership.user_id == proposal.proposed_by_id
+
+
 def withdraw(membership: Membership, proposal: Proposal, *, at: datetime | None = None) -> Proposal:
-    if membership.party_id != proposal.proposed_by_party_id or membership.role != Role.ADMIN.value:
-        raise ConsentError("Only an admin of the party that proposed it can withdraw it.", 403)
+    if not may_withdraw(membership, proposal):
+        raise ConsentError("Only the person who proposed it, or an admin of their party, can withdraw it.", 403)
     now = at or utcnow()
     proposal = lock(proposal)
     if proposal.status != OPEN:

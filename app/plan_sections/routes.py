@@ -5,6 +5,7 @@ from app.coediting import saving
 from app.coediting.comments import open_thread_counts
 from app.coediting.routes.outcomes import after_save
 from app.coediting.section_page import coediting_extras
+from app.consent.services import ConsentError
 from app.extensions import db
 from app.inputs import form_id, parse_id
 from app.markdown import render_markdown
@@ -188,6 +189,10 @@ def edit(partnership_id: int, section_key: str):
         db.session.rollback()
         edit_state.errors = invalid.errors
         return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
+    except ConsentError as refused:  # agreed sections: a change to this section already waits
+        db.session.rollback()
+        edit_state.errors = {"form": refused.message}
+        return _render_edit(section_type, state, edit_state, ctx, plan, status=refused.status)
     except RuleViolation as violation:
         db.session.rollback()
         edit_state.errors = {violation.field or "form": violation.message}

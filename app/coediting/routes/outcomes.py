@@ -3,6 +3,7 @@
 from flask import flash, redirect, request, url_for
 
 from app.coediting.saving import SaveOutcome
+from app.consent import services as consent
 from app.extensions import db
 
 
@@ -37,6 +38,16 @@ def after_save(section_type, outcome: SaveOutcome, *, saved: str, unchanged: str
         )
         return redirect(url_for("coediting.conflict", partnership_id=partnership_id, section_key=section_type.key,
                                 conflict_id=conflict.id))
+    if outcome.status == "proposed":
+        proposal = outcome.proposal
+        proposal_url = url_for("consent.show", partnership_id=partnership_id, proposal_id=proposal.id)
+        if proposal.status == "agreed":  # no other party to ask: made at once
+            flash(f"{section_type.title} is saved: no other party takes part to be asked.", "success")
+            return redirect(section_url)
+        asked = ", ".join(party.name for party in consent.asked_parties(proposal))
+        flash(f"Proposed to {asked}: your change is made when every other party agrees. "
+              "The section reads as before until then.", "success")
+        return redirect(proposal_url)
     if outcome.status == "unchanged":
         if outcome.merged_with:
             flash(f"Your changes were already in the section, with {people_and_numbers(outcome.merged_with)}. "
