@@ -219,3 +219,4 @@ def init_app(app) -> None:
     saving.register_save_gate(saving.SaveGate(_applies, propose_change))
     app.add_template_global(change_view, "section_change_view")
     app.add_template_global(agreed_section_state, "agreed_section_state")
+    app.add_template_global(changes_of, "section_changes")
