@@ -7,6 +7,7 @@ import os
 
 from playwright.sync_api import expect
 
+from tests.e2e.audit import assert_accessible, assert_no_sideways_scroll
 from tests.e2e.test_plan import sign_in
 from tests.plan_versions.conftest import Versions
 from tests.support.factories import make_two_parties
@@ -27,6 +28,7 @@ def edit_narrative(page, section_url: str, words: str, note: str) -> None:
     page.locator("#narrative").fill(words)
     page.get_by_label("Edit note").fill(note)
     shot(page, f"edit-{note.split()[0].lower()}")
+    assert_accessible(page, "editor of a signed section")
     page.get_by_role("button", name="Propose change").click()
     expect(page.locator(".flash, [role=alert], .alert").first).to_be_visible()
     expect(page.get_by_text("Proposed to Beta GmbH: your change is made when every other party agrees")).to_be_visible()
@@ -67,6 +69,7 @@ def test_agreed_sections_journey(live_server, new_page):
     expect(eve.locator(".agreed-notice")).to_contain_text("A change to this section waits")
     expect(eve.locator(".plan-body")).not_to_contain_text("the rivers")
     shot(eve, "section-waiting")
+    assert_accessible(eve, "section with a change waiting")
 
     # Bob reads the diff with Eve's note and agrees: the section changes.
     bob.goto(base + "/proposals")
@@ -74,6 +77,8 @@ def test_agreed_sections_journey(live_server, new_page):
     expect(bob.locator(".section-change")).to_contain_text("Add rivers")
     expect(bob.locator(".section-change .diff")).to_contain_text("the rivers")
     shot(bob, "diff")
+    assert_accessible(bob, "proposed section change")
+    assert_no_sideways_scroll(bob, "proposed section change")
     bob.get_by_role("button", name="Agree").click()
     expect(bob.get_by_text("Every party has agreed, so the change is made")).to_be_visible()
     expect(bob.locator(".section-change")).to_contain_text("Saved as revision")
@@ -96,4 +101,5 @@ def test_agreed_sections_journey(live_server, new_page):
     expect(changes).to_contain_text("The ports still need watching.")
     expect(changes).to_contain_text("made as revision")
     shot(eve, "history")
+    assert_accessible(eve, "history with proposed changes")
     assert before != "We watch the ports and the rivers."
