@@ -14,11 +14,17 @@ from app.rules import RuleViolation
 
 
 class ConsentError(RuleViolation):
-    """A request a proposal cannot take: `status` is the HTTP answer (400, 403, 409)."""
+    """A request a proposal cannot take: `status` is the HTTP answer (400, 403, 409).
 
-    def __init__(self, message: str, status: int = 409, field: str | None = None):
+    `ended` says the refusal found the proposal over (it expired, or the parties changed) and
+    ended it: the caller commits that ending (status, audit event, notifications) rather than
+    rolling it back, so the next person sees it decided.
+    """
+
+    def __init__(self, message: str, status: int = 409, field: str | None = None, *, ended: bool = False):
         super().__init__(message, field)
         self.status = status
+        self.ended = ended
 
 
 class Lapsed(Exception):  # noqa: N818 - an outcome, not an error in the program

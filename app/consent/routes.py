@@ -18,6 +18,14 @@ def _proposal_or_404(partnership_id: int, proposal_id: int):
     return proposal
 
 
+def _end_request(refused: services.ConsentError) -> None:
+    """A refused answer changes nothing, unless it found the proposal over: that ending stays."""
+    if refused.ended:
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
 @bp.route("/partnerships/<int:partnership_id>/proposals")
 def index(partnership_id: int):
     membership = current_membership()
@@ -64,7 +72,7 @@ def _answer(partnership_id: int, proposal_id: int, answer: str):
     try:
         proposal = services.respond(membership, proposal, answer, form.reason.data or "")
     except services.ConsentError as refused:
-        db.session.rollback()
+        _end_request(refused)
         abort(refused.status, refused.message)
     except RuleViolation as violation:
         db.session.rollback()
@@ -102,7 +110,7 @@ def withdraw(partnership_id: int, proposal_id: int):
     try:
         services.withdraw(membership, proposal)
     except services.ConsentError as refused:
-        db.session.rollback()
+        _end_request(refused)
         abort(refused.status, refused.message)
     db.session.commit()
     flash("You withdrew the proposal; nothing changes.", "success")

@@ -45,6 +45,13 @@ def lock(proposal: Proposal) -> Proposal:
     )
 
 
+def lock_partnership(partnership_id: int) -> None:
+    """Serialise what depends on who takes part: proposing (one open proposal per target),
+    the last answer that applies a change, and a party joining (PostgreSQL row lock; SQLite
+    writes are serial anyway). Taken before any proposal's lock, always in that order."""
+    db.session.execute(sa.select(Partnership.id).where(Partnership.id == partnership_id).with_for_update())
+
+
 def find(partnership_id: int, proposal_id: int) -> Proposal | None:
     """A proposal of this partnership (another partnership's id finds nothing)."""
     return db.session.scalar(
@@ -134,6 +141,7 @@ def propose(
         raise ConsentError("Only an admin of your party can propose a change to the partnership."
                            if kind.proposed_by == "admin" else "Only admins and editors can propose this change.", 403)
     reason = _clean_reason(reason, required=reason_required)
+    lock_partnership(membership.partnership_id)
     partnership = db.session.get(Partnership, membership.partnership_id)
     existing = already_proposed(partnership.id, kind, payload)
     if existing is not None:
@@ -172,14 +180,14 @@ def _still_open(proposal: Proposal, now: datetime) -> None:
     if proposal.status == OPEN and proposal.expires_at <= now:
         _end(proposal, "expired", now, "Nobody decided before it expired; nothing changed.")
         raise ConsentError("This proposal expired before every party answered; nothing changed. "
-                           "Propose it again if it is still wanted.")
+                           "Propose it again if it is still wanted.", ended=True)
     if proposal.status != OPEN:
         raise ConsentError(f"This proposal is already {proposal.status}; answers are closed.")
     if sorted(p.id for p in current_parties(proposal.partnership_id)) != sorted(
             [*proposal.asked_party_ids, proposal.proposed_by_party_id]):
         _end(proposal, "lapsed", now, "The parties changed while it was open; nothing changed.")
         raise ConsentError("The partnership's parties changed since this was proposed, so it lapsed: "
-                           "propose it again to ask every party taking part now.")
+                           "propose it again to ask every party taking part now.", ended=True)
 
 
 def respond(membership: Membership, proposal: Proposal, answer: str, reason: str = "", *,
@@ -196,6 +204,7 @@ def respond(membership: Membership, proposal: Proposal, answer: str, reason: str
         raise ConsentError(f"Only {who} of {membership.party.name} can answer for it.", 403)
     reason = _clean_reason(reason, required=answer == "decline", what="your reason for declining")
     now = at or utcnow()
+    lock_partnership(proposal.partnership_id)
     proposal = lock(proposal)
     _still_open(proposal, now)
     db.session.refresh(proposal, ["responses"])
@@ -255,6 +264,9 @@ def withdraw(membership: Membership, proposal: Proposal, *, at: datetime | None 
         raise ConsentError("Only the person who proposed it, or an admin of their party, can withdraw it.", 403)
     now = at or utcnow()
     proposal = lock(proposal)
+    if is_overdue(proposal, now):
+        _end(proposal, "expired", now, "Nobody decided before it expired; nothing changed.")
+        raise ConsentError("This proposal already expired; there is nothing to withdraw.", ended=True)
     if proposal.status != OPEN:
         raise ConsentError(f"This proposal is already {proposal.status}; there is nothing to withdraw.")
     record_event("proposal.withdrawn", actor=membership.user, partnership_id=proposal.partnership_id,
@@ -314,11 +326,13 @@ def expire_overdue(now: datetime | None = None) -> int:
     """Expire every open proposal past its date (a periodic job; answering checks too)."""
     now = now or utcnow()
     ids = list(db.session.scalars(sa.select(Proposal.id).where(Proposal.status == OPEN, Proposal.expires_at <= now)))
+    expired = 0
     for proposal_id in ids:
         proposal = lock(db.session.get(Proposal, proposal_id))
-        if proposal.status == OPEN and proposal.expires_at <= now:
+        if proposal.status == OPEN and proposal.expires_at <= now:  # an answer may have decided it meanwhile
             _end(proposal, "expired", now, "Nobody decided before it expired; nothing changed.")
-    return len(ids)
+            expired += 1
+    return expired
 
 
 def lapse_open(partnership_id: int, why: str, *, at: datetime | None = None) -> int:

@@ -115,9 +115,15 @@ def _shorten(changed: dict, limit: int = 200) -> dict:
 
 
 def add_party(partnership: Partnership, organisation_id: int, *, actor: User | None) -> Party:
+    from app.consent import services as consent
+
+    # Under the lock an answer applying a proposal takes: the proposal is made before the party
+    # joins, or it sees the new party and lapses; open proposals lapse, as they did not ask it.
+    consent.lock_partnership(partnership.id)
     party = Party(partnership_id=partnership.id, organisation_id=organisation_id)
     db.session.add(party)
     db.session.flush()
+    consent.lapse_open(partnership.id, f"{party.name} joined the partnership, so every party must be asked again.")
     record_event(
         "party.joined",
         actor=actor,
