@@ -64,8 +64,10 @@ def find(partnership_id: int, proposal_id: int) -> Proposal | None:
 
 
 def asked_parties(proposal: Proposal) -> list[Party]:
-    parties = {p.id: p for p in db.session.scalars(sa.select(Party).where(Party.id.in_(proposal.asked_party_ids)))}
-    return [parties[i] for i in proposal.asked_party_ids if i in parties]
+    # By primary key, so parties already loaded (every partnership page loads its parties) cost
+    # no query: lists call this once per proposal.
+    parties = (db.session.get(Party, party_id) for party_id in proposal.asked_party_ids)
+    return [party for party in parties if party is not None]
 
 
 def answers_by_party(proposal: Proposal) -> dict[int, ProposalResponse]:

@@ -100,6 +100,7 @@ def settings(partnership_id: int):
     membership = current_membership()
     partnership = membership.partnership
     form = PartnershipSettingsForm(obj=partnership)
+    status = 200
     if form.is_submitted() and not form.validate():
         if form.csrf_token.errors:
             abort(400)
@@ -108,8 +109,10 @@ def settings(partnership_id: int):
         try:
             proposal = proposals.propose_changes(membership, values, reason=form.reason.data or "")
         except consent.ConsentError as refused:
+            # Another proposal is open (409): the form keeps what was typed, the page says why.
             db.session.rollback()
             flash(refused.message, "error")
+            status = refused.status
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
@@ -122,7 +125,7 @@ def settings(partnership_id: int):
             else:
                 flash("Your change is proposed: it is made when every other party agrees.", "success")
             return redirect(url_for("consent.show", partnership_id=partnership_id, proposal_id=proposal.id))
-    status = 422 if form.errors else 200
+    status = 422 if form.errors else status
     return render_template(
         "partnerships/settings.html", form=form, partnership=partnership,
         pending=consent.open_of_kind(partnership_id, "profile"),
