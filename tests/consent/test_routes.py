@@ -349,7 +349,8 @@ def test_settings_a_second_proposal_while_one_is_open_is_refused(two_parties, cl
     response = bob.submit(_settings(two_parties), {**SETTINGS, "purpose": "Our own idea."})
     assert response.status_code == 409
     page = _text(response)
-    assert "Alpha Ltd already proposed this (Change the partnership's name); answer or withdraw that proposal first." in page
+    assert ("Alpha Ltd already proposed this (Change the partnership's name); "
+            "answer or withdraw that proposal first.") in page
     assert "Our own idea." in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 1
 

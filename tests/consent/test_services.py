@@ -136,7 +136,8 @@ def test_the_other_partys_agreement_makes_exactly_the_proposed_change(two_partie
     assert result.status == "agreed" and result.decided_at is not None
     db.session.expire_all()
     partnership = db.session.get(Partnership, two_parties.partnership.id)
-    assert (partnership.name, partnership.review_cadence_months, partnership.status) == ("Renamed Alliance", 6, "active")
+    assert (partnership.name, partnership.review_cadence_months, partnership.status) == (
+        "Renamed Alliance", 6, "active")
     assert partnership.purpose == "Grow together."  # not proposed, not touched
     assert [e.actor_id for e in events("proposal.agreed")] == [two_parties.b.admin.id]
     assert len(events("proposal.applied")) == 1
