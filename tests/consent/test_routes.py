@@ -84,7 +84,7 @@ def test_declining_on_the_page_keeps_the_reason_for_every_party(two_parties, cli
                                                      follow_redirects=True)
     assert "You declined; nothing changes" in _text(response)
     page = _text(client_as(two_parties.a.viewer).get(_url(proposal)))
-    assert "Declined</span>" in page and "“We keep the name.”" in page
+    assert "Declined</span>" in page and '<q class="answer-list__reason">We keep the name.</q>' in page
     db.session.expire_all()
     assert db.session.get(Partnership, two_parties.partnership.id).name == "Alpha–Beta Alliance"
 
