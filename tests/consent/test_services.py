@@ -317,7 +317,8 @@ def test_a_party_joining_lapses_open_proposals(two_parties):
     proposal = propose_rename(two_parties)
     add_third_party(two_parties)
     proposal = fresh(proposal)
-    assert proposal.status == "lapsed" and "Delta Co joined the partnership, so every party must be asked again." in proposal.outcome
+    assert proposal.status == "lapsed"
+    assert proposal.outcome == "Delta Co joined the partnership, so every party must be asked again."
     refused = _refused(two_parties, two_parties.b.admin, proposal)
     assert refused.status == 409 and "already lapsed" in refused.message
     assert _name(two_parties) == "Alpha–Beta Alliance"
