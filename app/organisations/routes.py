@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import mail
@@ -83,7 +83,9 @@ def update():
     if form.validate_on_submit():
         try:
             changed = services.update_organisation(
-                _actor(), name=form.name.data, require_two_factor=form.require_two_factor.data
+                _actor(), name=form.name.data, require_two_factor=form.require_two_factor.data,
+                # A form of an older page (without the choice) leaves it as it is.
+                partnership_starters=form.partnership_starters.data if "partnership_starters" in request.form else None,
             )
         except RuleViolation as violation:
             show_violation(form, violation)

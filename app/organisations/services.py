@@ -109,8 +109,13 @@ def reset_two_factor(actor: User, target: User) -> None:
     _event("organisation.two_factor_reset", actor, target)
 
 
-def update_organisation(actor: User, *, name: str, require_two_factor: bool) -> dict:
-    """Rename the organisation and choose whether its members must use two-factor sign-in."""
+STARTERS = ("admins", "members")
+
+
+def update_organisation(actor: User, *, name: str, require_two_factor: bool,
+                        partnership_starters: str | None = None) -> dict:
+    """Rename the organisation, choose whether its members must use two-factor sign-in and
+    who may start a partnership for it (its admins only, or any member)."""
     _check_admin(actor)
     organisation = actor.organisation
     name = (name or "").strip()
@@ -123,6 +128,11 @@ def update_organisation(actor: User, *, name: str, require_two_factor: bool) -> 
     if organisation.require_two_factor != require_two_factor:
         changed["require_two_factor"] = [organisation.require_two_factor, require_two_factor]
         organisation.require_two_factor = require_two_factor
+    if partnership_starters is not None and organisation.partnership_starters != partnership_starters:
+        if partnership_starters not in STARTERS:
+            raise RuleViolation("Choose who may start a partnership from the list.", "partnership_starters")
+        changed["partnership_starters"] = [organisation.partnership_starters, partnership_starters]
+        organisation.partnership_starters = partnership_starters
     if changed:
         record_event("organisation.updated", actor=actor, obj=organisation, details=changed)
     return changed

@@ -41,12 +41,18 @@ def home():
         sort_options=sort_options(),
         type_choices=TYPE_CHOICES,
         status_choices=STATUS_CHOICES,
+        can_start=services.may_start_partnership(current_user),
     )
 
 
 @bp.route("/partnerships/new", methods=["GET", "POST"])
 @login_required
 def create():
+    if not services.may_start_partnership(current_user):
+        return render_template(
+            "partnerships/create_refused.html",
+            message=services.STARTERS_ONLY_ADMINS.format(organisation=current_user.organisation.name),
+        ), 403
     form = PartnershipForm()
     if not form.is_submitted():
         form.start_date.data = utcnow().date()

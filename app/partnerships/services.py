@@ -38,6 +38,17 @@ def _check_profile(name: str, type_: str, purpose: str, cadence: int, status: st
         raise RuleViolation("Choose a status from the list.", "status")
 
 
+def may_start_partnership(user: User) -> bool:
+    """Organisation admins decide who may start a partnership: themselves only, or any member."""
+    return bool(user.active and (user.is_org_admin or user.organisation.partnership_starters == "members"))
+
+
+STARTERS_ONLY_ADMINS = (
+    "Only {organisation}'s organisation admins can start a partnership; an organisation admin can start it "
+    "and invite you, or allow every member to start one in the organisation's settings."
+)
+
+
 def create_partnership(
     user: User,
     *,
@@ -47,7 +58,10 @@ def create_partnership(
     start_date: date,
     review_cadence_months: int = 3,
 ) -> Partnership:
-    """A new partnership: the creator's organisation is its first party, the creator its admin."""
+    """A new partnership: the creator's organisation is its first party, the creator its admin
+    (so only someone their organisation allows to start one may create it)."""
+    if not may_start_partnership(user):
+        raise RuleViolation(STARTERS_ONLY_ADMINS.format(organisation=user.organisation.name))
     _check_profile(name, type, purpose, review_cadence_months)
     partnership = Partnership(
         name=name.strip(),

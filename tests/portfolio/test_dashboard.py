@@ -32,6 +32,7 @@ def portfolio(app):
     nora = make_organisation_user("Northwind", email="nora@northwind.example.com", name="Nora North")
     oscar = make_colleague(nora.organisation, email="oscar@northwind.example.com", name="Oscar Other")
     partner = make_organisation_user("Contoso", email="carl@contoso.example.com", name="Carl Contoso")
+    nora.organisation.partnership_starters = "members"  # Oscar, not an organisation admin, starts one
     made = {
         "cold chain": _partnership(nora, "Cold Chain", "outsourcing", "active", 3.5),
         "air freight": _partnership(nora, "Air Freight", "key_supplier", "exiting", 6),
