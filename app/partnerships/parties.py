@@ -6,6 +6,8 @@ opens (`version_parties`, `cycle_parties`): records keep the parties they had wh
 happened, whoever joins or leaves later.
 """
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -35,3 +37,25 @@ def version_parties(partnership: Partnership) -> list[dict]:
 def cycle_parties(partnership: Partnership) -> list[dict]:
     """The parties of a review cycle opened now."""
     return [{"party_id": party.id, "name": party.name} for party in current_parties(partnership.id)]
+
+
+@dataclass(frozen=True)
+class RecordParty:
+    """A party as a record names it: its id and the name it had when the record was made
+    (an organisation renamed later, or a party that left, reads as the record has it)."""
+
+    id: int
+    name: str
+    signatories: tuple[int, ...] = ()
+
+
+def record_parties(stored: list[dict] | None) -> list[RecordParty]:
+    """The parties frozen on a plan version or review cycle, in their stored order."""
+    return [
+        RecordParty(int(entry["party_id"]), str(entry["name"]), tuple(entry.get("signatories") or ()))
+        for entry in stored or []
+    ]
+
+
+def record_party_ids(stored: list[dict] | None) -> set[int]:
+    return {int(entry["party_id"]) for entry in stored or []}

@@ -37,6 +37,7 @@ def _echo_verification(result) -> None:
     if result.version is not None:
         click.echo(f"Plan version: {result.version.label} of “{result.partnership.name}” "
                    f"({result.status_label}), content SHA-256 {hash_text}.")
+        click.echo("Issued to: " + ", ".join(party.name for party in result.parties) + ".")
     else:
         click.echo(f"Plan version: no plan version has the content SHA-256 {hash_text}.")
 
@@ -50,7 +51,7 @@ def register() -> None:
     def verify_pdf_command(file: str):
         """Check a plan PDF's signatures and which plan version it is.
 
-        Exits 0 only when the PDF is intact and is a version every party signed.
+        Exits 0 only when the PDF is intact and every party of its version signed it.
         """
         from app.plan_versions.verification import VerificationRefused, verify_pdf
 
@@ -63,9 +64,9 @@ def register() -> None:
             sys.exit(2)
         _echo_verification(result)
         if result.ok:
-            click.echo("OK: intact, and a signed plan version.")
+            click.echo(f"OK: {result.verdict}.")
             return
-        click.echo("FAILED: not an intact PDF of a signed plan version.", err=True)
+        click.echo(f"FAILED: {result.verdict}.", err=True)
         sys.exit(1)
 
     @ermp.command("rekey")

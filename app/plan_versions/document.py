@@ -84,7 +84,8 @@ def document_context(partnership: Partnership, version: PlanVersion | None = Non
         "label": version.label if version is not None else "Working draft",
         "content_hash": content_hash,
         "sections": sections,
-        "parties": services.parties_of(partnership.id),
+        # A version names the parties it was issued to (as they were named then); a draft, today's.
+        "parties": services.parties_of_version(version) if version is not None else services.parties_of(partnership.id),
         "signatures": signatures,
         "field_prefix": SIGNATURE_ANCHOR_PREFIX,
         "field_name": signature_field_name,

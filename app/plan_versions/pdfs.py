@@ -61,7 +61,9 @@ def pdf_metadata(partnership: Partnership, version: PlanVersion | None) -> dict:
     label = version.label if version is not None else "working draft"
     return {
         "title": f"{partnership.name} — Relationship Management Plan {label}",
-        "author": ", ".join(party.name for party in services.parties_of(partnership.id)),
+        "author": ", ".join(party.name for party in (
+            services.parties_of_version(version) if version is not None else services.parties_of(partnership.id)
+        )),
         "subject": f"Enterprise Relationship Management Plan, {label}",
         "keywords": ["ERMP", "relationship management plan", label, partnership.name],
         "lang": "en-GB",

@@ -114,8 +114,10 @@ def _show(version, *, sign_form=None, decline_form=None, withdraw_form=None, sta
     baseline = services.baseline_of(partnership_id)
     previous = _previous_baseline(version)
     signed_parties = {s.party_id for s in version.signatures}
+    party_to_it = services.is_party_to(version, membership.party_id)
     can_sign = (
-        version.status == "awaiting" and membership.is_signatory and membership.party_id not in signed_parties
+        version.status == "awaiting" and membership.is_signatory and party_to_it
+        and membership.party_id not in signed_parties
     )
     return render_template(
         template,
@@ -126,6 +128,8 @@ def _show(version, *, sign_form=None, decline_form=None, withdraw_form=None, sta
         labels=services.STATUS_LABELS,
         previous=previous,
         pending=services.unsigned_parties(version),
+        version_parties=services.parties_of_version(version),
+        party_to_it=party_to_it,
         can_sign=can_sign,
         withdrawal=withdrawal.latest_withdrawal(version),
         can_propose_withdrawal=version.status == "awaiting" and membership.role == "admin"

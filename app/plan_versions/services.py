@@ -22,7 +22,7 @@ from app.extensions import db
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Partnership, Party
-from app.partnerships.parties import version_parties
+from app.partnerships.parties import RecordParty, record_parties, record_party_ids, version_parties
 from app.plan_sections.models import PlanSection, SectionRevision
 from app.plan_sections.registry import section_types
 from app.plan_versions import identities
@@ -172,17 +172,33 @@ def label_of(number: tuple[int, int]) -> str:
     return f"v{number[0]}.{number[1]}"
 
 
-def unsigned_parties(version: PlanVersion) -> list[Party]:
+def parties_of_version(version: PlanVersion) -> list[RecordParty]:
+    """The parties the version was issued to, as it names them: "every party" of a version means
+    these, whoever joined or left the partnership since."""
+    return record_parties(version.parties)
+
+
+def is_party_to(version: PlanVersion, party_id: int) -> bool:
+    return party_id in record_party_ids(version.parties)
+
+
+def unsigned_parties(version: PlanVersion) -> list[RecordParty]:
     signed = {s.party_id for s in version.signatures}
-    return [party for party in parties_of(version.partnership_id) if party.id not in signed]
+    return [party for party in parties_of_version(version) if party.id not in signed]
 
 
 def parties_of(partnership_id: int) -> list[Party]:
-    """The partnership's parties, read afresh (a loaded Partnership.parties may predate a new party)."""
+    """The partnership's parties now, read afresh (a loaded Partnership.parties may predate a
+    new party); a party that left is no longer one."""
     return list(db.session.scalars(
-        sa.select(Party).where(Party.partnership_id == partnership_id).order_by(Party.id)
+        sa.select(Party).where(Party.partnership_id == partnership_id, Party.left_at.is_(None)).order_by(Party.id)
         .options(joinedload(Party.organisation))
     ))
+
+
+def not_a_party_message(version: PlanVersion, party: Party) -> str:
+    return (f"{party.name} was not a party of this partnership when {version.label} was issued: only the parties "
+            f"it was issued to sign it.")
 
 
 def intent_statement(version: PlanVersion, party: Party, typed_name: str) -> str:
@@ -309,6 +325,8 @@ def sign_version(membership: Membership, version: PlanVersion, request: SigningR
     if not membership.is_signatory:
         raise RuleViolation("Only your party's signatories can sign plan versions.")
     version = _locked_version(version)
+    if not is_party_to(version, membership.party_id):
+        raise RuleViolation(not_a_party_message(version, membership.party))
     _check_open(version)
     if any(s.party_id == membership.party_id for s in version.signatures):
         raise RuleViolation(f"{membership.party.name} has already signed {version.label}.")
@@ -390,6 +408,8 @@ def decline_version(membership: Membership, version: PlanVersion, reason: str) -
     if len(reason) > REASON_MAX:
         raise RuleViolation(f"Keep the reason under {REASON_MAX} characters.", "reason")
     version = _locked_version(version)
+    if not is_party_to(version, membership.party_id):
+        raise RuleViolation(not_a_party_message(version, membership.party))
     _check_open(version)
     if any(s.party_id == membership.party_id for s in version.signatures):
         raise RuleViolation(f"{membership.party.name} has already signed {version.label}.")

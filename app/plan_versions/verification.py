@@ -9,6 +9,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.partnerships.models import Partnership
+from app.partnerships.parties import RecordParty
 from app.plan_versions import services
 from app.plan_versions.models import PlanSignature, PlanVersion
 from app.signing.inspection import InspectionRefused, Limits, inspect_pdf
@@ -52,11 +53,33 @@ class Verification:
         return bool(self.report.signatures) and not self.intact
 
     @property
+    def parties(self) -> list[RecordParty]:
+        """The parties the version was issued to: the ones whose signatures make it binding."""
+        return services.parties_of_version(self.version) if self.version is not None else []
+
+    @property
     def every_party_signed(self) -> bool:
+        """Every party of *its* version signed: a party that joined later was never asked to."""
         if self.version is None or self.partnership is None:
             return False
         signed = {check.recorded.party_id for check in self.signatures if check.ok}
-        return signed >= {party.id for party in self.partnership.parties}
+        return bool(self.parties) and signed >= {party.id for party in self.parties}
+
+    @property
+    def verdict(self) -> str:
+        """One line saying what the check found, for the page and the command alike."""
+        report = self.report
+        if self.ok:
+            return f"Intact, signed by every party of {self.version.label}"
+        if report.error:
+            return "Not a readable PDF"
+        if not report.signatures:
+            return "No signatures in this PDF"
+        if not self.intact:
+            return "Not intact: changed after signing, or a signature does not verify"
+        if self.version is None:
+            return "Intact, but not a plan version Jointly knows"
+        return f"Intact, but {self.version.label} is not signed by every party it was issued to"
 
     @property
     def ok(self) -> bool:

@@ -359,7 +359,7 @@ class Submission:
 
 
 def submissions(cycle: ReviewCycle) -> list[Submission]:
-    """Each party and whether (when, by whom) it submitted: nothing of what it wrote."""
+    """Each party of the cycle and whether (when, by whom) it submitted: nothing of what it wrote."""
     done = {
         a.party_id: a for a in db.session.scalars(
             sa.select(Assessment).where(Assessment.cycle_id == cycle.id, Assessment.submitted_at.is_not(None))

@@ -80,7 +80,7 @@ def test_both_parties_sign_a_version_and_its_pdf_verifies(live_server, new_page,
     b.get_by_label("PDF to verify").set_input_files(str(path))
     b.get_by_role("button", name="Verify", exact=True).click()
     result = b.locator(".verify-result")
-    expect(result).to_contain_text("Genuine: an intact PDF of a signed plan version")
+    expect(result).to_contain_text("Intact, signed by every party of")
     expect(result).to_contain_text(content_hash)
     expect(result).to_contain_text("Signed baseline")
     expect(result.locator("tbody tr")).to_have_count(2)

@@ -16,7 +16,8 @@ def test_export_then_verify_a_signed_version(versions, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Signature Party" in result.output and "Alpha Ltd" in result.output and "Beta GmbH" in result.output
     assert f"Plan version: v1.0 of “{versions.partnership.name}” (Signed baseline)" in result.output
-    assert version.content_hash in result.output and "OK: intact" in result.output
+    assert version.content_hash in result.output and "OK: Intact, signed by every party of v1.0." in result.output
+    assert "Issued to: Alpha Ltd, Beta GmbH." in result.output
 
 
 def test_verify_fails_for_a_version_not_signed_by_every_party_and_for_a_changed_file(versions, runner, tmp_path):

@@ -148,7 +148,7 @@ def test_verify_page_reports_a_signed_version(versions, client_as):
     response = _upload(client, data)
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Genuine: an intact PDF of a signed plan version" in body
+    assert "Intact, signed by every party of v1.0" in body
     assert version.content_hash in body and "v1.0" in body
     # In the organisations' own names and plain words, not the PDF's field names.
     assert "<th scope=\"row\">Alpha Ltd</th>" in body and "<th scope=\"row\">Beta GmbH</th>" in body

@@ -121,3 +121,16 @@ def totp_code(user: User) -> str:
     user.totp_last_step = None
     db.session.commit()
     return pyotp.TOTP(user.totp_secret).now()
+
+
+def admit_party(partnership: Partnership, organisation_name: str = "Gamma Corp", *, email: str | None = None,
+                name: str = "Gina Gamma") -> Membership:
+    """A new party joins with an admin who signs for it, straight through the services (what an
+    agreed admission and an accepted invitation end in); returns the admin's membership."""
+    admin = make_organisation_user(organisation_name, email=email or f"gina@{organisation_name.split()[0].lower()}"
+                                   ".example.com", name=name)
+    party = partnerships.add_party(partnership, admin.organisation_id, actor=admin)
+    membership = partnerships.add_membership(party, admin, role="admin", is_signatory=True, actor=admin)
+    db.session.commit()
+    db.session.refresh(partnership)
+    return membership
