@@ -107,6 +107,9 @@ for _key, _label, _template in (
     ("review.dimension_renamed", "Health dimension renamed", "{actor} renamed a health dimension"),
     ("review.dimension_retired", "Health dimension retired", "{actor} retired the health dimension “{name}”"),
     ("review.dimension_restored", "Health dimension restored", "{actor} brought back the health dimension “{name}”"),
+    ("review.party_included", "Party included in a review", "{party} takes part in the {period} review from now on"),
+    ("review.party_left_cycle", "Party left a review",
+     "{party} left the partnership: the {period} review no longer waits for it"),
 ):
     register_action(_key, _label, _sentence(_template), show_changes=_key in (
         "review.action_updated", "review.dimension_renamed"))

@@ -19,7 +19,7 @@ from app.notifications.services import members_of_partnership
 from app.partnerships.models import Partnership, PartnershipStatus, Role
 from app.review_cycle import periods
 from app.review_cycle.models import CLOSED, Assessment, ImprovementAction, ReviewCycle
-from app.review_cycle.services import cycle_path, parties_of
+from app.review_cycle.services import cycle_path, parties_waited_for
 
 REMIND_DAYS_BEFORE = 2
 
@@ -38,7 +38,7 @@ def reviews_due(now: datetime):
         submitted = set(db.session.scalars(sa.select(Assessment.party_id).where(
             Assessment.cycle_id == cycle.id, Assessment.submitted_at.is_not(None))))
         late = cycle.review_due_on < today
-        for party in parties_of(cycle.partnership_id):
+        for party in parties_waited_for(cycle):
             if party.id in submitted:
                 continue
             people = members_of_partnership(cycle.partnership_id, roles=[Role.ADMIN, Role.EDITOR], party_id=party.id)

@@ -17,15 +17,32 @@ from app.extensions import db
 from app.jobs import locks
 from app.jobs.models import JobProblem
 from app.partnerships.models import Membership
+from app.partnerships.parties import record_parties
 from app.plan_sections.registry import section_types
 from app.review_cycle import charts, corrections, results, services, work
 from app.review_cycle.models import CLOSED, ReviewCycle, ReviewReportDocument
 from app.types import utcnow
 
 
+def _parties_of_cycles(partnership_id: int, up_to: ReviewCycle | None) -> list:
+    """Everyone who took part in the revealed cycles (up to `up_to`), as those cycles name them:
+    a party that joined later appears from its first cycle on, and one that left stays in the
+    cycles it took part in."""
+    query = sa.select(ReviewCycle.parties).where(ReviewCycle.partnership_id == partnership_id,
+                                                 ReviewCycle.revealed_at.is_not(None))
+    if up_to is not None:
+        query = query.where(ReviewCycle.period <= up_to.period)
+    seen = {}
+    for stored in db.session.scalars(query.order_by(ReviewCycle.period)):
+        for party in record_parties(stored):
+            seen.pop(party.id, None)
+            seen[party.id] = party  # the name the latest of these cycles gives it
+    return sorted(seen.values(), key=lambda party: party.id)
+
+
 def trend_for(partnership_id: int, up_to: ReviewCycle | None = None) -> dict:
     points = results.trend(partnership_id, up_to)
-    parties = services.parties_of(partnership_id)
+    parties = _parties_of_cycles(partnership_id, up_to)
     series = [("Health index", "#111827", [p.index for p in points])]
     series += [(party.name, charts.party_colour(n), [p.by_party.get(party.id) for p in points])
                for n, party in enumerate(parties)]
@@ -34,15 +51,16 @@ def trend_for(partnership_id: int, up_to: ReviewCycle | None = None) -> dict:
 
 
 def kept_for(partnership_id: int, today: date, up_to: ReviewCycle | None = None) -> list[results.Kept]:
-    return results.commitments_kept(partnership_id, services.parties_of(partnership_id), today, up_to)
+    """Commitments kept per party: of a cycle's parties in its report, of today's parties otherwise."""
+    parties = services.parties_of_cycle(up_to) if up_to is not None else services.parties_of(partnership_id)
+    return results.commitments_kept(partnership_id, parties, today, up_to)
 
 
 def results_for(cycle: ReviewCycle, membership: Membership | None, today: date) -> dict | None:
     if cycle.revealed_at is None:
         return None
     assessments = services.visible_assessments(cycle, membership)
-    parties = services.parties_of(cycle.partnership_id)
-    parties = [p for p in parties if p.id in assessments]
+    parties = [p for p in services.parties_of_cycle(cycle) if p.id in assessments]
     rows = results.dimension_results(cycle, assessments)
     radar = charts.radar(
         [r.name for r in rows],
@@ -107,6 +125,7 @@ def build_report_document(cycle_id: int) -> bool:
         closed_on = (cycle.closed_at or utcnow()).date()
         with current_app.test_request_context(base_url=current_app.config.get("APP_BASE_URL") or "http://localhost"):
             html = render_template("review_cycle/report_document.html", partnership=partnership, cycle=cycle,
+                                   cycle_parties=services.parties_of_cycle(cycle),
                                    data=report_for(cycle, None, closed_on))
         options = {"title": f"{partnership.name}: review {cycle.period}", "author": "Jointly",
                    "subject": f"Review report of {cycle.period}", "keywords": ["review", cycle.period],

@@ -119,6 +119,7 @@ def _render_show(membership, cycle, *, adaptation_form=None, action_form=None, s
         partnership=membership.partnership, membership=membership, cycle=cycle,
         steps=stepper(cycle, today), today=today, is_admin=_is_admin(membership),
         own=services.own_assessment(cycle, membership.party_id),
+        in_cycle=services.is_party_of(cycle, membership.party_id),
         blocked=services.what_blocks(cycle),
         adaptations=work.adaptations_of(cycle), revisions=work.linked_revisions(cycle),
         actions=work.actions_of(cycle),
@@ -415,7 +416,7 @@ def report_page(partnership_id: int, cycle_id: int):
     cycle = _cycle_or_404(partnership_id, cycle_id)
     data = report.report_for(cycle, membership, _today()) if cycle.stage == CLOSED else None
     return render_template("review_cycle/report.html", partnership=membership.partnership, membership=membership,
-                           cycle=cycle, data=data)
+                           cycle=cycle, data=data, cycle_parties=services.parties_of_cycle(cycle))
 
 
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/report.pdf")

@@ -24,7 +24,7 @@ from app.jobs import enqueue_on_commit
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Partnership, Party, Role
-from app.partnerships.parties import cycle_parties
+from app.partnerships.parties import RecordParty, cycle_parties, record_parties, record_party_ids
 from app.plan_sections.fields import canonical_number
 from app.plan_sections.services import performance_measures
 from app.review_cycle import periods
@@ -80,10 +80,35 @@ def _check_admin(membership: Membership, message: str) -> None:
 
 
 def parties_of(partnership_id: int) -> list[Party]:
+    """The partnership's parties now (a party that left is no longer one)."""
     return list(db.session.scalars(
-        sa.select(Party).where(Party.partnership_id == partnership_id)
+        sa.select(Party).where(Party.partnership_id == partnership_id, Party.left_at.is_(None))
         .options(joinedload(Party.organisation)).order_by(Party.id)
     ))
+
+
+def parties_of_cycle(cycle: ReviewCycle) -> list[RecordParty]:
+    """The parties the cycle opened with (and any admitted into its Review), as it names them."""
+    return record_parties(cycle.parties)
+
+
+def parties_waited_for(cycle: ReviewCycle) -> list[RecordParty]:
+    """The cycle's parties that still take part: the ones whose submissions and agreements it
+    waits for. A party admitted since waits for the next cycle; one that left is waited for no more."""
+    ids = record_party_ids(cycle.parties)
+    gone = set(db.session.scalars(
+        sa.select(Party.id).where(Party.id.in_(ids), Party.left_at.is_not(None))
+    )) if ids else set()
+    return [party for party in parties_of_cycle(cycle) if party.id not in gone]
+
+
+def is_party_of(cycle: ReviewCycle, party_id: int) -> bool:
+    return party_id in record_party_ids(cycle.parties)
+
+
+def not_a_party_message(cycle: ReviewCycle, party: Party) -> str:
+    return (f"{party.name} joined after the {cycle.period} cycle opened: it takes part in reviews from the next "
+            "cycle on.")
 
 
 # -- health dimensions ----------------------------------------------------------------------------
@@ -353,7 +378,7 @@ def reopened_party_ids(cycle: ReviewCycle) -> set[int]:
 class Submission:
     """Whether a party has submitted: all another party may know before the reveal."""
 
-    party: Party
+    party: RecordParty
     submitted_at: datetime | None
     submitted_by: str | None
 
@@ -369,7 +394,7 @@ def submissions(cycle: ReviewCycle) -> list[Submission]:
     return [
         Submission(party, done[party.id].submitted_at, done[party.id].submitted_by.full_name)
         if party.id in done else Submission(party, None, None)
-        for party in parties_of(cycle.partnership_id)
+        for party in parties_of_cycle(cycle)
     ]
 
 
@@ -448,6 +473,8 @@ def _check_can_assess(membership: Membership, cycle: ReviewCycle) -> None:
     if cycle.partnership_id != membership.partnership_id:
         raise RuleViolation("That cycle belongs to another partnership.")
     _check(membership, Permission.EDIT_PLAN, "Only admins and editors can write their party's review.")
+    if not is_party_of(cycle, membership.party_id):
+        raise RuleViolation(not_a_party_message(cycle, membership.party))
     if cycle.stage != "review" and not (cycle.stage != CLOSED and membership.party_id in reopened_party_ids(cycle)):
         raise RuleViolation(f"The {cycle.period} cycle has moved on from the Review stage; its scores are final.")
 
@@ -559,22 +586,29 @@ def submit(membership: Membership, cycle: ReviewCycle, form, *, at: datetime | N
 
 
 def _reveal_if_complete(membership: Membership, cycle: ReviewCycle, now: datetime) -> None:
-    party_ids = {p.id for p in parties_of(cycle.partnership_id)}
+    reveal_if_complete(cycle, now, actor=membership.user, party_id=membership.party_id)
+
+
+def reveal_if_complete(cycle: ReviewCycle, now: datetime, *, actor, party_id: int | None) -> bool:
+    """Reveal the cycle once every party it waits for has submitted (the caller holds its lock)."""
+    party_ids = {p.id for p in parties_waited_for(cycle)}
     submitted = set(db.session.scalars(
         sa.select(Assessment.party_id).where(Assessment.cycle_id == cycle.id, Assessment.submitted_at.is_not(None))
     ))
-    if not party_ids <= submitted or cycle.revealed_at is not None:
-        return
+    if not party_ids or not party_ids <= submitted or cycle.revealed_at is not None or cycle.stage != "review":
+        return False
     cycle.revealed_at = now
     from app.review_cycle.results import health_index
 
     index = health_index(list(db.session.scalars(sa.select(Assessment).where(Assessment.cycle_id == cycle.id))),
                          cycle)
-    record_event("review.revealed", actor=membership.user, partnership_id=cycle.partnership_id,
-                 party_id=membership.party_id, obj=cycle, details={"period": cycle.period, "health_index": index})
-    notify(members_of_partnership(cycle.partnership_id), "review_stage_changed", partnership=membership.partnership,
+    record_event("review.revealed", actor=actor, partnership_id=cycle.partnership_id,
+                 party_id=party_id, obj=cycle, details={"period": cycle.period, "health_index": index})
+    notify(members_of_partnership(cycle.partnership_id), "review_stage_changed",
+           partnership=db.session.get(Partnership, cycle.partnership_id),
            title=f"Every party has submitted: the results of {cycle.period} are in",
-           link=cycle_path(cycle, "/results"), actor=membership.user, include_actor=True)
+           link=cycle_path(cycle, "/results"), actor=actor, include_actor=True)
+    return True
 
 
 # -- stage gates -----------------------------------------------------------------------------------
@@ -621,6 +655,8 @@ def agree(membership: Membership, cycle: ReviewCycle, stage: str, *, at: datetim
                 f"{STAGE_LABELS[stage]} yet."
             )
         raise RuleViolation(f"The cycle has already moved on from {STAGE_LABELS[stage]}: it is in {cycle.stage_label}.")
+    if not is_party_of(cycle, membership.party_id):
+        raise RuleViolation(not_a_party_message(cycle, membership.party))
     blocked = what_blocks(cycle)
     if blocked:
         raise RuleViolation(blocked)
@@ -636,7 +672,7 @@ def agree(membership: Membership, cycle: ReviewCycle, stage: str, *, at: datetim
     record_event("review.stage_agreed", actor=membership.user, partnership_id=cycle.partnership_id,
                  party_id=membership.party_id, obj=cycle, details={"period": cycle.period, "stage": stage})
     agreed = {a.party_id for a in live} | {membership.party_id}
-    waiting = [p for p in parties_of(cycle.partnership_id) if p.id not in agreed]
+    waiting = [p for p in parties_waited_for(cycle) if p.id not in agreed]
     partnership = membership.partnership
     if waiting:
         what = "close the cycle" if closing else f"move on from {STAGE_LABELS[stage]}"
@@ -645,6 +681,24 @@ def agree(membership: Membership, cycle: ReviewCycle, stage: str, *, at: datetim
                title=f"{membership.party.name} agreed to {what} ({cycle.period})",
                body="Your party's agreement is needed too.", link=cycle_path(cycle), actor=membership.user)
         return False
+    return _advance(cycle, stage, now, actor=membership.user, party_id=membership.party_id)
+
+
+def advance_if_agreed(cycle: ReviewCycle, now: datetime, *, actor, party_id: int | None) -> bool:
+    """Advance the cycle when every party it waits for has agreed to leave its stage (after a
+    party left, the others' agreements may already be all it needs). The caller holds its lock."""
+    if cycle.stage == CLOSED or what_blocks(cycle):
+        return False
+    agreed = {a.party_id for a in live_agreements(cycle)}
+    waited = {p.id for p in parties_waited_for(cycle)}
+    if not agreed or not waited <= agreed:
+        return False
+    return _advance(cycle, cycle.stage, now, actor=actor, party_id=party_id)
+
+
+def _advance(cycle: ReviewCycle, stage: str, now: datetime, *, actor, party_id: int | None) -> bool:
+    closing = stage == STAGES[-1]
+    partnership = db.session.get(Partnership, cycle.partnership_id)
     advanced = db.session.execute(
         sa.update(ReviewCycle)
         .where(ReviewCycle.id == cycle.id, ReviewCycle.stage == stage)
@@ -655,13 +709,13 @@ def agree(membership: Membership, cycle: ReviewCycle, stage: str, *, at: datetim
     db.session.refresh(cycle)
     if not advanced:
         return False
-    record_event("review.closed" if closing else "review.stage_advanced", actor=membership.user,
-                 partnership_id=cycle.partnership_id, party_id=membership.party_id, obj=cycle,
+    record_event("review.closed" if closing else "review.stage_advanced", actor=actor,
+                 partnership_id=cycle.partnership_id, party_id=party_id, obj=cycle,
                  details={"period": cycle.period, "stage": [stage, cycle.stage]})
     title = (f"The {cycle.period} review is closed: its report is ready" if closing
              else f"The {cycle.period} review moved to {cycle.stage_label}")
     notify(members_of_partnership(cycle.partnership_id), "review_stage_changed", partnership=partnership,
-           title=title, link=cycle_path(cycle, "/report" if closing else ""), actor=membership.user,
+           title=title, link=cycle_path(cycle, "/report" if closing else ""), actor=actor,
            include_actor=True)
     if closing:
         from app.review_cycle.report import REPORT_JOB
@@ -696,4 +750,44 @@ def check_writable(membership: Membership, cycle: ReviewCycle, stages: tuple[str
         names = " or ".join(STAGE_LABELS[s] for s in stages)
         raise RuleViolation(f"{what[:1].upper()}{what[1:]} can change in the {names} stage; "
                             f"the cycle is {'closed' if cycle.stage == CLOSED else 'in ' + cycle.stage_label}.")
+    return cycle
+
+
+# -- parties joining and leaving -------------------------------------------------------------------
+
+
+def admit_into_open_cycle(cycle: ReviewCycle, party: Party, *, actor=None) -> bool:
+    """Add a newly admitted party to an open cycle's parties, as an agreed admission may ask;
+    only while the cycle is in Review with no results revealed (otherwise it joins from the
+    next cycle). True when it was added."""
+    cycle = lock(cycle)
+    if cycle.partnership_id != party.partnership_id or party.left_at is not None:
+        return False
+    if cycle.stage != "review" or cycle.revealed_at is not None or is_party_of(cycle, party.id):
+        return False
+    cycle.parties = [*cycle.parties, {"party_id": party.id, "name": party.name}]
+    db.session.flush()
+    record_event("review.party_included", actor=actor, partnership_id=cycle.partnership_id, party_id=party.id,
+                 obj=cycle, details={"period": cycle.period, "party": party.name})
+    return True
+
+
+def party_left_open_cycle(party: Party, *, actor=None, at: datetime | None = None) -> ReviewCycle | None:
+    """A party left: the open cycle stops waiting for it. Unless it had already submitted (then
+    its review stays part of the record), it is no longer one of the cycle's parties; the cycle
+    is revealed, or moves on, if the remaining parties have done what it waited for."""
+    cycle = open_cycle_of(party.partnership_id)
+    if cycle is None or not is_party_of(cycle, party.id):
+        return None
+    cycle = lock(cycle)
+    now = at or utcnow()
+    submitted = db.session.scalar(sa.select(Assessment.id).where(
+        Assessment.cycle_id == cycle.id, Assessment.party_id == party.id, Assessment.submitted_at.is_not(None)))
+    if submitted is None:
+        cycle.parties = [entry for entry in cycle.parties if int(entry["party_id"]) != party.id]
+        db.session.flush()
+    record_event("review.party_left_cycle", actor=actor, partnership_id=cycle.partnership_id, party_id=party.id,
+                 obj=cycle, details={"period": cycle.period, "party": party.name, "kept": submitted is not None})
+    if not reveal_if_complete(cycle, now, actor=actor, party_id=None):
+        advance_if_agreed(cycle, now, actor=actor, party_id=None)
     return cycle

@@ -5,9 +5,9 @@ whether a party submitted, never what it wrote."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.partnerships.models import Party
+from app.partnerships.parties import RecordParty
 from app.review_cycle.models import CLOSED, STAGE_LABELS, STAGES, ReviewCycle, StageAgreement
-from app.review_cycle.services import Submission, live_agreements, stage_due_dates, submissions
+from app.review_cycle.services import Submission, live_agreements, parties_waited_for, stage_due_dates, submissions
 
 NEEDS = {
     "review": "Each party scores every health dimension, records the actuals of the measures it owns, "
@@ -48,7 +48,7 @@ class Stepper:
     steps: list[Step]
     submissions: list[Submission]
     agreements: dict[int, StageAgreement]  # party id -> live agreement to leave the current stage
-    parties: list[Party]
+    parties: list[RecordParty]
     waiting: list["Waiting"] = field(default_factory=list)
     overdue: bool = False
 
@@ -66,11 +66,14 @@ def stepper(cycle: ReviewCycle, today: date) -> Stepper:
         for i, key in enumerate(STAGES)
     ]
     subs = submissions(cycle)
-    parties = [s.party for s in subs]
+    # Whom the stage waits for: the cycle's parties, but no longer one that left the partnership.
+    parties = parties_waited_for(cycle) if cycle.stage != CLOSED else [s.party for s in subs]
+    waited = {p.id for p in parties}
     agreements = {a.party_id: a for a in live_agreements(cycle)} if cycle.stage != CLOSED else {}
     waiting = []
     if cycle.stage == "review" and cycle.revealed_at is None:
-        waiting = [Waiting(s.party, "submit its assessment") for s in subs if s.submitted_at is None]
+        waiting = [Waiting(s.party, "submit its assessment") for s in subs
+                   if s.submitted_at is None and s.party.id in waited]
     elif cycle.stage != CLOSED:
         what = "close the cycle" if cycle.stage == STAGES[-1] else \
             f"move on to {STAGE_LABELS[STAGES[STAGES.index(cycle.stage) + 1]]}"

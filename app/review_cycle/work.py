@@ -25,7 +25,7 @@ from app.review_cycle.models import (
     ImprovementAction,
     ReviewCycle,
 )
-from app.review_cycle.services import check_writable, cycle_path, parties_of, withdraw_agreements
+from app.review_cycle.services import check_writable, cycle_path, parties_waited_for, withdraw_agreements
 from app.rules import RuleViolation
 from app.types import utcnow
 
@@ -136,7 +136,8 @@ def _clean_action(cycle: ReviewCycle, fields: dict) -> dict:
     if len(title) > TITLE_MAX:
         raise RuleViolation(f"Keep the title to {TITLE_MAX} characters (it has {len(title)}).", "title")
     description = _text(fields.get("description"), TEXT_MAX, "description", "what the action is")
-    parties = {p.id: p for p in parties_of(cycle.partnership_id)}
+    # The cycle's parties that still take part own its actions.
+    parties = {p.id: p for p in parties_waited_for(cycle)}
     owner_party_id = fields.get("owner_party_id")
     if owner_party_id not in parties:
         raise RuleViolation("Choose the party that owns the action.", "owner_party_id")
