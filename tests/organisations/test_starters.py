@@ -26,7 +26,8 @@ def test_by_default_only_organisation_admins_start_partnerships(two_parties, cli
         client = client_as(person)
         refused = client.get("/partnerships/new")
         assert refused.status_code == 403
-        assert "Only Alpha Ltd's organisation admins can start a partnership" in html.unescape(refused.get_data(as_text=True))
+        text = html.unescape(refused.get_data(as_text=True))
+        assert "Only Alpha Ltd's organisation admins can start a partnership" in text
         assert client.submit("/partnerships/new", NEW).status_code == 403
         home = client.get("/home").get_data(as_text=True)
         assert 'href="/partnerships/new"' not in home
