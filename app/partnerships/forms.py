@@ -84,3 +84,17 @@ class MemberForm(Form):
     role = SelectField("Role", choices=SHORT_ROLE_CHOICES)
     is_signatory = BooleanField("Signatory", description="May sign plan versions for their party.")
 
+
+
+class LeavePartyForm(Form):
+    reason = TextAreaField(
+        "Why your party leaves",
+        validators=[DataRequired(message="Say why your party leaves: the other parties read it."), Length(max=2000)],
+        description="Every party reads it, in the notification and the audit trail.",
+        render_kw={"rows": 4},
+    )
+    confirm = BooleanField(
+        "I understand: my party's people lose access now, and only a new admission agreed by every "
+        "party brings us back.",
+        validators=[DataRequired(message="Confirm that you understand what leaving means.")],
+    )

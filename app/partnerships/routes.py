@@ -4,11 +4,12 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.invitations import services as invitations
-from app.partnerships import bp, services
+from app.partnerships import bp, leaving, services
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.partnerships.forms import (
     STATUS_CHOICES,
     TYPE_CHOICES,
+    LeavePartyForm,
     MemberForm,
     PartnershipForm,
     PartnershipSettingsForm,
@@ -156,6 +157,7 @@ def members(partnership_id: int):
         parties=services.members_by_party(membership.partnership),
         invitations=invitations.invitations_of(partnership_id) if can_invite else [],
         admissions=_open_admissions(partnership_id),
+        former_parties=services.former_parties(membership.partnership),
         can_manage=has_permission(membership, Permission.MANAGE_OWN_PARTY),
         can_invite=can_invite,
         member_form=lambda m: MemberForm(prefix=f"m{m.id}", obj=m, formdata=None),
@@ -224,3 +226,32 @@ def leave(partnership_id: int):
     db.session.commit()
     flash(f"You have left {name}.", "success")
     return redirect(url_for("partnerships.home"))
+
+
+@bp.route("/partnerships/<int:partnership_id>/party/leave", methods=["GET", "POST"])
+def leave_party(partnership_id: int):
+    """An admin takes their party out of the partnership (its right), after a clear warning."""
+    membership = current_membership()
+    partnership = membership.partnership
+    try:
+        leaving.check_may_leave(membership)
+    except leaving.LeavingRefused as refused:
+        return render_template("partnerships/leave_party.html", membership=membership, partnership=partnership,
+                               form=None, refused=refused.message, consequences=None), refused.status
+    form = LeavePartyForm()
+    if form.validate_on_submit():
+        try:
+            party = leaving.leave_for_party(membership, form.reason.data or "")
+        except leaving.LeavingRefused as refused:  # another admin of the party was quicker
+            db.session.rollback()
+            return render_template("partnerships/leave_party.html", membership=membership, partnership=partnership,
+                                   form=None, refused=refused.message, consequences=None), refused.status
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(f"{party.name} has left {partnership.name}. Its people no longer have access; "
+                  "the partnership's records keep what it did.", "success")
+            return redirect(url_for("partnerships.home"))
+    return render_template("partnerships/leave_party.html", membership=membership, partnership=partnership,
+                           form=form, refused=None, consequences=leaving.consequences(membership.party))

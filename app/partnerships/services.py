@@ -264,10 +264,19 @@ def leave_partnership(membership: Membership) -> None:
     _remove(membership, actor=membership.user, action="membership.left")
 
 
+def former_parties(partnership: Partnership) -> list[Party]:
+    """The parties that left, most recent first."""
+    return list(db.session.scalars(
+        sa.select(Party).where(Party.partnership_id == partnership.id, Party.left_at.is_not(None))
+        .options(joinedload(Party.organisation)).order_by(Party.left_at.desc())
+    ))
+
+
 def members_by_party(partnership: Partnership) -> list[tuple[Party, list[Membership]]]:
+    """The parties taking part now, each with its members (admins first)."""
     parties = db.session.scalars(
         sa.select(Party)
-        .where(Party.partnership_id == partnership.id)
+        .where(Party.partnership_id == partnership.id, Party.left_at.is_(None))
         .options(
             joinedload(Party.organisation),
             selectinload(Party.memberships).joinedload(Membership.user),

@@ -117,4 +117,15 @@ register_notification_kind(NotificationKind(
     SIGNING,
 ))
 
+
+def _when_a_party_leaves():
+    from app.partnerships import leaving, signals
+    from app.plan_versions import services
+
+    signals.party_left.connect(services.close_for_party_that_left)
+    leaving.register_consequence(services.leaving_consequences)
+
+
+_when_a_party_leaves()
+
 from app.plan_versions import cli, routes, withdrawal  # noqa: E402,F401

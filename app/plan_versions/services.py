@@ -460,3 +460,53 @@ def baseline_changes(partnership_id: int) -> BaselineChanges:
     keys = {t.key for t in section_types()}
     changed = {key for key in keys if current.get(key) != frozen.get(key)}
     return BaselineChanges(baseline, frozenset(changed))
+
+
+# -- a party left --------------------------------------------------------------------------------
+
+
+def awaiting_signature_of(party: Party) -> PlanVersion | None:
+    """The version out for signature that still waits for `party`'s signature, if any."""
+    version = awaiting_of(party.partnership_id)
+    if version is None or not is_party_to(version, party.id):
+        return None
+    return None if any(s.party_id == party.id for s in version.signatures) else version
+
+
+def close_for_party_that_left(party: Party, actor=None, **_) -> PlanVersion | None:
+    """A party left: a version awaiting its signature can never be signed by every party of it,
+    so it is withdrawn, saying why. One it had already signed stays open for the others."""
+    version = awaiting_signature_of(party)
+    if version is None:
+        return None
+    version = _locked_version(version)
+    if version.status != "awaiting":
+        return None
+    reason = f"{party.name} left the partnership"
+    version.status = "withdrawn"
+    version.closed_at = utcnow()
+    version.closed_by_id = getattr(actor, "id", None)
+    version.closed_party_id = party.id
+    version.close_reason = reason
+    db.session.flush()
+    record_event(
+        "plan.version_withdrawn", actor=actor, partnership_id=version.partnership_id, party_id=party.id,
+        obj=version, details={"version": version.label, "reason": reason},
+    )
+    notify(
+        members_of_partnership(version.partnership_id, exclude_party_id=party.id), "signature_declined",
+        partnership=db.session.get(Partnership, version.partnership_id), actor=actor,
+        title=f"Plan {version.label} is withdrawn: {reason}",
+        body=f"{version.label} can no longer be signed by every party it was issued to. Issue a new version "
+             "for the parties taking part now.",
+        link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+    )
+    return version
+
+
+def leaving_consequences(party: Party) -> list[str]:
+    version = awaiting_signature_of(party)
+    if version is None:
+        return []
+    return [f"{version.label}, out for signature and not yet signed by {party.name}, is withdrawn: it could no "
+            "longer be signed by every party it was issued to."]

@@ -139,4 +139,15 @@ def _register_jobs():
 
 _register_jobs()
 
+
+def _when_a_party_leaves():
+    from app.partnerships import leaving, signals
+    from app.review_cycle import services
+
+    signals.party_left.connect(services.party_left_receiver)
+    leaving.register_consequence(services.leaving_consequences)
+
+
+_when_a_party_leaves()
+
 from app.review_cycle import corrections, reminders, routes  # noqa: E402,F401

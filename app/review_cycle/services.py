@@ -791,3 +791,19 @@ def party_left_open_cycle(party: Party, *, actor=None, at: datetime | None = Non
     if not reveal_if_complete(cycle, now, actor=actor, party_id=None):
         advance_if_agreed(cycle, now, actor=actor, party_id=None)
     return cycle
+
+
+def party_left_receiver(party: Party, actor=None, **_) -> None:
+    party_left_open_cycle(party, actor=actor)
+
+
+def leaving_consequences(party: Party) -> list[str]:
+    cycle = open_cycle_of(party.partnership_id)
+    if cycle is None or not is_party_of(cycle, party.id):
+        return []
+    submitted = db.session.scalar(sa.select(Assessment.id).where(
+        Assessment.cycle_id == cycle.id, Assessment.party_id == party.id, Assessment.submitted_at.is_not(None)))
+    if submitted is not None:
+        return [f"The {cycle.period} review no longer waits for {party.name}; the review it submitted stays part "
+                "of the cycle."]
+    return [f"The {cycle.period} review no longer waits for {party.name}: it goes on with the other parties."]

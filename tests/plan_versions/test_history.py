@@ -91,3 +91,35 @@ def test_a_version_issued_after_the_party_joined_needs_it_too(versions):
     versions.sign(version, gina)
     db.session.refresh(version)
     assert version.status == "signed"
+
+
+def test_a_party_leaving_closes_the_version_awaiting_its_signature(versions, client_as):
+    from app.partnerships import leaving
+
+    version = versions.issue()
+    versions.sign(version, versions.people.a.admin)
+    leaving.leave_for_party(versions.member(versions.people.b.admin), "We part ways.")
+    db.session.commit()
+    db.session.refresh(version)
+    assert version.status == "withdrawn" and version.close_reason == "Beta GmbH left the partnership"
+    page = client_as(versions.people.a.viewer).get(
+        f"/partnerships/{versions.partnership.id}/versions/{version.id}").get_data(as_text=True)
+    assert "Beta GmbH left the partnership" in page
+    # The next version is issued to the parties taking part now.
+    again = versions.issue(step="minor", summary="Without Beta.")
+    assert [p.name for p in services.parties_of_version(again)] == ["Alpha Ltd"]
+
+
+def test_a_version_the_leaving_party_had_signed_stays_open_for_the_others(versions):
+    from app.partnerships import leaving
+
+    version = versions.issue()
+    versions.sign(version, versions.people.b.admin)
+    leaving.leave_for_party(versions.member(versions.people.b.admin), "We part ways.")
+    db.session.commit()
+    db.session.refresh(version)
+    assert version.status == "awaiting"
+    versions.sign(version, versions.people.a.admin)
+    db.session.refresh(version)
+    assert version.status == "signed"
+    assert [s.party.name for s in version.signatures] == ["Beta GmbH", "Alpha Ltd"]

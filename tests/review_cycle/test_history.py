@@ -111,3 +111,38 @@ def test_an_agreed_admission_can_include_the_newcomer_while_the_cycle_is_in_revi
     late = admit_party(world.partnership, "Delta Partners", name="Dee Delta")
     assert not services.admit_into_open_cycle(cycle, late.party)  # past Review: from the next cycle
     assert late.party_id not in {p.id for p in services.parties_of_cycle(cycle)}
+
+
+def test_when_a_party_leaves_the_open_cycle_stops_waiting_for_it(world):
+    from app.partnerships import leaving
+
+    cycle = open_cycle(world.partnership, world.a.admin, "2026-Q4")
+    submit(cycle, world.a.admin)
+    leaving.leave_for_party(load_membership(world.partnership.id, world.b.admin), "Leaving.")
+    db.session.commit()
+    db.session.refresh(cycle)
+    assert [p.name for p in services.parties_of_cycle(cycle)] == ["Alpha Ltd"]
+    assert cycle.revealed_at is not None  # the one remaining party had submitted
+    agree_all(cycle, [world.a.admin])
+    assert cycle.stage == "adapt"
+
+
+def test_a_party_that_submitted_stays_in_the_cycle_it_left(world):
+    from app.partnerships import leaving
+
+    gamma = admit_party(world.partnership)
+    cycle = open_cycle(world.partnership, world.a.admin, "2026-Q4")
+    for person in (world.a.admin, world.b.admin, gamma.user):
+        submit(cycle, person)
+    agree_all(cycle, [world.a.admin, world.b.admin, gamma.user])
+    assert cycle.stage == "adapt"
+    services.agree(load_membership(world.partnership.id, world.a.admin), cycle, "adapt")
+    services.agree(load_membership(world.partnership.id, gamma.user), cycle, "adapt")
+    db.session.commit()
+    leaving.leave_for_party(load_membership(world.partnership.id, world.b.admin), "Leaving.")
+    db.session.commit()
+    db.session.refresh(cycle)
+    # Beta's submitted review stays part of the record; the cycle no longer waits for its agreement.
+    assert [p.name for p in services.parties_of_cycle(cycle)] == ["Alpha Ltd", "Beta GmbH", "Gamma Corp"]
+    assert cycle.stage == "improve"
+    assert [w.party.name for w in stepper(cycle, utcnow().date()).waiting] == ["Alpha Ltd", "Gamma Corp"]
