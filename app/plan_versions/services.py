@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts import two_factor
 from app.audit.services import record_event
 from app.extensions import db
+from app.notifications.models import Notification
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Partnership, Party
@@ -493,13 +494,22 @@ def close_for_party_that_left(party: Party, actor=None, **_) -> PlanVersion | No
         "plan.version_withdrawn", actor=actor, partnership_id=version.partnership_id, party_id=party.id,
         obj=version, details={"version": version.label, "reason": reason},
     )
+    # Nobody is sent to sign a version that cannot be signed any more.
+    for note in db.session.scalars(sa.select(Notification).where(
+            Notification.kind == "signature_requested",
+            Notification.dedupe_key == f"signature_requested:{version.id}")):
+        note.title = f"Withdrawn: plan {version.label} no longer needs your signature"
+        note.body = f"{reason}, so it can no longer be signed by every party it was issued to."
+        note.updated_at = version.closed_at
+        note.read_at = note.read_at or version.closed_at
     notify(
-        members_of_partnership(version.partnership_id, exclude_party_id=party.id), "signature_declined",
+        members_of_partnership(version.partnership_id, exclude_party_id=party.id), "version_withdrawn",
         partnership=db.session.get(Partnership, version.partnership_id), actor=actor,
         title=f"Plan {version.label} is withdrawn: {reason}",
         body=f"{version.label} can no longer be signed by every party it was issued to. Issue a new version "
              "for the parties taking part now.",
         link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+        dedupe_key=f"version_withdrawn:{version.id}",
     )
     return version
 

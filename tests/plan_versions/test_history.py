@@ -4,6 +4,7 @@ what its page says nor how its signed PDF verifies, and cannot sign it."""
 import io
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.plan_versions import pdfs, services
@@ -105,6 +106,14 @@ def test_a_party_leaving_closes_the_version_awaiting_its_signature(versions, cli
     page = client_as(versions.people.a.viewer).get(
         f"/partnerships/{versions.partnership.id}/versions/{version.id}").get_data(as_text=True)
     assert "Beta GmbH left the partnership" in page
+    from app.notifications.models import Notification
+
+    requests = db.session.scalars(sa.select(Notification).where(Notification.kind == "signature_requested")).all()
+    assert requests and all(n.title == "Withdrawn: plan v1.0 no longer needs your signature" and n.read_at
+                            for n in requests)
+    told = db.session.scalar(sa.select(Notification).where(
+        Notification.kind == "version_withdrawn", Notification.recipient_id == versions.people.a.viewer.id))
+    assert told.title == "Plan v1.0 is withdrawn: Beta GmbH left the partnership"
     # The next version is issued to the parties taking part now.
     again = versions.issue(step="minor", summary="Without Beta.")
     assert [p.name for p in services.parties_of_version(again)] == ["Alpha Ltd"]
