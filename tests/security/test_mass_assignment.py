@@ -9,6 +9,7 @@ checks the object it changes kept everything the form does not offer.
 import sqlalchemy as sa
 
 from app.accounts.models import Organisation, User
+from app.consent.models import Proposal
 from app.extensions import db
 from app.partnerships.models import Invitation, Membership, Partnership
 from tests.support.factories import PASSWORD
@@ -108,8 +109,20 @@ def test_partnership_create_and_settings(app, client_as):
     assert db.session.scalar(sa.select(Membership).where(Membership.partnership_id == created.id)).role == "admin"
 
     p = world.ab.partnership
-    data = {**data, "name": "Renamed", "status": "active"}
-    assert client.submit(f"/partnerships/{p.id}/settings", data).status_code == 302
+    from app.consent import services as consent
+    from app.partnerships.access import load_membership
+    from tests.support.consent import agree_for_every_party
+
+    consent.withdraw(load_membership(p.id, world.ab.a.admin), db.session.get(Proposal, world.proposals[p.id]))
+    db.session.commit()
+    data = {**data, "name": "Renamed", "status": "active", "section_review_cadence_months": "3",
+            "proposal_ttl_days": "14"}
+    response = client.submit(f"/partnerships/{p.id}/settings", data)
+    assert response.status_code == 302
+    proposal = db.session.get(Proposal, int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert set(proposal.payload["changes"]) == {"name", "status", "type", "purpose", "start_date"}
+    agree_for_every_party(proposal)
+    db.session.commit()
     db.session.refresh(p)
     db.session.refresh(world.cd)
     assert p.name == "Renamed" and p.status == "active" and p.id != 999
