@@ -399,13 +399,17 @@ def promote(partnership_id: int, cycle_id: int, action_id: int):
     cycle = _cycle_or_404(partnership_id, cycle_id)
     item = _action_or_404(cycle, action_id)
     try:
-        work.promote_action(membership, item)
+        outcome = work.promote_action(membership, item)
     except RuleViolation as violation:
         db.session.rollback()
         flash(violation.message, "error")
     else:
         db.session.commit()
-        flash("The action is now an initiative in the plan's Continuous improvement section.", "success")
+        if outcome.status == "proposed":
+            flash("Proposed: the action becomes an initiative of the plan's Continuous improvement section when "
+                  "every other party agrees (the section is agreed).", "success")
+        else:
+            flash("The action is now an initiative in the plan's Continuous improvement section.", "success")
     return redirect(url_for("review_cycle.action", partnership_id=partnership_id, cycle_id=cycle_id,
                             action_id=action_id))
 

@@ -250,6 +250,8 @@ def promote_action(membership: Membership, action: ImprovementAction):
                                f"From the {cycle.period} review: {action.title}"[:200])
     if outcome.status == "conflict":
         raise RuleViolation("The Continuous improvement section changed at the same moment: try again.")
+    if outcome.status == "proposed":  # agreed sections: in the plan once every party agrees
+        return outcome
     action.promoted_at = utcnow()
     record_event("review.action_promoted", actor=membership.user, partnership_id=cycle.partnership_id,
                  party_id=membership.party_id, obj=action, details={"title": action.title[:120]})
