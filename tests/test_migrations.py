@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, on this run's engine."""
 
+import json
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -101,3 +102,31 @@ def test_every_migration_goes_down_and_up_again_on_a_database_full_of_demo_data(
     build_demo()
     db.session.commit()
     assert verify_chain() is None
+
+
+def _record_parties() -> dict:
+    """Each plan version's and review cycle's parties (id and name), as stored."""
+    with db.engine.connect() as connection:
+        rows = {}
+        for table in ("plan_version", "review_cycle"):
+            for row in connection.execute(sa.text(f"SELECT id, parties FROM {table} ORDER BY id")):  # noqa: S608
+                stored = row.parties if isinstance(row.parties, list) else json.loads(row.parties)
+                rows[(table, row.id)] = [(entry["party_id"], entry["name"]) for entry in stored]
+    return rows
+
+
+def test_the_consent_migration_gives_the_demos_versions_and_cycles_the_parties_they_had(empty_database):
+    """0011_consent fills the parties of existing versions and cycles from the join dates: over
+    the demo it gives each the very parties the app records when issuing and opening them."""
+    from app.demo import build_demo
+
+    upgrade()
+    build_demo()
+    db.session.commit()
+    db.session.remove()
+    written = _record_parties()
+    assert any(table == "plan_version" for table, _ in written) and any(table == "review_cycle" for table, _ in written)
+    assert all(parties for parties in written.values())
+    downgrade(revision="0010_bad_input")
+    upgrade()
+    assert _record_parties() == written
