@@ -95,7 +95,9 @@ def _action_form(cycle, formdata=None, obj=None, *, party_id=None):
     form = forms.ActionForm(formdata=formdata, obj=obj) if (formdata is not None or obj is not None) \
         else forms.ActionForm()
     ctx = load_context(cycle.partnership_id)
-    form.owner_party_id.choices = [(p.id, p.name) for p in ctx.parties.values()]
+    waited = {p.id for p in services.parties_waited_for(cycle)}  # the cycle's parties still taking part
+    form.owner_party_id.choices = [(p.id, p.name) for p in ctx.parties.values()
+                                   if p.id in waited or (obj is not None and p.id == obj.owner_party_id)]
     # Every member, named with their party (what people without JavaScript choose from; the server
     # refuses someone of another party); review_cycle.js narrows the list to the owner party's people.
     form.owner_user_id.choices = [(None, "Nobody yet")] + [

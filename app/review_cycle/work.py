@@ -25,7 +25,13 @@ from app.review_cycle.models import (
     ImprovementAction,
     ReviewCycle,
 )
-from app.review_cycle.services import check_writable, cycle_path, parties_waited_for, withdraw_agreements
+from app.review_cycle.services import (
+    check_writable,
+    cycle_path,
+    parties_of_cycle,
+    parties_waited_for,
+    withdraw_agreements,
+)
 from app.rules import RuleViolation
 from app.types import utcnow
 
@@ -140,6 +146,10 @@ def _clean_action(cycle: ReviewCycle, fields: dict) -> dict:
     parties = {p.id: p for p in parties_waited_for(cycle)}
     owner_party_id = fields.get("owner_party_id")
     if owner_party_id not in parties:
+        gone = next((p for p in parties_of_cycle(cycle) if p.id == owner_party_id), None)
+        if gone is not None:
+            raise RuleViolation(f"{gone.name} left the partnership: choose a party still taking part to own "
+                                "the action.", "owner_party_id")
         raise RuleViolation("Choose the party that owns the action.", "owner_party_id")
     owner_user_id = fields.get("owner_user_id")
     if owner_user_id is not None:
