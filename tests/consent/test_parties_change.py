@@ -17,9 +17,9 @@ def test_a_party_leaving_lapses_the_open_proposals_and_changes_nothing(two_parti
 
 
 def test_a_party_joining_lapses_the_open_proposals(two_parties, app):
+    from app.invitations import services as invitations
     from tests.support.consent import admitted
     from tests.support.mail import file_outbox, first_link
-    from app.invitations import services as invitations
 
     admitted(member(two_parties.partnership.id, two_parties.a.admin), email="cara@carrier.example.com",
              role="admin", organisation_name="Carrier SA")
