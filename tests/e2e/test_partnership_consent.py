@@ -175,3 +175,52 @@ def _next_cycle_includes_carrier(live_server, ids) -> None:
         carrier = db.session.scalar(sa.select(Party).where(Party.partnership_id == ids["p"]).order_by(Party.id.desc()))
         assert carrier.name == "Carrier SA"
         assert carrier.id in [party["party_id"] for party in following.parties]
+
+
+def test_a_settings_change_is_proposed_declined_then_agreed(live_server, new_page):
+    with live_server.app.app_context():
+        people = make_two_parties()
+        db.session.commit()
+        p, ada_email, bob_email = people.partnership.id, people.a.admin.email, people.b.admin.email
+    base = live_server.url
+    ada, bob = new_page(), new_page()
+    sign_in(ada, base, ada_email)
+    sign_in(bob, base, bob_email)
+
+    def propose_exit(reason: str) -> None:
+        ada.goto(f"{base}/partnerships/{p}/settings")
+        ada.get_by_label("Status").select_option(label="Exiting")
+        ada.get_by_label("Review cadence", exact=True).select_option(label="Monthly")
+        ada.get_by_label("Why").fill(reason)
+        ada.get_by_role("button", name="Propose these changes").click()
+        expect(ada.locator(".flash--success")).to_contain_text("made when every other party agrees")
+        changes = ada.locator(".proposal-changes")
+        expect(changes).to_contain_text("Exiting")
+        expect(changes).to_contain_text("Monthly")
+
+    propose_exit("The volume moves to the new joint venture next year.")
+    ada.goto(f"{base}/partnerships/{p}")
+    expect(ada.locator(".overview__panel--proposals")).to_contain_text("waiting for Beta GmbH")
+    expect(ada.locator("main")).not_to_contain_text("Exiting")  # nothing changes yet
+
+    bob.goto(f"{base}/notifications")
+    bob.get_by_role("button", name=re.compile("asks for your party's agreement")).first.click()
+    expect(bob.locator(".proposal")).to_contain_text("The volume moves to the new joint venture")
+    bob.get_by_role("button", name="Decline", exact=True).click()  # without a reason
+    expect(bob.locator(".field-error, .error-message, [id$='-error']").first).to_contain_text("reason")
+    bob.get_by_label("Your reason").fill("Not before the exit plan is agreed.")
+    bob.get_by_role("button", name="Decline", exact=True).click()
+    expect(bob.locator(".badge--proposal-declined")).to_be_visible()
+    ada.goto(f"{base}/partnerships/{p}")
+    expect(ada.locator(".badge").first).not_to_contain_text("Exiting")
+
+    propose_exit("The exit plan is agreed.")
+    bob.goto(f"{base}/partnerships/{p}")
+    bob.locator(".overview__panel--proposals").get_by_role("link", name=re.compile("Change the partnership")).click()
+    bob.get_by_role("button", name="Agree", exact=True).click()
+    expect(bob.locator(".flash--success")).to_contain_text("Every party has agreed")
+    ada.goto(f"{base}/partnerships/{p}")
+    expect(ada.locator("main")).to_contain_text("Exiting")
+    expect(ada.locator("main")).to_contain_text("Monthly")
+    ada.goto(f"{base}/partnerships/{p}/activity")
+    expect(ada.locator("main")).to_contain_text("agreed, the last party to do so")
