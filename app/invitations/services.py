@@ -343,15 +343,11 @@ def _join_as_new_party(invitation: Invitation, user: User) -> Party:
     """The admitted organisation takes part from now on: open proposals asked the parties
     that took part before, so they lapse; it joins the open review cycle only when the agreed
     proposal said so and the cycle is still in Review, otherwise from the next cycle."""
-    from app.consent import services as consent
     from app.consent.models import Proposal
     from app.partnerships.models import Partnership
 
-    partnership = db.session.scalar(
-        sa.select(Partnership).where(Partnership.id == invitation.partnership_id).with_for_update()
-    )
-    party = partnerships.add_party(partnership, user.organisation_id, actor=user)
-    consent.lapse_open(partnership.id, f"{party.name} joined the partnership, so every party must be asked again.")
+    partnership = db.session.get(Partnership, invitation.partnership_id)
+    party = partnerships.add_party(partnership, user.organisation_id, actor=user)  # lapses open proposals
     proposal = db.session.get(Proposal, invitation.proposal_id) if invitation.proposal_id else None
     if proposal is not None and proposal.payload.get("include_in_current_cycle"):
         from app.review_cycle.models import CLOSED, ReviewCycle

@@ -523,9 +523,14 @@ class PartyRef(Field):
             raise FieldError("Choose a party of this partnership.")
         if value not in ctx.parties and not self.previously(value, ctx):
             raise FieldError("Choose a party of this partnership.")
+        party = ctx.parties.get(value)
+        if party is not None and party.left_at is not None and not self.previously(value, ctx):
+            raise FieldError(f"{party.name} left the partnership: choose a party taking part.")
 
     def options(self, ctx):
-        return [(str(party_id), party.name) for party_id, party in ctx.parties.items()]
+        # A party that left stays listed (items it was given keep showing it), marked as such.
+        return [(str(party_id), party.name + (" (left the partnership)" if party.left_at else ""))
+                for party_id, party in ctx.parties.items()]
 
     def display(self, value, ctx):
         if value is None:

@@ -310,3 +310,20 @@ def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
+
+
+def test_a_party_that_left_is_not_offered_for_new_items_but_kept_where_it_was_chosen():
+    from datetime import UTC, datetime
+
+    from app.plan_sections.fields import FieldError
+
+    alpha, gone = Organisation(id=1, name="Alpha Ltd"), Organisation(id=3, name="Gone Co")
+    parties = {1: Party(id=1, organisation=alpha), 3: Party(id=3, organisation=gone, left_at=datetime.now(UTC))}
+    field = PartyRef("party", "Contributed by", required=True)
+    field.scope = "assets"
+    context = PlanContext(partnership_id=1, parties=parties, members={})
+    assert ("3", "Gone Co (left the partnership)") in field.options(context)
+    with pytest.raises(FieldError, match="Gone Co left the partnership"):
+        field.check(3, context)
+    field.check(3, context.with_base({"items": {"assets": [{"id": "a1", "party": 3}]}}))  # kept as it was
+    field.check(1, context)
