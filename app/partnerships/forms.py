@@ -95,6 +95,6 @@ class LeavePartyForm(Form):
     )
     confirm = BooleanField(
         "I understand: my party's people lose access now, and only a new admission agreed by every "
-        "party brings us back.",
+        "party brings us back",
         validators=[DataRequired(message="Confirm that you understand what leaving means.")],
     )

@@ -146,6 +146,11 @@ def _world(app):
     review_cycle.add_measures(scoring, world.ab.a.admin)
     world.scoring = scoring
     world.scoring_cycle = review_cycle.open_cycle(scoring, world.ab.a.admin, "2026-Q4").id
+    # Leaving for a party is tried on a partnership of its own: a plausible submission takes Alpha
+    # out of it, and every other route must still find Alpha in A–B.
+    world.leaving = make_partnership(world.ab.a.admin, "Leaving Alliance")
+    join(world.leaving, world.ab.b.admin, "admin", is_signatory=True)
+    db.session.commit()
     from tests.support.consent import admitted
 
     admitted(load_membership(world.ab.partnership.id, world.ab.a.admin), email="np@new.example.com",
@@ -165,7 +170,8 @@ def _instances(app, world) -> list[tuple[str, str, str]]:
     """(endpoint, method, path) of every rule with A–B's ids, and the review rules again with the
     scoring partnership's open cycle."""
     fillers = world.fillers(world.ab.partnership)
-    found = routes(app, fillers, endpoint_fillers=ENDPOINT_FILLERS(world), methods={"GET", "POST"})
+    apart = {"partnerships.leave_party": {"partnership_id": world.leaving.id}}
+    found = routes(app, fillers, endpoint_fillers={**ENDPOINT_FILLERS(world), **apart}, methods={"GET", "POST"})
     scoring = {**fillers, "partnership_id": world.scoring.id, "cycle_id": world.scoring_cycle}
     found += routes(app, scoring, only=lambda rule: "cycle_id" in rule.arguments, methods={"GET", "POST"})
     return found
