@@ -1,6 +1,7 @@
 """The migrations build exactly the schema the models describe, on this run's engine."""
 
 import json
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -8,8 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from app.demo import PEOPLE
 from app import create_app
+from app.demo import PEOPLE
 from app.extensions import db
 from config import TestConfig
 from tests.support import databases

@@ -3,6 +3,7 @@ access at once, the party's row and every record naming it stay."""
 
 import html
 
+import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
@@ -127,3 +128,43 @@ def test_leaving_twice_is_refused_and_invitations_of_the_party_stop_working(two_
         assert refused.status == 409
     else:
         raise AssertionError("the last party left")
+
+
+@pytest.mark.postgres_only
+def test_two_parties_leaving_at_once_leave_one_party_behind(app, two_parties):
+    """With two parties, both leaving in the same moment: exactly one leaves, the other is
+    told it is the last party, and the partnership keeps a party."""
+    import threading
+
+    from app.accounts.models import User
+
+    pid = two_parties.partnership.id
+    users = [two_parties.a.admin.id, two_parties.b.admin.id]
+    barrier, outcome = threading.Barrier(2), [None, None]
+
+    def run(n, user_id):
+        with app.app_context():
+            try:
+                membership = load_membership(pid, db.session.get(User, user_id))
+                barrier.wait(5)
+                outcome[n] = leaving.leave_for_party(membership, "Both at once.").id
+                db.session.commit()
+            except RuleViolation as refused:
+                db.session.rollback()
+                outcome[n] = refused
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n, u)) for n, u in enumerate(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    db.session.expire_all()
+    assert sum(isinstance(o, int) for o in outcome) == 1
+    refused = next(o for o in outcome if isinstance(o, RuleViolation))
+    assert refused.status == 409 and "only party left" in refused.message
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Party).where(
+        Party.partnership_id == pid, Party.left_at.is_(None))) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "partnership.party_left")) == 1
