@@ -52,9 +52,10 @@ for _key, _label, _sentence in (
 def _panel(membership):
     from app.consent import services
 
-    waiting = services.waiting_on_party(membership.partnership_id, membership.party_id)
-    ours = [p for p in services.open_proposals(membership.partnership_id)
-            if p.proposed_by_party_id == membership.party_id and not services.is_overdue(p)]
+    current = [p for p in services.open_proposals(membership.partnership_id) if not services.is_overdue(p)]
+    waiting = [p for p in current if membership.party_id in p.asked_party_ids
+               and membership.party_id not in services.answers_by_party(p)]
+    ours = [p for p in current if p.proposed_by_party_id == membership.party_id]
     if not waiting and not ours:
         return None
     return {"waiting": waiting, "ours": ours,

@@ -22,8 +22,9 @@ PAGES = {
 # what co-editing adds: on a section page the reader's kept conflicts, who is present and the
 # comment threads, on the editor the conflicts and presence, on the overview the open comment
 # counts, on the home page the recent activity (tests/coediting/test_queries.py); and the plan
-# pages' "changed since signed baseline" note, which looks the baseline up (app/plan_versions/).
-MOST_QUERIES = 11
+# pages' "changed since signed baseline" note, which looks the baseline up (app/plan_versions/);
+# and on the home page the open proposals waiting for the reader's party (app/consent/).
+MOST_QUERIES = 12
 
 
 def page_costs(client, partnership_id: int) -> dict[str, int]:

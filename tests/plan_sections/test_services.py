@@ -215,8 +215,10 @@ def test_sections_go_stale_when_neither_changed_nor_reviewed_within_the_cadence(
     assert not states["business_case"].stale  # changed within three months
     assert not states["exit_arrangements"].stale and not states["exit_arrangements"].is_started
     assert [s.key for s in overview.stale] == ["risk_assessment"]
-    plan.partnership.review_cadence_months = 1
-    assert services.plan_overview(plan.partnership).sections[1].stale  # business case, under a monthly cadence
+    plan.partnership.review_cadence_months = 1  # the relationship's review cadence does not matter here
+    assert not services.plan_overview(plan.partnership).sections[1].stale
+    plan.partnership.section_review_cadence_months = 1
+    assert services.plan_overview(plan.partnership).sections[1].stale  # business case, under a monthly section cadence
 
 
 def test_completeness_is_declared_per_section_and_averaged_for_the_plan(plan):
