@@ -199,14 +199,14 @@ def _revision_notes(people: People, texts: list, round_no: int) -> None:
 def _version_summaries(people: People, texts: list, round_no: int) -> None:
     """Summaries of issued plan versions (the versions list, a version's page, the sign page,
     the home panel, notifications); each is withdrawn so the next can be issued."""
-    from app.consent import services as consent
     from app.plan_versions import services as versions
     from app.plan_versions import withdrawal
+    from tests.support.consent import agree_for_every_party
 
     for text in texts:
         version = versions.issue_version(people.admin("a"), step="minor", summary=text)
-        proposal = withdrawal.propose_withdrawal(people.admin("a"), version, f"Round {round_no}")
-        consent.respond(people.admin("b"), proposal, "agree")
+        proposal = agree_for_every_party(withdrawal.propose_withdrawal(people.admin("a"), version, f"Round {round_no}"))
+        assert proposal.status == "agreed", proposal.outcome
 
 
 def _decline_reasons(people: People, texts: list, round_no: int) -> None:

@@ -138,7 +138,8 @@ def test_the_main_journeys_work_with_the_keyboard_alone(live_server, new_page):
         page.keyboard.type("97")
     tab_to(page, re.compile(r"^Submit for"))
     page.keyboard.press("Enter")
-    tab_to(page, "Submit now")  # checked and saved: confirm
+    expect(page.get_by_role("button", name="Submit now")).to_be_visible()  # checked and saved: confirm
+    tab_to(page, "Submit now")
     page.keyboard.press("Enter")
     expect(page.locator(".flash--success")).to_contain_text("submitted")
 
