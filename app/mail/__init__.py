@@ -106,16 +106,26 @@ class PermanentFailure(Exception):  # noqa: N818 - reads as what happened
     """The server refused the message for good (5xx): retrying cannot help."""
 
 
+BATCH = 500
+
+
 def deliver_due() -> int:
-    """The `deliver_mail` job: send every message that is due, each claimed first; returns how many were sent."""
-    due = db.session.scalars(
-        sa.select(OutboundMail.id)
-        .where(OutboundMail.status == "pending", OutboundMail.next_attempt_at <= utcnow())
-        .order_by(OutboundMail.id)
-        .limit(500)
-    ).all()
-    db.session.commit()
-    return sum(1 for mail_id in due if deliver_one(mail_id))
+    """The `deliver_mail` job: send every message that is due, each claimed first, a batch at a
+    time until none is left; returns how many were sent."""
+    sent = 0
+    while True:
+        due = db.session.scalars(
+            sa.select(OutboundMail.id)
+            .where(OutboundMail.status == "pending", OutboundMail.next_attempt_at <= utcnow())
+            .order_by(OutboundMail.id)
+            .limit(BATCH)
+        ).all()
+        db.session.commit()
+        delivered = sum(1 for mail_id in due if deliver_one(mail_id))
+        sent += delivered
+        # A full batch: more may be waiting (unless nothing could be sent: then retries wait).
+        if len(due) < BATCH or not delivered:
+            return sent
 
 
 def deliver_one(mail_id: int) -> bool:

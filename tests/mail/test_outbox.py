@@ -72,6 +72,13 @@ def test_a_savepoint_inside_the_transaction_neither_sends_early_nor_loses_the_me
         "the savepoint", "the savepoint"]
 
 
+def test_more_messages_than_a_batch_all_go_out_in_one_run(smtp_app, smtp, monkeypatch):
+    monkeypatch.setattr(mail, "BATCH", 2)
+    messages = [_queue(to=f"person{n}@alpha.example.com") for n in range(5)]
+    db.session.commit()
+    assert sorted(m["Message-ID"] for m in smtp.messages) == sorted(m["Message-ID"] for m in messages)
+
+
 def test_an_outage_is_retried_with_growing_delays_until_the_server_recovers(smtp_app, smtp):
     smtp.refusal = "451 4.3.0 Mailbox busy, try again later"
     _queue()
