@@ -18,7 +18,7 @@ def test_create_a_partnership_through_the_form(client):
         {"name": "Alpha–Beta", "type": "joint_venture", "purpose": "Build a plant together.",
          "start_date": "2026-02-01", "review_cadence_months": "3"},
     )
-    partnership = db.session.scalar(sa.select(Partnership))
+    partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     assert response.headers["Location"] == f"/partnerships/{partnership.id}"
     page = client.get(f"/partnerships/{partnership.id}").get_data(as_text=True)
     assert "Alpha–Beta" in page and "Joint venture" in page and "Build a plant together." in page
