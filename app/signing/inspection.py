@@ -120,12 +120,22 @@ def _main(cpu_seconds: int, memory_mb: int) -> int:
         # validate_pdf reports any exception on a hostile file as a finding; running out of
         # memory is not a finding about the file but the limit stopping the check.
         found = [report.error or "", *(signature.error or "" for signature in report.signatures)]
-        if any("MemoryError" in text for text in found):
+        if any("MemoryError" in text for text in found) or _reached(ceiling):
             return MEMORY_EXIT
         sys.stdout.write(_to_json(Inspection(claimed, report)))
     except MemoryError:
         return MEMORY_EXIT
     return 0
+
+
+def _reached(ceiling: int, margin: int = 8 * 1024 * 1024) -> bool:
+    """Whether the address space came within `margin` of the limit: an allocation was then
+    refused somewhere, whatever error the libraries made of it."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmPeak:"):
+                return int(line.split()[1]) * 1024 >= ceiling - margin
+    return False
 
 
 if __name__ == "__main__":
