@@ -53,8 +53,7 @@ def _panel(membership):
     from app.consent import services
 
     current = [p for p in services.open_proposals(membership.partnership_id) if not services.is_overdue(p)]
-    waiting = [p for p in current if membership.party_id in p.asked_party_ids
-               and membership.party_id not in services.answers_by_party(p)]
+    waiting = services.awaiting_answer(current, membership.party_id)
     ours = [p for p in current if p.proposed_by_party_id == membership.party_id]
     if not waiting and not ours:
         return None

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.audit.services import record_event
-from app.consent.kinds import KINDS, ConsentError, Kind, Lapsed, get_kind
+from app.consent.kinds import ConsentError, Kind, Lapsed, get_kind
 from app.consent.models import OPEN, Proposal, ProposalResponse
 from app.extensions import db
 from app.inputs import CONTROL_MESSAGE, has_control_characters
@@ -374,16 +374,16 @@ def decided_proposals(partnership_id: int, *, limit: int = 50) -> list[Proposal]
     ))
 
 
+def awaiting_answer(proposals: list[Proposal], party_id: int) -> list[Proposal]:
+    """Of these open, unexpired proposals, those this party has yet to answer."""
+    return [p for p in proposals if party_id in p.asked_party_ids and party_id not in answers_by_party(p)]
+
+
 def waiting_on_party(partnership_id: int, party_id: int) -> list[Proposal]:
     """Open proposals this party has yet to answer."""
     now = utcnow()
-    return [p for p in open_proposals(partnership_id)
-            if party_id in p.asked_party_ids and party_id not in answers_by_party(p) and not is_overdue(p, now)]
+    return awaiting_answer([p for p in open_proposals(partnership_id) if not is_overdue(p, now)], party_id)
 
 
 def open_of_kind(partnership_id: int, kind_key: str) -> list[Proposal]:
     return [p for p in open_proposals(partnership_id) if p.kind == kind_key and not is_overdue(p)]
-
-
-def kinds() -> dict[str, Kind]:
-    return KINDS
