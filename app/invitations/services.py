@@ -350,11 +350,9 @@ def _join_as_new_party(invitation: Invitation, user: User) -> Party:
     party = partnerships.add_party(partnership, user.organisation_id, actor=user)  # lapses open proposals
     proposal = db.session.get(Proposal, invitation.proposal_id) if invitation.proposal_id else None
     if proposal is not None and proposal.payload.get("include_in_current_cycle"):
-        from app.review_cycle.models import CLOSED, ReviewCycle
-        from app.review_cycle.services import admit_into_open_cycle
+        from app.review_cycle.services import admit_into_open_cycle, open_cycle_of
 
-        cycle = db.session.scalar(sa.select(ReviewCycle).where(
-            ReviewCycle.partnership_id == partnership.id, ReviewCycle.stage != CLOSED))
+        cycle = open_cycle_of(partnership.id)
         if cycle is not None:
             admit_into_open_cycle(cycle, party)
     return party

@@ -14,7 +14,8 @@ from app.extensions import db
 from app.partnerships.models import Membership
 from app.plan_sections.models import PlanSection
 from app.plan_versions.models import PlanVersion
-from app.review_cycle.models import CLOSED, ReviewCycle
+from app.review_cycle.models import ReviewCycle
+from app.review_cycle.services import open_cycle_of
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,7 @@ def admission_visibility(proposal) -> Visibility:
     all_versions = sum(count for _status, count in versions)
     revealed = db.session.scalar(sa.select(sa.func.count()).select_from(ReviewCycle).where(
         ReviewCycle.partnership_id == partnership_id, ReviewCycle.revealed_at.is_not(None)))
-    open_cycle = db.session.scalar(sa.select(ReviewCycle).where(
-        ReviewCycle.partnership_id == partnership_id, ReviewCycle.stage != CLOSED))
+    open_cycle = open_cycle_of(partnership_id)
     comments = db.session.scalar(
         sa.select(sa.func.count()).select_from(Comment).join(CommentThread, CommentThread.id == Comment.thread_id)
         .join(PlanSection, PlanSection.id == CommentThread.section_id)
