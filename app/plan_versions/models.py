@@ -7,9 +7,20 @@ signatures and its PDFs never change again: the ORM listeners below refuse it, a
 PostgreSQL the triggers of migration 0006_plan_versions refuse it too (also for raw SQL).
 A signed version becomes "superseded" by being followed by a newer signed version (derived,
 never written), so nothing about it is ever updated.
+
+Signing has a time frame and may have an order, both chosen when the version is issued and
+frozen with it (the triggers refuse changing them too):
+
+- `PlanVersion.sign_by`: the date (optional) by which every party is asked to sign. The
+  version is overdue once that day has passed while it still awaits signatures
+  (`PlanVersion.overdue_on(today)`); other pages (due dates, calendars) read this column.
+- `PlanVersion.signing_order`: the party ids of `parties` in the order they sign, or None
+  when they sign in any order. A party is asked to sign, and may sign, once every party
+  before it has signed.
+- `SignatureNudge`: an admin's reminder to a party that has not signed yet (append-only).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,6 +70,10 @@ class PlanVersion(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     closed_party_id: Mapped[int | None] = mapped_column(sa.ForeignKey("party.id"))
     close_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The last day to sign (inclusive), chosen at issue; None for no deadline.
+    sign_by: Mapped[date | None]
+    # [party id, ...]: the order the parties sign in, chosen at issue; None for any order.
+    signing_order: Mapped[list | None] = mapped_column(sa.JSON)
 
     issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
     issued_by_party: Mapped[Party] = relationship(foreign_keys=[issued_by_party_id])
@@ -75,6 +90,10 @@ class PlanVersion(db.Model):
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
+
+    def overdue_on(self, today: date) -> bool:
+        """Still awaiting signatures after its last day to sign."""
+        return self.status == "awaiting" and self.sign_by is not None and today > self.sign_by
 
     def __repr__(self) -> str:
         return f"<PlanVersion {self.label} of partnership {self.partnership_id} {self.status}>"
@@ -107,6 +126,24 @@ class PlanSignature(db.Model):
     party: Mapped[Party] = relationship()
     signer: Mapped[User] = relationship()
     signing_key: Mapped["OrganisationSigningKey"] = relationship()
+
+
+class SignatureNudge(db.Model):
+    """An admin's polite reminder to a party that has not signed a version yet: who sent it, to
+    which party, when. Never changed; at most one per version and party in NUDGE_INTERVAL."""
+
+    __tablename__ = "signature_nudge"
+    __table_args__ = (sa.Index("ix_signature_nudge_version_party", "version_id", "party_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_version.id"))
+    party_id: Mapped[int] = mapped_column(sa.ForeignKey("party.id"))
+    sent_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    sent_by_party_id: Mapped[int] = mapped_column(sa.ForeignKey("party.id"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    party: Mapped[Party] = relationship(foreign_keys=[party_id])
+    sent_by: Mapped[User] = relationship()
 
 
 class PlanDocument(db.Model):
@@ -163,7 +200,8 @@ def _refuse(_mapper, _connection, target) -> None:
 
 
 FROZEN_VERSION_COLUMNS = ("partnership_id", "major", "minor", "summary", "canonical", "content_hash",
-                          "revision_ids", "issued_by_id", "issued_by_party_id", "issued_at", "parties")
+                          "revision_ids", "issued_by_id", "issued_by_party_id", "issued_at", "parties",
+                          "sign_by", "signing_order")
 
 
 def _check_version_update(_mapper, connection, target: PlanVersion) -> None:
@@ -181,7 +219,7 @@ def _check_version_delete(_mapper, _connection, target: PlanVersion) -> None:
     raise ImmutableRecord(f"plan version {target.id} cannot be deleted")
 
 
-for _model in (PlanSignature, PlanDocument):
+for _model in (PlanSignature, PlanDocument, SignatureNudge):
     sa.event.listen(_model, "before_update", _refuse)
     sa.event.listen(_model, "before_delete", _refuse)
 sa.event.listen(PlanVersion, "before_update", _check_version_update)
@@ -189,8 +227,9 @@ sa.event.listen(PlanVersion, "before_delete", _check_version_delete)
 
 
 # The same rules in PostgreSQL, so no SQL at all can change a signed record. Kept here and
-# repeated verbatim in migrations 0006_plan_versions and 0011_consent (which adds the frozen
-# parties); the tests build schemas with create_all.
+# repeated verbatim in migrations 0006_plan_versions, 0011_consent (which adds the frozen
+# parties) and 0012_signing_deadlines (the deadline and the signing order); the tests build
+# schemas with create_all.
 PG_TRIGGERS = (
     """
 CREATE OR REPLACE FUNCTION plan_version_guard() RETURNS trigger AS $$
@@ -202,10 +241,12 @@ BEGIN
     RAISE EXCEPTION 'plan version % is signed and cannot be changed', OLD.id USING ERRCODE = 'restrict_violation';
   END IF;
   IF (NEW.partnership_id, NEW.major, NEW.minor, NEW.summary, NEW.canonical, NEW.content_hash,
-      NEW.revision_ids::text, NEW.issued_by_id, NEW.issued_by_party_id, NEW.issued_at, NEW.parties::text)
+      NEW.revision_ids::text, NEW.issued_by_id, NEW.issued_by_party_id, NEW.issued_at, NEW.parties::text,
+      NEW.sign_by, NEW.signing_order::text)
      IS DISTINCT FROM
      (OLD.partnership_id, OLD.major, OLD.minor, OLD.summary, OLD.canonical, OLD.content_hash,
-      OLD.revision_ids::text, OLD.issued_by_id, OLD.issued_by_party_id, OLD.issued_at, OLD.parties::text) THEN
+      OLD.revision_ids::text, OLD.issued_by_id, OLD.issued_by_party_id, OLD.issued_at, OLD.parties::text,
+      OLD.sign_by, OLD.signing_order::text) THEN
     RAISE EXCEPTION 'the issued content of plan version % cannot be changed', OLD.id
       USING ERRCODE = 'restrict_violation';
   END IF;
