@@ -158,9 +158,13 @@ def assessment(partnership_id: int, cycle_id: int):
         db.session.rollback()
         flash(violation.message, "error")
         return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id))
+    if action == "submit":
+        # What was checked, read before the commit: afterwards the row is read again and may already
+        # hold a save that raced this one, which the confirmation must not show as checked.
+        checked_at, checked = own.updated_at.isoformat(), _values_of(own)
     db.session.commit()
     if action == "submit":
-        return _render_assessment(membership, cycle, own, _values_of(own), {}, confirming=True)
+        return _render_assessment(membership, cycle, own, checked, {}, confirming=True, checked_at=checked_at)
     flash("Your draft is saved. Only your party can see it.", "success")
     return redirect(url_for("review_cycle.assessment", partnership_id=partnership_id, cycle_id=cycle_id))
 
@@ -239,13 +243,14 @@ def _values_of(own) -> dict:
 
 
 def _render_assessment(membership, cycle, own, values, errors, status=200, *, confirming=False,
-                       correction_form=None):
+                       checked_at=None, correction_form=None):
     ctx = load_context(cycle.partnership_id)
     reopened = cycle.is_open and membership.party_id in services.reopened_party_ids(cycle)
     submitted = own is not None and own.submitted_at is not None
     return render_template(
         "review_cycle/assessment.html", partnership=membership.partnership, membership=membership, cycle=cycle,
         own=own, values=values, errors=errors, parties=ctx.parties, reopened=reopened, confirming=confirming,
+        checked_at=checked_at,
         editable=(cycle.stage == "review" or reopened) and not submitted and not confirming,
         correction=corrections.open_correction(own) if own is not None else None,
         can_correct=submitted and cycle.is_open and _is_admin(membership),

@@ -164,6 +164,40 @@ def test_submitting_checks_first_then_asks_to_confirm(world, client_as):
     assert own.submitted_at is not None and own.achievements == "Checked text"
 
 
+def test_a_draft_save_racing_the_check_is_never_confirmed_as_checked(world, client_as):
+    """A save that lands right after the check's commit (an autosave sent just before the person
+    pressed Submit) must neither be shown as what was checked nor be submitted by "Submit now":
+    the confirmation says the draft changed."""
+    from sqlalchemy.orm import Session
+
+    from app.review_cycle.models import Assessment
+
+    cycle = open_cycle(world.partnership, world.a.admin)
+    editor = client_as(world.a.editor)
+    url = _url(world, cycle, "/assessment")
+    form = assessment_form(cycle, world.a.party.id, 4, text="Checked text")
+    racing = []
+
+    def late_save(session):
+        if racing and racing.pop():  # once: the first commit of the submit request
+            with db.engine.begin() as connection:  # another request's transaction, committed
+                connection.execute(sa.update(Assessment).where(Assessment.cycle_id == cycle.id)
+                                   .values(achievements="Stale autosave", updated_at=sa.func.current_timestamp()))
+
+    sa.event.listen(Session, "after_commit", late_save)
+    try:
+        racing.append(True)
+        checked = editor.submit(url, {**form, "action": "submit"})
+    finally:
+        sa.event.remove(Session, "after_commit", late_save)
+    assert not racing  # the racing save did land
+    assert checked.status_code == 200 and "Checked text" in checked.text and "Stale autosave" not in checked.text
+    checked_at = re.search(r'name="checked_at" value="([^"]+)"', checked.text).group(1)
+    stale = editor.submit(url, {"action": "confirm", "checked_at": checked_at}, follow_redirects=True)
+    assert stale.status_code == 200 and "changed after it was checked" in stale.text
+    assert services.own_assessment(cycle, world.a.party.id).submitted_at is None
+
+
 def test_the_correction_journey_through_the_pages(world, client_as):
     cycle = open_cycle(world.partnership, world.a.admin)
     submit(cycle, world.a.editor, 4, actual="10")

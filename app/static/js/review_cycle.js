@@ -9,6 +9,7 @@
     var timer = null;
     var pending = false;
     var inFlight = false;
+    var held = null;  // a submit waiting for the save in flight (its button, or the form itself)
 
     function say(text) {
       if (status) {
@@ -42,7 +43,18 @@
         .catch(function () { say("Not saved: the connection dropped. Your text is still here."); })
         .then(function () {
           inFlight = false;
-          if (pending) {
+          if (held) {
+            // The person submitted while this save was on its way: send the form now, after it,
+            // so a late draft save can never land on top of what they submit.
+            var submitter = held;
+            held = null;
+            pending = false;
+            if (submitter === form) {
+              form.requestSubmit();
+            } else {
+              form.requestSubmit(submitter);
+            }
+          } else if (pending) {
             save();
           }
         });
@@ -55,7 +67,15 @@
 
     form.addEventListener("input", schedule);
     form.addEventListener("change", schedule);
-    form.addEventListener("submit", function () { window.clearTimeout(timer); });
+    form.addEventListener("submit", function (event) {
+      window.clearTimeout(timer);
+      pending = false;
+      if (inFlight) {
+        event.preventDefault();
+        held = event.submitter || form;
+        say("Saving…");
+      }
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
