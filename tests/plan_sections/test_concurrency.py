@@ -1,7 +1,6 @@
 """Concurrent writers on PostgreSQL: nobody's save is lost or silently overwritten."""
 
 import threading
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ from app.partnerships.models import Membership
 from app.plan_sections import services
 from app.plan_sections.models import PlanSection, SectionRevision
 from tests.plan_sections.test_services import risks_content
+from tests.support.databases import wait_until_blocked
 
 pytestmark = pytest.mark.postgres_only
 
@@ -34,7 +34,7 @@ def test_two_saves_from_the_same_base_one_wins_the_other_is_told(app, plan):
             membership = _membership(a_user, partnership_id)
             outcome["a"] = services.save_section(membership, section, content_a, base_id).number
             first_holds_lock.set()
-            time.sleep(0.5)  # the second writer is now waiting on this row
+            outcome["b waited"] = wait_until_blocked(db.engine)  # the second writer waits on this row
             db.session.commit()
 
     def second():
@@ -54,7 +54,7 @@ def test_two_saves_from_the_same_base_one_wins_the_other_is_told(app, plan):
         thread.start()
     for thread in threads:
         thread.join(10)
-    assert outcome == {"a": 2, "b": 2}  # B learns that revision 2 (A's) is now current
+    assert outcome == {"a": 2, "b waited": True, "b": 2}  # B waited, then learnt that A's revision 2 is current
     db.session.expire_all()
     numbers = db.session.scalars(sa.select(SectionRevision.number).order_by(SectionRevision.number)).all()
     assert numbers == [1, 2]

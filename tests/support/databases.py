@@ -78,3 +78,21 @@ def empty_all_tables(db) -> None:
             sa.text("INSERT INTO audit_chain (partnership_id, last_seq, last_hash) VALUES (NULL, 0, :h)"),
             {"h": GENESIS_HASH},
         )
+
+
+def wait_until_blocked(engine: sa.Engine, waiters: int = 1, timeout: float = 10.0) -> bool:
+    """Wait until `waiters` other sessions of this PostgreSQL database wait on a lock (a row or
+    table another transaction holds), so a race test knows the interleaving it meant happened
+    instead of hoping a sleep was long enough. False if that did not happen within `timeout`."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    query = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            if connection.execute(query).scalar_one() >= waiters:
+                return True
+            connection.rollback()
+            time.sleep(0.02)
+    return False
