@@ -40,6 +40,11 @@ def ensure_browser() -> None:
             f"MISSING: Chromium ({chromium}). Browser tests will be skipped.\n"
             f"Install it with: sudo apt-get install -y {' '.join(packages)}"
         )
+    if shutil.which("pdftotext") is None:
+        say(
+            "MISSING: poppler-utils. The PDF tests and the blindness walk will be skipped.\n"
+            f"Install it with: sudo apt-get install -y {' '.join(packages)}"
+        )
 
 
 def run_pytest(engine: str, extra: list[str]) -> tuple[int, dict]:

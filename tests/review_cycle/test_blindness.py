@@ -6,14 +6,13 @@ by themselves) as each member of the other party, and looks for marker texts typ
 the first party's submitted assessment and the second party's draft.
 """
 
-import shutil
-import subprocess
 
 import pytest
 
 from app.extensions import db
 from app.partnerships.access import load_membership
 from app.review_cycle import services
+from tests.support.poppler import poppler
 from tests.support.review_cycle import agree_all, assessment_form, open_cycle
 from tests.support.routes import ENDPOINT_FILLERS, build_world, routes
 
@@ -65,11 +64,7 @@ def _text_of(response) -> str:
     """A page's HTML, or the text of a PDF (the draft plan, stored versions, review reports)."""
     if response.mimetype != "application/pdf":
         return response.get_data(as_text=True)
-    if shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils (pdftotext) is needed to read the PDFs the walk downloads")
-    return subprocess.run(
-        ["pdftotext", "-raw", "-", "-"], input=response.get_data(), capture_output=True, check=True, timeout=120
-    ).stdout.decode()
+    return poppler("pdftotext", "-raw", "-", "-", data=response.get_data())
 
 
 def _leaks(pages: dict[str, str], markers: list[str]) -> list[str]:

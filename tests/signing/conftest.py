@@ -3,8 +3,6 @@
 Rendering is the slow part (seconds), so each PDF is rendered once per session.
 """
 
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,14 +14,7 @@ from cryptography.x509.oid import NameOID
 from app.signing import keys, pades
 from app.signing.pdf import render_pdf
 from tests.signing.sample_plan import CONTENT_HASH, PARTIES, build_plan_html
-
-POPPLER_MISSING = shutil.which("pdftotext") is None or shutil.which("pdffonts") is None
-
-
-def poppler(*args: str) -> str:
-    if POPPLER_MISSING:
-        pytest.skip("poppler-utils is not installed")
-    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout
+from tests.support.poppler import poppler
 
 
 def page_texts(pdf_path, pages: int) -> list[str]:

@@ -8,8 +8,9 @@ import pytest
 
 from app.signing import pades
 from app.signing.pdf import CONTENT_HASH_KEY, read_content_hash, render_pdf
-from tests.signing.conftest import page_texts, poppler
+from tests.signing.conftest import page_texts
 from tests.signing.sample_plan import CONTENT_HASH, SECTIONS
+from tests.support.poppler import poppler
 
 
 @pytest.fixture(scope="module")
