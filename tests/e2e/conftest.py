@@ -74,21 +74,39 @@ def live_server(make_app):
 def new_page(browser):
     """new_page() -> a page in its own browser context (a separate person), failing the
     test on any console error or uncaught script error (a CSP violation included)."""
-    contexts, problems = [], []
+    contexts, problems, answered = [], [], []
 
     def factory(viewport=None):
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+        page.on("console", lambda msg: problems.append(msg) if msg.type == "error" else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("response", lambda response: answered.append(response))
         return page
 
     yield factory
     for context in contexts:
         context.close()
-    # A page answered 404, or a form shown again with its errors (422), is logged by the browser
-    # as a failed load; neither is a script error.
-    real = [p for p in problems if "404 (NOT FOUND)" not in p.upper() and "422 (UNPROCESSABLE ENTITY)" not in p.upper()]
-    assert not real, f"browser console errors: {real}"
+    assert not (real := unexpected(problems, answered)), f"browser console errors: {real}"
+
+
+def unexpected(problems: list, answered: list) -> list[str]:
+    """The console errors and failed loads a person would notice. A page the test opened on
+    purpose that answered 404, or a form shown again with its errors (422), is logged by the
+    browser as a failed load and is not one; a missing script, style sheet, font or image is,
+    and so is a script's request the server failed (5xx)."""
+    expected = {r.url for r in answered if r.request.resource_type == "document" and r.status in (404, 409, 422)}
+    found = []
+    for problem in problems:
+        if isinstance(problem, str):
+            found.append(problem)
+        elif not ("Failed to load resource" in problem.text and problem.location.get("url") in expected):
+            found.append(problem.text)
+    for response in answered:
+        kind = response.request.resource_type
+        if (kind in ("script", "stylesheet", "font", "image", "media") and response.status >= 400) or (
+                kind in ("fetch", "xhr") and response.status >= 500):
+            found.append(f"{response.status} {kind} {response.url}")
+    return found
