@@ -128,12 +128,13 @@ def pytest_collection_modifyitems(config, items):
     if databases.engine_name() != "postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL (JOINTLY_TEST_DB=postgresql)")
         for item in items:
-            if "postgres_only" in item.keywords:
-                item.add_marker(skip)
-    # Browser journeys are slow: run them last so fast feedback comes first.
-    items.sort(key=lambda item: "e2e" in item.nodeid.split(os.sep))
-    if databases.engine_name() != "postgresql":
-        skip = pytest.mark.skip(reason="needs PostgreSQL (JOINTLY_TEST_DB=postgresql)")
-        for item in items:
             if item.get_closest_marker("postgres_only"):
                 item.add_marker(skip)
+    # Tests that touch no database already ran on the SQLite pass of `make test`.
+    if os.environ.get("JOINTLY_ONCE_PER_RUN_DONE") == "1":
+        once = [item for item in items if item.get_closest_marker("engine_independent")]
+        if once:
+            config.hook.pytest_deselected(items=once)
+            items[:] = [item for item in items if not item.get_closest_marker("engine_independent")]
+    # Browser journeys are slow: run them last so fast feedback comes first.
+    items.sort(key=lambda item: "e2e" in item.nodeid.split(os.sep))

@@ -7,6 +7,9 @@ import pytest
 
 from app.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 
+# No database: these run once, on the first engine's pass (see tests/conftest.py).
+pytestmark = pytest.mark.engine_independent
+
 HOSTILE = [
     "[click](javascript:alert(1))",
     "[click](JaVaScRiPt:alert(document.cookie))",

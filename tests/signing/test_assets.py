@@ -8,6 +8,9 @@ import pytest
 from app.signing.assets import MAX_DATA_URI_BYTES, AssetRefusedError, StaticAssetFetcher
 from app.signing.pdf import ASSET_BASE_URL, render_pdf
 
+# No database: these run once, on the first engine's pass (see tests/conftest.py).
+pytestmark = pytest.mark.engine_independent
+
 PNG_2PX = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGMUD6piYGBgYmBgYGBgAAAKawDnJYlytQAAAABJRU5ErkJggg=="
 BROKEN_PNG = PNG_2PX[:40]
 

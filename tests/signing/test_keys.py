@@ -18,6 +18,9 @@ from app.signing.keys import (
 )
 from tests.signing.conftest import self_signed
 
+# No database: these run once, on the first engine's pass (see tests/conftest.py).
+pytestmark = pytest.mark.engine_independent
+
 SECRET = "test-secret-key-not-for-production"
 
 

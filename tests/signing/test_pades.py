@@ -14,6 +14,9 @@ from tests.signing.conftest import self_signed
 from tests.signing.sample_plan import CONTENT_HASH
 from tests.support.poppler import poppler
 
+# No database: these run once, on the first engine's pass (see tests/conftest.py).
+pytestmark = pytest.mark.engine_independent
+
 
 def trusted(identities):
     return [identity.certificate for identity in identities]

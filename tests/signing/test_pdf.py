@@ -12,6 +12,9 @@ from tests.signing.conftest import page_texts
 from tests.signing.sample_plan import CONTENT_HASH, SECTIONS
 from tests.support.poppler import poppler
 
+# No database: these run once, on the first engine's pass (see tests/conftest.py).
+pytestmark = pytest.mark.engine_independent
+
 
 @pytest.fixture(scope="module")
 def draft_pages(draft_plan_pdf):
