@@ -216,7 +216,26 @@ def test_compare_shows_words_fields_and_items_in_the_plans_own_terms(plan, risk_
 
 
 def test_viewers_read_history_and_compare_but_cannot_restore_or_resolve(plan, risk_base, client_as):
+    from app.coediting import comments
+
+    plan.save(plan.people.a.editor, "risk_assessment", changed(risk_base.content, risk_0="Dock strike"))
+    thread = comments.start_thread(plan.member(plan.people.a.editor), plan.section("risk_assessment"),
+                                   "Is the dock strike likely?")
+    db.session.commit()
     viewer = client_as(plan.people.b.viewer)
-    for path in ("/risk_assessment/history", "/risk_assessment/revisions/1", "/risk_assessment/compare",
-                 "/compare", "/risk_assessment/comments"):
-        assert viewer.get(url(plan, path)).status_code == 200, path
+    history = text(viewer.get(url(plan, "/risk_assessment/history")))
+    assert re.findall(r'id="revision-(\d+)"', history) == ["2", "1"]
+    first = text(viewer.get(url(plan, "/risk_assessment/revisions/1")))
+    assert "Port strike" in first and "Dock strike" not in first and "Restore this version" not in first
+    compared = comparison(viewer.get(url(plan, "/risk_assessment/compare?from=1&to=2")))
+    assert "Port strike" in compared and "Dock strike" in compared
+    assert "Risk assessment" in text(viewer.get(url(plan, "/compare")))
+    discussion = text(viewer.get(url(plan, "/risk_assessment/comments")))
+    assert "Is the dock strike likely?" in discussion and f"/comments/{thread.id}/resolve" not in discussion
+    # Neither writes through the URLs either; nothing changes.
+    restore = viewer.submit(url(plan, "/risk_assessment/revisions/1/restore"), {"base_revision_id": "2"})
+    resolve = viewer.submit(url(plan, f"/risk_assessment/comments/{thread.id}/resolve"), {})
+    assert (restore.status_code, resolve.status_code) == (403, 403)
+    db.session.expire_all()
+    assert plan.section("risk_assessment").current_revision.number == 2
+    assert comments.thread_of(plan.section("risk_assessment"), thread.id).is_open
