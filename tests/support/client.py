@@ -5,6 +5,24 @@ import re
 from flask.testing import FlaskClient
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# Attributes that never carry what a person typed (those that may, like value, could hold "None").
+_NONE_ATTRIBUTE = re.compile(r'\s(?!value=|title=|alt=|placeholder=|content=|aria-label=)[\w:-]+="None"')
+_ARIA_INVALID = re.compile(r'aria-invalid="([^"]*)"')
+_DESCRIBED_BY = re.compile(r'aria-describedby="([^"]*)"')
+_IDS = re.compile(r'\sid="([^"]+)"')
+
+
+def check_markup(page: str) -> None:
+    """What a template can get wrong on every page without any test noticing: a Python None
+    printed into an attribute, aria-invalid with a value a screen reader does not know, a
+    description pointing at an element the page does not have."""
+    printed = _NONE_ATTRIBUTE.findall(page)
+    assert not printed, f"a None printed into an attribute: {printed[:3]}"
+    invalid = {value for value in _ARIA_INVALID.findall(page)} - {"true", "false"}
+    assert not invalid, f"aria-invalid must be true or false, not {invalid}"
+    ids = set(_IDS.findall(page))
+    dangling = {ref for refs in _DESCRIBED_BY.findall(page) for ref in refs.split()} - ids
+    assert not dangling, f"aria-describedby names ids the page does not have: {sorted(dangling)}"
 
 
 class JointlyClient(FlaskClient):
@@ -12,7 +30,10 @@ class JointlyClient(FlaskClient):
         # Each request gets its own app context, as in production: a fresh `g` and its
         # own database session, even while the test holds one for its own queries.
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        if response.mimetype == "text/html" and not response.is_streamed:
+            check_markup(response.get_data(as_text=True))
+        return response
 
     def csrf_token(self) -> str:
         # Signed out: the sign-in form has one; signed in, the page it redirects to has the
