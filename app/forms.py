@@ -67,6 +67,23 @@ class Form(FlaskForm):
         if has_request_context():
             g.setdefault("forms", []).append(self)
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.process_errors and isinstance(field, IntegerField | DecimalField | FloatField):
+                # One message that says what to type, not WTForms' "Not a valid integer value."
+                # followed by the range the empty value then also failed.
+                field.errors = [_number_message(field)]
+        return valid
+
+
+def _number_message(field) -> str:
+    for validator in field.validators:
+        if isinstance(validator, NumberRange) and validator.message and validator.min is not None \
+                and validator.max is not None and validator.max < DB_INT_MAX:
+            return validator.message
+    return "Enter a whole number, like 12." if isinstance(field, IntegerField) else "Enter a number, like 97.5."
+
 
 class IdField(HiddenField):
     """A hidden id the page gives the form (the revision an edit started from…): its data is the
