@@ -168,6 +168,8 @@ def save_edit(
     known = tuple(r.content for r in (restoring,) if r is not None)
     if resolving is not None:
         known = (resolving.attempted_content, *(r.content for r in (resolving.base_revision,) if r is not None))
+    if agreed:  # the content of a proposal the server kept, checked when it was proposed (new items' ids too)
+        known = (*known, content)
     _refuse_unknown_item_ids(content, (base_revision.content if base_revision is not None else None, *known))
     gate = None if agreed else next((g for g in SAVE_GATES if g.applies(section)), None)
     if gate is not None:

@@ -17,6 +17,7 @@ switch off save as they always did.
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from blinker import Namespace
 
 from app.coediting import saving
 from app.coediting.diffing import diff_content
@@ -34,6 +35,11 @@ from app.plan_sections.registry import get_section_type
 from app.plan_versions.services import baseline_of
 
 KIND = "section_change"
+
+# Sent, inside the agreeing transaction, once every party agreed and the change is saved:
+# `section_change_agreed.send(proposal, author=membership, revision=revision)`. The review cycle
+# marks an improvement action promoted when the change was its promotion (payload "from_action").
+section_change_agreed = Namespace().signal("section-change-agreed")
 
 
 def _target(payload: dict) -> str:
@@ -158,6 +164,7 @@ def _apply(proposal: Proposal, _membership: Membership) -> None:
     revision = outcome.revision if outcome.revision is not None else section.current_revision
     proposal.payload = {**payload, "revision_number": revision.number if revision is not None else None,
                         "merged": outcome.status == "merged"}
+    section_change_agreed.send(proposal, author=author, revision=revision)
 
 
 def _details_visible(_proposal, _party_id) -> bool:

@@ -150,4 +150,14 @@ def _when_a_party_leaves():
 
 _when_a_party_leaves()
 
+
+def _when_a_promotion_is_agreed():
+    from app.plan_versions.agreed_sections import section_change_agreed
+    from app.review_cycle import work
+
+    section_change_agreed.connect(work.promoted_by_agreement)
+
+
+_when_a_promotion_is_agreed()
+
 from app.review_cycle import corrections, reminders, routes  # noqa: E402,F401

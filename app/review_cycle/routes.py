@@ -394,7 +394,7 @@ def update_action(partnership_id: int, cycle_id: int, action_id: int):
 def _render_action(membership, cycle, item, form, status=200):
     return render_template(
         "review_cycle/action.html", partnership=membership.partnership, membership=membership, cycle=cycle,
-        action=item, form=form, today=_today(),
+        action=item, form=form, today=_today(), promotion=work.promotion_waiting(item),
         editable=cycle.stage in ("improve", "operate") and membership.role in (Role.ADMIN, Role.EDITOR),
     ), status
 

@@ -260,14 +260,43 @@ def promote_action(membership: Membership, action: ImprovementAction):
                                f"From the {cycle.period} review: {action.title}"[:200])
     if outcome.status == "conflict":
         raise RuleViolation("The Continuous improvement section changed at the same moment: try again.")
-    if outcome.status == "proposed":  # agreed sections: in the plan once every party agrees
+    if outcome.status == "proposed" and outcome.proposal.status != "agreed":
+        # Agreed sections: in the plan once every party agrees (promoted_by_agreement).
+        outcome.proposal.payload = {**outcome.proposal.payload, "from_action": action.id}
         return outcome
+    revision = outcome.revision if outcome.status != "proposed" else plan.section_for(
+        cycle.partnership_id, "continuous_improvement").current_revision
+    _promoted(membership, action, cycle, revision)
+    return outcome
+
+
+def _promoted(membership: Membership, action: ImprovementAction, cycle: ReviewCycle, revision) -> None:
     action.promoted_at = utcnow()
     record_event("review.action_promoted", actor=membership.user, partnership_id=cycle.partnership_id,
                  party_id=membership.party_id, obj=action, details={"title": action.title[:120]})
-    if outcome.revision is not None:
-        link_revision(membership, cycle.id, outcome.revision)
-    return outcome
+    if revision is not None:
+        link_revision(membership, cycle.id, revision)
+
+
+def promoted_by_agreement(proposal, author: Membership, revision) -> None:
+    """Every party agreed to the section change that promotes an action: it is in the plan now."""
+    action_id = proposal.payload.get("from_action")
+    action = db.session.get(ImprovementAction, action_id) if action_id is not None else None
+    if action is None or action.promoted_at is not None:
+        return
+    cycle = db.session.get(ReviewCycle, action.cycle_id)
+    if cycle is None or cycle.partnership_id != proposal.partnership_id:
+        return
+    _promoted(author, action, cycle, revision)
+
+
+def promotion_waiting(action: ImprovementAction):
+    """The proposed change that would promote this action, while the parties are asked."""
+    from app.consent import services as consent
+
+    cycle = db.session.get(ReviewCycle, action.cycle_id)
+    return next((p for p in consent.open_of_kind(cycle.partnership_id, "section_change")
+                 if p.payload.get("from_action") == action.id), None)
 
 
 def status_choices() -> list[tuple[str, str]]:

@@ -157,7 +157,21 @@ def test_a_restore_of_a_signed_section_is_proposed_too(agreed):
     assert outcome.proposal.payload["content"] == first.content
 
 
-def test_an_improvement_action_added_to_an_agreed_plan_waits_for_agreement(agreed):
+def test_a_new_item_proposed_to_a_signed_section_is_added_when_the_other_party_agrees(agreed):
+    def add_flood(content):
+        content["items"]["risks"].append({**content["items"]["risks"][0], "id": None, "title": "River flood"})
+
+    proposal = agreed.propose_edit(agreed.people.a.editor, KEY, add_flood, "Add the flood risk").proposal
+    [new_id] = {r["id"] for r in proposal.payload["content"]["items"]["risks"]} - {
+        r["id"] for r in agreed.section(KEY).current_revision.content["items"]["risks"]}
+    agreed.answer(agreed.people.b.admin, proposal)
+    db.session.expire_all()
+    assert proposal.status == "agreed"
+    risks = agreed.section(KEY).current_revision.content["items"]["risks"]
+    assert [(r["id"], r["title"]) for r in risks][-1] == (new_id, "River flood")  # the id it was proposed with
+
+
+def test_an_improvement_action_added_to_an_agreed_plan_waits_for_agreement(agreed, client_as):
     from app.review_cycle import work
     from tests.support import review_cycle
 
@@ -175,3 +189,14 @@ def test_an_improvement_action_added_to_an_agreed_plan_waits_for_agreement(agree
     db.session.commit()
     assert outcome.status == "proposed" and action.promoted_at is None  # not in the plan until agreed
     assert "Joint forecasting workshop" in str(outcome.proposal.payload)
+    assert work.promotion_waiting(action) == outcome.proposal
+    page = client_as(a_admin).get(f"/partnerships/{partnership.id}/reviews/{cycle.id}/actions/{action.id}").text
+    assert "becomes an initiative there when every party agrees" in page
+    assert f"/proposals/{outcome.proposal.id}" in page and "Promote into the plan" not in page
+    agreed.answer(b_admin, outcome.proposal)
+    db.session.refresh(action)
+    assert action.promoted_at is not None and work.promotion_waiting(action) is None  # in the plan now
+    initiatives = agreed.section("continuous_improvement").current_revision.content["items"]["initiatives"]
+    assert initiatives[-1]["title"] == "Joint forecasting workshop"
+    assert [revision.id for _link, revision in work.linked_revisions(cycle)] == [
+        agreed.section("continuous_improvement").current_revision_id]
