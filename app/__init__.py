@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications import bp as notifications_bp
     from app.organisations import bp as organisations_bp
     from app.partnerships import bp as partnerships_bp
+    from app.plan_import import bp as plan_import_bp
     from app.plan_sections import bp as plan_sections_bp
     from app.plan_versions import bp as plan_versions_bp
     from app.review_cycle import bp as review_cycle_bp
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(plan_sections_bp)
     app.register_blueprint(coediting_bp)
     app.register_blueprint(plan_versions_bp)
+    app.register_blueprint(plan_import_bp)
     app.register_blueprint(review_cycle_bp)
     load_consent()
     app.register_blueprint(consent_bp)

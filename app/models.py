@@ -8,6 +8,7 @@ from app.jobs.models import JobProblem  # noqa: F401
 from app.mail.models import OutboundMail  # noqa: F401
 from app.notifications.models import Notification, NotificationDigest, NotificationPreference  # noqa: F401
 from app.partnerships.models import Invitation, Membership, Partnership, Party  # noqa: F401
+from app.plan_import.models import PendingImport  # noqa: F401
 from app.plan_sections.models import PlanSection, SectionReview, SectionRevision  # noqa: F401
 from app.plan_versions.models import (  # noqa: F401
     DraftPdf,

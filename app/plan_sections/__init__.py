@@ -33,6 +33,8 @@ register_tab(Tab(
         # A section's history, revisions, comparisons, comments and conflicts (app/coediting/).
         "coediting.history", "coediting.revision", "coediting.compare", "coediting.plan_compare",
         "coediting.comments", "coediting.conflict",
+        # Importing a plan from Word or Markdown (app/plan_import/).
+        "plan_import.upload", "plan_import.preview",
     ),
 ))
 register_panel(Panel(10, "plan_sections/_panel.html", _plan_panel))
