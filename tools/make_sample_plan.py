@@ -5,7 +5,7 @@
 It reads like a relationship plan written in Word before Jointly: a title, numbered headings
 that use other words for some sections ("Governance", "Assets", "Risk register", "Comms",
 "Exit (pre-nuptials)"), one heading no section is named by ("Operating rhythm"), paragraphs
-and bullets, a risk register and an asset table with header rows (one column, "Notes", that
+and bullets, a risk register and an asset table with header rows (one column, "Site contact",
 matches no asset field), and a payment-milestone table whose columns fit no item (it stays a
 table in the text). The file is rebuilt identically each run, apart from Word's timestamps.
 """
@@ -31,12 +31,12 @@ RISKS = [
      "Quarterly fuel index adjustment outside the gain-share baseline.", "31 Dec 2026"),
 ]
 ASSETS = [
-    ("Asset", "Category", "Contributed by", "Value", "At exit", "Notes"),
+    ("Asset", "Category", "Contributed by", "Value", "At exit", "Site contact"),
     ("Rotterdam cross-dock (12,000 m²)", "Facilities", "Northwind Logistics", "€1,200,000", "Returns",
-     "Shared dock doors 14–22."),
+     "Jan de Vries"),
     ("Production planning system (SAP PP)", "Technology", "Contoso Manufacturing", "EUR 350k", "Stays jointly owned",
-     "Read-only access for Northwind planners."),
-    ("Joint logistics control tower team", "People", "Northwind", "", "To be agreed", "Six analysts, two per shift."),
+     "Planning desk"),
+    ("Joint logistics control tower team", "People", "Northwind", "", "To be agreed", "Control tower lead"),
 ]
 MILESTONES = [
     ("Milestone", "Payment", "When"),

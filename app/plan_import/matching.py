@@ -316,6 +316,7 @@ def table_preview(section_type: SectionType, rows: list[list[str]], ctx, party_i
             preview.problems.append(f"No column is headed {names}, so the table is kept as it is, in the text.")
         return preview
     _count, kind, columns = max(candidates, key=lambda c: c[0])
+    columns = _people_or_parties(kind, columns, body, ctx, party_id)
     preview.kind, preview.columns = kind, columns
     if not body:
         preview.problems.append("The table has a header but no rows.")
@@ -330,10 +331,9 @@ def table_preview(section_type: SectionType, rows: list[list[str]], ctx, party_i
             try:
                 cell.value = read_cell(f, text, ctx, party_id)
             except Unreadable as why:
-                if not _as_party(kind, f, text, item, columns, ctx, party_id, cell):
-                    cell.note = f"“{text}” {why}" + ("" if f.required else ": left blank")
-                    if f.required:
-                        preview.problems.append(f"Row {number}: {f.label} “{text}” {why}.")
+                cell.note = f"“{text}” {why}" + ("" if f.required else ": left blank")
+                if f.required:
+                    preview.problems.append(f"Row {number}: {f.label} “{text}” {why}.")
             item[name] = cell.value
             cells.append(cell)
         _fill_required(kind, item, cells, columns, ctx, party_id, number, preview)
@@ -346,21 +346,29 @@ def table_preview(section_type: SectionType, rows: list[list[str]], ctx, party_i
     return preview
 
 
-def _as_party(kind, f, text, item, columns, ctx, party_id, cell) -> bool:
-    """An "Owner" column naming parties rather than people fills the kind's party field instead
-    (a risk's owner party), when no column of its own does."""
-    if not isinstance(f, MemberRef):
+def _people_or_parties(kind: ItemKind, columns: dict[int, str], body, ctx, party_id) -> dict[int, str]:
+    """A column matched to a person ("Owner") whose cells all name parties, not members, is the
+    kind's party field instead (a risk's owner party), when no column of its own fills that."""
+    columns = dict(columns)
+    for index, name in list(columns.items()):
+        if not isinstance(kind.by_name[name], MemberRef):
+            continue
+        party_field = next((f for f in kind.fields if isinstance(f, PartyRef) and f.name not in columns.values()), None)
+        texts = [row[index] for row in body if index < len(row) and row[index].strip()]
+        if party_field is None or not texts:
+            continue
+        person = kind.by_name[name]
+        if all(_reads(party_field, t, ctx, party_id) and not _reads(person, t, ctx, party_id) for t in texts):
+            columns[index] = party_field.name
+    return columns
+
+
+def _reads(f: Field, text: str, ctx, party_id: int) -> bool:
+    try:
+        read_cell(f, text, ctx, party_id)
+    except Unreadable:
         return False
-    for other in kind.fields:
-        if isinstance(other, PartyRef) and other.name not in columns.values() and item.get(other.name) is None:
-            try:
-                item[other.name] = read_cell(other, text, ctx, party_id)
-            except Unreadable:
-                return False
-            shown = other.display(item[other.name], ctx)
-            cell.note = f"a party, not a person: taken as {other.label.lower()} ({shown})"
-            return True
-    return False
+    return True
 
 
 def _fill_required(kind, item, cells, columns, ctx, party_id, number, preview) -> None:

@@ -127,7 +127,8 @@ def test_a_risk_table_becomes_risks_with_defaults_and_unmatched_columns_named(ct
     assert preview.unmatched == ["RAG"]
     first, second = preview.items
     # "Owner" names a party, not a person: it fills the owner party.
-    assert first["owner_party"] == two_parties.b.party.id and first["owner"] is None
+    assert first["owner_party"] == two_parties.b.party.id and "owner" not in first
+    assert preview.columns[2] == "owner_party"
     assert (first["likelihood"], first["impact"], first["mitigation"]) == (4, 4, "Second port.")
     assert first["status"] == "open" and first["response"] == "reduce"  # the defaults of a new risk
     # No owner given: the importing party, said so in the preview.

@@ -54,6 +54,8 @@ class World:
     drafts: dict = field(default_factory=dict)
     # Per partnership id: a proposal to rename it, by A's admin / C's admin, waiting for the other party.
     proposals: dict = field(default_factory=dict)
+    # Per partnership id: a plan file uploaded by A's admin / C's admin, waiting for its preview's confirmation.
+    imports: dict = field(default_factory=dict)
 
     def fillers(self, partnership: Partnership) -> dict:
         """Values for every URL argument, all belonging to `partnership`."""
@@ -82,6 +84,7 @@ class World:
             "dimension_id": self.dimensions[partnership.id],
             "draft_id": self.drafts[partnership.id],
             "proposal_id": self.proposals[partnership.id],
+            "import_id": self.imports[partnership.id],
             # A message the outbox holds for A's organisation (sent: nothing to send again).
             "mail_id": self.mail_id,
         }
@@ -146,6 +149,17 @@ def _proposal(partnership: Partnership, admin) -> int:
     return proposal.id
 
 
+def _pending_import(partnership: Partnership, admin) -> int:
+    """A Markdown plan uploaded and read, its preview not yet confirmed."""
+    from app.plan_import import services as plan_import
+
+    text = b"# Governance\n\nA joint board.\n\n# Risks\n\n| Risk | Category | Likelihood | Impact |\n|---|---|---|---|\n" \
+        b"| Floods | Operational | 3 | 4 |\n"
+    pending = plan_import.start_import(load_membership(partnership.id, admin), text, "plan.md")
+    db.session.commit()
+    return pending.id
+
+
 def _review_cycle(partnership: Partnership, first, second) -> tuple[int, int, int]:
     """A cycle of `partnership` in its Improve stage, with an adaptation and an action; ids of the
     cycle, the action and a dimension."""
@@ -196,6 +210,7 @@ def build_world(app) -> World:
         world.versions[partnership.id] = _plan_version(partnership, author)
         world.drafts[partnership.id] = _waiting_draft(partnership, author)
         world.proposals[partnership.id] = _proposal(partnership, author)
+        world.imports[partnership.id] = _pending_import(partnership, author)
     world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")
     world.tokens["reset"] = _last_link_token(app, ab.b.editor.email)
     for partnership, first, second in ((ab.partnership, ab.a.admin, ab.b.admin), (world.cd, c_admin, d_admin)):
