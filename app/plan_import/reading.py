@@ -39,6 +39,10 @@ MAX_TABLE_ROWS = 501  # a header and ITEMS_MAX rows
 MAX_TABLE_COLUMNS = 30
 MAX_CELL_CHARS = 4000
 
+# Invisible control characters (Word's page and column breaks, stray C1 codes) mean nothing in a
+# plan and no section accepts them: they are dropped as the text is read.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 NOT_A_PLAN = ("This file is not a Word document (.docx) or a Markdown file: its contents are neither. "
               "Save the plan from Word as .docx, or as Markdown text, and upload that.")
 
@@ -60,20 +64,20 @@ def read_plan(data: bytes) -> tuple[str, list[dict]]:
             "In Word, remove the password (File › Info › Protect Document) and save it as .docx, then upload it again."
         )
     if data.startswith(ZIP_SIGNATURE):
-        return "docx", _limited(html_blocks(docx_html(data)))
+        return "docx", _limited(html_blocks(_CONTROLS.sub("", docx_html(data))))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRefused(NOT_A_PLAN) from None
     if "\x00" in text or _mostly_unprintable(text):
         raise ImportRefused(NOT_A_PLAN)
-    return "markdown", _limited(markdown_blocks(text))
+    return "markdown", _limited(markdown_blocks(_CONTROLS.sub("", text)))
 
 
 def _mostly_unprintable(text: str) -> bool:
     sample = text[:4096]
     odd = sum(1 for ch in sample if not ch.isprintable() and ch not in "\n\r\t")
-    return odd > len(sample) // 20
+    return odd > 8 and odd * 10 > len(sample)
 
 
 def _limited(blocks: list[dict]) -> list[dict]:

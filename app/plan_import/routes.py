@@ -39,7 +39,7 @@ def upload(partnership_id: int):
     elif form.is_submitted():
         status = 422
     return render_template("plan_import/upload.html", partnership=membership.partnership, membership=membership,
-                           form=form), status
+                           form=form, keep_hours=services.KEEP_HOURS), status
 
 
 def _pending_or_404(membership, import_id: int):

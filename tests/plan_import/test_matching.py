@@ -74,7 +74,8 @@ def test_text_before_the_first_heading_is_a_part_of_its_own():
 
 def test_columns_match_fields_by_label_name_and_synonym_case_insensitively_each_field_once():
     risks = get_section_type("risk_assessment").kind_by_key["risks"]
-    columns = match_columns(risks, ["Risk description", "PROBABILITY", "severity", "Owner party", "Notes", "Next review"])
+    header = ["Risk description", "PROBABILITY", "severity", "Owner party", "Notes", "Next review"]
+    columns = match_columns(risks, header)
     assert columns == {0: "title", 1: "likelihood", 2: "impact", 3: "owner_party", 5: "next_review"}
     assets = get_section_type("asset_register").kind_by_key["assets"]
     assert match_columns(assets, ["Asset", "Contributed by", "Value", "At exit", "Notes"]) == {
@@ -97,8 +98,8 @@ def field(section, kind, name):
 
 def test_cells_read_the_way_people_write_them(ctx, alpha, two_parties):
     likelihood = field("risk_assessment", "risks", "likelihood")
-    assert [read_cell(likelihood, text, ctx, alpha) for text in ("3", "4 - likely", "High", "almost certain", "VL")] == [
-        3, 4, 4, 5, 1]
+    texts = ("3", "4 - likely", "High", "almost certain", "VL")
+    assert [read_cell(likelihood, text, ctx, alpha) for text in texts] == [3, 4, 4, 5, 1]
     value = field("asset_register", "assets", "value")
     assert read_cell(value, "€1,200,000", ctx, alpha) == {"amount": "1200000.00", "currency": "EUR"}
     assert read_cell(value, "GBP 350k", ctx, alpha) == {"amount": "350000.00", "currency": "GBP"}
@@ -137,7 +138,8 @@ def test_a_risk_table_becomes_risks_with_defaults_and_unmatched_columns_named(ct
 
 def test_a_table_whose_rows_cannot_all_be_items_stays_text_and_says_why(ctx, alpha):
     section = get_section_type("risk_assessment")
-    rows = [["Risk", "Category", "Likelihood", "Impact"], ["Floods", "Weather", "3", "3"], ["Strikes", "People", "", "2"]]
+    rows = [["Risk", "Category", "Likelihood", "Impact"], ["Floods", "Weather", "3", "3"],
+            ["Strikes", "People", "", "2"]]
     preview = table_preview(section, rows, ctx, alpha)
     assert preview.items == []
     assert preview.problems == [

@@ -90,7 +90,8 @@ def test_a_zip_bomb_is_refused_from_its_directory_before_anything_is_expanded(mo
 
 def test_a_document_larger_than_a_plan_once_unpacked_is_refused(monkeypatch):
     monkeypatch.setattr(reading, "MAX_XML_BYTES", 1000)
-    big = zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document>" + b"a" * 2000 + b"</w:document>"})
+    document = b"<w:document>" + b"a" * 2000 + b"</w:document>"
+    big = zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": document})
     assert "larger than" in refusal(big)
 
 
@@ -107,3 +108,8 @@ def test_an_empty_file_or_one_without_text_is_refused():
 def test_a_document_with_more_rows_than_a_section_holds_is_refused():
     rows = "| Risk |\n|---|\n" + "".join(f"| Risk {n} |\n" for n in range(reading.MAX_TABLE_ROWS + 1))
     assert "more than 500 rows" in refusal(rows.encode())
+
+
+def test_invisible_control_characters_are_dropped_as_the_text_is_read():
+    _kind, blocks = read_plan("# Risks\n\nFloods\x0c and\x85 strikes.\x0b\n".encode())
+    assert blocks[1] == {"type": "text", "markdown": "Floods and strikes."}

@@ -67,7 +67,8 @@ def revisions(people, key):
 def test_an_upload_is_kept_server_side_for_its_uploader_with_each_sections_base(two_parties):
     pending = start(two_parties)
     assert pending.user_id == two_parties.a.editor.id and pending.partnership_id == two_parties.partnership.id
-    assert [p["heading"] for p in pending.parts] == ["Our plan", "1. Governance", "2. Risk register", "3. Operating rhythm"]
+    headings = [p["heading"] for p in pending.parts]
+    assert headings == ["Our plan", "1. Governance", "2. Risk register", "3. Operating rhythm"]
     assert services.suggested_mapping(pending) == {0: "skip", 1: "organisational_arrangements",
                                                    2: "risk_assessment", 3: "skip"}
     assert len(pending.base_revision_ids) == 10
@@ -119,7 +120,8 @@ def test_someone_saving_between_preview_and_confirm_is_merged_like_any_save(two_
     section = plan.section_for(two_parties.partnership.id, "risk_assessment")
     saving.save_edit(ed, section, {"narrative": "Ed's opening.", "items": {"risks": []}}, None, "Ed writes")
     db.session.commit()
-    preview = services.build_preview(member(two_parties, two_parties.a.editor), pending, services.suggested_mapping(pending))
+    eve = member(two_parties, two_parties.a.editor)
+    preview = services.build_preview(eve, pending, services.suggested_mapping(pending))
     [risk_plan] = [s for s in preview.sections if s.key == "risk_assessment"]
     assert any("Changed since you uploaded" in note for note in risk_plan.notes)
     results = confirm(two_parties, pending)

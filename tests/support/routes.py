@@ -153,8 +153,8 @@ def _pending_import(partnership: Partnership, admin) -> int:
     """A Markdown plan uploaded and read, its preview not yet confirmed."""
     from app.plan_import import services as plan_import
 
-    text = b"# Governance\n\nA joint board.\n\n# Risks\n\n| Risk | Category | Likelihood | Impact |\n|---|---|---|---|\n" \
-        b"| Floods | Operational | 3 | 4 |\n"
+    text = (b"# Governance\n\nA joint board.\n\n# Risks\n\n| Risk | Category | Likelihood | Impact |\n"
+            b"|---|---|---|---|\n| Floods | Operational | 3 | 4 |\n")
     pending = plan_import.start_import(load_membership(partnership.id, admin), text, "plan.md")
     db.session.commit()
     return pending.id
