@@ -118,6 +118,8 @@ def test_update_preview_shows_the_new_mapping_and_import_saves_it(client_as, two
     assert "Imported from “plan.md”: Organisational arrangements (revision 1)" in overview
     content = plan.current_content(two_parties.partnership.id, "management_activities")
     assert content["narrative"] == "Weekly calls."
+    trail = client_as(two_parties.a.admin).get(f"/partnerships/{two_parties.partnership.id}/audit")
+    assert "Eve Editor (Alpha Ltd) imported “plan.md” into the plan: 3 sections saved" in trail.get_data(as_text=True)
     # Sent again (a second click): told, not imported twice.
     again = client.submit(url, {**choices, "action": "import"}, follow_redirects=True)
     assert "was already imported" in again.get_data(as_text=True)
