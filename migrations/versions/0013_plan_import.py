@@ -3,16 +3,16 @@
 - pending_import: the parts of an uploaded DOCX or Markdown plan, the section revisions
   they were read against, for one person in one partnership, until confirmed or expired.
 
-Revision ID: 0012_plan_import
-Revises: 0011_consent
+Revision ID: 0013_plan_import
+Revises: 0012_signing_deadlines
 Create Date: 2026-12-03 17:00:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0012_plan_import'
-down_revision = '0011_consent'
+revision = '0013_plan_import'
+down_revision = '0012_signing_deadlines'
 branch_labels = None
 depends_on = None
 
