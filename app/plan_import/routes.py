@@ -102,11 +102,12 @@ def _render_preview(membership, pending, mapping, *, errors=None, status=200, fo
 def _say_how_it_went(filename: str, results) -> None:
     saved = [r for r in results if r.status in ("saved", "merged")]
     if saved:
-        merged = ", merged with changes saved meanwhile"
-        listed = ", ".join(
-            f"{r.title} (revision {r.outcome.revision.number}{merged if r.status == 'merged' else ''})" for r in saved
-        )
-        flash(f"Imported from “{filename}”: {listed}.", "success")
+        count = f"{len(saved)} section{'' if len(saved) == 1 else 's'}"
+        flash(f"Imported from “{filename}” into {count}, one new revision each: "
+              f"{', '.join(r.title for r in saved)}.", "success")
+    merged = [r.title for r in saved if r.status == "merged"]
+    if merged:
+        flash(f"Merged with changes saved since you uploaded the file: {', '.join(merged)}.", "info")
     for r in results:
         if r.status == "unchanged":
             flash(f"{r.title} already read exactly like the import: nothing to save.", "info")

@@ -85,7 +85,8 @@ def test_the_sample_word_plan_imports_into_an_empty_partnership(live_server, new
     page.get_by_role("button", name="Import into the plan").click()
     expect(page).to_have_url(plan_url)
     expect(page.locator(".flash--success")).to_contain_text(
-        "Imported from “sample-plan.docx”: Organisational arrangements (revision 1)")
+        "Imported from “sample-plan.docx” into 10 sections, one new revision each: Organisational arrangements, "
+        "Business case, Asset register, Risk assessment")
     shot(page, "overview")
 
     # What landed, section by section.

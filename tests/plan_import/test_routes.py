@@ -115,7 +115,8 @@ def test_update_preview_shows_the_new_mapping_and_import_saves_it(client_as, two
     done = client.submit(url, {**choices, "action": "import"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/plan")
     overview = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert "Imported from “plan.md”: Organisational arrangements (revision 1)" in overview
+    assert ("Imported from “plan.md” into 3 sections, one new revision each: Organisational arrangements, "
+            "Risk assessment, Management activities.") in overview
     content = plan.current_content(two_parties.partnership.id, "management_activities")
     assert content["narrative"] == "Weekly calls."
     trail = client_as(two_parties.a.admin).get(f"/partnerships/{two_parties.partnership.id}/audit")
