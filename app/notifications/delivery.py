@@ -57,6 +57,10 @@ class Reminder:
     body: str = ""
     link: str | None = None
     actor: User | None = None
+    # Run in the delivery's transaction once the reminder is delivered (never when it was
+    # delivered before): a source records its audit event here, so the trail holds each
+    # reminder exactly once however many runs race.
+    on_delivered: Callable[[], None] | None = None
 
 
 ReminderSource = Callable[[datetime], Iterable[Reminder]]
@@ -166,6 +170,8 @@ def _deliver(reminder: Reminder) -> int:
         topic=reminder.dedupe_key if KINDS[reminder.kind].batched else None,
         include_actor=True,
     )
+    if created and reminder.on_delivered is not None:
+        reminder.on_delivered()
     return len(created)
 
 

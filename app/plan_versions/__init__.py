@@ -8,6 +8,7 @@ Stable addresses (partnership ones under /partnerships/<id>):
     /versions/<version_id>/sign    (GET, POST)  plan_versions.sign      sign (signatories)
     /versions/<version_id>/decline (POST)       plan_versions.decline
     /versions/<version_id>/withdraw (POST)      plan_versions.withdraw  propose withdrawing it (party admins)
+    /versions/<version_id>/nudge   (POST)       plan_versions.nudge     remind a party to sign (admins)
     /versions/<version_id>/pdf                  plan_versions.pdf       the stored (signed) PDF
     /versions/<version_id>/changes              plan_versions.changes   the working plan against it
     /plan/draft.pdf                (GET, POST)  plan_versions.draft_pdf the DRAFT (cached; POST asks)
@@ -28,6 +29,7 @@ bp = Blueprint("plan_versions", __name__)
 register_tab(Tab(
     15, "Versions", "plan_versions.index",
     also_for=("plan_versions.new", "plan_versions.show", "plan_versions.sign", "plan_versions.decline",
+              "plan_versions.nudge", "plan_versions.withdraw",
               "plan_versions.changes", "plan_versions.pdf", "plan_versions.draft_pdf",
               "plan_versions.request_draft_pdf", "plan_versions.draft_file"),
 ))
@@ -73,6 +75,11 @@ for _key, _label, _sentence in (
     ("plan.version_withdrawn", "Plan version withdrawn",
      "Plan {version} is withdrawn with every party's agreement, as {actor} proposed: “{reason}”"),
     ("plan.version_baseline", "Signed baseline", "Every party signed plan {version}: it is the signed baseline"),
+    ("plan.signature_turn", "Turn to sign", "Plan {version} now waits for {party_name}'s signature (its turn)"),
+    ("plan.signature_reminded", "Signature reminder",
+     "{user} was reminded to sign plan {version} for {party_name}, {when} (sign by {sign_by})"),
+    ("plan.signature_nudged", "Signatories nudged",
+     "{actor} nudged {party_name}'s signatories to sign plan {version}"),
     ("signing_key.generated", "Signing key generated",
      "A signing key was generated for the organisation ({fingerprint})"),
     ("signing_key.uploaded", "Signing key uploaded",
@@ -112,6 +119,17 @@ def _register_portfolio_column():
 _register_portfolio_column()
 
 register_notification_kind(NotificationKind(
+    "signature_reminder", "Signature reminders",
+    "A plan version still waits for your party's signature: halfway to its deadline, one day before it and "
+    "once it is overdue.",
+    SIGNING,
+))
+register_notification_kind(NotificationKind(
+    "signature_nudge", "Nudges to sign",
+    "An admin of the partnership reminds your party that a plan version waits for its signature.",
+    SIGNING,
+))
+register_notification_kind(NotificationKind(
     "version_withdrawn", "A version is withdrawn",
     "Every party agreed to withdraw a plan version that was out for signature; it can no longer be signed.",
     SIGNING,
@@ -128,4 +146,4 @@ def _when_a_party_leaves():
 
 _when_a_party_leaves()
 
-from app.plan_versions import cli, routes, withdrawal  # noqa: E402,F401
+from app.plan_versions import cli, deadlines, routes, withdrawal  # noqa: E402,F401

@@ -1,10 +1,12 @@
 """Forms for issuing, signing, declining, verifying and the organisation's signing key."""
 
+from itertools import permutations
+
 from flask_wtf.file import FileField
-from wtforms import BooleanField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.forms import Form, choices
+from app.forms import Form, IdField, choices
 from app.plan_versions.services import REASON_MAX, SUMMARY_MAX
 from app.submissions import OnceForm
 
@@ -22,6 +24,41 @@ class IssueForm(OnceForm):
         description="Signatories read this first, next to the differences from the signed baseline.",
         render_kw={"rows": 4},
     )
+    sign_by = DateField(
+        "Sign by", validators=[Optional()],
+        description="The last day to sign. Signatories are reminded halfway there, a day before and once it "
+                    "has passed; leave it empty for no deadline.",
+    )
+    signing_order = RadioField(
+        "Signing order", choices=[], default="any",
+        description="In turn, each party is asked to sign (and can sign) only once the party before it has signed.",
+    )
+
+    def offer_orders(self, parties) -> None:
+        """Any order, or the parties in turn: every order for up to three parties, each party
+        first (then the others as listed) for more."""
+        self.signing_order.choices = order_choices(parties)
+
+    def chosen_order(self) -> list[int] | None:
+        value = self.signing_order.data or "any"
+        return None if value == "any" else [int(part) for part in value.split("-")]
+
+
+def order_choices(parties) -> list[tuple[str, str]]:
+    options = [("any", "Any order: every party is asked at once")]
+    if len(parties) < 2:
+        return options
+    if len(parties) <= 3:
+        orders = list(permutations(parties))
+    else:
+        orders = [(first, *[p for p in parties if p.id != first.id]) for first in parties]
+    for order in orders:
+        options.append(("-".join(str(p.id) for p in order), ", then ".join(p.name for p in order)))
+    return options
+
+
+class NudgeForm(Form):
+    party_id = IdField()
 
 
 class SignForm(Form):

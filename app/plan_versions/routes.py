@@ -14,11 +14,20 @@ from app.inputs import without_control_characters
 from app.organisations.routes import org_admin_required
 from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import services as plan
-from app.plan_versions import bp, drafts, identities, pdfs, services, withdrawal
-from app.plan_versions.forms import DeclineForm, IssueForm, SignForm, SigningKeyForm, VerifyForm, WithdrawForm
+from app.plan_versions import bp, deadlines, drafts, identities, pdfs, services, withdrawal
+from app.plan_versions.forms import (
+    DeclineForm,
+    IssueForm,
+    NudgeForm,
+    SignForm,
+    SigningKeyForm,
+    VerifyForm,
+    WithdrawForm,
+)
 from app.plan_versions.verification import VerificationRefused, verify_pdf
 from app.rules import RuleViolation, show_violation
 from app.submissions import claim
+from app.types import utcnow
 from app.uploads import KINDS, FileKind, read_upload
 
 PKCS12 = FileKind(
@@ -65,6 +74,8 @@ def index(partnership_id: int):
         changes=services.baseline_changes(partnership_id),
         status_of=lambda v: services.status_of(v, baseline),
         labels=services.STATUS_LABELS,
+        in_turn=services.party_in_turn,
+        today=utcnow().date(),
         draft_form=ConfirmForm(formdata=None),
     )
 
@@ -74,11 +85,13 @@ def index(partnership_id: int):
 def new(partnership_id: int):
     membership = current_membership()
     form = IssueForm()
+    form.offer_orders(services.parties_of(partnership_id))
     status = 200
     if form.validate_on_submit():
         submission = claim(form)
         try:
-            version = services.issue_version(membership, step=form.step.data, summary=form.summary.data)
+            version = services.issue_version(membership, step=form.step.data, summary=form.summary.data,
+                                             sign_by=form.sign_by.data, signing_order=form.chosen_order())
         except RuleViolation as violation:
             show_violation(form, violation)
             status = 422
@@ -87,7 +100,12 @@ def new(partnership_id: int):
             submission.led_to(target)
             pdfs.build_soon(version.id)
             db.session.commit()
-            flash(f"{version.label} is issued: every party's signatory is asked to sign it.", "success")
+            asked = services.parties_asked(version)
+            if version.signing_order:
+                flash(f"{version.label} is issued: {asked[0].name}'s signatories are asked to sign it first.",
+                      "success")
+            else:
+                flash(f"{version.label} is issued: every party's signatory is asked to sign it.", "success")
             return redirect(target)
     elif form.is_submitted():
         status = 422
@@ -107,7 +125,7 @@ def new(partnership_id: int):
     ), status
 
 
-def _show(version, *, sign_form=None, decline_form=None, withdraw_form=None, status=200,
+def _show(version, *, sign_form=None, decline_form=None, withdraw_form=None, nudge_form=None, status=200,
           template="plan_versions/show.html"):
     membership = current_membership()
     partnership_id = version.partnership_id
@@ -115,10 +133,11 @@ def _show(version, *, sign_form=None, decline_form=None, withdraw_form=None, sta
     previous = _previous_baseline(version)
     signed_parties = {s.party_id for s in version.signatures}
     party_to_it = services.is_party_to(version, membership.party_id)
-    can_sign = (
+    unsigned_signatory = (
         version.status == "awaiting" and membership.is_signatory and party_to_it
         and membership.party_id not in signed_parties
     )
+    can_sign = unsigned_signatory and services.may_sign_now(version, membership.party_id)
     return render_template(
         template,
         partnership=membership.partnership,
@@ -131,6 +150,13 @@ def _show(version, *, sign_form=None, decline_form=None, withdraw_form=None, sta
         version_parties=services.parties_of_version(version),
         party_to_it=party_to_it,
         can_sign=can_sign,
+        out_of_turn=services.out_of_turn_message(version, membership.party)
+        if unsigned_signatory and not can_sign else None,
+        progress=deadlines.signing_progress(version),
+        overdue=deadlines.overdue_today(version),
+        order_names=services.order_names(version),
+        can_nudge=membership.role == "admin" and version.status == "awaiting",
+        nudge_form=nudge_form or NudgeForm(formdata=None),
         withdrawal=withdrawal.latest_withdrawal(version),
         can_propose_withdrawal=version.status == "awaiting" and membership.role == "admin"
         and withdrawal.open_withdrawal(version) is None,
@@ -174,7 +200,8 @@ def sign(partnership_id: int, version_id: int):
     except RuleViolation as violation:
         show_violation(form, violation)
         version = _version_or_404(partnership_id, version_id)
-        return _show(version, sign_form=form, status=422, template="plan_versions/sign.html")
+        return _show(version, sign_form=form, status=getattr(violation, "status", 422),
+                     template="plan_versions/sign.html")
     pdfs.build_soon(version.id)
     db.session.commit()
     db.session.refresh(version)
@@ -203,6 +230,29 @@ def decline(partnership_id: int, version_id: int):
             return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version.id))
     version = _version_or_404(partnership_id, version_id)
     return _show(version, decline_form=form, status=422, template="plan_versions/sign.html")
+
+
+@bp.post("/partnerships/<int:partnership_id>/versions/<int:version_id>/nudge")
+@require(Permission.EDIT_PARTNERSHIP)
+def nudge(partnership_id: int, version_id: int):
+    """Remind one party's signatories that the version waits for them (once a day per party)."""
+    membership = current_membership()
+    version = _version_or_404(partnership_id, version_id)
+    form = NudgeForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _show(version, nudge_form=form, status=422)
+    try:
+        sent = deadlines.nudge(membership, version, form.party_id.data)
+    except services.SigningRefused as refused:
+        show_violation(form, refused)
+        return _show(_version_or_404(partnership_id, version_id), nudge_form=form, status=refused.status)
+    db.session.commit()
+    flash(f"{sent.party.name}'s signatories are reminded that {version.label} waits for their signature.",
+          "success")
+    return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version_id,
+                            _anchor="signatures-heading"))
 
 
 @bp.post("/partnerships/<int:partnership_id>/versions/<int:version_id>/withdraw")

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -35,6 +36,15 @@ CANONICAL_FORMAT = "jointly-plan-version/1"
 SUMMARY_MAX = 2000
 REASON_MAX = 2000
 STEPS = ("minor", "major")
+SIGN_BY_MAX_DAYS = 366
+
+
+class SigningRefused(RuleViolation):  # noqa: N818 - a broken rule with the HTTP status a view answers
+    """A rule about who may act now, with the status the view answers (409 out of turn…)."""
+
+    def __init__(self, message: str, status: int = 409, field: str | None = None):
+        super().__init__(message, field)
+        self.status = status
 
 
 def canonical_json(document: dict) -> str:
@@ -213,7 +223,10 @@ def intent_statement(version: PlanVersion, party: Party, typed_name: str) -> str
 # -- issuing ------------------------------------------------------------------------------------
 
 
-def issue_version(membership: Membership, *, step: str, summary: str) -> PlanVersion:
+def issue_version(membership: Membership, *, step: str, summary: str, sign_by: date | None = None,
+                  signing_order: list[int] | None = None, today: date | None = None) -> PlanVersion:
+    """Issue the plan as it reads now. `sign_by`: the last day to sign (after `today`, within a
+    year), or None. `signing_order`: every party's id in the order they sign, or None for any order."""
     if not has_permission(membership, Permission.EDIT_PARTNERSHIP):
         raise RuleViolation("Only a party's admins can issue a plan version.")
     if step not in STEPS:
@@ -223,6 +236,7 @@ def issue_version(membership: Membership, *, step: str, summary: str) -> PlanVer
         raise RuleViolation("Say what changed in this version, so signatories know what they sign.", "summary")
     if len(summary) > SUMMARY_MAX:
         raise RuleViolation(f"Keep the summary under {SUMMARY_MAX} characters.", "summary")
+    check_sign_by(sign_by, today or utcnow().date())
     partnership = membership.partnership
     _lock_partnership(partnership.id)
     pending = awaiting_of(partnership.id)
@@ -241,6 +255,8 @@ def issue_version(membership: Membership, *, step: str, summary: str) -> PlanVer
             "party to sign the same plan again. Change the plan first, or issue a minor version to re-sign it.",
             "step",
         )
+    parties = version_parties(partnership)
+    signing_order = check_signing_order(signing_order, parties)
     major, minor = next_number(partnership.id, step)
     label = label_of((major, minor))
     document = {
@@ -262,22 +278,130 @@ def issue_version(membership: Membership, *, step: str, summary: str) -> PlanVer
         issued_by_id=membership.user_id,
         issued_by_party_id=membership.party_id,
         issued_at=utcnow(),
-        parties=version_parties(partnership),
+        parties=parties,
+        sign_by=sign_by,
+        signing_order=signing_order,
     )
     db.session.add(version)
     db.session.flush()
     record_event(
         "plan.version_issued", actor=membership.user, partnership_id=partnership.id, party_id=membership.party_id,
-        obj=version, details={"version": label, "content_hash": version.content_hash, "step": step},
+        obj=version, details={"version": label, "content_hash": version.content_hash, "step": step,
+                              "sign_by": sign_by.isoformat() if sign_by else None,
+                              "signing_order": order_names(version)},
     )
-    signatories = [m.user for m in _signatories(partnership.id)]
+    signatories = [m.user for m in _signatories(partnership.id)
+                   if signing_order is None or m.party_id == signing_order[0]]
     notify(
         signatories, "signature_requested", partnership=partnership, actor=membership.user,
-        title=f"{membership.user.full_name} issued plan {label} for signature",
-        body=summary, link=f"/partnerships/{partnership.id}/versions/{version.id}",
+        title=f"{membership.user.full_name} issued plan {label} for signature{deadline_phrase(version)}",
+        body=f"{signing_note(version)}\n\n{summary}".strip(),
+        link=f"/partnerships/{partnership.id}/versions/{version.id}",
         dedupe_key=f"signature_requested:{version.id}",
     )
     return version
+
+
+def check_sign_by(sign_by: date | None, today: date) -> None:
+    if sign_by is None:
+        return
+    if sign_by <= today:
+        raise RuleViolation(f"Choose a day after today ({today:%-d %B %Y}), or leave it empty for no deadline.",
+                            "sign_by")
+    if sign_by > today + timedelta(days=SIGN_BY_MAX_DAYS):
+        raise RuleViolation("Choose a day within a year from today, or leave it empty for no deadline.", "sign_by")
+
+
+def check_signing_order(order: list[int] | None, parties: list[dict]) -> list[int] | None:
+    """The order as stored: every party of the version once, or None (any order; also for one party)."""
+    if not order or len(parties) < 2:
+        return None
+    ids = [int(entry["party_id"]) for entry in parties]
+    if sorted(order) != sorted(ids):
+        raise RuleViolation("Choose a signing order from the list: the parties taking part changed meanwhile.",
+                            "signing_order")
+    return [int(party_id) for party_id in order]
+
+
+# -- the time frame and the order ---------------------------------------------------------------
+
+
+def ordered_parties(version: PlanVersion) -> list[RecordParty]:
+    """The version's parties in signing order (as issued when it has none)."""
+    parties = parties_of_version(version)
+    if not version.signing_order:
+        return parties
+    position = {party_id: n for n, party_id in enumerate(version.signing_order)}
+    return sorted(parties, key=lambda party: position.get(party.id, len(position)))
+
+
+def order_names(version: PlanVersion) -> list[str] | None:
+    return [party.name for party in ordered_parties(version)] if version.signing_order else None
+
+
+def party_in_turn(version: PlanVersion) -> RecordParty | None:
+    """The party whose turn it is to sign, when the version has a signing order and awaits it."""
+    if not version.signing_order or version.status != "awaiting":
+        return None
+    signed = {s.party_id for s in version.signatures}
+    return next((party for party in ordered_parties(version) if party.id not in signed), None)
+
+
+def parties_asked(version: PlanVersion) -> list[RecordParty]:
+    """The parties asked to sign now: every unsigned party, or only the one in turn."""
+    if version.status != "awaiting":
+        return []
+    if version.signing_order:
+        turn = party_in_turn(version)
+        return [turn] if turn is not None else []
+    return unsigned_parties(version)
+
+
+def may_sign_now(version: PlanVersion, party_id: int) -> bool:
+    return any(party.id == party_id for party in parties_asked(version))
+
+
+def deadline_phrase(version: PlanVersion) -> str:
+    return f" by {version.sign_by:%-d %B %Y}" if version.sign_by else ""
+
+
+def signing_note(version: PlanVersion) -> str:
+    """One line on the deadline and order, for requests and reminders."""
+    parts = []
+    if version.sign_by:
+        parts.append(f"Sign by {version.sign_by:%-d %B %Y}.")
+    names = order_names(version)
+    if names:
+        parts.append("Signing order: " + ", then ".join(names) + ".")
+    return " ".join(parts)
+
+
+def out_of_turn_message(version: PlanVersion, party) -> str:
+    turn = party_in_turn(version)
+    waiting_for = turn.name if turn is not None else "the parties before it"
+    return (f"It is not {party.name}'s turn to sign {version.label} yet: {version.label} is signed in turn "
+            f"({', then '.join(order_names(version) or [])}) and waits for {waiting_for} first. You are notified "
+            "when it is your turn.")
+
+
+def _ask_next(version: PlanVersion, user) -> None:
+    """After a signature in a signing order, ask the party whose turn it now is."""
+    turn = party_in_turn(version)
+    if turn is None:
+        return
+    record_event(
+        "plan.signature_turn", actor=None, partnership_id=version.partnership_id, party_id=turn.id, obj=version,
+        details={"version": version.label, "party_name": turn.name},
+    )
+    partnership = db.session.get(Partnership, version.partnership_id)
+    notify(
+        [m.user for m in _signatories(version.partnership_id) if m.party_id == turn.id], "signature_requested",
+        partnership=partnership, actor=user,
+        title=f"It is {turn.name}'s turn to sign plan {version.label}{deadline_phrase(version)}",
+        body=f"{signing_note(version)}\n\n{version.summary}".strip(),
+        link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+        dedupe_key=f"signature_requested:{version.id}",
+    )
 
 
 def _signatories(partnership_id: int) -> list[Membership]:
@@ -331,6 +455,8 @@ def sign_version(membership: Membership, version: PlanVersion, request: SigningR
     _check_open(version)
     if any(s.party_id == membership.party_id for s in version.signatures):
         raise RuleViolation(f"{membership.party.name} has already signed {version.label}.")
+    if not may_sign_now(version, membership.party_id):
+        raise SigningRefused(out_of_turn_message(version, membership.party))
     if not user.check_password(request.password or ""):
         raise RuleViolation("That is not your password.", "password")
     auth_method = "password"
@@ -371,6 +497,7 @@ def sign_version(membership: Membership, version: PlanVersion, request: SigningR
             members_of_partnership(partnership.id), "version_signed", partnership=partnership, actor=user,
             title=f"{user.full_name} signed plan {version.label} for {membership.party.name}", link=link,
         )
+        _ask_next(version, user)
     else:
         _become_baseline(version, user, membership)
     return signature
