@@ -94,10 +94,11 @@ def new_page(browser):
 
 def unexpected(problems: list, answered: list) -> list[str]:
     """The console errors and failed loads a person would notice. A page the test opened on
-    purpose that answered 404, or a form shown again with its errors (422), is logged by the
-    browser as a failed load and is not one; a missing script, style sheet, font or image is,
+    purpose that answered 404, a form shown again with its errors (422) or refused with its
+    reason (409, or 429 when asked again too soon), is logged by the browser as a failed load
+    and is not one; a missing script, style sheet, font or image is,
     and so is a script's request the server failed (5xx)."""
-    expected = {r.url for r in answered if r.request.resource_type == "document" and r.status in (404, 409, 422)}
+    expected = {r.url for r in answered if r.request.resource_type == "document" and r.status in (404, 409, 422, 429)}
     found = []
     for problem in problems:
         if isinstance(problem, str):

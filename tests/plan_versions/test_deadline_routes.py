@@ -1,6 +1,7 @@
 """Deadlines, signing order and nudges through the test client."""
 
 import html
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -41,6 +42,9 @@ def test_issuing_with_a_deadline_and_an_order_shows_them_everywhere(versions, cl
     assert "Its turn to sign" in shown and "Waiting for its turn" in shown
     listing = html.unescape(client.get(_url(versions)).get_data(as_text=True))
     assert f"{sign_by.day} {sign_by:%b %Y}" in listing and "Beta GmbH next" in listing
+    portfolio = html.unescape(client.get("/home").get_data(as_text=True))
+    assert f"v1.0 awaiting signatures, sign by {sign_by.day} {sign_by:%b %Y}" in " ".join(
+        re.sub(r"<[^>]+>", "", portfolio).split())
 
 
 def test_a_past_deadline_is_refused_beside_the_field_keeping_what_was_typed(versions, client_as):
