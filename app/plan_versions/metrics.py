@@ -1,6 +1,6 @@
 """The portfolio's "Signed baseline" column: each plan's baseline version, when every party
 signed it, and how many sections changed since; and the version out for signature with its
-deadline. Three queries for any number of partnerships."""
+deadline. Two queries for any number of partnerships."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -37,12 +37,18 @@ class BaselineCell:
 def signed_baselines(partnership_ids: list[int]) -> dict[int, BaselineCell]:
     rows = db.session.execute(
         sa.select(PlanVersion.partnership_id, PlanVersion.id, PlanVersion.major, PlanVersion.minor,
-                  PlanVersion.signed_at, PlanVersion.revision_ids)
-        .where(PlanVersion.partnership_id.in_(partnership_ids), PlanVersion.status == "signed")
+                  PlanVersion.status, PlanVersion.signed_at, PlanVersion.sign_by, PlanVersion.revision_ids)
+        .where(PlanVersion.partnership_id.in_(partnership_ids), PlanVersion.status.in_(("signed", "awaiting")))
         .order_by(PlanVersion.signed_at, PlanVersion.id)
     ).all()
-    latest = {row.partnership_id: row for row in rows}  # the last one per partnership wins
-    awaiting = _awaiting(partnership_ids)
+    today = utcnow().date()
+    # The last signed one per partnership wins; at most one awaits signatures.
+    latest = {row.partnership_id: row for row in rows if row.status == "signed"}
+    awaiting = {
+        row.partnership_id: Awaiting(row.id, f"v{row.major}.{row.minor}", row.sign_by,
+                                     row.sign_by is not None and today > row.sign_by)
+        for row in rows if row.status == "awaiting"
+    }
     cells = {partnership_id: BaselineCell(None, None, None, 0, waiting) for partnership_id, waiting in awaiting.items()}
     if not latest:
         return cells
@@ -59,15 +65,3 @@ def signed_baselines(partnership_ids: list[int]) -> dict[int, BaselineCell]:
         cells[partnership_id] = BaselineCell(row.id, f"v{row.major}.{row.minor}", row.signed_at, changed,
                                              awaiting.get(partnership_id))
     return cells
-
-
-def _awaiting(partnership_ids: list[int]) -> dict[int, Awaiting]:
-    today = utcnow().date()
-    return {
-        row.partnership_id: Awaiting(row.id, f"v{row.major}.{row.minor}", row.sign_by,
-                                     row.sign_by is not None and today > row.sign_by)
-        for row in db.session.execute(
-            sa.select(PlanVersion.partnership_id, PlanVersion.id, PlanVersion.major, PlanVersion.minor,
-                      PlanVersion.sign_by)
-            .where(PlanVersion.partnership_id.in_(partnership_ids), PlanVersion.status == "awaiting"))
-    }
