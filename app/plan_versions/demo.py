@@ -1,5 +1,5 @@
 """The demo's plan versions: v1.0 signed by both parties (the signed baseline), a change since,
-and v1.1 signed by Northwind and awaiting Contoso, with their stored signed PDFs, all built
+and v1.1 signed by Northwind and awaiting Contoso (to sign within ten days), with their stored signed PDFs, all built
 through the services."""
 
 import copy
@@ -58,6 +58,7 @@ def plan_versions(demo: Demo) -> None:
             demo.member(ALEX), step="minor",
             summary="Management activities: a written summary of each monthly operations review goes to both "
                     "leadership teams.",
+            sign_by=(now + timedelta(days=10)).date(),
         )
     with clock_at(now - timedelta(hours=2, minutes=48)):
         _sign(demo, ALEX, second)
