@@ -6,15 +6,29 @@ import os
 import re
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
 from app.types import utcnow
+from tests.e2e.conftest import LiveServer
 from tests.e2e.test_plan import sign_in
 from tests.plan_versions.conftest import Versions
 from tests.support.factories import PASSWORD, make_two_parties
+from tests.support.mail import SMTPServer
 
 SHOTS = os.environ.get("JOINTLY_SCREENSHOTS")
+
+
+@pytest.fixture
+def live_server(make_app):
+    """The app with its jobs queued for a worker rather than run in the request: this journey is
+    about turns, and rendering the PDF after each issue and signature only slows its pages."""
+    with SMTPServer() as smtp:
+        server = LiveServer(make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, JOBS_IMMEDIATE=False), smtp)
+        server.start()
+        yield server
+        server.stop()
 
 
 def shot(page, name: str) -> None:
