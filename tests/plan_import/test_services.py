@@ -162,15 +162,25 @@ def test_an_agreed_section_becomes_a_proposal_and_a_waiting_change_refuses_that_
     proposal = outcomes["risk_assessment"].outcome.proposal
     assert proposal.kind == "section_change" and proposal.payload["note"] == "Imported from plan.md"
     assert agreed.section("risk_assessment").current_revision_id == before  # unchanged until every party agrees
-    # A second import while that change waits: that section is refused with the reason, the rest goes on.
+    # Beta agrees: the import is made as Eve's revision, its new risks with it.
+    agreed.answer(people.b.admin, proposal)
+    db.session.expire_all()
+    current = agreed.section("risk_assessment").current_revision
+    assert current.id != before and current.note == "Imported from plan.md (agreed by every party)"
+    assert {"Port strike", "Data breach"} <= {r["title"] for r in current.content["items"]["risks"]}
+    before = current.id
+    waiting = outcomes["organisational_arrangements"].outcome.proposal
+    assert waiting.status == "open"
+    # A second import while the governance change still waits: that section is refused with the
+    # reason, the rest goes on.
     again = start(people, text=RISKS_MD.replace("monthly", "weekly"))
     preview = services.build_preview(member(people, people.a.editor), again, services.suggested_mapping(again))
-    [risk_plan] = [s for s in preview.sections if s.key == "risk_assessment"]
-    assert risk_plan.refusal and "waiting for the parties' answers" in risk_plan.refusal
-    outcomes = confirm(people, again, {0: "skip", 1: "management_activities", 2: "risk_assessment", 3: "skip"})
-    assert outcomes["risk_assessment"].status == "refused"
-    assert "waiting for the parties' answers" in outcomes["risk_assessment"].refusal
-    assert outcomes["management_activities"].status == "proposed"
+    [governance] = [s for s in preview.sections if s.key == "organisational_arrangements"]
+    assert governance.refusal and "waiting for the parties' answers" in governance.refusal
+    outcomes = confirm(people, again)
+    assert outcomes["organisational_arrangements"].status == "refused"
+    assert "waiting for the parties' answers" in outcomes["organisational_arrangements"].refusal
+    assert outcomes["risk_assessment"].status == "proposed"
     assert agreed.section("risk_assessment").current_revision_id == before
 
 
