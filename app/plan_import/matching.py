@@ -292,6 +292,7 @@ class TablePreview:
     cells: list[list[Cell]] = field(default_factory=list)  # per row, per matched column
     items: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # why it is not items
+    filled: dict[str, str] = field(default_factory=dict)  # required field without a column → the value given
 
     @property
     def unmatched(self) -> list[str]:
@@ -389,6 +390,8 @@ def _fill_required(kind, item, cells, columns, ctx, party_id, number, preview) -
         if position is not None:
             cells[position].value = item[f.name]
             cells[position].note = f"empty: set to {f.display(item[f.name], ctx)}"
+        else:
+            preview.filled.setdefault(f.label, str(f.display(item[f.name], ctx)))
 
 
 @dataclass

@@ -134,6 +134,7 @@ def test_a_risk_table_becomes_risks_with_defaults_and_unmatched_columns_named(ct
     assert first["status"] == "open" and first["response"] == "reduce"  # the defaults of a new risk
     # No owner given: the importing party, said so in the preview.
     assert second["owner_party"] == alpha and second["category"] == "technology"
+    assert preview.filled == {"Response": "Reduce", "Status": "Open"}
 
 
 def test_a_table_whose_rows_cannot_all_be_items_stays_text_and_says_why(ctx, alpha):
