@@ -43,7 +43,7 @@ def test_issuing_with_a_deadline_and_an_order_shows_them_everywhere(versions, cl
     listing = html.unescape(client.get(_url(versions)).get_data(as_text=True))
     assert f"{sign_by.day} {sign_by:%b %Y}" in listing and "Beta GmbH next" in listing
     portfolio = html.unescape(client.get("/home").get_data(as_text=True))
-    assert f"v1.0 awaiting signatures, sign by {sign_by.day} {sign_by:%b %Y}" in " ".join(
+    assert f"v1.0 awaiting, sign by {sign_by.day} {sign_by:%b %Y}" in " ".join(
         re.sub(r"<[^>]+>", "", portfolio).split())
 
 
