@@ -98,6 +98,26 @@
 
   // A table wider than the screen scrolls inside its frame: say so, name the frame after the
   // table and let the keyboard scroll it.
+  // A scrolling table's region needs a name of its own (several on a page must differ): its
+  // caption, else the heading of the section it sits in, else the heading just before it.
+  function tableName(wrap) {
+    var caption = wrap.querySelector("caption");
+    if (caption) {
+      return caption.textContent.trim();
+    }
+    var section = wrap.closest("[aria-labelledby]");
+    var heading = section && document.getElementById(section.getAttribute("aria-labelledby"));
+    if (heading) {
+      return heading.textContent.trim();
+    }
+    for (var el = wrap.previousElementSibling; el; el = el.previousElementSibling) {
+      if (/^H[1-6]$/.test(el.tagName)) {
+        return el.textContent.trim();
+      }
+    }
+    return "Table";
+  }
+
   function scrollingTables() {
     var wraps = document.querySelectorAll(".table-wrap");
     function update() {
@@ -106,10 +126,9 @@
         var hint = wrap.previousElementSibling;
         var hasHint = hint && hint.classList.contains("table-hint");
         if (scrolls) {
-          var caption = wrap.querySelector("caption");
           wrap.setAttribute("role", "region");
           wrap.setAttribute("tabindex", "0");
-          wrap.setAttribute("aria-label", (caption ? caption.textContent.trim() : "Table") + " (scrolls sideways)");
+          wrap.setAttribute("aria-label", tableName(wrap) + " (scrolls sideways)");
           if (!hasHint) {
             hint = document.createElement("p");
             hint.className = "table-hint";
