@@ -1,7 +1,5 @@
 """One partnership's audit trail: filtered pages for the screen and the CSV export."""
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from app.accounts.models import User
 from app.audit.actions import Names, action_label, changes, describe
 from app.audit.models import AuditEvent
+from app.downloads import CSV_START, csv_line
 from app.extensions import db
 from app.formatting import iso_datetime
 from app.partnerships.models import Party
@@ -116,26 +115,11 @@ CSV_HEADER = [
     "Event hash",
 ]
 
-# Spreadsheets run cells that start like a formula; OWASP's list, with tab and CR.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def _csv_line(cells) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow([csv_safe(c) for c in cells])
-    return buffer.getvalue()
-
-
 def export_csv(partnership_id: int, filters: TrailFilters, zone: ZoneInfo, batch_size: int = 1000) -> Iterator[str]:
     """The filtered trail as CSV lines, newest first, read in batches (any length)."""
     parties = party_names(partnership_id)
     conditions = _conditions(partnership_id, filters, zone)
-    yield "\ufeff" + _csv_line(CSV_HEADER)  # the BOM makes spreadsheets read UTF-8
+    yield CSV_START + csv_line(CSV_HEADER)
     before = None
     while True:
         query = sa.select(AuditEvent).where(*conditions)
@@ -146,7 +130,7 @@ def export_csv(partnership_id: int, filters: TrailFilters, zone: ZoneInfo, batch
             return
         names = Names(events, parties)
         for event in events:
-            yield _csv_line([
+            yield csv_line([
                 event.seq,
                 iso_datetime(event.occurred_at),
                 names.user(event.actor_id) if event.actor_id is not None else "",

@@ -159,6 +159,12 @@ class Field:
     def display(self, value, ctx):
         return "" if value is None else str(value)
 
+    def plain(self, value, ctx) -> str:
+        """The value as plain text for a spreadsheet cell (CSV exports): what `display` shows,
+        without markup; kinds whose display shortens or formats the value give it whole."""
+        shown = self.display(value, ctx)
+        return shown.striptags() if isinstance(shown, Markup) else str(shown)
+
     def sort_key(self, value, ctx):
         text = self.display(value, ctx)
         return (value is None or text == "", str(text).lower())
@@ -212,6 +218,9 @@ class Email(Text):
             return ""
         return Markup('<a href="mailto:{0}">{0}</a>').format(value)
 
+    def plain(self, value, ctx) -> str:
+        return value or ""
+
 
 class Url(Text):
     input_type = "url"
@@ -230,6 +239,9 @@ class Url(Text):
             return ""
         host = urlsplit(value).netloc
         return Markup('<a href="{0}" rel="noopener noreferrer" target="_blank">{1}</a>').format(value, host)
+
+    def plain(self, value, ctx) -> str:
+        return value or ""  # the whole address, not only its host
 
 
 class Integer(Field):
@@ -257,6 +269,9 @@ class Integer(Field):
         if value is None:
             return ""
         return f"{value:,} {self.unit}" if self.unit else f"{value:,}"
+
+    def plain(self, value, ctx) -> str:
+        return "" if value is None else str(value)  # a number a spreadsheet can add up
 
     def sort_key(self, value, ctx):
         return (value is None, value or 0)
@@ -294,6 +309,9 @@ class Scale(Integer):
 
     def display(self, value, ctx):
         return "" if value is None else f"{value} — {self.meaning(value)}"
+
+    def plain(self, value, ctx) -> str:
+        return self.display(value, ctx)
 
 
 class Number(Field):
@@ -333,6 +351,9 @@ class Number(Field):
 
     def display(self, value, ctx):
         return "" if value is None else group_digits(Decimal(value))
+
+    def plain(self, value, ctx) -> str:
+        return value or ""  # stored plainly ("97.5"), so a spreadsheet reads a number
 
     def sort_key(self, value, ctx):
         return (value is None, Decimal(value) if value is not None else Decimal(0))
@@ -439,6 +460,9 @@ class Date(Field):
 
     def display(self, value, ctx):
         return "" if not value else format_date(date.fromisoformat(value))
+
+    def plain(self, value, ctx) -> str:
+        return value or ""  # ISO 8601, which spreadsheets read as a date
 
     def sort_key(self, value, ctx):
         return (value is None, value or "")
@@ -630,6 +654,9 @@ class PerParty(Field):
             Markup('<span class="per-party"><span class="per-party__who">{0}</span> {1}</span>').format(who, text)
             for who, text in pairs
         )
+
+    def plain(self, value, ctx) -> str:
+        return "\n".join(f"{who}: {text}" for who, text in self.entries(value, ctx))
 
     def sort_key(self, value, ctx):
         return (not value, "")

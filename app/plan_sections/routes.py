@@ -1,4 +1,4 @@
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from app.coediting import saving
@@ -6,12 +6,14 @@ from app.coediting.comments import open_thread_counts
 from app.coediting.routes.outcomes import after_save
 from app.coediting.section_page import coediting_extras
 from app.consent.services import ConsentError
+from app.downloads import content_disposition, file_name
 from app.extensions import db
 from app.inputs import form_id, parse_id
 from app.markdown import render_markdown
 from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import bp, forms, services
 from app.plan_sections.display import item_table, section_facts
+from app.plan_sections.export import items_csv
 from app.plan_sections.registry import get_section_type, section_types
 from app.rules import RuleViolation
 from app.types import utcnow
@@ -110,6 +112,23 @@ def section(partnership_id: int, section_key: str):
         following=following,
         coediting=coediting_extras(membership, section_type, state, ctx),
     )
+
+
+@bp.get("/partnerships/<int:partnership_id>/plan/<section_key>/<kind_key>.csv")
+def items_export(partnership_id: int, section_key: str, kind_key: str):
+    """One item kind of the working plan (the risk register, the asset register…) as CSV."""
+    membership = current_membership()
+    section_type = _section_type_or_404(section_key)
+    kind = section_type.kind_by_key.get(kind_key)
+    if kind is None:
+        abort(404)
+    content = services.current_content(partnership_id, section_key)
+    ctx = services.load_context(partnership_id, {section_key: content, **{
+        key: services.current_content(partnership_id, key) for key in services.referenced_sections(section_type)
+    }})
+    name = file_name(membership.partnership.name, kind.label, f"{utcnow():%Y-%m-%d}", extension="csv")
+    return Response(items_csv(kind, content["items"][kind.key], ctx), mimetype="text/csv",
+                    headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"})
 
 
 def _review_context(membership):

@@ -10,9 +10,11 @@ Stable addresses (partnership ones under /partnerships/<id>):
     /versions/<version_id>/withdraw (POST)      plan_versions.withdraw  propose withdrawing it (party admins)
     /versions/<version_id>/nudge   (POST)       plan_versions.nudge     remind a party to sign (admins)
     /versions/<version_id>/pdf                  plan_versions.pdf       the stored (signed) PDF
+    /versions/<version_id>/docx                 plan_versions.docx      the version as a Word document
     /versions/<version_id>/changes              plan_versions.changes   the working plan against it
     /plan/draft.pdf                (GET, POST)  plan_versions.draft_pdf the DRAFT (cached; POST asks)
     /plan/drafts/<draft_id>                     plan_versions.draft_file  a cached DRAFT, or "being prepared"
+    /plan/draft.docx                            plan_versions.draft_docx  the working plan as a Word document
     /verify                        (GET, POST)  plan_versions.verify    check any plan PDF
     /organisation/signing-key      (GET, POST)  plan_versions.signing_key
 """

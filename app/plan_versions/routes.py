@@ -14,7 +14,7 @@ from app.inputs import without_control_characters
 from app.organisations.routes import org_admin_required
 from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import services as plan
-from app.plan_versions import bp, deadlines, drafts, identities, pdfs, services, withdrawal
+from app.plan_versions import bp, deadlines, drafts, identities, pdfs, services, withdrawal, word
 from app.plan_versions.forms import (
     DeclineForm,
     IssueForm,
@@ -319,6 +319,31 @@ def pdf_status(partnership_id: int, version_id: int):
     problem = None if state.ready else jobs.problem_for(pdfs.JOB, f"version:{version.id}")
     return jsonify(ready=state.ready, sha256=state.latest.sha256 if state.ready else None,
                    failed=problem is not None)
+
+
+@bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/docx")
+def docx(partnership_id: int, version_id: int):
+    """The version as a Word document: its frozen content, hash and signature status."""
+    membership = current_membership()
+    version = _version_or_404(partnership_id, version_id)
+    return _docx_response(membership, version)
+
+
+@bp.get("/partnerships/<int:partnership_id>/plan/draft.docx")
+def draft_docx(partnership_id: int):
+    """The working plan as a Word document (a draft, like the DRAFT PDF)."""
+    return _docx_response(current_membership(), None)
+
+
+def _docx_response(membership, version):
+    # Built in the request: a large plan takes a second or two, where its PDF takes half a minute.
+    data = word.plan_docx(membership.partnership, version, exported_by=membership.party.name)
+    label = version.label if version is not None else "draft"
+    response = current_app.response_class(data, mimetype=word.MIME_TYPE)
+    name = file_name(membership.partnership.name or "plan", label, extension="docx")
+    response.headers["Content-Disposition"] = content_disposition(name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/changes")

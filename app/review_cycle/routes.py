@@ -1,7 +1,7 @@
 """The review cycle's pages. Views parse, call one service, and render or redirect; what a
 member may see of another party's assessment is decided by services.visible_assessments."""
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from app import jobs
 from app.consent import services as consent
@@ -14,7 +14,7 @@ from app.partnerships.access import Permission, current_membership, require
 from app.partnerships.models import Role
 from app.plan_sections.registry import section_types
 from app.plan_sections.services import load_context
-from app.review_cycle import bp, corrections, forms, report, services, work
+from app.review_cycle import bp, corrections, export, forms, report, services, work
 from app.review_cycle.models import ACTION_STATUS_LABELS, CLOSED, STAGES
 from app.review_cycle.stepper import stepper
 from app.rules import RuleViolation, show_violation
@@ -286,6 +286,19 @@ def results(partnership_id: int, cycle_id: int):
     data = report.results_for(cycle, membership, _today()) if cycle.revealed_at is not None else None
     return render_template("review_cycle/results.html", partnership=membership.partnership, membership=membership,
                            cycle=cycle, data=data, steps=stepper(cycle, _today()))
+
+
+@bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/results.csv")
+def results_export(partnership_id: int, cycle_id: int):
+    """The results as CSV: only once revealed (before, nobody may read another party's scores)."""
+    membership = current_membership()
+    cycle = _cycle_or_404(partnership_id, cycle_id)
+    if cycle.revealed_at is None:
+        abort(404)
+    data = report.results_for(cycle, membership, _today())
+    filename = file_name(membership.partnership.name, "review", cycle.period, "results", extension="csv")
+    return Response(export.results_csv(cycle, data), mimetype="text/csv",
+                    headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "private, no-store"})
 
 
 @bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/agree")

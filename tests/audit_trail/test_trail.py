@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
-from app.audit_trail.trail import csv_safe
+from app.downloads import csv_safe
 from app.extensions import db
 from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
