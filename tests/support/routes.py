@@ -69,6 +69,7 @@ class World:
             "membership_id": membership.id,
             "invitation_id": invitation.id,
             "section_key": "risk_assessment",
+            "kind_key": "risks",  # an item kind of that section (its CSV)
             "number": 1,  # a revision number of the section (every plan has its own revision 1)
             "conflict_id": self.conflicts[partnership.id],
             "thread_id": self.threads[partnership.id],
