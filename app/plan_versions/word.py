@@ -396,7 +396,8 @@ def signature_rows(version: PlanVersion) -> list[list[str]]:
     for party in services.parties_of_version(version):
         signature = signed.get(party.id)
         if signature is not None:
-            rows.append([party.name, "Signed", f"{signature.signer.full_name} (typed “{signature.typed_name}”)",
+            typed = "" if signature.typed_name == signature.signer.full_name else f" (typed “{signature.typed_name}”)"
+            rows.append([party.name, "Signed", f"{signature.signer.full_name}{typed}",
                          utc_time(signature.signed_at), _auth_label(signature.auth_method)])
         elif version.status == "declined" and version.closed_party_id == party.id:
             rows.append([party.name, "Declined", version.closed_by.full_name if version.closed_by else "",

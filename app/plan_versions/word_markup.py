@@ -74,7 +74,9 @@ def new_row(table) -> tuple:
     widths = [str(round(column.w / 635)) if column.w is not None else "0" for column in tbl.tblGrid.gridCol_lst] \
         if not hasattr(table, "_twips") else table._twips
     table._twips = widths
-    tr = OxmlElement("w:tr")
+    tr, row_properties = OxmlElement("w:tr"), OxmlElement("w:trPr")
+    row_properties.append(OxmlElement("w:cantSplit"))  # a row stays on one page (unless taller than one)
+    tr.append(row_properties)
     for twips in widths:
         tc, properties, width = OxmlElement("w:tc"), OxmlElement("w:tcPr"), OxmlElement("w:tcW")
         width.set(qn("w:w"), twips)

@@ -297,8 +297,8 @@ def results_export(partnership_id: int, cycle_id: int):
         abort(404)
     data = report.results_for(cycle, membership, _today())
     filename = file_name(membership.partnership.name, "review", cycle.period, "results", extension="csv")
-    return Response(export.results_csv(cycle, data), mimetype="text/csv",
-                    headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "private, no-store"})
+    headers = {"Content-Disposition": content_disposition(filename), "Cache-Control": "private, no-store"}
+    return Response(export.results_csv(cycle, data), mimetype="text/csv", headers=headers)
 
 
 @bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/agree")

@@ -1,9 +1,11 @@
 """Issue journey: A's admin issues v1.0, A's and B's signatories sign it in their browsers, the
-signed baseline shows, and the downloaded PDF verifies on the verify page."""
+signed baseline shows, the downloaded PDF verifies on the verify page, and the Word download
+states the hash and both signatures."""
 
 import os
 import re
 
+import docx
 from playwright.sync_api import expect
 
 from app.extensions import db
@@ -75,6 +77,15 @@ def test_both_parties_sign_a_version_and_its_pdf_verifies(live_server, new_page,
     path = tmp_path / "plan.pdf"
     download_info.value.save_as(path)
     assert path.read_bytes().startswith(b"%PDF-")
+    with a.expect_download() as download_info:
+        a.get_by_role("link", name="Download Word").click()
+    word = download_info.value
+    assert word.suggested_filename.endswith("-v1.0.docx")
+    document = docx.Document(word.path())
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert content_hash in text and "Signed baseline" in text
+    signatures = {row.cells[0].text: row.cells[1].text for row in document.tables[-1].rows[1:]}
+    assert signatures == {"Alpha Ltd": "Signed", "Beta GmbH": "Signed"}
 
     b.goto(f"{live_server.url}/verify")
     b.get_by_label("PDF to verify").set_input_files(str(path))

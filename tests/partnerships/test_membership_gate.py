@@ -58,9 +58,9 @@ def test_ids_from_the_other_partnership_are_not_found_inside_ones_own(app, world
     the object, so it reveals only which methods the route accepts.)"""
     mixed = {**world.fillers(world.cd), "partnership_id": world.ab.partnership.id}
     client = client_as(world.ab.a.admin)
-    # Only arguments that are ids of rows: a section key names the same section in every plan, and a
-    # revision number the same place in each section's history.
-    not_ids = {"partnership_id", "section_key", "number"}
+    # Only arguments that are ids of rows: a section key (and an item kind's key) names the same
+    # section in every plan, and a revision number the same place in each section's history.
+    not_ids = {"partnership_id", "section_key", "kind_key", "number"}
     with_other_ids = {rule.endpoint for rule in app.url_map.iter_rules() if len(rule.arguments - not_ids) > 0}
     planned = [r for r in _partnership_routes(app, mixed) if r[0] in with_other_ids and r[1] != "OPTIONS"]
     before = snapshot()

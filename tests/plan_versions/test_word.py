@@ -14,7 +14,7 @@ from app.extensions import db
 from app.plan_sections.registry import section_types
 from app.plan_versions import pdfs
 from app.plan_versions.word import MIME_TYPE, plan_docx
-from tests.signing.conftest import poppler
+from tests.support.poppler import poppler
 
 WORD_NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
 
@@ -184,7 +184,8 @@ def test_hostile_content_stays_inert_text(versions):
     data = plan_docx(versions.partnership, None)
     document = read(data)
     text = all_text(document)
-    for payload in ("<script>alert('xss-1')</script>", "<img src=x onerror=alert(5)>", "<iframe src=javascript:alert(10)>"):
+    shown = ("<script>alert('xss-1')</script>", "<img src=x onerror=alert(5)>", "<iframe src=javascript:alert(10)>")
+    for payload in shown:
         assert payload in text  # shown as the text it is
     assert "50337" not in text  # no template evaluated it
     assert '=HYPERLINK("http://evil.example") <script>alert(1)</script>' in text

@@ -6,11 +6,14 @@ by themselves) as each member of the other party, and looks for marker texts typ
 the first party's submitted assessment and the second party's draft.
 """
 
+import io
 
+import docx
 import pytest
 
 from app.extensions import db
 from app.partnerships.access import load_membership
+from app.plan_versions.word import MIME_TYPE
 from app.review_cycle import services
 from tests.support.poppler import poppler
 from tests.support.review_cycle import agree_all, assessment_form, open_cycle
@@ -61,7 +64,12 @@ def _walk(app, world, client) -> dict[str, str]:
 
 
 def _text_of(response) -> str:
-    """A page's HTML, or the text of a PDF (the draft plan, stored versions, review reports)."""
+    """A page's HTML or CSV, the text of a Word document (the plan and its versions), or the text
+    of a PDF (the draft plan, stored versions, review reports)."""
+    if response.mimetype == MIME_TYPE:
+        document = docx.Document(io.BytesIO(response.get_data()))
+        cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
     if response.mimetype != "application/pdf":
         return response.get_data(as_text=True)
     return poppler("pdftotext", "-raw", "-", "-", data=response.get_data())
@@ -83,6 +91,8 @@ def test_no_page_shows_another_partys_assessment_before_the_reveal(app, blind_wo
         checked += len(pages)
         assert _leaks(pages, hidden) == []
         results = next(body for page, body in pages.items() if page.startswith("review_cycle.results "))
+        export = next(page for page in pages if page.startswith("review_cycle.results_export "))
+        assert export.endswith("(404)"), export  # the results CSV does not exist before the reveal
         assert "score-dot" not in results and "chart--radar" not in results
         if own:  # the walk did reach the place where the party's own text shows
             assert any(own[0] in body for body in pages.values())
