@@ -147,7 +147,7 @@ def write_assets(document, summary: dict) -> None:
         rows.append([party["name"], "\n".join(party["values"]) or "No values declared", str(party["count"]), share])
     unvalued = f", {summary['unvalued']} without a value" if summary["unvalued"] else ""
     rows.append(["Declared in total", "\n".join(summary["totals"]) or "No values declared",
-                 f"{summary['count']}{unvalued}", "100%" if summary["single_currency"] else "—"])
+                 f"{summary['count']}{unvalued}", ""])
     table = simple_table(document, ["Party", "Declared value", "Resources", "Share of the value"], rows,
                    [5.0, 5.0, 3.5, 3.5])
     for cell in table.rows[-1].cells:
