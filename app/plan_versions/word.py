@@ -13,7 +13,6 @@ far from the seconds WeasyPrint needs to lay out the PDF, so the file downloads 
 """
 
 import io
-from datetime import datetime
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -152,7 +151,6 @@ def _set_up(document, context: dict, exported_by: str | None) -> None:
     properties.version = label
     properties.language = "en-GB"
     properties.created = properties.modified = context["generated_at"].replace(tzinfo=None)
-    properties.last_printed = datetime(2000, 1, 1)  # never (the template's date would otherwise show)
     properties.revision = 1
     _header_footer(section, context)
 
