@@ -77,6 +77,7 @@ def new_row(table) -> tuple:
     tr, row_properties = OxmlElement("w:tr"), OxmlElement("w:trPr")
     row_properties.append(OxmlElement("w:cantSplit"))  # a row stays on one page (unless taller than one)
     tr.append(row_properties)
+    cells = []
     for twips in widths:
         tc, properties, width = OxmlElement("w:tc"), OxmlElement("w:tcPr"), OxmlElement("w:tcW")
         width.set(qn("w:w"), twips)
@@ -85,8 +86,9 @@ def new_row(table) -> tuple:
         tc.append(properties)
         tc.append(OxmlElement("w:p"))
         tr.append(tc)
+        cells.append(_Cell(tc, table))
     tbl.append(tr)
-    return _Row(tr, table), [_Cell(tc, table) for tc in tr]
+    return _Row(tr, table), cells
 
 
 def add_hyperlink(paragraph, url: str, text: str, *, bold=False, italic=False):
