@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.consent import load as load_consent
     from app.core import bp as core_bp
     from app.invitations import bp as invitations_bp
+    from app.my_work import bp as my_work_bp
     from app.notifications import bp as notifications_bp
     from app.organisations import bp as organisations_bp
     from app.partnerships import bp as partnerships_bp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(plan_versions_bp)
     app.register_blueprint(plan_import_bp)
     app.register_blueprint(review_cycle_bp)
+    app.register_blueprint(my_work_bp)
     load_consent()
     app.register_blueprint(consent_bp)
 

@@ -108,3 +108,21 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+
+
+class CalendarFeed(db.Model):
+    """A person's secret calendar address. The token in the address is an HMAC of `nonce` under a
+    key derived from SECRET_KEY, so the database alone can neither produce the address nor be
+    searched with it: lookups go through `token_hash` (SHA-256, like link tokens). Resetting
+    draws a new nonce, and the old address stops working at once."""
+
+    __tablename__ = "calendar_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reset_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

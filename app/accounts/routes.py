@@ -1,9 +1,9 @@
 """Accounts' pages: sign up, sign in (with its two-factor step), sign out, password resets, settings."""
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.accounts import bp, services
+from app.accounts import bp, feeds, services
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -19,6 +19,7 @@ from app.accounts.two_factor import must_enrol, verify_second_factor
 from app.audit.actions import action_label, changes
 from app.audit.services import account_events
 from app.extensions import db, limiter
+from app.forms import ConfirmForm
 from app.notifications import services as notifications
 from app.notifications.forms import preferences_form
 from app.notifications.kinds import Delivery
@@ -27,9 +28,18 @@ from app.security import safe_next_url
 
 
 def _landing(user, next_url: str | None = None) -> str:
+    """Where sign-in leads: two-factor enrolment when required, else the page asked for, else
+    the first landing page a feature offers for this person (My work, when something waits for
+    them), else the portfolio."""
     if must_enrol(user):
         return url_for("accounts.two_factor")
-    return next_url or url_for("partnerships.home")
+    if next_url:
+        return next_url
+    for landing in current_app.extensions.get("landing_pages", ()):
+        target = landing(user)
+        if target:
+            return target
+    return url_for("partnerships.home")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -179,7 +189,10 @@ def settings():
 
 
 def _settings_page(profile_form, password_form):
-    """The account page: details, password, notification choices and recent security events."""
+    """The account page: details, password, notification choices, calendar address and recent security events."""
+    feed = feeds.feed_of(current_user)
+    token = feeds.token_of(feed) if feed is not None else None
+    calendar_url = url_for("my_work.calendar_feed", token=token, _external=True) if token else None
     return render_template(
         "accounts/settings.html",
         profile_form=profile_form,
@@ -188,7 +201,31 @@ def _settings_page(profile_form, password_form):
         notification_form=preferences_form(notifications.preferences_of(current_user), formdata=None),
         security_events=[(e, action_label(e.action), changes(e)) for e in account_events(current_user)],
         deliveries=list(Delivery),
+        calendar_feed=feed,
+        calendar_url=calendar_url,
+        calendar_webcal=calendar_url and "webcal://" + calendar_url.split("://", 1)[1],
     )
+
+
+@bp.post("/account/calendar")
+@login_required
+def create_calendar():
+    if ConfirmForm().validate_on_submit():
+        feeds.create_feed(current_user)
+        db.session.commit()
+        flash("Your calendar address is ready: copy it into your calendar app.", "success")
+    return redirect(url_for("accounts.settings", _anchor="calendar"))
+
+
+@bp.post("/account/calendar/reset")
+@login_required
+def reset_calendar():
+    if ConfirmForm().validate_on_submit():
+        feeds.reset_feed(current_user)
+        db.session.commit()
+        flash("Your calendar address is reset: the old one no longer works. Give your calendar app the new one.",
+              "success")
+    return redirect(url_for("accounts.settings", _anchor="calendar"))
 
 
 @bp.post("/account/password")

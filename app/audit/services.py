@@ -553,6 +553,8 @@ SECURITY_ACTIONS = (
     "account.password_reset_requested",
     "account.password_reset",
     "account.signed_out",
+    "account.calendar_feed_created",
+    "account.calendar_feed_reset",
 )
 
 

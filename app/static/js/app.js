@@ -177,7 +177,26 @@
     });
   }
 
+  // The header's My work count: asked for after the page loads, so no page waits for it.
+  function myWorkCount() {
+    var badge = document.querySelector("[data-my-work-count]");
+    if (!badge || !window.fetch || badge.getAttribute("data-count-shown") === "yes") {
+      return;
+    }
+    fetch(badge.getAttribute("data-my-work-count"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || typeof data.count !== "number" || data.count < 1) {
+          return;
+        }
+        badge.querySelector("[data-count-number]").textContent = data.count < 100 ? String(data.count) : "99+";
+        badge.hidden = false;
+      })
+      .catch(function () {});
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    myWorkCount();
     errorSummary();
     collapsibles();
     scrollingTables();

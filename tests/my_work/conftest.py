@@ -1,0 +1,54 @@
+"""Partnerships with work waiting in them: helpers shared by the My work and calendar tests."""
+
+from datetime import date
+
+import pytest
+
+from app.coediting import comments
+from app.extensions import db
+from app.partnerships.access import load_membership
+from app.plan_sections import services as plan_sections
+from app.review_cycle import work
+from tests.consent.conftest import propose_rename
+from tests.plan_sections.conftest import Plan
+from tests.plan_versions.conftest import Versions
+from tests.support import review_cycle
+
+
+@pytest.fixture
+def plan(two_parties) -> Plan:
+    return Plan(two_parties)
+
+
+@pytest.fixture
+def versions(two_parties) -> Versions:
+    plan = Versions(two_parties)
+    plan.write_everything()
+    return plan
+
+
+def cycle_in_improve(partnership, first, second):
+    """A cycle both parties reviewed, past Adapt: improvement actions can be added."""
+    review_cycle.add_measures(partnership, first)
+    cycle = review_cycle.open_cycle(partnership, first)
+    review_cycle.submit(cycle, first, 4, comment="Fine.")
+    review_cycle.submit(cycle, second, 3, comment="Could be better.")
+    review_cycle.agree_all(cycle, [first, second])
+    work.add_adaptation(load_membership(partnership.id, second), cycle, "Meet weekly.", "Delays.", "communications")
+    db.session.commit()
+    review_cycle.agree_all(cycle, [first, second])
+    return cycle
+
+
+def add_action(cycle, user, title: str, due: date, owner=None):
+    return review_cycle.add_action(cycle, user, title=title, due=due, owner_user_id=(owner or user).id)
+
+
+def mention(partnership, author, body: str):
+    section = plan_sections.section_for(partnership.id, "risk_assessment")
+    thread = comments.start_thread(load_membership(partnership.id, author), section, body)
+    db.session.commit()
+    return thread
+
+
+__all__ = ["add_action", "cycle_in_improve", "mention", "propose_rename"]
