@@ -375,7 +375,7 @@ class Visitor:
             self.page.fill("#email", email)
             self.page.fill("#password", PASSWORD)
             self.page.click("form button[type=submit]")
-            self.page.wait_for_url(re.compile(r".*/home$"))
+            self.page.wait_for_url(re.compile(r".*/(home|my-work)$"))
 
     def _dialog(self, dialog):
         self.problems.append(f"{self.page.url}: a {dialog.type} opened: {dialog.message!r}")

@@ -59,7 +59,7 @@ EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "5" if FULL else "2"))
 # Who sends what: a member (A's admin, with a two-factor set-up begun), a signed-out visitor for
 # the pages anyone may use, and a visitor half-way through a two-factor sign-in for its step.
 PUBLIC = {"core.index", "core.healthz", "accounts.sign_up", "accounts.sign_in", "accounts.forgot_password",
-          "accounts.reset_password", "invitations.show", "invitations.sign_up", "static"}
+          "accounts.reset_password", "invitations.show", "invitations.sign_up", "static", "my_work.calendar_feed"}
 SENDER = {"accounts.two_factor_sign_in": "second_factor"}
 
 

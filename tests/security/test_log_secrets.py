@@ -128,6 +128,14 @@ def test_a_full_journey_leaves_no_secret_in_the_logs(server, caplog):
     )
     assert answer.status == 302
     keep_session(fay)
+    # The calendar address: created, shown, fetched without a session, and a wrong one.
+    fay.submit("/account/calendar", {}, page="/account")
+    feed_url = re.search(r'id="calendar-url" type="text" value="([^"]+)"', fay.get("/account").text).group(1)
+    feed_path = "/" + feed_url.split("/", 3)[3]
+    feed_token = feed_path.removeprefix("/calendar/").removesuffix(".ics")
+    secrets_used.add(feed_token)
+    assert Browser(base).get(feed_path).status == 200
+    assert Browser(base).get(feed_path.replace(feed_token[:8], "x" * 8)).status == 404
     # A failed sign-in and an error page, too.
     fay.submit("/signout", {}, page="/home")
     fay.submit("/signin", {"email": "fay@fabrikam.example.com", "password": "a wrong passphrase here"})
@@ -140,6 +148,7 @@ def test_a_full_journey_leaves_no_secret_in_the_logs(server, caplog):
 
     records = [r for r in caplog.records if not r.name.startswith(NOT_THE_APP)]
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in records)
+    assert "GET /calendar/[redacted].ics" in logged
     assert "GET /invitations/[redacted]" in logged and "POST /signin" in logged  # request lines were logged
     assert "Sent mail to will@wingtip.example.com" in logged and "INSERT INTO user_account" in logged
     leaked = sorted(s for s in secrets_used if s in logged)

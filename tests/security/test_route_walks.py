@@ -33,6 +33,7 @@ PUBLIC_ENDPOINTS = {
     "invitations.show",
     "invitations.accept",  # sends a signed-out visitor to sign in, then back to the invitation
     "invitations.sign_up",
+    "my_work.calendar_feed",  # the secret address is the credential (calendar apps have no session)
 }
 
 TALLY = Tally()
@@ -106,6 +107,19 @@ def test_signed_out_visitors_are_sent_to_sign_in_from_every_private_route(app, w
         _walked("signed out, private routes", endpoint, method)
         assert response.status_code == 302, f"{method} {path} ({endpoint}) answered {response.status_code}"
         assert response.headers["Location"].startswith("/signin?next="), endpoint
+
+
+def test_the_calendar_feed_opens_signed_out_with_its_token_and_only_with_it(app, world):
+    anonymous = app.test_client()
+    feeds = _all(app, world, only=lambda rule: rule.endpoint == "my_work.calendar_feed", methods={"GET", "HEAD"})
+    EXPECTED["signed out, calendar feed"] = 2 * len(feeds)
+    for _endpoint, method, path in feeds:
+        response = call(anonymous, method, path)
+        TALLY["signed out, calendar feed"] += 1
+        assert response.status_code == 200 and response.content_type.startswith("text/calendar"), method
+        wrong = path.replace(world.tokens["calendar"], world.tokens["invitation"])
+        TALLY["signed out, calendar feed"] += 1
+        assert call(anonymous, method, wrong).status_code == 404, method
 
 
 def test_ids_of_another_organisation_are_not_found(app, world, client_as):

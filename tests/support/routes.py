@@ -93,7 +93,10 @@ class World:
 
 # One argument name, different meanings: the value a given endpoint needs instead.
 def ENDPOINT_FILLERS(world: World) -> dict:  # noqa: N802 - reads as the table it is
-    return {"accounts.reset_password": {"token": world.tokens["reset"]}}
+    return {
+        "accounts.reset_password": {"token": world.tokens["reset"]},
+        "my_work.calendar_feed": {"token": world.tokens["calendar"]},
+    }
 
 
 def _last_link_token(app, to: str) -> str:
@@ -214,6 +217,11 @@ def build_world(app) -> World:
         world.imports[partnership.id] = _pending_import(partnership, author)
     world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")
     world.tokens["reset"] = _last_link_token(app, ab.b.editor.email)
+    # A's admin's calendar address (its token is the credential: no session needed).
+    from app.accounts import feeds
+
+    world.tokens["calendar"] = feeds.token_of(feeds.create_feed(ab.a.admin))
+    db.session.commit()
     for partnership, first, second in ((ab.partnership, ab.a.admin, ab.b.admin), (world.cd, c_admin, d_admin)):
         ids = _review_cycle(partnership, first, second)
         world.cycles[partnership.id], world.actions[partnership.id], world.dimensions[partnership.id] = ids
