@@ -55,7 +55,8 @@ def test_the_page_lists_each_item_with_its_link_due_date_and_counts(two_parties,
     assert 'href="#work-proposal"' in html and 'href="#work-assessment"' in html
     assert "Alpha–Beta Alliance" in html
     # The header links to it, with the count shown at once on this page.
-    assert re.search(r'href="/my-work" aria-current="page">My work<span class="nav-count"', html)
+    assert re.search(r'href="/my-work" aria-current="page" aria-label="My work, 2 waiting"', html)
+    assert re.search(r'My work<span class="nav-count" aria-hidden="true" data-count-number>2</span>', html)
 
 
 def test_nothing_waiting_says_so_and_offers_the_portfolio(two_parties, client_as):

@@ -179,18 +179,21 @@
 
   // The header's My work count: asked for after the page loads, so no page waits for it.
   function myWorkCount() {
-    var badge = document.querySelector("[data-my-work-count]");
-    if (!badge || !window.fetch || badge.getAttribute("data-count-shown") === "yes") {
+    var link = document.querySelector("a[data-my-work-count]");
+    if (!link || !window.fetch || link.getAttribute("data-count-shown") === "yes") {
       return;
     }
-    fetch(badge.getAttribute("data-my-work-count"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    fetch(link.getAttribute("data-my-work-count"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data || typeof data.count !== "number" || data.count < 1) {
           return;
         }
-        badge.querySelector("[data-count-number]").textContent = data.count < 100 ? String(data.count) : "99+";
+        var shown = data.count < 100 ? String(data.count) : "99+";
+        var badge = link.querySelector("[data-count-number]");
+        badge.textContent = shown;
         badge.hidden = false;
+        link.setAttribute("aria-label", "My work, " + shown + " waiting");
       })
       .catch(function () {});
   }
