@@ -107,8 +107,6 @@ def _actions(user: User, memberships) -> list[CalendarEntry]:
 
 
 def _versions(memberships) -> list[CalendarEntry]:
-    if not hasattr(PlanVersion, "sign_by"):
-        return []
     versions = db.session.scalars(
         sa.select(PlanVersion).where(
             PlanVersion.partnership_id.in_(memberships), PlanVersion.status == "awaiting",

@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.consent import services as consent
 from app.consent.models import OPEN, Proposal
 from app.extensions import db
+from app.formatting import format_date
 from app.notifications.models import Notification
 from app.notifications.services import visible_to
 from app.partnerships.access import Permission, has_permission
@@ -133,12 +134,18 @@ def actions(user: User, memberships: dict[int, Membership], today: date) -> list
     return items
 
 
-def _sign_by(version: PlanVersion) -> date | None:
-    return getattr(version, "sign_by", None)
+def _turn_has_come(version: PlanVersion, party_id: int) -> bool:
+    """With a signing order, a party is asked once every party before it has signed."""
+    order = version.signing_order or []
+    if party_id not in order:
+        return True
+    signed = {s.party_id for s in version.signatures}
+    return set(order[:order.index(party_id)]) <= signed
 
 
 def signatures(memberships: dict[int, Membership], today: date) -> list[WorkItem]:
-    """Versions awaiting a signature from the reader's party, when the reader signs for it."""
+    """Versions awaiting a signature from the reader's party, when the reader signs for it and
+    the party's turn has come; due by the version's last day to sign, when it has one."""
     signing = [pid for pid, m in memberships.items() if m.is_signatory]
     if not signing:
         return []
@@ -153,13 +160,14 @@ def signatures(memberships: dict[int, Membership], today: date) -> list[WorkItem
             continue
         if any(s.party_id == membership.party_id for s in version.signatures):
             continue
+        if not _turn_has_come(version, membership.party_id):
+            continue
         partnership = membership.partnership
-        due = _sign_by(version)
         items.append(WorkItem(
             "signature", f"signature-{version.id}-{membership.party_id}", f"Sign plan {version.label}",
             partnership.id, partnership.name, f"/partnerships/{partnership.id}/versions/{version.id}/sign",
-            due=due, detail=f"Issued {version.issued_at:%-d %b %Y}", overdue=due is not None and due < today,
-            since=version.issued_at,
+            due=version.sign_by, detail=f"Issued {format_date(version.issued_at)}",
+            overdue=version.overdue_on(today), since=version.issued_at,
         ))
     return items
 

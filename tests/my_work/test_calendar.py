@@ -14,7 +14,7 @@ from app.extensions import db
 from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
 from app.security import hash_token
-from tests.my_work.conftest import add_action, cycle_in_improve, propose_rename
+from tests.my_work.conftest import add_action, cycle_in_improve, propose_rename, version_with_deadline
 from tests.support import review_cycle
 
 
@@ -67,6 +67,16 @@ def test_the_feed_is_valid_icalendar_with_all_day_events_and_stable_uids(app, tw
 
     # Fetched again: the same events under the same UIDs.
     assert events(fetch(client, token)).keys() == found.keys()
+
+
+def test_a_versions_last_day_to_sign(app, versions):
+    w = versions.people
+    version = version_with_deadline(versions, date(2030, 1, 31))
+    for member in (w.a.viewer, w.b.admin):
+        event = events(fetch(app.test_client(), token_for(member)))[f"version-{version.id}-sign-by@localhost"]
+        assert event["DTSTART"].dt == date(2030, 1, 31)
+        assert str(event["SUMMARY"]) == f"Sign plan {version.label} by today: Alpha–Beta Alliance"
+        assert str(event["URL"]) == f"http://localhost/partnerships/{w.partnership.id}/versions/{version.id}"
 
 
 def test_contract_and_exit_notice_dates_from_the_plan(app, plan):

@@ -10,7 +10,7 @@ from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
 from app.review_cycle import work
 from app.types import clock_at, utcnow
-from tests.my_work.conftest import add_action, cycle_in_improve, mention, propose_rename
+from tests.my_work.conftest import add_action, cycle_in_improve, mention, propose_rename, version_with_deadline
 from tests.support import review_cycle
 
 
@@ -61,6 +61,18 @@ def test_versions_waiting_for_the_readers_party_and_signature(versions):
     versions.sign(version, w.b.admin)
     assert "signature" not in kinds(w.b.admin)
     assert "signature" in kinds(w.a.admin)
+
+
+def test_a_versions_last_day_to_sign_is_its_due_date_and_the_order_is_kept(versions):
+    w = versions.people
+    version = version_with_deadline(versions, date(2030, 1, 31), [w.b.party.id, w.a.party.id])
+    [bob] = kinds(w.b.admin, today=date(2030, 2, 1))["signature"]
+    assert bob.title == f"Sign plan {version.label}" and bob.due == date(2030, 1, 31) and bob.overdue
+    assert not kinds(w.b.admin, today=date(2030, 1, 31))["signature"][0].overdue  # the last day itself
+    assert "signature" not in kinds(w.a.admin)  # Alpha signs after Beta
+    versions.sign(version, w.b.admin)
+    [ada] = kinds(w.a.admin)["signature"]
+    assert ada.due == date(2030, 1, 31)
 
 
 def test_proposals_waiting_for_the_readers_answer(two_parties):

@@ -3,16 +3,16 @@
 - calendar_feed: a person's secret calendar address (only the token's hash is searchable; the
   token is derived from the nonce with a key outside the database).
 
-Revision ID: 0012_calendar_feeds
-Revises: 0011_consent
+Revision ID: 0013_calendar_feeds
+Revises: 0012_signing_deadlines
 Create Date: 2026-12-03 17:00:00.000000
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0012_calendar_feeds"
-down_revision = "0011_consent"
+revision = "0013_calendar_feeds"
+down_revision = "0012_signing_deadlines"
 branch_labels = None
 depends_on = None
 
