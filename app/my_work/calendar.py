@@ -186,7 +186,7 @@ def feed(user: User, base_url: str, *, now: datetime | None = None) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"Jointly: {user.full_name}")
-    calendar.add("x-published-ttl", timedelta(hours=1))
+    calendar.add("x-published-ttl", "PT1H")
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     stamp = now.replace(microsecond=0)
     for entry in calendar_entries(user, now=now):

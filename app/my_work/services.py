@@ -54,6 +54,8 @@ class WorkItem:
     notification_id: int | None = None
     # When it started waiting (for ordering what has no due date).
     since: datetime | None = None
+    # What was said (a mention's words), shown under the item.
+    excerpt: str = ""
 
 
 @dataclass
@@ -256,7 +258,8 @@ def mentions(user: User) -> list[WorkItem]:
     return [
         WorkItem(
             "mention", f"mention-{n.id}", n.title, n.partnership_id, n.partnership.name, n.link or "",
-            detail=n.body, notification_id=n.id, since=n.updated_at,
+            detail=f"by {n.actor.full_name}" if n.actor else "", excerpt=n.body, notification_id=n.id,
+            since=n.updated_at,
         )
         for n in rows
     ]

@@ -48,6 +48,8 @@ def test_the_feed_is_valid_icalendar_with_all_day_events_and_stable_uids(app, tw
     assert "Set-Cookie" not in response.headers
     calendar = icalendar.Calendar.from_ical(response.data)
     assert str(calendar["VERSION"]) == "2.0" and str(calendar["PRODID"])
+    assert b"\r\nX-PUBLISHED-TTL:PT1H\r\n" in response.data
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in response.data
     found = events(response)
     for event in found.values():
         for name in ("UID", "DTSTAMP", "DTSTART", "SUMMARY", "URL"):
