@@ -3,16 +3,16 @@
 - calendar_feed: a person's secret calendar address (only the token's hash is searchable; the
   token is derived from the nonce with a key outside the database).
 
-Revision ID: 0013_calendar_feeds
-Revises: 0012_signing_deadlines
+Revision ID: 0014_calendar_feeds
+Revises: 0013_plan_import
 Create Date: 2026-12-03 17:00:00.000000
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0013_calendar_feeds"
-down_revision = "0012_signing_deadlines"
+revision = "0014_calendar_feeds"
+down_revision = "0013_plan_import"
 branch_labels = None
 depends_on = None
 
