@@ -23,7 +23,7 @@ from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership
 from app.plan_sections.metrics import plan_overviews
 from app.plan_versions.models import PlanVersion
-from app.plan_versions.services import is_party_to
+from app.plan_versions.services import may_sign_now
 from app.review_cycle.models import Assessment, ImprovementAction, ReviewCycle
 from app.review_cycle.services import cycle_path, is_party_of, parties_of_cycle
 from app.types import utcnow
@@ -136,15 +136,6 @@ def actions(user: User, memberships: dict[int, Membership], today: date) -> list
     return items
 
 
-def _turn_has_come(version: PlanVersion, party_id: int) -> bool:
-    """With a signing order, a party is asked once every party before it has signed."""
-    order = version.signing_order or []
-    if party_id not in order:
-        return True
-    signed = {s.party_id for s in version.signatures}
-    return set(order[:order.index(party_id)]) <= signed
-
-
 def signatures(memberships: dict[int, Membership], today: date) -> list[WorkItem]:
     """Versions awaiting a signature from the reader's party, when the reader signs for it and
     the party's turn has come; due by the version's last day to sign, when it has one."""
@@ -158,11 +149,7 @@ def signatures(memberships: dict[int, Membership], today: date) -> list[WorkItem
     items = []
     for version in rows:
         membership = memberships[version.partnership_id]
-        if not is_party_to(version, membership.party_id):
-            continue
-        if any(s.party_id == membership.party_id for s in version.signatures):
-            continue
-        if not _turn_has_come(version, membership.party_id):
+        if not may_sign_now(version, membership.party_id):  # unsigned, and its turn when signed in order
             continue
         partnership = membership.partnership
         items.append(WorkItem(

@@ -55,20 +55,10 @@ __all__ = ["add_action", "cycle_in_improve", "mention", "propose_rename"]
 
 
 def version_with_deadline(versions, sign_by, signing_order=None):
-    """A version awaiting signatures with a last day to sign (and an order), as issuing with
-    them makes it: built whole, since both are frozen once the row exists."""
-    from app.plan_versions.models import PlanVersion
-
-    issued = versions.issue()
-    version = PlanVersion(
-        partnership_id=issued.partnership_id, major=issued.major, minor=issued.minor + 1, summary="With a deadline.",
-        canonical=issued.canonical, content_hash=issued.content_hash, revision_ids=issued.revision_ids,
-        status="awaiting", issued_by_id=issued.issued_by_id, issued_by_party_id=issued.issued_by_party_id,
-        parties=issued.parties, sign_by=sign_by, signing_order=signing_order,
-    )
+    """A version awaiting signatures with a last day to sign (and an order), issued today."""
     from app.plan_versions import services
 
-    services.decline_version(versions.member(versions.people.b.admin), issued, "Superseded by one with a deadline.")
-    db.session.add(version)
+    version = services.issue_version(versions.member(versions.people.a.admin), step="major", summary="With a deadline.",
+                                     sign_by=sign_by, signing_order=signing_order, today=date(2030, 1, 1))
     db.session.commit()
     return version
