@@ -45,6 +45,10 @@ NOT_PAGES = {
     "review_cycle.report_pdf_status",
     "my_work.count",
     "my_work.calendar_feed",
+    "plan_versions.docx",
+    "plan_versions.draft_docx",
+    "plan_sections.items_export",
+    "review_cycle.results_export",
 }
 
 ROLES = {
