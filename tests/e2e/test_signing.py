@@ -15,6 +15,9 @@ from tests.support.factories import PASSWORD, make_two_parties
 
 # JOINTLY_SCREENSHOTS=/some/dir saves a screenshot of each page of the journey there.
 SHOTS = os.environ.get("JOINTLY_SCREENSHOTS")
+# Here jobs run inside the request (JOBS_IMMEDIATE), so issuing renders the whole PDF and each
+# signature signs it before the page answers: seconds on a busy machine, not a page's usual wait.
+RENDERING = 60_000
 
 
 def shot(page, name: str) -> None:
@@ -29,7 +32,7 @@ def sign(page, name: str) -> None:
     page.get_by_label("Type your full name").fill(name)
     page.get_by_label("I confirm the statement above").check()
     shot(page, f"sign-{name.split()[0].lower()}")
-    page.get_by_role("button", name="Sign v1.0").click()
+    page.get_by_role("button", name="Sign v1.0").click(timeout=RENDERING)
 
 
 def test_both_parties_sign_a_version_and_its_pdf_verifies(live_server, new_page, tmp_path):
@@ -49,13 +52,13 @@ def test_both_parties_sign_a_version_and_its_pdf_verifies(live_server, new_page,
     a.get_by_label("Major step → v1.0").check()
     a.get_by_label("What changed").fill("The first plan both parties sign.")
     shot(a, "issue")
-    a.get_by_role("button", name="Issue for signature").click()
-    expect(a.get_by_role("heading", name=re.compile("Plan v1.0"))).to_be_visible()
+    a.get_by_role("button", name="Issue for signature").click(timeout=RENDERING)
+    expect(a.get_by_role("heading", name=re.compile("Plan v1.0"))).to_be_visible(timeout=RENDERING)
     expect(a.locator(".badge--version-awaiting")).to_have_text("Awaiting signatures")
     content_hash = a.locator(".version-facts .hash--full").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", content_hash)
     sign(a, ada_name)
-    expect(a.locator(".flash--success")).to_contain_text("You signed v1.0 for Alpha Ltd")
+    expect(a.locator(".flash--success")).to_contain_text("You signed v1.0 for Alpha Ltd", timeout=RENDERING)
     version_url = a.url
 
     b = new_page()
@@ -63,7 +66,8 @@ def test_both_parties_sign_a_version_and_its_pdf_verifies(live_server, new_page,
     b.goto(version_url)
     expect(b.locator(".signatures")).to_contain_text("Beta GmbH")
     sign(b, bob_name)
-    expect(b.locator(".flash--success")).to_contain_text("it is now the plan's signed baseline")
+    expect(b.locator(".flash--success")).to_contain_text("it is now the plan's signed baseline",
+                                                         timeout=RENDERING)
     expect(b.locator(".badge--version-signed")).to_have_text("Signed baseline")
     shot(b, "signed")
 
