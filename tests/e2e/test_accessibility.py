@@ -9,6 +9,7 @@ engine); A11Y_WALK=full walks every page as every role, with every plan section 
 one, on both engines.
 """
 
+import contextlib
 import os
 import re
 import threading
