@@ -14,10 +14,13 @@ A block is JSON-ready: {"type": "heading", "level": n, "text": …}, {"type": "t
 """
 
 import io
+import json
 import re
+import sys
 import zipfile
 from html.parser import HTMLParser
 
+from app.limited import ChildFailed, LimitReached, Limits, run_limited, serve
 from app.rules import RuleViolation
 
 FIELD = "file"
@@ -52,6 +55,39 @@ class ImportRefused(RuleViolation):
 
     def __init__(self, message: str):
         super().__init__(message, FIELD)
+
+
+# What reading one upload may cost, in the child process that reads it (app/limited.py).
+READ_LIMITS = Limits(cpu_seconds=20, memory_mb=768, wall_seconds=40)
+
+
+def read_plan_limited(data: bytes, limits: Limits = READ_LIMITS) -> tuple[str, list[dict]]:
+    """read_plan in a child process under CPU, memory and time limits, as the web process
+    never reads an untrusted file itself. ImportRefused says what stopped it."""
+    try:
+        answer = json.loads(run_limited("app.plan_import.reading", data, limits))
+    except LimitReached as stopped:
+        raise ImportRefused({
+            "time": f"Reading this file took longer than {limits.wall_seconds:g} seconds, so it was stopped.",
+            "cpu": f"Reading this file needed more than {limits.cpu_seconds} seconds of computing time, "
+                   "so it was stopped.",
+            "memory": f"Reading this file needed more than {limits.memory_mb} MB of memory, so it was stopped.",
+        }[stopped.which] + " Nothing was imported; a plan split into smaller files can be imported one by one.") \
+            from stopped
+    except ChildFailed as failed:
+        raise ImportRefused("This file could not be read: the reader stopped on it. Nothing was imported.") \
+            from failed
+    if "refused" in answer:
+        raise ImportRefused(answer["refused"])
+    return answer["kind"], answer["blocks"]
+
+
+def _read(data: bytes) -> str:
+    try:
+        kind, blocks = read_plan(data)
+    except ImportRefused as refused:
+        return json.dumps({"refused": refused.message})
+    return json.dumps({"kind": kind, "blocks": blocks})
 
 
 def read_plan(data: bytes) -> tuple[str, list[dict]]:
@@ -385,3 +421,9 @@ def table_markdown(rows: list[list[str]]) -> str:
         return "| " + " | ".join(cells) + " |"
 
     return "\n".join([line(rows[0]), "| " + " | ".join(["---"] * width) + " |", *(line(r) for r in rows[1:])])
+
+
+if __name__ == "__main__":
+    import mammoth  # noqa: F401 - imported before the limits, which bound the work on the file
+
+    sys.exit(serve(_read))

@@ -24,7 +24,7 @@ from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership
 from app.plan_import.matching import SectionImport, merged_content, section_import, split_parts
 from app.plan_import.models import PendingImport
-from app.plan_import.reading import ImportRefused, read_plan
+from app.plan_import.reading import ImportRefused, read_plan_limited
 from app.plan_sections import services as plan
 from app.plan_sections.models import SectionRevision
 from app.plan_sections.registry import get_section_type, section_keys
@@ -56,7 +56,7 @@ def _check_can_import(membership: Membership) -> None:
 def start_import(membership: Membership, data: bytes, filename: str) -> PendingImport:
     """Read the file and keep what it holds for its uploader to confirm; ImportRefused if it cannot be."""
     _check_can_import(membership)
-    file_kind, blocks = read_plan(data)
+    file_kind, blocks = read_plan_limited(data)
     parts = split_parts(blocks)
     if not parts:
         raise ImportRefused("This file has no text to import.")

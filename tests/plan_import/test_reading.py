@@ -113,3 +113,23 @@ def test_a_document_with_more_rows_than_a_section_holds_is_refused():
 def test_invisible_control_characters_are_dropped_as_the_text_is_read():
     _kind, blocks = read_plan("# Risks\n\nFloods\x0c and\x85 strikes.\x0b\n".encode())
     assert blocks[1] == {"type": "text", "markdown": "Floods and strikes."}
+
+
+def test_the_app_reads_an_upload_in_a_limited_child_with_the_same_result():
+    """What the import service uses: the same blocks as reading in-process, refusals with their
+    messages, and a file that needs more than the limits allow stopped with a clear message."""
+    import pathlib
+
+    from app.limited import Limits
+
+    sample = (pathlib.Path(reading.__file__).parents[1] / "static" / "samples" / "sample-plan.docx").read_bytes()
+    assert reading.read_plan_limited(sample) == read_plan(sample)
+    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+    with pytest.raises(ImportRefused) as refused:
+        reading.read_plan_limited(pdf)
+    assert refused.value.message == refusal(pdf) and refused.value.field == "file"
+    # A reader that takes longer than its wall-clock allowance (here too short even to start) is stopped.
+    with pytest.raises(ImportRefused) as stopped:
+        reading.read_plan_limited(sample, Limits(cpu_seconds=20, memory_mb=768, wall_seconds=0.05))
+    assert stopped.value.message.startswith("Reading this file took longer than 0.05 seconds, so it was stopped.")
+    assert "Nothing was imported" in stopped.value.message
