@@ -139,11 +139,11 @@ def _set_up(document, context: dict, exported_by: str | None) -> None:
     partnership = context["partnership"]
     label = context["label"]
     properties = document.core_properties
-    properties.title = f"{partnership.name} — Relationship Management Plan {label}"
-    properties.subject = f"Enterprise Relationship Management Plan, {label}"
-    properties.author = ", ".join(party.name for party in context["parties"])
-    properties.last_modified_by = exported_by or properties.author
-    properties.keywords = ", ".join(["ERMP", "relationship management plan", label, partnership.name])
+    properties.title = _property(f"{partnership.name} — Relationship Management Plan {label}")
+    properties.subject = _property(f"Enterprise Relationship Management Plan, {label}")
+    properties.author = _property(", ".join(party.name for party in context["parties"]))
+    properties.last_modified_by = _property(exported_by or properties.author)
+    properties.keywords = _property(", ".join(["ERMP", "relationship management plan", label, partnership.name]))
     properties.category = "Enterprise Relationship Management Plan"
     properties.comments = f"Content SHA-256 {context['content_hash']}"
     properties.content_status = context["status"]
@@ -153,6 +153,11 @@ def _set_up(document, context: dict, exported_by: str | None) -> None:
     properties.created = properties.modified = context["generated_at"].replace(tzinfo=None)
     properties.revision = 1
     _header_footer(section, context)
+
+
+def _property(text: str) -> str:
+    """Word's core properties hold at most 255 characters; names joined together can be longer."""
+    return text if len(text) <= 255 else text[:254] + "…"
 
 
 def _field(paragraph, instruction: str) -> None:

@@ -128,7 +128,7 @@ def test_the_main_journeys_work_with_the_keyboard_alone(live_server, new_page):
     # Submit the assessment: a score per dimension with the arrow keys, an actual, submit.
     page.goto(f"{home}/reviews/{cycle_id}/assessment")
     for fieldset in page.locator("fieldset.score-choice").all():
-        tab_to(page, "1")
+        tab_to(page, "1", css="input[type=radio]")  # a score, not the header's "My work, 1 waiting"
         page.keyboard.press("ArrowRight")  # 2
         page.keyboard.press("ArrowRight")  # 3
         page.keyboard.press("ArrowRight")  # 4

@@ -239,3 +239,17 @@ def test_a_plan_nobody_wrote_yet_says_so_in_every_section(two_parties):
     document = read(plan_docx(two_parties.partnership, None))
     assert all_text(document).count("Nobody has written this section yet.") == len(section_types())
     assert document.core_properties.title.endswith("Relationship Management Plan Working draft")
+
+
+def test_the_longest_names_fit_the_files_properties(versions):
+    """Word keeps at most 255 characters in a property; three parties' names together can be
+    longer (the export answered 500 for such a partnership)."""
+    from tests.support.factories import admit_party
+
+    versions.people.a.party.organisation.name = "Alpha " + "A" * 114
+    versions.people.b.party.organisation.name = "Beta " + "B" * 115
+    admit_party(versions.partnership, "Gamma " + "G" * 114)
+    db.session.commit()
+    properties = read(plan_docx(versions.partnership, None)).core_properties
+    assert len(properties.author) == 255 and properties.author.startswith("Alpha AAA") and properties.author[-1] == "…"
+    assert all(len(value) <= 255 for value in (properties.title, properties.keywords, properties.last_modified_by))
