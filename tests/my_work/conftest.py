@@ -8,11 +8,11 @@ from app.coediting import comments
 from app.extensions import db
 from app.partnerships.access import load_membership
 from app.plan_sections import services as plan_sections
-from app.review_cycle import work
 from tests.consent.conftest import propose_rename
 from tests.plan_sections.conftest import Plan
 from tests.plan_versions.conftest import Versions
 from tests.support import review_cycle
+from tests.support.review_cycle import cycle_in_improve
 
 
 @pytest.fixture
@@ -25,19 +25,6 @@ def versions(two_parties) -> Versions:
     plan = Versions(two_parties)
     plan.write_everything()
     return plan
-
-
-def cycle_in_improve(partnership, first, second):
-    """A cycle both parties reviewed, past Adapt: improvement actions can be added."""
-    review_cycle.add_measures(partnership, first)
-    cycle = review_cycle.open_cycle(partnership, first)
-    review_cycle.submit(cycle, first, 4, comment="Fine.")
-    review_cycle.submit(cycle, second, 3, comment="Could be better.")
-    review_cycle.agree_all(cycle, [first, second])
-    work.add_adaptation(load_membership(partnership.id, second), cycle, "Meet weekly.", "Delays.", "communications")
-    db.session.commit()
-    review_cycle.agree_all(cycle, [first, second])
-    return cycle
 
 
 def add_action(cycle, user, title: str, due: date, owner=None):

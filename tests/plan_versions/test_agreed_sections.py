@@ -176,14 +176,7 @@ def test_an_improvement_action_added_to_an_agreed_plan_waits_for_agreement(agree
     from tests.support import review_cycle
 
     partnership, a_admin, b_admin = agreed.partnership, agreed.people.a.admin, agreed.people.b.admin
-    review_cycle.add_measures(partnership, a_admin)
-    cycle = review_cycle.open_cycle(partnership, a_admin)
-    review_cycle.submit(cycle, a_admin, 4)
-    review_cycle.submit(cycle, b_admin, 3)
-    review_cycle.agree_all(cycle, [a_admin, b_admin])
-    work.add_adaptation(agreed.member(b_admin), cycle, "Meet weekly.", "Delays.", "communications")
-    db.session.commit()
-    review_cycle.agree_all(cycle, [a_admin, b_admin])
+    cycle = review_cycle.cycle_in_improve(partnership, a_admin, b_admin)
     action = review_cycle.add_action(cycle, a_admin, title="Joint forecasting workshop")
     outcome = work.promote_action(agreed.member(a_admin), action)
     db.session.commit()

@@ -78,3 +78,17 @@ def add_action(cycle, user, title: str = "Weekly planning call", due: date = dat
     })
     db.session.commit()
     return action
+
+
+def cycle_in_improve(partnership, first, second):
+    """A cycle both parties reviewed (scores 4 and 3), with an adaptation, agreed past Adapt
+    into Improve: improvement actions can be added."""
+    add_measures(partnership, first)
+    cycle = open_cycle(partnership, first)
+    submit(cycle, first, 4, comment="Fine.")
+    submit(cycle, second, 3, comment="Could be better.")
+    agree_all(cycle, [first, second])
+    work.add_adaptation(load_membership(partnership.id, second), cycle, "Meet weekly.", "Delays.", "communications")
+    db.session.commit()
+    agree_all(cycle, [first, second])
+    return cycle

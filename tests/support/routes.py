@@ -169,16 +169,7 @@ def _review_cycle(partnership: Partnership, first, second) -> tuple[int, int, in
     cycle, the action and a dimension."""
     from tests.support import review_cycle
 
-    review_cycle.add_measures(partnership, first)
-    cycle = review_cycle.open_cycle(partnership, first)
-    review_cycle.submit(cycle, first, 4, comment="Fine.")
-    review_cycle.submit(cycle, second, 3, comment="Could be better.")
-    review_cycle.agree_all(cycle, [first, second])
-    from app.review_cycle import work
-
-    work.add_adaptation(load_membership(partnership.id, second), cycle, "Meet weekly.", "Delays.", "communications")
-    db.session.commit()
-    review_cycle.agree_all(cycle, [first, second])
+    cycle = review_cycle.cycle_in_improve(partnership, first, second)
     action = review_cycle.add_action(cycle, first)
     return cycle.id, action.id, cycle.dimensions[0]["id"]
 
