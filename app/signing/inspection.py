@@ -82,7 +82,6 @@ def _inspect(data: bytes) -> str:
 
 
 if __name__ == "__main__":
-    import app.signing.pades  # noqa: F401 - imported before the limits, which bound the work on the file
-    import app.signing.pdf  # noqa: F401
+    import app.signing.pdf  # noqa: F401 - imported before the limits, which bound the work on the file (pades is above)
 
     sys.exit(serve(_inspect))
