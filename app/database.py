@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 
@@ -26,6 +27,14 @@ def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
+def insert_for(model, session=None):
+    """An INSERT for `model` in the dialect of the engine the session writes to, so that
+    `.on_conflict_do_nothing(...)` (which both PostgreSQL and SQLite offer) can follow."""
+    if (session or db.session).get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
 def insert_once(model, values: dict, unique_columns: list[str]) -> int | None:
     """Insert a row unless one with the same unique values exists; the new row's id, or None.
 
@@ -34,12 +43,8 @@ def insert_once(model, values: dict, unique_columns: list[str]) -> int | None:
     then does nothing, so of two concurrent callers exactly one gets an id: the shape
     for "do this once" work such as reminders and digests.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     statement = (
-        insert(model)
+        insert_for(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique_columns)
         .returning(model.id)

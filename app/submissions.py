@@ -29,6 +29,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
 
+from app.database import insert_for
 from app.extensions import db
 from app.forms import Form
 from app.inputs import FORM_CHANGED
@@ -92,20 +93,12 @@ class Submission:
         db.session.execute(sa.update(FormSubmission).where(FormSubmission.key == self.key).values(result=url[:500]))
 
 
-def _insert():
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def claim(form: OnceForm) -> Submission:
     """Claim the form's key for this submission; RepeatedSubmission if it was already used."""
     key = form.submission_key.data
     user_id = current_user.id if current_user.is_authenticated else None
     claimed = db.session.execute(
-        _insert()(FormSubmission)
+        insert_for(FormSubmission)
         .values(key=key, user_id=user_id, endpoint=request.endpoint or "", created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(FormSubmission.key)

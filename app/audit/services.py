@@ -47,6 +47,7 @@ from app.audit.models import (
     AuditEvent,
     AuditVerification,
 )
+from app.database import insert_for
 from app.extensions import db
 from app.keyring import Keyring, KeyringError
 from app.types import utcnow
@@ -201,12 +202,8 @@ def _lock_head(session: Session, partnership_id: int | None) -> tuple[int, int, 
     )
     row = session.execute(statement).first()
     if row is None:
-        if session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
         session.execute(
-            insert(AuditChain).values(partnership_id=partnership_id, last_seq=0, last_hash=GENESIS_HASH)
+            insert_for(AuditChain, session).values(partnership_id=partnership_id, last_seq=0, last_hash=GENESIS_HASH)
             .on_conflict_do_nothing(index_elements=["partnership_id"])
         )
         row = session.execute(statement).one()

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.audit.services import record_event
+from app.database import insert_for
 from app.extensions import db
 from app.inputs import CONTROL_MESSAGE, has_control_characters
 from app.markdown import render_markdown
@@ -72,10 +72,9 @@ def ensure_sections(partnership_id: int) -> dict[str, PlanSection]:
     sections = {s.section_key: s for s in _section_rows(partnership_id)}
     missing = [key for key in section_keys() if key not in sections]
     if missing:
-        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
         now = utcnow()
         db.session.execute(
-            dialect.insert(PlanSection)
+            insert_for(PlanSection)
             .values([
                 {"partnership_id": partnership_id, "section_key": key, "revision_count": 0, "created_at": now}
                 for key in missing

@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.audit.services import record_event
+from app.database import insert_for
 from app.extensions import db
 from app.inputs import CONTROL_MESSAGE, has_control_characters
 from app.jobs import enqueue_on_commit
@@ -63,10 +63,6 @@ class InvalidAssessment(RuleViolation):
 
 def cycle_path(cycle: ReviewCycle, suffix: str = "") -> str:
     return f"/partnerships/{cycle.partnership_id}/reviews/{cycle.id}{suffix}"
-
-
-def _insert():
-    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _check(membership: Membership, permission: Permission, message: str) -> None:
@@ -128,7 +124,7 @@ def ensure_dimensions(partnership_id: int) -> list[HealthDimension]:
         return [d for d in existing if d.retired_at is None]
     now = utcnow()
     db.session.execute(
-        _insert()(HealthDimension)
+        insert_for(HealthDimension)
         .values([
             {"partnership_id": partnership_id, "name": name, "position": n, "created_at": now}
             for n, name in enumerate(DEFAULT_DIMENSIONS)
@@ -482,7 +478,7 @@ def _check_can_assess(membership: Membership, cycle: ReviewCycle) -> None:
 def _assessment_row(cycle: ReviewCycle, party_id: int) -> Assessment:
     """The party's assessment row, created if missing (concurrency-safe), locked for writing."""
     db.session.execute(
-        _insert()(Assessment)
+        insert_for(Assessment)
         .values(cycle_id=cycle.id, party_id=party_id, scores={}, measures={}, achievements="", concerns="",
                 updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["cycle_id", "party_id"])
