@@ -86,10 +86,12 @@ def register_cli(app: Flask) -> None:
         """
         from app.audit.models import AuditEvent
         from app.audit.services import describe_verification, record_verification
+        from app.partnerships.models import Partnership
 
         verifications = record_verification()
         db.session.commit()
-        problems = [describe_verification(v) for v in verifications if v.problem is not None]
+        names = dict(db.session.execute(db.select(Partnership.id, Partnership.name)).all())
+        problems = [describe_verification(v, names) for v in verifications if v.problem is not None]
         for problem in problems:
             click.echo(f"NOT intact: {problem}.", err=True)
         if problems:
@@ -111,8 +113,12 @@ def register_cli(app: Flask) -> None:
     def audit_export(partnership_id: int, output: str):
         """Write a partnership's whole trail as a signed file anyone can check with verify-export."""
         from app.audit.export import export_trail
+        from app.partnerships.models import Partnership
 
-        data = export_trail(partnership_id)
+        partnership = db.session.get(Partnership, partnership_id)
+        if partnership is None:
+            raise click.ClickException(f"no partnership has the id {partnership_id}")
+        data = export_trail(partnership.id, partnership.name)
         with open(output, "wb") as handle:
             handle.write(data)
         click.echo(f"Wrote the signed audit trail of partnership {partnership_id} to {output} ({len(data)} bytes).")

@@ -20,9 +20,6 @@ from app.audit.actions import action_label, changes
 from app.audit.services import account_events
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
-from app.notifications import services as notifications
-from app.notifications.forms import preferences_form
-from app.notifications.kinds import Delivery
 from app.rules import RuleViolation, show_violation
 from app.security import safe_next_url
 
@@ -189,7 +186,8 @@ def settings():
 
 
 def _settings_page(profile_form, password_form):
-    """The account page: details, password, notification choices, calendar address and recent security events."""
+    """The account page: details, password, calendar address and recent security events (the notification
+    choices come from the notifications feature's own part of the template)."""
     feed = feeds.feed_of(current_user)
     token = feeds.token_of(feed) if feed is not None else None
     calendar_url = url_for("my_work.calendar_feed", token=token, _external=True) if token else None
@@ -197,10 +195,7 @@ def _settings_page(profile_form, password_form):
         "accounts/settings.html",
         profile_form=profile_form,
         password_form=password_form,
-        notification_groups=notifications.preference_groups(current_user),
-        notification_form=preferences_form(notifications.preferences_of(current_user), formdata=None),
         security_events=[(e, action_label(e.action), changes(e)) for e in account_events(current_user)],
-        deliveries=list(Delivery),
         calendar_feed=feed,
         calendar_url=calendar_url,
         calendar_webcal=calendar_url and "webcal://" + calendar_url.split("://", 1)[1],

@@ -141,6 +141,7 @@ def request_password_reset(email: str) -> None:
         user.email,
         "Reset your Jointly password",
         "password_reset",
+        organisation_id=user.organisation_id,
         user=user,
         link=external_url("accounts.reset_password", token=token),
         minutes=minutes,

@@ -13,12 +13,8 @@ registered still show, by their key.
 """
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-
-import sqlalchemy as sa
-
-from app.extensions import db
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -42,30 +38,14 @@ def action_label(key: str) -> str:
     return ACTIONS[key].label if key in ACTIONS else key
 
 
+@dataclass
 class Names:
-    """Names of the people, organisations and parties a batch of events mentions,
-    loaded with two queries however many events there are."""
+    """Names of the people, organisations and parties a batch of events mentions (the audit
+    trail loads them, with two queries however many events there are)."""
 
-    def __init__(self, events: Iterable, parties: dict[int, str] | None = None):
-        # Imported here so features can import this registry from their package's
-        # __init__ in any order.
-        from app.accounts.models import Organisation, User
-
-        events = list(events)
-        user_ids, org_ids = set(), set()
-        for event in events:
-            details = event.details or {}
-            for value in (event.actor_id, details.get("user_id")):
-                if isinstance(value, int):
-                    user_ids.add(value)
-            for value in (event.organisation_id, details.get("organisation_id")):
-                if isinstance(value, int):
-                    org_ids.add(value)
-        self.users = dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(user_ids))).all())
-        self.organisations = dict(
-            db.session.execute(sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))).all()
-        )
-        self.parties = parties or {}
+    users: dict[int, str] = field(default_factory=dict)
+    organisations: dict[int, str] = field(default_factory=dict)
+    parties: dict[int, str] = field(default_factory=dict)
 
     def user(self, user_id) -> str:
         return self.users.get(user_id, "a former user") if user_id is not None else "Jointly"

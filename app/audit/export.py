@@ -33,12 +33,7 @@ from app.types import utcnow
 FORMAT = "jointly-audit-export/1"
 
 
-def export_trail(partnership_id: int, batch_size: int = 5000) -> bytes:
-    from app.partnerships.models import Partnership
-
-    partnership = db.session.get(Partnership, partnership_id)
-    if partnership is None:
-        raise LookupError(f"no partnership has the id {partnership_id}")
+def export_trail(partnership_id: int, partnership_name: str, batch_size: int = 5000) -> bytes:
     chain = chain_of(partnership_id)
     events, after = [], 0
     while chain is not None:
@@ -63,7 +58,7 @@ def export_trail(partnership_id: int, batch_size: int = 5000) -> bytes:
         "format": FORMAT,
         "exported_at": utcnow().isoformat(),
         "source": current_app.config.get("APP_BASE_URL"),
-        "partnership": {"id": partnership.id, "name": partnership.name},
+        "partnership": {"id": partnership_id, "name": partnership_name},
         "events": events,
         "checkpoints": checkpoints,
         "public_keys": public_keys(keyring),

@@ -11,9 +11,8 @@ same secret, so an export can be checked by anyone holding the public key.
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.accounts.models import User
 from app.extensions import db
 
 GENESIS_HASH = "0" * 64
@@ -68,8 +67,6 @@ class AuditEvent(db.Model):
     key_id: Mapped[str] = mapped_column(sa.String(40))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
-
-    actor: Mapped[User | None] = relationship()
 
 
 class AuditCheckpoint(db.Model):

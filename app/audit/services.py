@@ -427,18 +427,11 @@ def record_verification(session: Session | None = None) -> list[AuditVerificatio
     return results
 
 
-def describe_verification(verification: AuditVerification, session: Session | None = None) -> str:
-    """A failed verification as one sentence naming the partnership and the event."""
-    session = session or db.session
-    chain = session.get(AuditChain, verification.chain_id)
+def describe_verification(verification: AuditVerification, partnership_names: dict[int, str]) -> str:
+    """A failed verification as one sentence naming the partnership (by `partnership_names`) and the event."""
+    chain = db.session.get(AuditChain, verification.chain_id)
     problem = ChainProblem(verification.problem_seq, verification.problem or "", chain.partnership_id, chain.id)
-    return problem.describe(_partnership_names(session))
-
-
-def _partnership_names(session: Session) -> dict[int, str]:
-    from app.partnerships.models import Partnership
-
-    return dict(session.execute(sa.select(Partnership.id, Partnership.name)).all())
+    return problem.describe(partnership_names)
 
 
 # --- Checkpoints ----------------------------------------------------------------------

@@ -63,7 +63,7 @@ def signed_export(partnership_id: int):
 
     partnership = current_membership().partnership
     filename = file_name("audit-trail", partnership.name, f"{utcnow():%Y-%m-%d}", "signed", extension="json")
-    return Response(export_trail(partnership_id), mimetype="application/json",
+    return Response(export_trail(partnership.id, partnership.name), mimetype="application/json",
                     headers={"Content-Disposition": content_disposition(filename)})
 
 

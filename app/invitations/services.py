@@ -190,10 +190,13 @@ def register_proposals() -> None:
 
 def _send(invitation: Invitation, token: str) -> None:
     inviter = invitation.invited_by
+    # Undelivered, it shows to the admins of the invitee's organisation if they have an account, else the inviter's.
+    invitee = accounts.find_user_by_email(invitation.email)
     queue_mail(
         invitation.email,
         f"{inviter.full_name} invites you to {invitation.partnership.name} on Jointly",
         "invitation",
+        organisation_id=(invitee or inviter).organisation_id,
         invitation=invitation,
         inviter=inviter,
         inviting_party=invitation.invited_by_party,

@@ -71,32 +71,20 @@ def build_message(to: str, subject: str, text: str, html: str | None = None) -> 
     return message
 
 
-def queue_mail(to: str, subject: str, template: str, **context) -> EmailMessage:
+def queue_mail(to: str, subject: str, template: str, *, organisation_id: int | None, **context) -> EmailMessage:
     """Render `templates/email/<template>.txt` and `.html` into the outbox; a worker sends it
-    once the current transaction commits."""
+    once the current transaction commits. `organisation_id` is the organisation whose admins
+    see the message if it is not delivered (the recipient's, or else the sender's)."""
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", subject=subject, **context)
     message = build_message(to, subject, text, html)
     db.session.add(OutboundMail(
         recipient=to[:320], subject=str(message["Subject"])[:300], message_id=str(message["Message-ID"])[:200],
         message=bytes(message), status="pending", attempts=0, next_attempt_at=utcnow(),
-        organisation_id=_organisation_for(to),
+        organisation_id=organisation_id,
     ))
     jobs.enqueue_on_commit(JOB)
     return message
-
-
-def _organisation_for(address: str) -> int | None:
-    from flask_login import current_user
-
-    from app.accounts.models import User
-
-    organisation_id = db.session.scalar(
-        sa.select(User.organisation_id).where(sa.func.lower(User.email) == address.strip().lower())
-    )
-    if organisation_id is None and has_request_context() and current_user.is_authenticated:
-        organisation_id = current_user.organisation_id
-    return organisation_id
 
 
 # --- Delivery (on a worker) -----------------------------------------------------------

@@ -25,6 +25,23 @@ def _bell():
     return {"unread_notification_count": unread_notification_count}
 
 
+@bp.app_context_processor
+def _preferences():
+    def notification_preferences() -> dict:
+        """The account page's notification choices (templates/notifications/_preferences.html)."""
+        from app.notifications.forms import preferences_form
+        from app.notifications.kinds import Delivery
+        from app.notifications.services import preference_groups, preferences_of
+
+        return {
+            "groups": preference_groups(current_user),
+            "form": preferences_form(preferences_of(current_user), formdata=None),
+            "deliveries": list(Delivery),
+        }
+
+    return {"notification_preferences": notification_preferences}
+
+
 def _send_due_reminders() -> None:
     """Reminders, grouped plan changes and digests: a periodic job of every worker (cron may
     run `ermp send-reminders` as well; nothing is ever sent twice either way)."""

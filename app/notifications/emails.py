@@ -39,6 +39,7 @@ def send_now(notification, recipient, spec) -> None:
         recipient.email,
         notification.title,
         spec.email_template,
+        organisation_id=recipient.organisation_id,
         notification=notification,
         kind=spec,
         link=absolute(notification.link),
@@ -50,7 +51,8 @@ def send_batched(recipient, notifications) -> None:
     groups = by_partnership(notifications)
     names = [p.name for p, _ in groups if p is not None]
     subject = f"Plan changes in {names[0]}" if len(names) == 1 else f"Plan changes in {len(groups)} partnerships"
-    queue_mail(recipient.email, subject, "plan_changes", groups=groups, count=len(notifications), **_common(recipient))
+    queue_mail(recipient.email, subject, "plan_changes", organisation_id=recipient.organisation_id, groups=groups,
+               count=len(notifications), **_common(recipient))
 
 
 def send_digest(recipient, notifications, local_date: date) -> None:
@@ -60,6 +62,7 @@ def send_digest(recipient, notifications, local_date: date) -> None:
         recipient.email,
         subject,
         "digest",
+        organisation_id=recipient.organisation_id,
         groups=by_partnership(notifications),
         count=count,
         local_date=local_date,

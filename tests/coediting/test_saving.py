@@ -292,7 +292,8 @@ def test_losing_every_round_keeps_the_attempt_rather_than_losing_it(plan, risk_b
 
 
 def test_the_audit_trail_reads_each_co_editing_event_as_a_sentence(plan, risk_base):
-    from app.audit.actions import Names, describe
+    from app.audit.actions import describe
+    from app.audit_trail.trail import names_for
 
     a, b = plan.people.a.editor, plan.people.b.editor
     save_from(plan, b, "risk_assessment", changed(risk_base.content, risk_0="Dock strike"), risk_base.id)
@@ -304,7 +305,7 @@ def test_the_audit_trail_reads_each_co_editing_event_as_a_sentence(plan, risk_ba
     db.session.commit()
     events = list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("plan.%"))
                                      .order_by(AuditEvent.seq)))
-    names = Names(events)
+    names = names_for(events)
     sentences = [describe(e, names) for e in events]
     assert "Eve Editor (Alpha Ltd) saved “Risk assessment” as revision 1" in sentences
     assert ("Eve Editor (Alpha Ltd) saved “Risk assessment” over changes in revision 2; the overlapping save is "

@@ -128,8 +128,10 @@ def test_mail_survives_an_smtp_outage_and_a_worker_restart(queue, queue_world, q
         smtp.refusal = "451 4.3.0 Mail server busy, try again later"
         queue_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
         with queue_app.test_request_context():
-            message = mail.queue_mail(queue_world.b.viewer.email, "Plan v1.0 is signed", "password_reset",
-                                      user=queue_world.b.viewer, link="http://localhost/x", minutes=60)
+            viewer = queue_world.b.viewer
+            message = mail.queue_mail(viewer.email, "Plan v1.0 is signed", "password_reset",
+                                      organisation_id=viewer.organisation_id, user=viewer, link="http://localhost/x",
+                                      minutes=60)
         db.session.commit()
         first = queue.start_worker(MAIL_RETRY_SECONDS=3)  # waits 3 s, then 6 s, 12 s…
         wait_for(lambda: row().attempts >= 2 and row().status == "pending", timeout=90,

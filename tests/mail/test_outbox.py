@@ -29,8 +29,9 @@ def smtp_app(make_app, smtp):
         db.session.remove()
 
 
-def _queue(to="ann@alpha.example.com", subject="Hello"):
-    message = mail.queue_mail(to, subject, "password_reset", user=None, link="http://localhost/x", minutes=60)
+def _queue(to="ann@alpha.example.com", subject="Hello", organisation_id=None):
+    message = mail.queue_mail(to, subject, "password_reset", organisation_id=organisation_id, user=None,
+                              link="http://localhost/x", minutes=60)
     return message
 
 
@@ -107,7 +108,7 @@ def test_a_permanent_refusal_is_given_up_at_once_and_shown_to_the_recipients_adm
     outsider = make_organisation_user("Gamma plc", email="gus@gamma.example.com", name="Gus")
     db.session.commit()
     smtp.refusal = "550 5.1.1 No such mailbox"
-    _queue(to="Ann@Alpha.example.com", subject="Your password")
+    _queue(to="Ann@Alpha.example.com", subject="Your password", organisation_id=ann.organisation_id)
     db.session.commit()
     row = _row()
     assert (row.status, row.attempts, row.organisation_id) == ("failed", 1, ann.organisation_id)
