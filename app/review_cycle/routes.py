@@ -6,7 +6,6 @@ from flask import Response, abort, flash, g, jsonify, redirect, render_template,
 from app import jobs
 from app.consent import services as consent
 from app.downloads import content_disposition, file_name
-from app.extensions import db
 from app.formatting import to_local
 from app.forms import ConfirmForm
 from app.inputs import form_choice
@@ -17,7 +16,7 @@ from app.plan_sections.services import load_context
 from app.review_cycle import bp, corrections, export, forms, report, services, work
 from app.review_cycle.models import ACTION_STATUS_LABELS, CLOSED, STAGES
 from app.review_cycle.stepper import stepper
-from app.rules import RuleViolation, show_violation
+from app.rules import applying
 from app.submissions import claim
 from app.types import utcnow
 
@@ -64,14 +63,11 @@ def open_cycle(partnership_id: int):
     form = forms.OpenCycleForm()
     if form.validate_on_submit():
         submission = claim(form)
-        try:
+        with applying(form) as applied:
             cycle = services.open_cycle(membership, form.period.data, form.review_due_on.data)
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
             target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle.id)
             submission.led_to(target)
-            db.session.commit()
+        if applied:
             flash(f"The {cycle.period} review is open. Each party now scores the relationship on its own.", "success")
             return redirect(target)
     return _render_index(membership, services.cycles_of(partnership_id), form, 422)
@@ -146,23 +142,16 @@ def assessment(partnership_id: int, cycle_id: int):
     action = form_choice("action", ("save", "submit", "confirm"), default="save")
     if action == "confirm":
         return _confirm_submission(membership, cycle, own)
-    try:
+    with applying(show=False) as applied:
         if action == "submit":
             own = services.save_for_submission(membership, cycle, request.form)
+            # What was checked, read before the commit: afterwards the row is read again and may already
+            # hold a save that raced this one, which the confirmation must not show as checked.
+            checked_at, checked = own.updated_at.isoformat(), _values_of(own)
         else:
             services.save_draft(membership, cycle, request.form)
-    except services.InvalidAssessment as invalid:
-        db.session.rollback()
-        return _render_assessment(membership, cycle, own, request.form, invalid.errors, 422)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-        return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id))
-    if action == "submit":
-        # What was checked, read before the commit: afterwards the row is read again and may already
-        # hold a save that raced this one, which the confirmation must not show as checked.
-        checked_at, checked = own.updated_at.isoformat(), _values_of(own)
-    db.session.commit()
+    if not applied:
+        return _refused_assessment(membership, cycle, own, request.form, applied.violation)
     if action == "submit":
         return _render_assessment(membership, cycle, own, checked, {}, confirming=True, checked_at=checked_at)
     flash("Your draft is saved. Only your party can see it.", "success")
@@ -176,16 +165,10 @@ def _confirm_submission(membership, cycle, own):
         flash("The draft changed after it was checked (a colleague saved it): read it again before submitting.",
               "error")
         return redirect(url_for("review_cycle.assessment", partnership_id=partnership_id, cycle_id=cycle_id))
-    try:
+    with applying(show=False) as applied:
         services.submit(membership, cycle, _values_of(own))
-    except services.InvalidAssessment as invalid:
-        db.session.rollback()
-        return _render_assessment(membership, cycle, own, _values_of(own), invalid.errors, 422)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-        return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id))
-    db.session.commit()
+    if not applied:
+        return _refused_assessment(membership, cycle, own, _values_of(own), applied.violation)
     revealed = services.cycle_of(partnership_id, cycle_id).revealed_at is not None
     corrected = len(own.submissions) > 1
     flash(f"{membership.party.name}'s {'corrected ' if corrected else ''}review of {cycle.period} is submitted."
@@ -208,15 +191,11 @@ def propose_correction(partnership_id: int, cycle_id: int):
         if form.csrf_token.errors:
             abort(400)
         return _render_assessment(membership, cycle, own, _values_of(own), {}, 422, correction_form=form)
-    try:
+    with applying(form) as applied:
         proposal = corrections.propose_correction(membership, cycle, form.reason.data or "")
-    except consent.ConsentError as refused:
-        show_violation(form, refused)
-        return _render_assessment(membership, cycle, own, _values_of(own), {}, refused.status, correction_form=form)
-    except RuleViolation as violation:
-        show_violation(form, violation)
-        return _render_assessment(membership, cycle, own, _values_of(own), {}, 422, correction_form=form)
-    db.session.commit()
+    if not applied:
+        status = applied.violation.status if isinstance(applied.violation, consent.ConsentError) else 422
+        return _render_assessment(membership, cycle, own, _values_of(own), {}, status, correction_form=form)
     if proposal.status == "agreed":
         flash("Your assessment is open again (no other party takes part to be asked): correct it and submit it.",
               "success")
@@ -224,6 +203,14 @@ def propose_correction(partnership_id: int, cycle_id: int):
         flash("You asked to correct your assessment. It reopens when every other party agrees; until the "
               "results are in they learn only that a correction was asked for.", "success")
     return redirect(url_for("review_cycle.assessment", partnership_id=partnership_id, cycle_id=cycle_id))
+
+
+def _refused_assessment(membership, cycle, own, values, violation):
+    """An invalid assessment is shown again with its errors; another broken rule is flashed on the cycle."""
+    if isinstance(violation, services.InvalidAssessment):
+        return _render_assessment(membership, cycle, own, values, violation.errors, 422)
+    flash(violation.message, "error")
+    return redirect(url_for("review_cycle.show", partnership_id=cycle.partnership_id, cycle_id=cycle.id))
 
 
 def _values_of(own) -> dict:
@@ -265,15 +252,12 @@ def autosave(partnership_id: int, cycle_id: int):
     g.background_request = True
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
-    try:
+    with applying(show=False) as applied:
         own = services.save_draft(membership, cycle, request.form)
-    except services.InvalidAssessment as invalid:
-        db.session.rollback()
-        return jsonify(saved=False, errors=invalid.errors), 422
-    except RuleViolation as violation:
-        db.session.rollback()
-        return jsonify(saved=False, message=violation.message), 409
-    db.session.commit()
+    if isinstance(applied.violation, services.InvalidAssessment):
+        return jsonify(saved=False, errors=applied.violation.errors), 422
+    if not applied:
+        return jsonify(saved=False, message=applied.violation.message), 409
     # The time as every page shows it: in the person's own time zone (their setting, not the browser's).
     local = to_local(own.updated_at)
     return jsonify(saved=True, at=own.updated_at.isoformat(), at_text=f"{local:%H:%M} {local.tzname()}")
@@ -308,13 +292,10 @@ def agree(partnership_id: int, cycle_id: int):
     cycle = _cycle_or_404(partnership_id, cycle_id)
     stage = form_choice("stage", STAGES)
     target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id)
-    try:
+    with applying() as applied:
         advanced = services.agree(membership, cycle, stage)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
+    if not applied:
         return redirect(target)
-    db.session.commit()
     cycle = services.cycle_of(partnership_id, cycle_id)
     if not advanced:
         flash(f"{membership.party.name} agrees. The cycle moves on once every party has agreed.", "success")
@@ -334,14 +315,11 @@ def add_adaptation(partnership_id: int, cycle_id: int):
     form = _adaptation_form(request.form)
     if form.validate_on_submit():
         submission = claim(form)
-        try:
+        with applying(form) as applied:
             work.add_adaptation(membership, cycle, form.what.data, form.why.data, form.section_key.data)
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
             target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id, _anchor="adapt")
             submission.led_to(target)
-            db.session.commit()
+        if applied:
             flash("The adaptation is recorded.", "success")
             return redirect(target)
     return _render_show(membership, cycle, adaptation_form=form, status=422)
@@ -356,14 +334,11 @@ def add_action(partnership_id: int, cycle_id: int):
     form.status.data = "open"
     if form.validate_on_submit():
         submission = claim(form)
-        try:
+        with applying(form) as applied:
             work.add_action(membership, cycle, form.fields_dict())
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
             target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id, _anchor="improve")
             submission.led_to(target)
-            db.session.commit()
+        if applied:
             flash("The action is recorded.", "success")
             return redirect(target)
     return _render_show(membership, cycle, action_form=form, status=422)
@@ -392,12 +367,9 @@ def update_action(partnership_id: int, cycle_id: int, action_id: int):
     item = _action_or_404(cycle, action_id)
     form = _action_form(cycle, request.form)
     if form.validate_on_submit():
-        try:
+        with applying(form) as applied:
             work.update_action(membership, item, form.fields_dict(), form.status.data)
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
-            db.session.commit()
+        if applied:
             flash("The action is updated.", "success")
             return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id,
                                     _anchor="improve"))
@@ -418,13 +390,9 @@ def promote(partnership_id: int, cycle_id: int, action_id: int):
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
     item = _action_or_404(cycle, action_id)
-    try:
+    with applying() as applied:
         outcome = work.promote_action(membership, item)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-    else:
-        db.session.commit()
+    if applied:
         if outcome.status == "proposed":
             flash("Proposed: the action becomes an initiative of the plan's Continuous improvement section when "
                   "every other party agrees (the section is agreed).", "success")
@@ -480,11 +448,11 @@ def prepare_report_pdf(partnership_id: int, cycle_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     problem = jobs.problem_for(report.REPORT_JOB, f"cycle:{cycle.id}")
-    if problem is not None:
-        jobs.retry_problem(problem)
-    else:
-        jobs.enqueue_on_commit(report.REPORT_JOB, cycle.id)
-    db.session.commit()
+    with applying():
+        if problem is not None:
+            jobs.retry_problem(problem)
+        else:
+            jobs.enqueue_on_commit(report.REPORT_JOB, cycle.id)
     return redirect(url_for("review_cycle.report_pdf", partnership_id=partnership_id, cycle_id=cycle_id))
 
 
@@ -500,14 +468,11 @@ def add_dimension(partnership_id: int):
     form = forms.DimensionForm()
     if form.validate_on_submit():
         submission = claim(form)
-        try:
+        with applying(form) as applied:
             dimension = services.add_dimension(membership, form.name.data)
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
             target = url_for("review_cycle.dimensions", partnership_id=partnership_id)
             submission.led_to(target)
-            db.session.commit()
+        if applied:
             flash(f"“{dimension.name}” will be scored from the next cycle.", "success")
             return redirect(target)
     return _render_dimensions(membership, form, 422)
@@ -531,20 +496,19 @@ def dimension(partnership_id: int, dimension_id: int):
     if found is None:
         abort(404)
     change = form_choice("change", ("rename", "retire", "restore"), default="rename")
-    try:
+    with applying(show=False) as applied:
         if change == "retire":
             services.set_dimension_retired(membership, found, True)
         elif change == "restore":
             services.set_dimension_retired(membership, found, False)
         else:
             services.rename_dimension(membership, found, request.form.get("name", ""))
-    except RuleViolation as violation:
-        db.session.rollback()
-        if violation.field == "name":
-            return _render_dimensions(membership, forms.DimensionForm(formdata=None), 422,
-                                      rename_errors={dimension_id: (violation.message, request.form.get("name", ""))})
-        flash(violation.message, "error")
-    else:
-        db.session.commit()
+    if applied:
         flash("The dimensions are saved; past cycles keep theirs.", "success")
+    elif applied.violation.field == "name":
+        typed = request.form.get("name", "")
+        return _render_dimensions(membership, forms.DimensionForm(formdata=None), 422,
+                                  rename_errors={dimension_id: (applied.violation.message, typed)})
+    else:
+        flash(applied.violation.message, "error")
     return redirect(url_for("review_cycle.dimensions", partnership_id=partnership_id))
