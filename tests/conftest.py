@@ -13,6 +13,7 @@ from config import TestConfig
 from tests.support import databases
 from tests.support.client import JointlyClient
 from tests.support.factories import make_two_parties
+from tests.support.plans import Agreed, Plan, Versions, agreed_plan, written
 from tests.support.server_log import no_unhandled_server_errors  # noqa: F401 - autouse, on every test
 from tests.support.services import redis_url  # noqa: F401 - a fixture for every test that needs Redis
 
@@ -107,6 +108,36 @@ def runner(app):
 @pytest.fixture
 def two_parties(app):
     return make_two_parties()
+
+
+@pytest.fixture
+def plan(two_parties) -> Plan:
+    """A partnership whose plan the test writes."""
+    return Plan(two_parties)
+
+
+@pytest.fixture
+def versions(two_parties) -> Versions:
+    """Every section written, ready to issue versions of."""
+    return written(two_parties)
+
+
+@pytest.fixture
+def agreed(two_parties) -> Agreed:
+    """A plan signed by both parties, with agreed sections switched on."""
+    return agreed_plan(two_parties)
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """An app on a database of its own with no tables, for migrations to build."""
+    url = databases.new_database("migrations", tmp_path)
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path / "i")})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    databases.drop_database(url)
 
 
 @pytest.fixture

@@ -2,29 +2,14 @@
 
 import json
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from app import create_app
 from app.demo import PEOPLE
 from app.extensions import db
-from config import TestConfig
-from tests.support import databases
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    url = databases.new_database("migrations", tmp_path)
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path / "i")})
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    databases.drop_database(url)
 
 
 def _differences():

@@ -8,8 +8,8 @@ from app.extensions import db
 from app.plan_sections import services
 from app.plan_sections.registry import get_section_type
 from app.types import utcnow
-from tests.coediting.test_saving import changed
-from tests.plan_sections.samples import sample_content
+from tests.support.coediting import changed
+from tests.support.samples import sample_content
 
 
 def _busy_partnership(plan, risk_base):

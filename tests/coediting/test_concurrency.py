@@ -15,7 +15,7 @@ from app.extensions import db
 from app.partnerships.models import Membership
 from app.plan_sections import services
 from app.plan_sections.models import SectionRevision
-from tests.coediting.conftest import risks
+from tests.support.plans import risks_content
 
 pytestmark = pytest.mark.postgres_only
 
@@ -37,7 +37,7 @@ def _attempt(base: dict, n: int) -> dict:
 
 def test_concurrent_writers_from_one_base_all_end_as_one_revision_or_one_kept_conflict(app, plan, capsys, monkeypatch):
     users = [plan.people.a.editor, plan.people.b.editor, plan.people.a.admin, plan.people.b.admin]
-    base = plan.save(users[0], "risk_assessment", risks(
+    base = plan.save(users[0], "risk_assessment", risks_content(
         plan, *[f"Risk {n}" for n in range(WRITERS)],
         narrative="We watch the ports.\n\nWe test backups monthly.\n\nFloods are rare.",
     ))

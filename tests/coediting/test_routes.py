@@ -5,12 +5,9 @@ import re
 
 from app.coediting.models import EditConflict
 from app.extensions import db
-from tests.coediting.test_saving import changed
+from tests.support.coediting import changed
 from tests.support.forms import form_fields
-
-
-def url(plan, path: str = "") -> str:
-    return f"/partnerships/{plan.partnership.id}/plan{path}"
+from tests.support.plans import edit_form, plan_url
 
 
 def comparison(response) -> str:
@@ -24,12 +21,6 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def edit_form(client, plan, key="risk_assessment"):
-    page = client.get(url(plan, f"/{key}/edit"))
-    assert page.status_code == 200
-    return form_fields(text(page), "data-plan-form")
-
-
 def test_saving_over_someone_elses_save_merges_and_says_so(plan, risk_base, client_as):
     ada = client_as(plan.people.a.admin)
     data = edit_form(ada, plan)
@@ -39,7 +30,7 @@ def test_saving_over_someone_elses_save_merges_and_says_so(plan, risk_base, clie
     # Browsers send textareas with CRLF: unchanged lines must still count as unchanged.
     data["narrative"] = data["narrative"].replace("\n", "\r\n") + "\r\n\r\nWe add a line."
     data["note"] = "Ada's note"
-    response = ada.submit(url(plan, "/risk_assessment/edit"), data, follow_redirects=True)
+    response = ada.submit(plan_url(plan, "/risk_assessment/edit"), data, follow_redirects=True)
     page = text(response)
     assert "Merged with Ed Editor&#39;s changes (revision 2) and saved as revision 3." in page
     latest = plan.section("risk_assessment").current_revision
@@ -58,7 +49,7 @@ def test_overlapping_saves_lead_to_the_conflict_page_and_resolving_saves(plan, r
     data["items-risks-0-title"] = "Port strike at Rotterdam"
     data["narrative"] = "We watch the ports daily.\n\nWe test backups monthly.\n\nFloods are rare."
     data["items-risks-2-title"] = "River flood"
-    response = ada.submit(url(plan, "/risk_assessment/edit"), data)
+    response = ada.submit(plan_url(plan, "/risk_assessment/edit"), data)
     conflict = db.session.query(EditConflict).one()
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/plan/risk_assessment/conflicts/{conflict.id}")
@@ -70,8 +61,8 @@ def test_overlapping_saves_lead_to_the_conflict_page_and_resolving_saves(plan, r
     assert page.count('name="choice-1"') == 4 and page.count('name="choice-2"') == 4  # theirs, yours, original, own
     assert "River flood" in page  # the change that merges without overlap is listed too
     # The section page reminds the author (only) of the kept version.
-    assert "You have an unsaved version from" in text(ada.get(url(plan, "/risk_assessment")))
-    assert "You have an unsaved version" not in text(client_as(plan.people.b.editor).get(url(plan, "/risk_assessment")))
+    assert "You have an unsaved version from" in text(ada.get(plan_url(plan, "/risk_assessment")))
+    assert "You have an unsaved version" not in text(client_as(plan.people.b.editor).get(plan_url(plan, "/risk_assessment")))
 
     # Nothing chosen for one of them: the page comes back with the choices kept.
     fields = form_fields(page, "data-conflict-form")
@@ -83,7 +74,7 @@ def test_overlapping_saves_lead_to_the_conflict_page_and_resolving_saves(plan, r
     fields = form_fields(text(response), "data-conflict-form")
     fields["choice-2"] = "custom"
     fields["custom-2"] = "Dock strike at Rotterdam"
-    response = ada.submit(f"{url(plan)}/risk_assessment/conflicts/{conflict.id}", fields, follow_redirects=True)
+    response = ada.submit(f"{plan_url(plan)}/risk_assessment/conflicts/{conflict.id}", fields, follow_redirects=True)
     assert "Resolved: your choices are saved as revision 3." in text(response)
     latest = plan.section("risk_assessment").current_revision
     assert latest.content["narrative"].startswith("We watch the docks.")
@@ -98,7 +89,7 @@ def test_a_custom_value_is_checked_like_the_editor_checks_it(plan, risk_base, cl
     data = edit_form(ada, plan)
     plan.save(plan.people.b.editor, "risk_assessment", changed(risk_base.content, risk_0_likelihood=5))
     data["items-risks-0-likelihood"] = "1"
-    location = ada.submit(url(plan, "/risk_assessment/edit"), data).headers["Location"]
+    location = ada.submit(plan_url(plan, "/risk_assessment/edit"), data).headers["Location"]
     fields = form_fields(text(ada.get(location)), "data-conflict-form")
     assert fields["custom-1"] == "1"  # the likelihood select starts at what the editor chose
     fields["choice-1"] = "custom"
@@ -117,7 +108,7 @@ def test_only_the_author_sees_or_settles_a_kept_conflict(plan, risk_base, client
     data = edit_form(ada, plan)
     plan.save(plan.people.b.editor, "risk_assessment", changed(risk_base.content, risk_0="Dock strike"))
     data["items-risks-0-title"] = "Port strike at Rotterdam"
-    location = ada.submit(url(plan, "/risk_assessment/edit"), data).headers["Location"]
+    location = ada.submit(plan_url(plan, "/risk_assessment/edit"), data).headers["Location"]
     conflict_id = int(location.rsplit("/", 1)[1])
     for user in (plan.people.a.editor, plan.people.b.admin, plan.people.a.viewer):
         other = client_as(user)
@@ -137,12 +128,12 @@ def test_history_lists_revisions_with_kind_author_party_and_note_and_filters_by_
                        "Docks")
     plan.save(plan.people.a.admin, "risk_assessment", changed(second.content, risk_1="Ransomware"), "Ransomware")
     client = client_as(plan.people.b.viewer)
-    page = text(client.get(url(plan, "/risk_assessment/history")))
+    page = text(client.get(plan_url(plan, "/risk_assessment/history")))
     rows = re.findall(r'id="revision-(\d+)"', page)
     assert rows == ["3", "2", "1"]
     assert "Ed Editor" in page and "Beta GmbH" in page and "Docks" in page and "Initial register" in page
     assert "badge--rev-edit" in page and "Current" in page
-    only_beta = text(client.get(url(plan, f"/risk_assessment/history?party={plan.people.b.party.id}")))
+    only_beta = text(client.get(plan_url(plan, f"/risk_assessment/history?party={plan.people.b.party.id}")))
     assert re.findall(r'id="revision-(\d+)"', only_beta) == ["2"]
     # Times show in the reader's own time zone.
     assert "UTC" in page
@@ -155,19 +146,19 @@ def test_history_pages_by_keyset_both_ways(plan, client_as, monkeypatch):
     for n in range(5):
         plan.save(plan.people.a.editor, "communications", None if n == 0 else _narrative(plan, n))
     client = client_as(plan.people.a.viewer)
-    first = text(client.get(url(plan, "/communications/history")))
+    first = text(client.get(plan_url(plan, "/communications/history")))
     assert re.findall(r'id="revision-(\d+)"', first) == ["5", "4"]
     assert "before=4" in first and "after=" not in first
-    second = text(client.get(url(plan, "/communications/history?before=4")))
+    second = text(client.get(plan_url(plan, "/communications/history?before=4")))
     assert re.findall(r'id="revision-(\d+)"', second) == ["3", "2"]
     assert "after=3" in second and "before=2" in second
-    back = text(client.get(url(plan, "/communications/history?after=3")))
+    back = text(client.get(plan_url(plan, "/communications/history?after=3")))
     assert re.findall(r'id="revision-(\d+)"', back) == ["5", "4"]
 
 
 def _narrative(plan, n):
     from app.plan_sections.registry import get_section_type
-    from tests.plan_sections.samples import sample_content
+    from tests.support.samples import sample_content
 
     return sample_content(get_section_type("communications"), plan.context()) | {"narrative": f"Version {n}"}
 
@@ -175,22 +166,22 @@ def _narrative(plan, n):
 def test_a_revision_reads_as_it_was_and_can_be_restored_by_editors(plan, risk_base, client_as):
     plan.save(plan.people.b.editor, "risk_assessment", changed(risk_base.content, risk_0="Dock strike"))
     viewer = client_as(plan.people.a.viewer)
-    page = text(viewer.get(url(plan, "/risk_assessment/revisions/1")))
+    page = text(viewer.get(plan_url(plan, "/risk_assessment/revisions/1")))
     assert "Port strike" in page and "Dock strike" not in page and "We watch the ports." in page
     assert "Earlier version" in page and "Restore this version" not in page
-    restore = url(plan, "/risk_assessment/revisions/1/restore")
+    restore = plan_url(plan, "/risk_assessment/revisions/1/restore")
     assert viewer.submit(restore, {"base_revision_id": "2"}).status_code == 403
-    assert viewer.get(url(plan, "/risk_assessment/revisions/9")).status_code == 404
+    assert viewer.get(plan_url(plan, "/risk_assessment/revisions/9")).status_code == 404
 
     editor = client_as(plan.people.a.editor)
-    page = text(editor.get(url(plan, "/risk_assessment/revisions/1")))
+    page = text(editor.get(plan_url(plan, "/risk_assessment/revisions/1")))
     fields = form_fields(page[page.index("Restore this version"):])
     fields["note"] = "Dock was a typo"
-    response = editor.submit(url(plan, "/risk_assessment/revisions/1/restore"), fields, follow_redirects=True)
+    response = editor.submit(plan_url(plan, "/risk_assessment/revisions/1/restore"), fields, follow_redirects=True)
     assert "Revision 1 is restored as revision 3." in text(response)
     latest = plan.section("risk_assessment").current_revision
     assert latest.kind == "restore" and latest.note == "Dock was a typo (restored revision 1)"
-    assert "Restore this version" not in text(editor.get(url(plan, "/risk_assessment/revisions/3")))
+    assert "Restore this version" not in text(editor.get(plan_url(plan, "/risk_assessment/revisions/3")))
 
 
 def test_compare_shows_words_fields_and_items_in_the_plans_own_terms(plan, risk_base, client_as):
@@ -201,18 +192,18 @@ def test_compare_shows_words_fields_and_items_in_the_plans_own_terms(plan, risk_
     del content["items"]["risks"][2]
     plan.save(plan.people.b.editor, "risk_assessment", content, "Docks")
     client = client_as(plan.people.a.viewer)
-    page = text(client.get(url(plan, "/risk_assessment/compare?from=1&to=2")))
+    page = text(client.get(plan_url(plan, "/risk_assessment/compare?from=1&to=2")))
     assert '<del><span class="visually-hidden">deleted: </span>ports' in page
     assert '<ins><span class="visually-hidden">inserted: </span>docks' in page
     assert "Beta GmbH" in page and "5 — Almost certain" in page  # names and labels, not ids and numbers
     assert "removed: </span>Flood" in page and "1 removed" in page and "2 changed" in page
     # The same comparison: the revisions picked and the differences shown (not the whole page, whose
     # header and tokens may change between two requests).
-    assert comparison(client.get(url(plan, "/risk_assessment/compare"))) == comparison(
-        client.get(url(plan, "/risk_assessment/compare?from=1&to=current")))
-    assert client.get(url(plan, "/risk_assessment/compare?from=7")).status_code == 404
-    assert client.get(url(plan, "/risk_assessment/compare?to=x")).status_code == 404
-    assert "Nothing to compare yet" in text(client.get(url(plan, "/exit_arrangements/compare")))
+    assert comparison(client.get(plan_url(plan, "/risk_assessment/compare"))) == comparison(
+        client.get(plan_url(plan, "/risk_assessment/compare?from=1&to=current")))
+    assert client.get(plan_url(plan, "/risk_assessment/compare?from=7")).status_code == 404
+    assert client.get(plan_url(plan, "/risk_assessment/compare?to=x")).status_code == 404
+    assert "Nothing to compare yet" in text(client.get(plan_url(plan, "/exit_arrangements/compare")))
 
 
 def test_viewers_read_history_and_compare_but_cannot_restore_or_resolve(plan, risk_base, client_as):
@@ -223,18 +214,18 @@ def test_viewers_read_history_and_compare_but_cannot_restore_or_resolve(plan, ri
                                    "Is the dock strike likely?")
     db.session.commit()
     viewer = client_as(plan.people.b.viewer)
-    history = text(viewer.get(url(plan, "/risk_assessment/history")))
+    history = text(viewer.get(plan_url(plan, "/risk_assessment/history")))
     assert re.findall(r'id="revision-(\d+)"', history) == ["2", "1"]
-    first = text(viewer.get(url(plan, "/risk_assessment/revisions/1")))
+    first = text(viewer.get(plan_url(plan, "/risk_assessment/revisions/1")))
     assert "Port strike" in first and "Dock strike" not in first and "Restore this version" not in first
-    compared = comparison(viewer.get(url(plan, "/risk_assessment/compare?from=1&to=2")))
+    compared = comparison(viewer.get(plan_url(plan, "/risk_assessment/compare?from=1&to=2")))
     assert "Port strike" in compared and "Dock strike" in compared
-    assert "Risk assessment" in text(viewer.get(url(plan, "/compare")))
-    discussion = text(viewer.get(url(plan, "/risk_assessment/comments")))
+    assert "Risk assessment" in text(viewer.get(plan_url(plan, "/compare")))
+    discussion = text(viewer.get(plan_url(plan, "/risk_assessment/comments")))
     assert "Is the dock strike likely?" in discussion and f"/comments/{thread.id}/resolve" not in discussion
     # Neither writes through the URLs either; nothing changes.
-    restore = viewer.submit(url(plan, "/risk_assessment/revisions/1/restore"), {"base_revision_id": "2"})
-    resolve = viewer.submit(url(plan, f"/risk_assessment/comments/{thread.id}/resolve"), {})
+    restore = viewer.submit(plan_url(plan, "/risk_assessment/revisions/1/restore"), {"base_revision_id": "2"})
+    resolve = viewer.submit(plan_url(plan, f"/risk_assessment/comments/{thread.id}/resolve"), {})
     assert (restore.status_code, resolve.status_code) == (403, 403)
     db.session.expire_all()
     assert plan.section("risk_assessment").current_revision.number == 2

@@ -13,19 +13,7 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.plan_sections.models import SectionRevision
 from app.rules import RuleViolation
-from tests.coediting.conftest import save_from
-
-
-def changed(content: dict, **edits) -> dict:
-    """A copy of `content` with risk titles (risk_<n>=title), the narrative or fields changed."""
-    result = copy.deepcopy(content)
-    for name, value in edits.items():
-        if name == "narrative":
-            result["narrative"] = value
-        elif name.startswith("risk_"):
-            index, _, field_name = name[5:].partition("_")
-            result["items"]["risks"][int(index)][field_name or "title"] = value
-    return result
+from tests.support.coediting import changed, save_from
 
 
 def titles(revision) -> list[str]:

@@ -18,7 +18,7 @@ from app.partnerships.access import load_membership
 from app.partnerships.models import Partnership
 from app.rules import RuleViolation
 from app.types import utcnow
-from tests.consent.conftest import add_third_party, details, events, propose_rename
+from tests.support.consent import add_third_party, details, events, propose_rename
 from tests.support.factories import make_organisation_user
 
 pytestmark = pytest.mark.postgres_only

@@ -3,7 +3,7 @@
 from app.consent.models import Proposal
 from app.extensions import db
 from app.partnerships import leaving
-from tests.consent.conftest import add_third_party, member, propose_rename
+from tests.support.consent import add_third_party, member, propose_rename
 
 
 def test_a_party_leaving_lapses_the_open_proposals_and_changes_nothing(two_parties):

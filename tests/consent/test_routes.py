@@ -12,7 +12,7 @@ from app.consent.models import Proposal, ProposalResponse
 from app.extensions import db
 from app.partnerships.models import Partnership
 from app.types import utcnow
-from tests.consent.conftest import add_third_party, fresh, propose_rename
+from tests.support.consent import add_third_party, fresh, propose_rename
 from tests.support.queries import count_queries
 
 SETTINGS = {"name": "Alpha–Beta Alliance", "type": "strategic_alliance", "status": "forming",
@@ -121,7 +121,7 @@ def test_a_member_of_another_partnership_gets_404_for_its_proposal(two_parties, 
     """Bob is an admin of Alpha–Beta; a proposal of the Gamma partnership is not found for him,
     through his own partnership's URL or through Gamma's."""
     from app.consent import services
-    from tests.consent.conftest import member
+    from tests.support.consent import member
 
     gamma = two_parties.outsider_partnership
     theirs = services.propose(member(gamma.id, two_parties.outsider), "profile",

@@ -17,7 +17,7 @@ from app.partnerships import proposals
 from app.partnerships.models import Partnership
 from app.rules import RuleViolation
 from app.types import utcnow
-from tests.consent.conftest import add_third_party, details, events, fresh, member, notified, propose_rename
+from tests.support.consent import add_third_party, details, events, fresh, member, notified, propose_rename
 from tests.support.factories import make_organisation_user, make_partnership
 
 

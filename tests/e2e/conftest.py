@@ -1,11 +1,10 @@
 """Browser journeys: the app served on loopback, driven by Playwright in Debian's Chromium."""
 
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.support.browser import LiveServer
 from tests.support.mail import SMTPServer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -42,22 +41,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-class LiveServer:
-    def __init__(self, app, smtp: SMTPServer):
-        self.app = app
-        self.smtp = smtp
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self):
-        self._thread.start()
-
-    def stop(self):
-        self._server.shutdown()
-        self._thread.join(5)
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ import zlib
 import pytest
 
 from app.plan_sections.registry import section_keys
-from tests.e2e.audit import axe_violations, describe, sideways_scroll
-from tests.e2e.conftest import LiveServer
 from tests.support import databases
+from tests.support.accessibility import axe_violations, describe, sideways_scroll
+from tests.support.browser import LiveServer
 from tests.support.factories import PASSWORD
 from tests.support.routes import ENDPOINT_FILLERS, build_world, routes
 

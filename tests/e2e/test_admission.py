@@ -18,11 +18,11 @@ from app.partnerships.models import Partnership, Party
 from app.plan_versions import pdfs
 from app.review_cycle import report, work
 from app.review_cycle.models import ReviewCycle
-from tests.e2e.test_plan import sign_in
-from tests.plan_versions.conftest import Versions
 from tests.support import review_cycle
+from tests.support.browser import sign_in
 from tests.support.factories import make_organisation_user, make_two_parties
 from tests.support.mail import first_link
+from tests.support.plans import Versions
 
 CARA = "cara@carrier.example.com"
 

@@ -7,10 +7,10 @@ import os
 
 from playwright.sync_api import expect
 
-from tests.e2e.audit import assert_accessible, assert_no_sideways_scroll
-from tests.e2e.test_plan import sign_in
-from tests.plan_versions.conftest import Versions
+from tests.support.accessibility import assert_accessible, assert_no_sideways_scroll
+from tests.support.browser import sign_in
 from tests.support.factories import make_two_parties
+from tests.support.plans import Versions
 
 # JOINTLY_SCREENSHOTS=/some/dir saves a screenshot of each page of the journey there.
 SHOTS = os.environ.get("JOINTLY_SCREENSHOTS")

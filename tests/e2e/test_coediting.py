@@ -10,18 +10,11 @@ from app.coediting import section_page
 from app.extensions import db
 from app.plan_sections import services
 from app.plan_sections.registry import get_section_type
-from tests.plan_sections.samples import sample_item
-from tests.support.factories import PASSWORD, make_two_parties
+from tests.support.browser import sign_in
+from tests.support.factories import make_two_parties
+from tests.support.samples import sample_item
 
 NARRATIVE = "We watch the ports.\n\nWe test backups monthly.\n\nFloods are rare."
-
-
-def sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/signin")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(base) + r"/(home|my-work)$"))  # My work when something waits
 
 
 def _seed(people) -> None:

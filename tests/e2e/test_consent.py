@@ -7,8 +7,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.audit import assert_accessible, assert_no_sideways_scroll
-from tests.e2e.test_coediting import sign_in
+from tests.support.accessibility import assert_accessible, assert_no_sideways_scroll
+from tests.support.browser import sign_in
 from tests.support.factories import make_two_parties
 
 

@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 from app.accounts.models import User
 from app.extensions import db
 from app.review_cycle import services as reviews
-from tests.e2e.audit import assert_accessible
-from tests.e2e.test_plan import sign_in
-from tests.plan_versions.conftest import Versions
+from tests.support.accessibility import assert_accessible
+from tests.support.browser import sign_in
 from tests.support.factories import make_two_parties
+from tests.support.plans import Versions
 from tests.support.review_cycle import add_measures, open_cycle, submit
 
 # JOINTLY_SCREENSHOTS=/some/dir saves a screenshot of each page of the journeys there.

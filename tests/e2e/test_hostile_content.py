@@ -21,7 +21,6 @@ payloads' markup as live content (the PDF renderer fetches only the app's own as
 
 import itertools
 import re
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -31,55 +30,15 @@ from playwright.sync_api import Error as PlaywrightError
 
 from app.accounts import services as accounts
 from app.extensions import db
-from app.invitations import services as invitations
 from app.organisations import services as organisations
 from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
-from tests.support.consent import admitted
 from tests.support import databases
+from tests.support.consent import admitted
 from tests.support.factories import PASSWORD, TwoParties, make_two_parties
+from tests.support.hostile import PAYLOADS
 from tests.support.mail import first_link
 
-PAYLOADS = [
-    "<script>alert('xss-1')</script>",
-    "<ScRiPt>window.__pwned=2</ScRiPt>",
-    '"><script>alert(3)</script>',
-    "'><script>alert(4)</script>",
-    "<img src=x onerror=alert(5)>",
-    '<img src="x" onerror="window.__pwned=6">',
-    "<svg onload=alert(7)>",
-    "<svg><script>alert(8)</script></svg>",
-    "<body onload=alert(9)>",
-    "<iframe src=javascript:alert(10)>",
-    '<iframe srcdoc="<script>parent.alert(11)</script>">',
-    "<a href=javascript:alert(12)>click</a>",
-    "<a href=JaVaScRiPt:alert(13)>x</a>",
-    "<a href=&#106;avascript:alert(14)>x</a>",
-    "<a href=&#x6A;&#x61;vascript:alert(15)>x</a>",
-    "<a href='data:text/html,<script>alert(16)</script>'>x</a>",
-    "<a href=vbscript:msgbox(17)>x</a>",
-    '" onmouseover="alert(18)" x="',
-    "' onfocus='alert(19)' autofocus '",
-    '"><input autofocus onfocus=alert(20)>',
-    "</textarea><script>alert(21)</script>",
-    "</title><script>alert(22)</script>",
-    '<meta http-equiv="refresh" content="0;url=javascript:alert(23)">',
-    "<object data=javascript:alert(24)>",
-    "<embed src=javascript:alert(25)>",
-    "<div style=\"width:expression(alert(26))\">css</div>",
-    "<style>@import 'javascript:alert(27)';</style>",
-    "<details open ontoggle=alert(28)>",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(29)>",
-    "{{7*7}} {{7*7191}} ${7*7191} #{7*7191}",
-    "{% for x in ().__class__.__base__.__subclasses__() %}{{x}}{% endfor %}",
-    "\u202egnp.exe<script>alert(32)</script>",
-    "javascript:alert(33)//\u2028\u2029x",
-    "<img src=x:alert(34) onerror=eval(src)>",
-    "<<script>alert(35);//<</script>",
-    "%3Cscript%3Ealert(36)%3C/script%3E",
-    "<base href='javascript:alert(37)//'>",
-    "<form action=javascript:alert(38)><button>x</button></form>",
-]
 EVALUATED_TEMPLATE = "50337"  # 7*7191: a template engine evaluated "{{7*7191}}"
 
 

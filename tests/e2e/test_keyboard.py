@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.partnerships.access import load_membership
 from app.review_cycle import services as reviews
-from tests.plan_versions.conftest import Versions
 from tests.support import review_cycle
 from tests.support.factories import PASSWORD, make_two_parties
+from tests.support.plans import Versions
 from tests.support.routes import _coediting
 
 # Whether the focused element shows a ring: its own outline or box-shadow, or its label's (radio

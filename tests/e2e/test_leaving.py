@@ -4,7 +4,7 @@ access at once, Alpha is told and still reads what Beta did; a viewer never sees
 from playwright.sync_api import expect
 
 from app.extensions import db
-from tests.e2e.test_plan import sign_in
+from tests.support.browser import sign_in
 from tests.support.factories import make_two_parties
 
 

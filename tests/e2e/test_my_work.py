@@ -12,10 +12,11 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.partnerships.access import load_membership
 from app.plan_sections import services as plan_sections
-from tests.e2e.audit import assert_accessible
-from tests.e2e.test_coediting import sign_in
-from tests.my_work.conftest import mention, propose_rename
+from tests.support.accessibility import assert_accessible
+from tests.support.browser import sign_in
+from tests.support.consent import propose_rename
 from tests.support.factories import make_two_parties
+from tests.support.my_work import mention
 from tests.support.review_cycle import add_measures, open_cycle
 
 SHOTS = os.environ.get("E2E_SCREENSHOTS")

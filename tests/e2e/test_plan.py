@@ -6,15 +6,8 @@ import re
 from playwright.sync_api import expect
 
 from app.plan_sections.registry import section_types
-from tests.support.factories import PASSWORD, make_two_parties
-
-
-def sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/signin")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(base) + r"/(home|my-work)$"))  # My work when something waits
+from tests.support.browser import sign_in
+from tests.support.factories import make_two_parties
 
 
 def fill_required(page, kind, index: int, text: str) -> None:

@@ -7,10 +7,10 @@ import os
 from playwright.sync_api import expect
 
 from app.extensions import db
-from tests.e2e.audit import assert_accessible
-from tests.e2e.test_plan import sign_in
-from tests.plan_import.conftest import SAMPLE
+from tests.support.accessibility import assert_accessible
+from tests.support.browser import sign_in
 from tests.support.factories import join, make_organisation_user, make_partnership
+from tests.support.plan_files import SAMPLE
 
 SHOTS = os.environ.get("IMPORT_SCREENSHOTS")  # a folder to keep the pages' screenshots in
 

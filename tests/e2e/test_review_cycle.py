@@ -8,8 +8,8 @@ import re
 from playwright.sync_api import expect
 
 from app.review_cycle import services
-from tests.e2e.audit import assert_accessible
-from tests.e2e.test_coediting import sign_in
+from tests.support.accessibility import assert_accessible
+from tests.support.browser import sign_in
 from tests.support.factories import make_two_parties
 from tests.support.review_cycle import add_measures
 

@@ -9,9 +9,9 @@ import docx
 from playwright.sync_api import expect
 
 from app.extensions import db
-from tests.e2e.test_plan import sign_in
-from tests.plan_versions.conftest import Versions
+from tests.support.browser import sign_in
 from tests.support.factories import PASSWORD, make_two_parties
+from tests.support.plans import Versions
 
 # JOINTLY_SCREENSHOTS=/some/dir saves a screenshot of each page of the journey there.
 SHOTS = os.environ.get("JOINTLY_SCREENSHOTS")

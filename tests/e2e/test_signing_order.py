@@ -11,11 +11,10 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.types import utcnow
-from tests.e2e.conftest import LiveServer
-from tests.e2e.test_plan import sign_in
-from tests.plan_versions.conftest import Versions
+from tests.support.browser import LiveServer, sign_in
 from tests.support.factories import PASSWORD, make_two_parties
 from tests.support.mail import SMTPServer
+from tests.support.plans import Versions
 
 SHOTS = os.environ.get("JOINTLY_SCREENSHOTS")
 

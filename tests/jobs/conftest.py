@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from app.extensions import db
-from tests.plan_versions.conftest import versions  # noqa: F401 - fixtures shared with those tests
-from tests.review_cycle.conftest import world  # noqa: F401
 from tests.support import databases
 from tests.support.factories import make_two_parties
+from tests.support.review_cycle import add_measures
 from tests.support.services import Worker, unique_prefix, worker_env
 
 
@@ -51,6 +50,13 @@ def queue(queue_app, tmp_path):
             worker.stop()
         huey = queue_app.extensions["jobs"]
         huey.flush()
+
+
+@pytest.fixture
+def world(two_parties):
+    """A partnership with joint measures in its business case, ready for review cycles."""
+    add_measures(two_parties.partnership, two_parties.a.admin)
+    return two_parties
 
 
 @pytest.fixture

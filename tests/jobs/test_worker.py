@@ -11,8 +11,8 @@ from app.jobs import locks
 from app.plan_sections.registry import get_section_type
 from app.plan_versions import pdfs
 from app.plan_versions.models import PlanDocument
-from tests.plan_versions.conftest import Versions
-from tests.plan_sections.samples import sample_content
+from tests.support.plans import Versions
+from tests.support.samples import sample_content
 from tests.support.services import wait_for
 
 

@@ -14,8 +14,10 @@ from app.extensions import db
 from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
 from app.security import hash_token
-from tests.my_work.conftest import add_action, cycle_in_improve, propose_rename, version_with_deadline
 from tests.support import review_cycle
+from tests.support.consent import propose_rename
+from tests.support.my_work import add_action, version_with_deadline
+from tests.support.review_cycle import cycle_in_improve
 
 
 def token_for(user) -> str:

@@ -10,8 +10,10 @@ from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
 from app.review_cycle import work
 from app.types import clock_at, utcnow
-from tests.my_work.conftest import add_action, cycle_in_improve, mention, propose_rename, version_with_deadline
 from tests.support import review_cycle
+from tests.support.consent import propose_rename
+from tests.support.my_work import add_action, mention, version_with_deadline
+from tests.support.review_cycle import cycle_in_improve
 
 
 def kinds(user, **kwargs) -> dict[str, list]:

@@ -11,9 +11,10 @@ from app.partnerships.access import load_membership
 from app.plan_sections import services as plan_sections
 from app.plan_sections.models import PlanSection, SectionRevision
 from app.types import utcnow
-from tests.my_work.conftest import mention, propose_rename
 from tests.support import review_cycle
+from tests.support.consent import propose_rename
 from tests.support.factories import PASSWORD, join, make_partnership
+from tests.support.my_work import mention
 from tests.support.queries import count_queries
 
 

@@ -10,8 +10,8 @@ from app.notifications import services
 from app.notifications.delivery import send_due
 from app.notifications.models import Notification
 from app.types import utcnow
-from tests.notifications.conftest import after_quiet_period
 from tests.support.mail import file_outbox, html_of, text_of
+from tests.support.notifications import after_quiet_period
 
 
 def _save(two_parties, editor, section, title, note=""):

@@ -9,8 +9,8 @@ from app.notifications.delivery import send_due
 from app.notifications.kinds import KINDS, Delivery
 from app.notifications.models import Notification
 from app.rules import RuleViolation
-from tests.notifications.conftest import after_quiet_period, next_morning
 from tests.support.mail import file_outbox, html_of, text_of
+from tests.support.notifications import after_quiet_period, next_morning
 
 EMAILABLE = [key for key, kind in KINDS.items() if kind.emailable]
 IMMEDIATE = [key for key in EMAILABLE if not KINDS[key].batched]

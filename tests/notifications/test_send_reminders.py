@@ -9,8 +9,8 @@ from app.notifications import services
 from app.notifications.delivery import Reminder, digest_moment, send_due
 from app.notifications.models import Notification, NotificationDigest
 from app.types import utcnow
-from tests.notifications.conftest import next_morning
 from tests.support.mail import file_outbox, text_of
+from tests.support.notifications import next_morning
 
 
 def _overdue_source(two_parties, calls=None):

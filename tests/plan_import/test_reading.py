@@ -5,7 +5,7 @@ import pytest
 
 from app.plan_import import reading
 from app.plan_import.reading import ImportRefused, read_plan
-from tests.plan_import.conftest import add_table, docx_bytes, zip_bytes
+from tests.support.plan_files import add_table, docx_bytes, zip_bytes
 
 
 def refusal(data: bytes) -> str:

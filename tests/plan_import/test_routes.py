@@ -10,7 +10,7 @@ from app.extensions import db
 from app.plan_import.models import PendingImport
 from app.plan_import.reading import OLE_SIGNATURE
 from app.plan_sections import services as plan
-from tests.plan_import.test_services import RISKS_MD
+from tests.support.plan_files import RISKS_MD
 
 
 def upload_url(people):

@@ -17,28 +17,7 @@ from app.plan_sections import services as plan
 from app.plan_sections.models import SectionRevision
 from app.rules import RuleViolation
 from app.types import utcnow
-
-RISKS_MD = """# Our plan
-
-Written in 2026.
-
-## 1. Governance
-
-A joint board steers us.
-
-## 2. Risk register
-
-We review risks monthly.
-
-| Risk | Category | Owner | Likelihood | Impact |
-|---|---|---|---|---|
-| Port strike | Operational | Beta GmbH | High | Major |
-| Data breach | Technology | Alpha Ltd | 2 | 5 |
-
-## 3. Operating rhythm
-
-Weekly calls.
-"""
+from tests.support.plan_files import RISKS_MD
 
 
 def member(people, user):

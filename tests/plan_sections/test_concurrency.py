@@ -9,8 +9,8 @@ from app.extensions import db
 from app.partnerships.models import Membership
 from app.plan_sections import services
 from app.plan_sections.models import PlanSection, SectionRevision
-from tests.plan_sections.test_services import risks_content
 from tests.support.databases import wait_until_blocked
+from tests.support.plans import risks_content
 
 pytestmark = pytest.mark.postgres_only
 

@@ -4,7 +4,7 @@ import re
 
 from app.extensions import db
 from app.plan_sections.metrics import plan_health, top_risks
-from tests.plan_sections.test_services import risks_content
+from tests.support.plans import risks_content
 
 
 def _risk(content, n, likelihood, impact, status="open"):

@@ -5,8 +5,8 @@ import pytest
 from app.extensions import db
 from app.plan_sections import services
 from app.plan_sections.registry import get_section_type, section_types
-from tests.plan_sections.samples import sample_content, sample_item
 from tests.support.queries import count_queries
+from tests.support.samples import sample_content, sample_item
 
 PAGES = {
     "overview": "/plan",

@@ -9,18 +9,8 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.plan_sections.models import SectionRevision
 from app.plan_sections.registry import section_types
-from tests.plan_sections.test_services import risks_content
 from tests.support.forms import form_fields
-
-
-def url(plan, path: str = "") -> str:
-    return f"/partnerships/{plan.partnership.id}/plan{path}"
-
-
-def edit_form(client, plan, key: str = "risk_assessment") -> MultiDict:
-    page = client.get(url(plan, f"/{key}/edit"))
-    assert page.status_code == 200
-    return form_fields(page.get_data(as_text=True), "data-plan-form")
+from tests.support.plans import edit_form, plan_url, risks_content
 
 
 def text(response) -> str:
@@ -29,7 +19,7 @@ def text(response) -> str:
 
 def test_the_overview_lists_every_section_with_its_state(plan, client_as):
     plan.save(plan.people.b.editor, "risk_assessment", risks_content(plan, "Port strike", "Flood", "Fire"))
-    page = text(client_as(plan.people.a.viewer).get(url(plan)))
+    page = text(client_as(plan.people.a.viewer).get(plan_url(plan)))
     for section_type in section_types():
         assert section_type.title.replace("&", "&amp;") in page
     assert "Ed Editor" in page and "Beta GmbH" in page  # who changed the risk section, for which party
@@ -49,7 +39,7 @@ def test_a_section_reads_narrative_items_heat_map_and_who_changed_it(plan, clien
     content = risks_content(plan, "Port strike", "Cyber attack", narrative=hostile)
     content["items"]["risks"][0] |= {"likelihood": 5, "impact": 4, "status": "open"}
     plan.save(plan.people.a.editor, "risk_assessment", content, "Initial register")
-    page = text(client_as(plan.people.b.viewer).get(url(plan, "/risk_assessment")))
+    page = text(client_as(plan.people.b.viewer).get(plan_url(plan, "/risk_assessment")))
     assert "We watch <strong>ports</strong>." in page and "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page  # raw HTML reads as the text it is
     assert "Port strike" in page and "Cyber attack" in page
@@ -57,7 +47,7 @@ def test_a_section_reads_narrative_items_heat_map_and_who_changed_it(plan, clien
     assert "20</b> Critical" in page  # the score is derived: 5 × 4
     assert "Eve Editor" in page and "Alpha Ltd" in page and "revision 1" in page and "Initial register" in page
     assert "Edit section" not in page and "Mark reviewed" not in page  # a viewer reads only
-    editor_page = text(client_as(plan.people.b.editor).get(url(plan, "/risk_assessment")))
+    editor_page = text(client_as(plan.people.b.editor).get(plan_url(plan, "/risk_assessment")))
     assert "Edit section" in editor_page and "Mark reviewed" in editor_page
 
 
@@ -67,22 +57,22 @@ def test_item_tables_sort_on_the_server_with_accessible_sort_state(plan, client_
         risk |= {"likelihood": likelihood, "impact": impact}
     plan.save(plan.people.a.editor, "risk_assessment", content)
     client = client_as(plan.people.a.viewer)
-    page = text(client.get(url(plan, "/risk_assessment")))
+    page = text(client.get(plan_url(plan, "/risk_assessment")))
     plain = page[page.index('id="risk_assessment-risks-heading"'):]
     assert plain.index("Low one") < plain.index("High one") < plain.index("Middle one")  # the plan's own order
-    page = text(client.get(url(plan, "/risk_assessment?sort=risks.score&dir=desc")))
+    page = text(client.get(plan_url(plan, "/risk_assessment?sort=risks.score&dir=desc")))
     rows = page[page.index("<tbody>", page.index('id="risk_assessment-risks-heading"')):]
     assert rows.index("High one") < rows.index("Middle one") < rows.index("Low one")
     assert 'aria-sort="descending"' in page and "sort=risks.score&amp;dir=asc" in page
     assert "Back to the plan&#39;s own order" in page or "Back to the plan's own order" in page
-    ignored = text(client.get(url(plan, "/risk_assessment?sort=risks.mitigation&dir=sideways")))
+    ignored = text(client.get(plan_url(plan, "/risk_assessment?sort=risks.mitigation&dir=sideways")))
     assert "aria-sort" not in ignored
 
 
 def test_unknown_sections_are_not_found(plan, client_as):
     client = client_as(plan.people.a.admin)
-    assert client.get(url(plan, "/marketing")).status_code == 404
-    assert client.get(url(plan, "/marketing/edit")).status_code == 404
+    assert client.get(plan_url(plan, "/marketing")).status_code == 404
+    assert client.get(plan_url(plan, "/marketing/edit")).status_code == 404
 
 
 def test_an_editor_saves_and_the_other_party_sees_it(plan, client_as):
@@ -103,13 +93,13 @@ def test_an_editor_saves_and_the_other_party_sees_it(plan, client_as):
         "note": "Added port congestion",
     }.items():
         data[name] = value  # replaces, as typing into the input does
-    response = ed.submit(url(plan, "/risk_assessment/edit"), data)
+    response = ed.submit(plan_url(plan, "/risk_assessment/edit"), data)
     assert response.status_code == 302 and response.headers["Location"].endswith("/plan/risk_assessment")
     revision = db.session.scalar(sa.select(SectionRevision))
     assert revision.note == "Added port congestion" and revision.author_id == plan.people.b.editor.id
     risk = revision.content["items"]["risks"][0]
     assert risk["likelihood"] == 4 and risk["owner"] == plan.people.b.editor.id and risk["next_review"] == "2026-06-30"
-    page = text(client_as(plan.people.a.editor).get(url(plan, "/risk_assessment")))
+    page = text(client_as(plan.people.a.editor).get(plan_url(plan, "/risk_assessment")))
     assert "Port congestion at Savannah" in page and "Risks <strong>both</strong> parties watch." in page
     assert "Ed Editor" in page and "Added port congestion" in page
 
@@ -123,7 +113,7 @@ def test_a_form_with_mistakes_comes_back_with_everything_typed_and_each_error_be
     data["items-risks-1-likelihood"] = "9"
     data["items-risks-1-next_review"] = "2026-02-30"
     data["fields-unknown"] = "ignored"
-    response = client.submit(url(plan, "/risk_assessment/edit"), data)
+    response = client.submit(plan_url(plan, "/risk_assessment/edit"), data)
     assert response.status_code == 422
     page = text(response)
     assert "My long new narrative" in page and 'value="Port strike, renamed"' in page
@@ -139,14 +129,14 @@ def test_choosing_a_party_or_person_outside_the_partnership_is_refused(plan, cli
     data = edit_form(client, plan)
     data["items-risks-0-owner_party"] = str(plan.people.outsider_partnership.parties[0].id)
     data["items-risks-0-owner"] = str(plan.people.outsider.id)
-    page = text(client.submit(url(plan, "/risk_assessment/edit"), data))
+    page = text(client.submit(plan_url(plan, "/risk_assessment/edit"), data))
     assert "Choose a party of this partnership." in page and "Choose a member of this partnership." in page
 
 
 def test_saving_without_changes_says_so_and_makes_no_revision(plan, client_as):
     plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Port strike"))
     client = client_as(plan.people.b.editor)
-    response = client.submit(url(plan, "/risk_assessment/edit"), edit_form(client, plan), follow_redirects=True)
+    response = client.submit(plan_url(plan, "/risk_assessment/edit"), edit_form(client, plan), follow_redirects=True)
     assert "No changes to save" in text(response)
     assert plan.section("risk_assessment").revision_count == 1
 
@@ -158,19 +148,19 @@ def test_rows_are_added_moved_and_removed_without_script(plan, client_as):
     data = edit_form(client, plan)
     data["narrative"] = "Typed before adding a row"
     data["action"] = "add:risks"
-    page = text(client.submit(url(plan, "/risk_assessment/edit"), data))
+    page = text(client.submit(plan_url(plan, "/risk_assessment/edit"), data))
     assert "Typed before adding a row" in page and 'name="items-risks-3-title"' in page
     assert 'data-focus="items-risks-3-title"' in page
 
     data = form_fields(page, "data-plan-form")
     data["action"] = "up:risks:2"  # Charlie moves above Bravo
-    page = text(client.submit(url(plan, "/risk_assessment/edit"), data))
+    page = text(client.submit(plan_url(plan, "/risk_assessment/edit"), data))
     assert page.index('value="Charlie"') < page.index('value="Bravo"')
 
     data = form_fields(page, "data-plan-form")
     data["items-risks-0-remove"] = "y"  # drop Alpha
     data["action"] = "save"
-    assert client.submit(url(plan, "/risk_assessment/edit"), data).status_code == 302
+    assert client.submit(plan_url(plan, "/risk_assessment/edit"), data).status_code == 302
     saved = plan.section("risk_assessment").current_revision.content["items"]["risks"]
     assert [r["title"] for r in saved] == ["Charlie", "Bravo"]  # the blank added row was left out
     assert [r["id"] for r in saved] == [ids[2], ids[1]]
@@ -185,7 +175,7 @@ def test_row_order_follows_the_page_order_of_the_rows(plan, client_as):
     alpha = [p for p in pairs if p[0].startswith("items-risks-0-")]
     bravo = [p for p in pairs if p[0].startswith("items-risks-1-")]
     rest = [p for p in pairs if not p[0].startswith("items-risks-")]
-    assert client.submit(url(plan, "/risk_assessment/edit"), MultiDict(rest + bravo + alpha)).status_code == 302
+    assert client.submit(plan_url(plan, "/risk_assessment/edit"), MultiDict(rest + bravo + alpha)).status_code == 302
     titles = [r["title"] for r in plan.section("risk_assessment").current_revision.content["items"]["risks"]]
     assert titles == ["Bravo", "Alpha"]
 
@@ -204,7 +194,7 @@ def test_a_save_on_a_stale_base_merges_with_the_other_save(plan, client_as):
     data["narrative"] = "Ada's careful rewrite"
     data["items-risks-0-title"] = "Port strike at Rotterdam"
     data["note"] = "Ada's note"
-    response = ada.submit(url(plan, "/risk_assessment/edit"), data, follow_redirects=True)
+    response = ada.submit(plan_url(plan, "/risk_assessment/edit"), data, follow_redirects=True)
     assert "Merged with Ed Editor&#39;s changes (revision 2) and saved as revision 3." in text(response)
     latest = plan.section("risk_assessment").current_revision
     assert latest.number == 3 and latest.kind == "merge" and latest.content["narrative"] == "Ada's careful rewrite"
@@ -218,17 +208,17 @@ def test_every_section_type_can_be_edited_through_its_form(plan, client_as):
     client = client_as(plan.people.b.editor)
     for section_type in section_types():
         data = edit_form(client, plan, section_type.key)
-        response = client.submit(url(plan, f"/{section_type.key}/edit"), data, follow_redirects=True)
+        response = client.submit(plan_url(plan, f"/{section_type.key}/edit"), data, follow_redirects=True)
         assert "No changes to save" in text(response), section_type.key
         data["narrative"] = f"Rewritten {section_type.key}"
-        assert client.submit(url(plan, f"/{section_type.key}/edit"), data).status_code == 302, section_type.key
+        assert client.submit(plan_url(plan, f"/{section_type.key}/edit"), data).status_code == 302, section_type.key
     assert all(plan.section(t.key).revision_count == 2 for t in section_types())
 
 
 def test_marking_reviewed_through_the_page(plan, client_as):
     revision = plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Port strike"))
     client = client_as(plan.people.b.editor)
-    response = client.submit(url(plan, "/risk_assessment/review"), {"revision_id": revision.id, "note": "Checked"},
+    response = client.submit(plan_url(plan, "/risk_assessment/review"), {"revision_id": revision.id, "note": "Checked"},
                              follow_redirects=True)
     page = text(response)
     assert "marked as reviewed" in page and "Ed Editor" in page
@@ -236,40 +226,40 @@ def test_marking_reviewed_through_the_page(plan, client_as):
 
     plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Flood"))
     stale = text(
-        client.submit(url(plan, "/risk_assessment/review"), {"revision_id": revision.id}, follow_redirects=True)
+        client.submit(plan_url(plan, "/risk_assessment/review"), {"revision_id": revision.id}, follow_redirects=True)
     )
     assert "changed this section since you opened it" in stale
 
 
 def test_the_live_preview_returns_sanitised_html_to_editors_only(plan, client_as):
     editor = client_as(plan.people.a.editor)
-    response = editor.submit(url(plan, "/preview"), {"narrative": "**Hi** <script>alert(1)</script>[x](javascript:y)"})
+    response = editor.submit(plan_url(plan, "/preview"), {"narrative": "**Hi** <script>alert(1)</script>[x](javascript:y)"})
     assert response.status_code == 200 and response.mimetype == "text/html"
     body = text(response)
     assert "<strong>Hi</strong>" in body and "<script" not in body and "javascript" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # shown as typed, never run
     # Sent while the editor may be saving: it must not overwrite the session cookie the save sets.
     assert "Set-Cookie" not in response.headers
-    assert "Nothing to preview" in text(editor.submit(url(plan, "/preview"), {"narrative": ""}))
+    assert "Nothing to preview" in text(editor.submit(plan_url(plan, "/preview"), {"narrative": ""}))
     viewer = client_as(plan.people.a.viewer)
-    assert viewer.submit(url(plan, "/preview"), {"narrative": "x"}).status_code == 403
+    assert viewer.submit(plan_url(plan, "/preview"), {"narrative": "x"}).status_code == 403
 
 
 def test_viewers_cannot_edit_and_outsiders_cannot_see_anything(plan, client_as):
     plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Port strike"))
     viewer = client_as(plan.people.b.viewer)
-    assert viewer.get(url(plan, "/risk_assessment/edit")).status_code == 403
-    assert viewer.submit(url(plan, "/risk_assessment/edit"), {"narrative": "x"}).status_code == 403
-    assert viewer.submit(url(plan, "/risk_assessment/review"), {"revision_id": "1"}).status_code == 403
+    assert viewer.get(plan_url(plan, "/risk_assessment/edit")).status_code == 403
+    assert viewer.submit(plan_url(plan, "/risk_assessment/edit"), {"narrative": "x"}).status_code == 403
+    assert viewer.submit(plan_url(plan, "/risk_assessment/review"), {"revision_id": "1"}).status_code == 403
     outsider = client_as(plan.people.outsider)
     for path in ("", "/full", "/risk_assessment", "/risk_assessment/edit"):
-        assert outsider.get(url(plan, path)).status_code == 404
+        assert outsider.get(plan_url(plan, path)).status_code == 404
 
 
 def test_the_whole_plan_reads_every_section_in_order(plan, client_as):
     for section_type in section_types():
         plan.save(plan.people.a.editor, section_type.key)
-    page = text(client_as(plan.people.b.viewer).get(url(plan, "/full")))
+    page = text(client_as(plan.people.b.viewer).get(plan_url(plan, "/full")))
     positions = [page.index(f'id="section-{t.key}"') for t in section_types()]
     assert positions == sorted(positions)
     assert "The Risk assessment narrative, with <strong>bold</strong> text." in page

@@ -13,17 +13,9 @@ from app.plan_sections.models import PlanSection, SectionReview, SectionRevision
 from app.plan_sections.registry import get_section_type, section_keys
 from app.rules import RuleViolation
 from app.types import utcnow
-from tests.plan_sections.samples import sample_content, sample_item
+from tests.support.plans import risks_content
 from tests.support.queries import count_queries
-
-
-def risks_content(plan, *titles: str, narrative: str = "Our risks.") -> dict:
-    kind = get_section_type("risk_assessment").kind_by_key["risks"]
-    ctx = plan.context()
-    return {
-        "narrative": narrative,
-        "items": {"risks": [sample_item(kind, ctx, n) | {"title": t} for n, t in enumerate(titles, start=1)]},
-    }
+from tests.support.samples import sample_content, sample_item
 
 
 def test_sections_are_created_once_for_all_ten_keys(plan):

@@ -8,7 +8,7 @@ from app.plan_sections.context import PlanContext
 from app.plan_sections.fields import Field, Money, PartyRef
 from app.plan_sections.registry import get_section_type, section_types
 from app.plan_sections.schema import ContentError
-from tests.plan_sections.samples import all_item_kinds, sample_content, sample_item
+from tests.support.samples import all_item_kinds, sample_content, sample_item
 
 OUTSIDE_PARTY, OUTSIDER = 99, 999
 

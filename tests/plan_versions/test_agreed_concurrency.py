@@ -15,8 +15,9 @@ from app.extensions import db
 from app.partnerships.models import Membership
 from app.plan_sections import services as plan
 from app.plan_sections.models import SectionRevision
-from tests.plan_versions.conftest import switch_agreed_sections
-from tests.plan_versions.test_agreed_sections import KEY, narrative
+from tests.support.plans import narrative, switch_agreed_sections
+
+KEY = "risk_assessment"
 
 pytestmark = pytest.mark.postgres_only
 

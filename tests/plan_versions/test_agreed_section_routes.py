@@ -3,8 +3,13 @@ other party answers, the history keeps declined changes; bad requests get 404/40
 
 from app.extensions import db
 from app.plan_versions import agreed_sections
-from tests.plan_sections.test_routes import edit_form, text, url
-from tests.plan_versions.test_agreed_sections import KEY, narrative
+from tests.support.plans import edit_form, narrative, plan_url
+
+KEY = "risk_assessment"
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
 
 
 def proposal_url(plan, proposal_id, action=""):
@@ -13,19 +18,19 @@ def proposal_url(plan, proposal_id, action=""):
 
 def test_the_editor_proposes_and_says_so_and_the_other_party_sees_the_diff(agreed, client_as):
     eve = client_as(agreed.people.a.editor)
-    form_page = text(eve.get(url(agreed, f"/{KEY}/edit")))
+    form_page = text(eve.get(plan_url(agreed, f"/{KEY}/edit")))
     assert "Propose change" in form_page and "Saving proposes your change to Beta GmbH" in form_page
     data = edit_form(eve, agreed)
     data["narrative"] = "We watch the ports and the rivers."
     data["note"] = "Add rivers"
-    response = eve.submit(url(agreed, f"/{KEY}/edit"), data)
+    response = eve.submit(plan_url(agreed, f"/{KEY}/edit"), data)
     proposal = agreed_sections.open_change(agreed.partnership.id, KEY)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/proposals/{proposal.id}")
     page = text(eve.get(response.headers["Location"]))
     assert "Proposed to Beta GmbH: your change is made when every other party agrees" in page
     assert "Change Risk assessment: Add rivers" in page
     # The section reads as before, and says a change waits.
-    section_page = text(eve.get(url(agreed, f"/{KEY}")))
+    section_page = text(eve.get(plan_url(agreed, f"/{KEY}")))
     assert "the rivers" not in section_page and "A change to this section waits" in section_page
 
     bob = client_as(agreed.people.b.admin)
@@ -42,7 +47,7 @@ def test_a_second_edit_while_one_waits_is_refused_with_everything_typed_kept(agr
     ed = client_as(agreed.people.b.editor)
     data = edit_form(ed, agreed)
     data["narrative"] = "My own words, kept."
-    response = ed.submit(url(agreed, f"/{KEY}/edit"), data)
+    response = ed.submit(plan_url(agreed, f"/{KEY}/edit"), data)
     page = text(response)
     assert response.status_code == 409
     assert "is waiting for the parties" in page and "My own words, kept." in page
@@ -68,7 +73,7 @@ def test_a_declined_change_shows_in_the_section_history_with_its_reason(agreed, 
     bob = client_as(agreed.people.b.admin)
     response = bob.submit(proposal_url(agreed, proposal.id, "/decline"), {"reason": "Risks stay listed."})
     assert response.status_code == 302
-    history = text(client_as(agreed.people.a.viewer).get(url(agreed, f"/{KEY}/history")))
+    history = text(client_as(agreed.people.a.viewer).get(plan_url(agreed, f"/{KEY}/history")))
     assert "Proposed changes" in history and "Change Risk assessment: Trim" in history
     assert "Declined" in history and "Risks stay listed." in history
 

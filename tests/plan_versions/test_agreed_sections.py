@@ -11,15 +11,9 @@ from app.extensions import db
 from app.plan_sections.models import SectionRevision
 from app.plan_versions import agreed_sections
 from app.rules import RuleViolation
-from tests.plan_versions.conftest import Agreed, switch_agreed_sections
+from tests.support.plans import Agreed, narrative, switch_agreed_sections
 
 KEY = "risk_assessment"
-
-
-def narrative(text):
-    def change(content):
-        content["narrative"] = text
-    return change
 
 
 def mitigation(text, index=0):

@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
-from tests.test_migrations import empty_database  # noqa: F401 - the fixture
 
 TRIGGERS = {"plan_version_guard", "plan_signature_immutable", "plan_document_immutable"}
 
@@ -16,7 +15,7 @@ def _triggers() -> set[str]:
 
 
 @pytest.mark.postgres_only
-def test_the_migration_installs_and_removes_the_triggers(empty_database):  # noqa: F811
+def test_the_migration_installs_and_removes_the_triggers(empty_database):
     upgrade()
     assert _triggers() == TRIGGERS
     db.session.rollback()

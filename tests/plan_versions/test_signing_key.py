@@ -12,7 +12,7 @@ from app.plan_versions import identities, pdfs
 from app.plan_versions.models import OrganisationSigningKey
 from app.signing.keys import certificate_fingerprint
 from app.signing.pades import validate_pdf
-from tests.signing.conftest import self_signed
+from tests.support.signing import self_signed
 
 
 def _p12(password: bytes = b"p12-secret") -> tuple[bytes, str]:

@@ -173,7 +173,7 @@ def test_markdown_becomes_word_formatting_not_raw_markdown(versions):
 
 
 def test_hostile_content_stays_inert_text(versions):
-    from tests.e2e.test_hostile_content import PAYLOADS
+    from tests.support.hostile import PAYLOADS
 
     content = copy.deepcopy(versions.section("communications").current_revision.content)
     content["narrative"] = "\n\n".join(PAYLOADS) + "\n\n[click](javascript:alert(1)) [file](file:///etc/passwd)"

@@ -12,7 +12,6 @@ from app.inputs import DB_INT_MAX, IdConverter
 from app.markdown import render_markdown
 from tests.support.forms import form_fields
 from tests.support.routes import ENDPOINT_FILLERS, build_world, call, difference, routes, snapshot
-from tests.test_migrations import empty_database  # noqa: F401 - the fixture
 
 BEYOND = [DB_INT_MAX + 1, 2**63, 2**64 + 1, 10**30]
 
@@ -324,7 +323,7 @@ def test_posting_the_same_comment_form_twice_makes_one_comment(world, client_as)
     assert "already sent" in client.get(second.headers["Location"]).get_data(as_text=True)
 
 
-def test_the_migration_renders_stored_narratives_and_comments_again(empty_database):  # noqa: F811
+def test_the_migration_renders_stored_narratives_and_comments_again(empty_database):
     """Revisions and comments written before raw HTML was shown as text show all of it now."""
     import sqlalchemy as sa
     from flask_migrate import downgrade, upgrade

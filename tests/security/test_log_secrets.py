@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.extensions import db
-from tests.e2e.conftest import LiveServer
+from tests.support.browser import LiveServer
 from tests.support.http import Browser
 from tests.support.mail import SMTPServer, first_link
 

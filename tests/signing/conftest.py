@@ -3,41 +3,11 @@
 Rendering is the slow part (seconds), so each PDF is rendered once per session.
 """
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ed25519
-from cryptography.x509.oid import NameOID
 
 from app.signing import keys, pades
 from app.signing.pdf import render_pdf
-from tests.signing.sample_plan import CONTENT_HASH, PARTIES, build_plan_html
-from tests.support.poppler import poppler
-
-
-def page_texts(pdf_path, pages: int) -> list[str]:
-    return [
-        poppler("pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf_path), "-") for n in range(1, pages + 1)
-    ]
-
-
-def self_signed(key, name: str = "Uploaded Org") -> x509.Certificate:
-    """A short-lived self-signed certificate, as an organisation might upload."""
-    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, name)])
-    now = datetime.now(UTC)
-    algorithm = None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, algorithm)
-    )
+from tests.support.sample_plan import CONTENT_HASH, PARTIES, build_plan_html
 
 
 def render_sample(**options) -> bytes:

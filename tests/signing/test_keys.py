@@ -16,7 +16,7 @@ from app.signing.keys import (
     generate_identity,
     load_pkcs12,
 )
-from tests.signing.conftest import self_signed
+from tests.support.signing import self_signed
 
 # No database: these run once, on the first engine's pass (see tests/conftest.py).
 pytestmark = pytest.mark.engine_independent

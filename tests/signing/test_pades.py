@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives.serialization import BestAvailableEncryption
 from app.signing import pades
 from app.signing.keys import load_pkcs12
 from app.signing.pdf import read_content_hash
-from tests.signing.conftest import self_signed
-from tests.signing.sample_plan import CONTENT_HASH
 from tests.support.poppler import poppler
+from tests.support.sample_plan import CONTENT_HASH
+from tests.support.signing import self_signed
 
 # No database: these run once, on the first engine's pass (see tests/conftest.py).
 pytestmark = pytest.mark.engine_independent

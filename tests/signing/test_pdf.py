@@ -8,9 +8,9 @@ import pytest
 
 from app.signing import pades
 from app.signing.pdf import CONTENT_HASH_KEY, read_content_hash, render_pdf
-from tests.signing.conftest import page_texts
-from tests.signing.sample_plan import CONTENT_HASH, SECTIONS
 from tests.support.poppler import poppler
+from tests.support.sample_plan import CONTENT_HASH, SECTIONS
+from tests.support.signing import page_texts
 
 # No database: these run once, on the first engine's pass (see tests/conftest.py).
 pytestmark = pytest.mark.engine_independent

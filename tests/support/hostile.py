@@ -20,6 +20,52 @@ from werkzeug.datastructures import ImmutableMultiDict
 from app.extensions import db
 from app.inputs import DB_INT_MAX, JointlyRequest
 
+# -- values ----------------------------------------------------------------------------------------
+
+# Script, markup and template injections, stored in every writable place by the hostile-content
+# journey (tests/e2e/test_hostile_content.py) and written into the Word export's test.
+PAYLOADS = [
+    "<script>alert('xss-1')</script>",
+    "<ScRiPt>window.__pwned=2</ScRiPt>",
+    '"><script>alert(3)</script>',
+    "'><script>alert(4)</script>",
+    "<img src=x onerror=alert(5)>",
+    '<img src="x" onerror="window.__pwned=6">',
+    "<svg onload=alert(7)>",
+    "<svg><script>alert(8)</script></svg>",
+    "<body onload=alert(9)>",
+    "<iframe src=javascript:alert(10)>",
+    '<iframe srcdoc="<script>parent.alert(11)</script>">',
+    "<a href=javascript:alert(12)>click</a>",
+    "<a href=JaVaScRiPt:alert(13)>x</a>",
+    "<a href=&#106;avascript:alert(14)>x</a>",
+    "<a href=&#x6A;&#x61;vascript:alert(15)>x</a>",
+    "<a href='data:text/html,<script>alert(16)</script>'>x</a>",
+    "<a href=vbscript:msgbox(17)>x</a>",
+    '" onmouseover="alert(18)" x="',
+    "' onfocus='alert(19)' autofocus '",
+    '"><input autofocus onfocus=alert(20)>',
+    "</textarea><script>alert(21)</script>",
+    "</title><script>alert(22)</script>",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(23)">',
+    "<object data=javascript:alert(24)>",
+    "<embed src=javascript:alert(25)>",
+    "<div style=\"width:expression(alert(26))\">css</div>",
+    "<style>@import 'javascript:alert(27)';</style>",
+    "<details open ontoggle=alert(28)>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(29)>",
+    "{{7*7}} {{7*7191}} ${7*7191} #{7*7191}",
+    "{% for x in ().__class__.__base__.__subclasses__() %}{{x}}{% endfor %}",
+    "\u202egnp.exe<script>alert(32)</script>",
+    "javascript:alert(33)//\u2028\u2029x",
+    "<img src=x:alert(34) onerror=eval(src)>",
+    "<<script>alert(35);//<</script>",
+    "%3Cscript%3Ealert(36)%3C/script%3E",
+    "<base href='javascript:alert(37)//'>",
+    "<form action=javascript:alert(38)><button>x</button></form>",
+]
+
+
 # -- keys the views read -------------------------------------------------------------------------
 
 READ: set[str] = set()
