@@ -2,7 +2,6 @@
 and its change is made at most once."""
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from app.partnerships.models import Partnership
 from app.rules import RuleViolation
 from app.types import utcnow
 from tests.support.consent import add_third_party, details, events, propose_rename
+from tests.support.databases import wait_until_blocked
 from tests.support.factories import make_organisation_user
 
 pytestmark = pytest.mark.postgres_only
@@ -151,8 +151,9 @@ def test_an_agreement_after_expiry_racing_the_expiry_job_expires_it_once(app, tw
     assert _partnership(two_parties).name == "Alpha–Beta Alliance"
 
 
-def _add_party_slowly(app, pid: int, user_id: int, joined: threading.Event, hold: float):
-    """In its own session: a party joins, then the transaction stays open for `hold` seconds."""
+def _add_party_until_blocked(app, pid: int, user_id: int, joined: threading.Event, outcome: dict):
+    """In its own session: a party joins, then the transaction stays open until another session
+    waits on its lock (outcome["blocked"] says whether one did), and commits."""
     def run():
         with app.app_context():
             try:
@@ -160,7 +161,7 @@ def _add_party_slowly(app, pid: int, user_id: int, joined: threading.Event, hold
                 newcomer = db.session.get(User, user_id)
                 partnerships.add_party(partnership, newcomer.organisation_id, actor=newcomer)
                 joined.set()
-                time.sleep(hold)
+                outcome["blocked"] = wait_until_blocked(db.engine)
                 db.session.commit()
             finally:
                 joined.set()
@@ -172,19 +173,18 @@ def test_an_agreement_while_a_party_joins_lapses_and_is_never_applied(app, two_p
     pid, proposal_id = two_parties.partnership.id, propose_rename(two_parties).id
     newcomer = make_organisation_user("Delta Co")
     db.session.commit()
-    joined = threading.Event()
-    joining = _add_party_slowly(app, pid, newcomer.id, joined, hold=1.0)
+    joined, outcome = threading.Event(), {}
+    joining = _add_party_until_blocked(app, pid, newcomer.id, joined, outcome)
     joining.start()
     assert joined.wait(10)
-    outcome = [None]
 
     def answer():
         with app.app_context():
             try:
-                outcome[0] = _answer(pid, two_parties.b.admin.id, proposal_id)()
+                outcome["answer"] = _answer(pid, two_parties.b.admin.id, proposal_id)()
                 db.session.commit()
             except RuleViolation as violation:
-                outcome[0] = _settle(violation)
+                outcome["answer"] = _settle(violation)
             finally:
                 db.session.remove()
 
@@ -192,7 +192,8 @@ def test_an_agreement_while_a_party_joins_lapses_and_is_never_applied(app, two_p
     answering.start()  # it waits for the joining party's lock, then sees the new party
     answering.join(30)
     joining.join(30)
-    assert isinstance(outcome[0], RuleViolation) and outcome[0].status == 409, outcome
+    assert outcome["blocked"], "the answer never waited for the joining party's lock"
+    assert isinstance(outcome["answer"], RuleViolation) and outcome["answer"].status == 409, outcome
     db.session.expire_all()
     assert db.session.get(Proposal, proposal_id).status == "lapsed"
     assert _partnership(two_parties).name == "Alpha–Beta Alliance"
