@@ -3,7 +3,7 @@
 - Render time (CPU time: on a shared machine wall time mostly measures the neighbours;
   wall time is in the note) and peak memory: each render runs in a fresh subprocess (after a small
   warm-up render that loads fonts and imports WeasyPrint and pyHanko), alternating
-  Jointly's `render_pdf` and bare `weasyprint.HTML(string=same_html, ...).write_pdf()`,
+  Jointly's `render_for_signing` and bare `weasyprint.HTML(string=same_html, ...).write_pdf()`,
   which gets the same base URL and the same static-file fetcher, so both do the same
   layout work. Peak memory is the peak resident set above the one before the render
   (VmHWM; ru_maxrss where that is missing): WeasyPrint's Pango and HarfBuzz buffers are
@@ -50,16 +50,16 @@ CONTENT_HASH = "0" * 64
 def render_bare(html: str) -> bytes:
     import weasyprint
 
-    from app.signing.assets import StaticAssetFetcher
-    from app.signing.pdf import ASSET_BASE_URL
+    from app.signing.rendering import ASSET_BASE_URL
+    from app.signing.rendering.assets import StaticAssetFetcher
 
     return weasyprint.HTML(string=html, base_url=ASSET_BASE_URL, url_fetcher=StaticAssetFetcher()).write_pdf()
 
 
 def render_jointly(html: str) -> bytes:
-    from app.signing.pdf import render_pdf
+    from app.signing.pades import render_for_signing
 
-    return render_pdf(html, content_hash=CONTENT_HASH, **META)
+    return render_for_signing(html, content_hash=CONTENT_HASH, **META)
 
 
 RENDERERS = {"bare": render_bare, "jointly": render_jointly}

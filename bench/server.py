@@ -61,11 +61,11 @@ def bare():
 
 @bp.get("/bench/export")
 def export():
-    from app.signing.pdf import render_pdf
+    from app.signing.pades import render_for_signing
 
     with open(os.environ["BENCH_EXPORT_HTML"], encoding="utf-8") as handle:
         html = handle.read()
-    pdf = render_pdf(html, title="Benchmark export", author="Jointly", subject="Benchmark")
+    pdf = render_for_signing(html, title="Benchmark export", author="Jointly", subject="Benchmark")
     return {"bytes": len(pdf)}
 
 

@@ -78,3 +78,13 @@ for _key, _label, _template in (
     register_action(_key, _label, _sentence(_template), show_changes=False)
 
 from app.coediting import routes  # noqa: E402,F401
+
+
+def _when_a_party_is_proposed():
+    from app.coediting import admission
+    from app.invitations.visibility import what_a_new_party_sees
+
+    what_a_new_party_sees.connect(admission.activity_seen)
+
+
+_when_a_party_is_proposed()

@@ -11,6 +11,7 @@ from app.accounts import services as accounts
 from app.accounts.models import User
 from app.audit.services import record_event
 from app.extensions import db
+from app.invitations.signals import party_admitted_into_open_cycle
 from app.mail import external_url, queue_mail
 from app.notifications import services as notifications
 from app.partnerships import services as partnerships
@@ -353,11 +354,7 @@ def _join_as_new_party(invitation: Invitation, user: User) -> Party:
     party = partnerships.add_party(partnership, user.organisation_id, actor=user)  # lapses open proposals
     proposal = db.session.get(Proposal, invitation.proposal_id) if invitation.proposal_id else None
     if proposal is not None and proposal.payload.get("include_in_current_cycle"):
-        from app.review_cycle.services import admit_into_open_cycle, open_cycle_of
-
-        cycle = open_cycle_of(partnership.id)
-        if cycle is not None:
-            admit_into_open_cycle(cycle, party)
+        party_admitted_into_open_cycle.send(party)
     return party
 
 

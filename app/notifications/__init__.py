@@ -58,4 +58,14 @@ def _register_jobs():
 
 _register_jobs()
 
+
+def _when_a_party_leaves():
+    from app.notifications import party_left
+    from app.partnerships import signals
+
+    signals.party_left.connect(party_left.party_left_receiver)
+
+
+_when_a_party_leaves()
+
 from app.notifications import routes  # noqa: E402,F401

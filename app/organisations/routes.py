@@ -1,28 +1,16 @@
 """The organisation page: its people (deactivate, reactivate, admin role, two-factor reset) and settings."""
 
-from functools import wraps
-
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app import mail
+from app.accounts.access import org_admin_required
 from app.accounts.models import User
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.organisations import bp, services
 from app.organisations.forms import OrganisationForm
 from app.rules import RuleViolation, show_violation
-
-
-def org_admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_org_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _colleague(user_id: int) -> User:

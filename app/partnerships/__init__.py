@@ -10,8 +10,8 @@ from app.partnerships import routes  # noqa: E402,F401
 def register_proposals(app) -> None:
     """Changing the partnership's details goes through consent (after every package loaded)."""
     from app.invitations.services import register_proposals as register_admissions
+    from app.invitations.visibility import admission_visibility
     from app.partnerships import proposals
-    from app.partnerships.visibility import admission_visibility
 
     register_admissions()
     app.add_template_global(proposals.describe, "profile_describe")

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from app.audit.actions import register_action
 from app.audit.services import record_event
 from app.extensions import db
-from app.notifications.kinds import NotificationKind, register_kind
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Invitation, Membership, Partnership, Party
 from app.partnerships.signals import party_left
@@ -20,12 +19,6 @@ from app.types import utcnow
 
 REASON_MAX = 2000
 
-register_kind(NotificationKind(
-    "party_left",
-    "A party left",
-    "A party leaves a partnership you are in, with its reason and what that changes.",
-    "Partnerships",
-))
 register_action("partnership.party_left", "Party left", "{actor} took {party} out of the partnership: “{reason}”")
 
 
@@ -96,13 +89,6 @@ def leave_for_party(membership: Membership, reason: str) -> Party:
     _revoke_invitations(party, now)
     db.session.flush()
     party_left.send(party, actor=actor, reason=reason)
-    from app.notifications.services import members_of_partnership, notify  # a sink that imports partnerships
-
-    notify(
-        members_of_partnership(partnership.id, exclude_party_id=party.id), "party_left", partnership=partnership,
-        actor=actor, title=f"{party.name} left {partnership.name}", body=reason,
-        link=f"/partnerships/{partnership.id}/members", dedupe_key=f"party_left:{party.id}",
-    )
     return party
 
 

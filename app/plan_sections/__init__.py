@@ -95,3 +95,13 @@ def _register_portfolio_columns():
 
 
 _register_portfolio_columns()
+
+
+def _when_a_party_is_proposed():
+    from app.invitations.visibility import what_a_new_party_sees
+    from app.plan_sections import admission
+
+    what_a_new_party_sees.connect(admission.plan_seen)
+
+
+_when_a_party_is_proposed()

@@ -149,3 +149,13 @@ def _when_a_party_leaves():
 _when_a_party_leaves()
 
 from app.plan_versions import cli, deadlines, routes, withdrawal  # noqa: E402,F401
+
+
+def _when_a_party_is_proposed():
+    from app.invitations.visibility import what_a_new_party_sees
+    from app.plan_versions import admission
+
+    what_a_new_party_sees.connect(admission.versions_seen)
+
+
+_when_a_party_is_proposed()

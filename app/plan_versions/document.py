@@ -19,7 +19,7 @@ from app.plan_sections.registry import section_types
 from app.plan_sections.schema import SectionType
 from app.plan_versions import services
 from app.plan_versions.models import PlanVersion
-from app.signing.pdf import SIGNATURE_ANCHOR_PREFIX
+from app.signing.rendering import SIGNATURE_ANCHOR_PREFIX
 from app.types import utcnow
 
 

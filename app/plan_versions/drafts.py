@@ -37,7 +37,7 @@ from app.plan_versions import services
 from app.plan_versions.document import document_html
 from app.plan_versions.models import DraftPdf
 from app.rules import RuleViolation
-from app.signing.pdf import render_pdf
+from app.signing.rendering.pdf import render_pdf
 from app.types import utcnow
 
 log = logging.getLogger("jointly.plan_versions")
@@ -148,7 +148,7 @@ def build_draft(draft_id: int) -> bool:
         draft.started_at = utcnow()
         db.session.commit()  # shows "rendering"; nothing is held while rendering
         started = time.perf_counter()
-        data = render_pdf(html, draft=True, signature_fields=False, **metadata)
+        data = render_pdf(html, draft=True, **metadata)
         seconds = round(time.perf_counter() - started, 3)
         done = db.session.execute(
             sa.update(DraftPdf)

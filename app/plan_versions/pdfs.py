@@ -28,7 +28,7 @@ from app.plan_versions import identities, services
 from app.plan_versions.document import document_html, signature_field_name
 from app.plan_versions.models import PlanDocument, PlanSignature, PlanVersion
 from app.signing import pades
-from app.signing.pdf import render_pdf
+from app.signing.rendering.pdf import render_pdf
 
 log = logging.getLogger("jointly.plan_versions")
 # WeasyPrint reports every layout step at INFO: a 150-page plan would write hundreds of lines.
@@ -72,7 +72,7 @@ def pdf_metadata(partnership: Partnership, version: PlanVersion | None) -> dict:
 
 def render_version(version: PlanVersion) -> bytes:
     partnership = db.session.get(Partnership, version.partnership_id)
-    return render_pdf(
+    return pades.render_for_signing(
         document_html(partnership, version), content_hash=version.content_hash, **pdf_metadata(partnership, version)
     )
 
@@ -80,7 +80,7 @@ def render_version(version: PlanVersion) -> bytes:
 def render_draft(partnership: Partnership) -> bytes:
     """The working plan as a PDF, watermarked DRAFT on every page (no signature fields)."""
     return render_pdf(
-        document_html(partnership, None, draft=True), draft=True, signature_fields=False,
+        document_html(partnership, None, draft=True), draft=True,
         **pdf_metadata(partnership, None),
     )
 
@@ -104,7 +104,7 @@ def _next_step(version_id: int) -> _Step | None:
         partnership = db.session.get(Partnership, version.partnership_id)
         html = document_html(partnership, version)
         options = {"content_hash": version.content_hash, **pdf_metadata(partnership, version)}
-        return _Step(0, None, lambda: render_pdf(html, **options))
+        return _Step(0, None, lambda: pades.render_for_signing(html, **options))
     done = {d.signature_id for d in documents if d.signature_id is not None}
     signature = db.session.scalar(
         sa.select(PlanSignature)

@@ -5,13 +5,13 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user, login_required
 
 from app import jobs
+from app.accounts.access import org_admin_required
 from app.coediting.plan_diff import diff_plans, present_plan_diff
 from app.consent import services as consent
 from app.downloads import content_disposition, file_name
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.inputs import without_control_characters
-from app.organisations.routes import org_admin_required
 from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import services as plan
 from app.plan_versions import bp, deadlines, drafts, identities, pdfs, services, withdrawal, word

@@ -151,6 +151,16 @@ def _when_a_party_leaves():
 _when_a_party_leaves()
 
 
+def _when_a_party_is_admitted():
+    from app.invitations.signals import party_admitted_into_open_cycle
+    from app.review_cycle import services
+
+    party_admitted_into_open_cycle.connect(services.admitted_into_open_cycle_receiver)
+
+
+_when_a_party_is_admitted()
+
+
 def _when_a_promotion_is_agreed():
     from app.plan_versions.agreed_sections import section_change_agreed
     from app.review_cycle import work
@@ -161,3 +171,13 @@ def _when_a_promotion_is_agreed():
 _when_a_promotion_is_agreed()
 
 from app.review_cycle import corrections, reminders, routes  # noqa: E402,F401
+
+
+def _when_a_party_is_proposed():
+    from app.invitations.visibility import what_a_new_party_sees
+    from app.review_cycle import admission
+
+    what_a_new_party_sees.connect(admission.cycles_seen)
+
+
+_when_a_party_is_proposed()

@@ -129,9 +129,9 @@ def build_report_document(cycle_id: int) -> bool:
                                    data=report_for(cycle, None, closed_on))
         options = {"title": f"{partnership.name}: review {cycle.period}", "author": "Jointly",
                    "subject": f"Review report of {cycle.period}", "keywords": ["review", cycle.period],
-                   "lang": "en", "signature_fields": False}
+                   "lang": "en"}
         db.session.commit()  # nothing is held while rendering
-        from app.signing.pdf import render_pdf
+        from app.signing.rendering.pdf import render_pdf
 
         started = time.perf_counter()
         data = render_pdf(html, **options)

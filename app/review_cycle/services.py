@@ -752,6 +752,13 @@ def check_writable(membership: Membership, cycle: ReviewCycle, stages: tuple[str
 # -- parties joining and leaving -------------------------------------------------------------------
 
 
+def admitted_into_open_cycle_receiver(party: Party) -> None:
+    """An agreed admission asked for the new party to take part in the open cycle, if any."""
+    cycle = open_cycle_of(party.partnership_id)
+    if cycle is not None:
+        admit_into_open_cycle(cycle, party)
+
+
 def admit_into_open_cycle(cycle: ReviewCycle, party: Party, *, actor=None) -> bool:
     """Add a newly admitted party to an open cycle's parties, as an agreed admission may ask;
     only while the cycle is in Review with no results revealed (otherwise it joins from the

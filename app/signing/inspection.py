@@ -66,8 +66,7 @@ def _to_json(inspection: Inspection) -> str:
 
 
 def _inspect(data: bytes) -> str:
-    from app.signing.pades import validate_pdf
-    from app.signing.pdf import read_content_hash
+    from app.signing.pades import read_content_hash, validate_pdf
 
     try:
         claimed = read_content_hash(data)
@@ -82,6 +81,4 @@ def _inspect(data: bytes) -> str:
 
 
 if __name__ == "__main__":
-    import app.signing.pdf  # noqa: F401 - imported before the limits, which bound the work on the file (pades is above)
-
     sys.exit(serve(_inspect))

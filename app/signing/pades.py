@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from io import BytesIO
 
 from app.signing.keys import SigningIdentity, fingerprint_of_der
-from app.signing.pdf import STATIC_FOLDER, SignatureBox, content_hash_of
+from app.signing.rendering import CONTENT_HASH_KEY, STATIC_FOLDER
+from app.signing.rendering.pdf import SignatureBox, render_pdf_and_boxes
 
 # The stamp is drawn with our own font, subset and embedded by pyHanko (its default
 # stamp font is Courier, a standard font that is never embedded). The font is a
@@ -70,11 +71,34 @@ def open_reader(pdf_bytes: bytes):
     return PdfFileReader(BytesIO(pdf_bytes), strict=False)
 
 
+def read_content_hash(pdf_bytes: bytes) -> str | None:
+    """The content hash in the latest revision's information dictionary, or None."""
+    return content_hash_of(open_reader(pdf_bytes))
+
+
+def content_hash_of(handler) -> str | None:
+    """The content hash as a pyHanko reader or historical resolver (one revision) sees it."""
+    info = handler.trailer_view.raw_get("/Info") if "/Info" in handler.trailer_view else None
+    if info is None:
+        return None
+    if hasattr(info, "reference"):  # resolve in this revision, not the latest
+        info = handler.get_object(info.reference)
+    value = info.get(CONTENT_HASH_KEY)
+    return str(value) if value is not None else None
+
+
+def render_for_signing(html: str, **options) -> bytes:
+    """`html` as a PDF ready to be signed: an empty visible signature field over each of its
+    signature boxes (options as `app.signing.rendering.pdf.render_pdf_and_boxes`)."""
+    data, boxes = render_pdf_and_boxes(html, **options)
+    return prepare_signature_fields(data, boxes) if boxes else data
+
+
 def prepare_signature_fields(pdf_bytes: bytes, boxes: Iterable[SignatureBox]) -> bytes:
     """Add an empty visible signature field per box, in one incremental update.
 
     `SignatureBox.page` may be negative (-1 is the last page). WeasyPrint cannot create
-    signature fields itself; render_pdf calls this with the boxes read from its layout.
+    signature fields itself; render_for_signing calls this with the boxes read from its layout.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign.fields import SigFieldSpec, append_signature_field
@@ -117,7 +141,7 @@ def sign_pdf(
 ) -> bytes:
     """Sign into `field_name` (PAdES baseline B, SHA-256) as an incremental update.
 
-    The field must exist and be empty (render_pdf creates one per signature box); the
+    The field must exist and be empty (render_for_signing creates one per signature box); the
     visible stamp shows signer, organisation, UTC time and reason in the vendored font, and
     `details` (one line) under them when given.
     """

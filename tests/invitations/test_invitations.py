@@ -86,6 +86,22 @@ def test_an_existing_account_accepts_into_a_new_party(two_parties, app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 4  # no new organisation
 
 
+def test_an_admission_agreed_into_the_open_cycle_adds_the_new_party_to_it(two_parties, app):
+    from app.review_cycle.services import parties_of_cycle
+    from tests.support.review_cycle import open_cycle
+
+    cycle = open_cycle(two_parties.partnership, two_parties.a.admin, "2026-Q4")
+    existing = make_organisation_user("Carrier SA", email="cara@carrier.example.com")
+    db.session.commit()
+    admitted(_admin(two_parties), email="cara@carrier.example.com", role="editor", organisation_name="Carrier",
+             include_in_current_cycle=True)
+    db.session.commit()
+    invitation = services.find_by_token(_token(_to(app, "cara@carrier.example.com")[0]))
+    services.accept(invitation, existing)
+    db.session.commit()
+    assert "Carrier SA" in [p.name for p in parties_of_cycle(cycle)]
+
+
 def test_acceptance_problems_are_explained(two_parties, app):
     services.invite(_admin(two_parties), email="nina@alpha.example.com", role="viewer")
     db.session.commit()
@@ -256,3 +272,18 @@ def test_invitations_go_out_over_real_smtp(two_parties, make_app):
         with app.app_context():
             invitation_count = db.session.scalar(sa.select(sa.func.count()).select_from(Invitation))
         assert invitation_count == 1
+
+
+def test_the_admission_proposal_says_what_the_new_party_would_see(two_parties):
+    from app.invitations.visibility import admission_visibility
+    from tests.support.review_cycle import open_cycle
+
+    proposal = services.propose_new_party(_admin(two_parties), email="cara@carrier.example.com", role="admin",
+                                          organisation_name="Carrier SA")
+    seen = admission_visibility(proposal)
+    assert [line.split(" ", 2)[:2] for line in seen.lines] == [
+        ["The", "whole"], ["Every", "plan"], ["The", "scores,"], ["The", "activity"], ["The", "6"], ["Proposals", "to"]]
+    assert seen.cycle_note.startswith("they take part from the next cycle")
+    cycle = open_cycle(two_parties.partnership, two_parties.a.admin, "2026-Q4")
+    proposal.payload = {**proposal.payload, "include_in_current_cycle": True}
+    assert admission_visibility(proposal).cycle_note.startswith(f"the open {cycle.period} review includes them")

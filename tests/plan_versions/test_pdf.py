@@ -6,8 +6,7 @@ from io import BytesIO
 import pytest
 
 from app.plan_versions import pdfs, services
-from app.signing.pades import open_reader, validate_pdf
-from app.signing.pdf import read_content_hash
+from app.signing.pades import open_reader, read_content_hash, validate_pdf
 from tests.support.poppler import poppler
 
 
@@ -112,15 +111,15 @@ def test_the_draft_is_watermarked_on_every_page_and_has_no_signature_fields(vers
 def test_narratives_fetch_nothing_outside_the_apps_own_assets(versions):
     from app.plan_sections import services as plan
     from app.plan_versions.document import document_html
-    from app.signing.assets import StaticAssetFetcher
-    from app.signing.pdf import render_pdf
+    from app.signing.rendering.assets import StaticAssetFetcher
+    from app.signing.rendering.pdf import render_pdf
 
     content = plan.current_content(versions.partnership.id, "communications")
     content["narrative"] = "![x](file:///etc/passwd) ![y](http://169.254.169.254/latest/meta-data/) [z](http://10.0.0.1/)"
     versions.save(versions.people.a.editor, "communications", content)
     fetcher = StaticAssetFetcher()
     render_pdf(document_html(versions.partnership, None, draft=True), title="t", author="a", subject="s",
-               url_fetcher=fetcher, signature_fields=False)
+               url_fetcher=fetcher)
     served = [d.url for d in fetcher.decisions if d.allowed]
     assert served and all("/static/" in url for url in served)
     assert services.working_contents(versions.partnership.id)["communications"]["narrative"].startswith("![x]")

@@ -6,13 +6,12 @@ Rendering is the slow part (seconds), so each PDF is rendered once per session.
 import pytest
 
 from app.signing import keys, pades
-from app.signing.pdf import render_pdf
 from tests.support.sample_plan import CONTENT_HASH, PARTIES, build_plan_html
 
 
 def render_sample(**options) -> bytes:
     draft = options.pop("draft", False)
-    return render_pdf(
+    return pades.render_for_signing(
         build_plan_html(**options),
         title="Northwind–Contoso Logistics Alliance — ERMP v1.2",
         author="Northwind Logistics Ltd, Contoso Manufacturing GmbH",

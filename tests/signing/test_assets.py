@@ -5,8 +5,9 @@ import socket
 
 import pytest
 
-from app.signing.assets import MAX_DATA_URI_BYTES, AssetRefusedError, StaticAssetFetcher
-from app.signing.pdf import ASSET_BASE_URL, render_pdf
+from app.signing.rendering import ASSET_BASE_URL
+from app.signing.rendering.assets import MAX_DATA_URI_BYTES, AssetRefusedError, StaticAssetFetcher
+from app.signing.rendering.pdf import render_pdf
 
 # No database: these run once, on the first engine's pass (see tests/conftest.py).
 pytestmark = pytest.mark.engine_independent

@@ -7,7 +7,9 @@ import sys
 import pytest
 
 from app.signing import pades
-from app.signing.pdf import CONTENT_HASH_KEY, read_content_hash, render_pdf
+from app.signing.pades import read_content_hash
+from app.signing.rendering import CONTENT_HASH_KEY
+from app.signing.rendering.pdf import render_pdf
 from tests.support.poppler import poppler
 from tests.support.sample_plan import CONTENT_HASH, SECTIONS
 from tests.support.signing import page_texts
@@ -133,7 +135,7 @@ def test_each_page_names_only_the_xobjects_it_draws(draft_plan_pdf):
 
 def test_importing_the_signing_modules_does_not_load_weasyprint_or_pyhanko():
     code = (
-        "import sys, app.signing.pdf, app.signing.pades, app.signing.keys;"
+        "import sys, app.signing.rendering.pdf, app.signing.pades, app.signing.keys;"
         "print(sorted(m for m in ('weasyprint', 'pyhanko', 'fontTools') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)

@@ -4,60 +4,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.coediting import bp
 from app.coediting import comments as service
-from app.coediting.forms import CommentForm, ReplyForm
+from app.coediting.forms import CommentForm
 from app.coediting.routes import existing_section, section_type_or_404
+from app.coediting.section_page import comment_block, item_choices, reply_form
 from app.extensions import db
-from app.forms import ConfirmForm, choices
+from app.forms import ConfirmForm
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import services as plan
 from app.rules import RuleViolation, show_violation
 from app.submissions import claim
-
-
-def item_choices(section_type, content: dict, ctx) -> list:
-    """“The section as a whole”, then every current item as “Risk: Port strike”."""
-    pairs = [("", "The section as a whole")]
-    for kind in section_type.item_kinds:
-        for item in content["items"].get(kind.key, []):
-            pairs.append((item["id"], f"{kind.singular}: {kind.item_title(item, ctx)}"))
-    return choices(pairs)
-
-
-def item_titles(section_type, content: dict, ctx) -> dict[str, str]:
-    return {
-        item["id"]: f"{kind.singular.lower()} “{kind.item_title(item, ctx)}”"
-        for kind in section_type.item_kinds
-        for item in content["items"].get(kind.key, [])
-    }
-
-
-def reply_form(thread, **kwargs) -> ReplyForm:
-    """The reply form of one thread: inputs named as in any reply form, ids unique on the page."""
-    form = ReplyForm(**kwargs)
-    form.body.id = f"reply-{thread.id}"
-    return form
-
-
-def comment_block(membership, section_type, section, content, ctx, *, form=None, reply_forms=None) -> dict:
-    """What the comments block needs (the section page includes it; so does the comments page)."""
-    can_comment = has_permission(membership, Permission.EDIT_PLAN)
-    threads = service.threads_of(section)
-    if form is None and can_comment:
-        form = CommentForm(formdata=None)
-    if form is not None:
-        form.item_id.choices = item_choices(section_type, content, ctx)
-    replies = dict(reply_forms or {})
-    return {
-        "threads": threads,
-        "open_threads": [t for t in threads if t.is_open],
-        "resolved_threads": [t for t in threads if not t.is_open],
-        "comment_form": form,
-        "reply_form": lambda thread: replies.get(thread.id) or reply_form(thread, formdata=None),
-        "can_comment": can_comment,
-        "item_titles": item_titles(section_type, content, ctx),
-        "mention_names": [m.user.full_name for m in ctx.members.values() if m.user.active],
-        "confirm_form": ConfirmForm(),
-    }
 
 
 def _page(section_type, section, *, form=None, reply_forms=None, status=200):

@@ -1,7 +1,7 @@
-"""Render a plan document's HTML to PDF with WeasyPrint, ready to be signed.
+"""Render a document's HTML to PDF with WeasyPrint.
 
-WeasyPrint and pyHanko are imported inside the functions: they take a second or so to
-import, and the app must start fast.
+WeasyPrint is imported inside the functions: it takes a second or so to import, and the
+app must start fast.
 
 What a rendered PDF carries:
 - title, author, subject and keywords in the document information dictionary;
@@ -11,23 +11,16 @@ What a rendered PDF carries:
   back unchanged after each signature. (XMP is rewritten by pyHanko on every
   update, so it is not where we keep it.)
 - optionally a DRAFT watermark on every page;
-- one empty, visible signature field per `.signature-box` whose id starts with
-  `signature-field-`: the field's rectangle is read back from WeasyPrint's layout
-  (`Page.anchors` gives each id'd element's border box on its page), so the HTML
-  decides where each party signs and the PDF field sits exactly over the box.
+- where each `.signature-box` whose id starts with `signature-field-` landed: the box is
+  read back from WeasyPrint's layout (`Page.anchors` gives each id'd element's border box
+  on its page), so the HTML decides where each party signs and `app.signing.pades` puts
+  the PDF's signature field exactly over the box.
 """
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-STATIC_FOLDER = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, "static"))
-# Documents are rendered with this base URL, so the app's relative `/static/...` and
-# `static/...` references resolve here (and nowhere else: .invalid never resolves).
-ASSET_BASE_URL = "https://assets.jointly.invalid/"
-
-CONTENT_HASH_KEY = "/JointlyContentHash"
-SIGNATURE_ANCHOR_PREFIX = "signature-field-"
+from app.signing.rendering import ASSET_BASE_URL, CONTENT_HASH_KEY, SIGNATURE_ANCHOR_PREFIX
 
 # No PDF/A or PDF/UA claim, after trying each with pyHanko signatures:
 # - PDF/UA-1 (and PDF/A-3a): tagged. pyHanko's modification analysis walks every path
@@ -68,7 +61,12 @@ class SignatureBox:
     label: str = ""  # shown by viewers as the field's tooltip
 
 
-def render_pdf(
+def render_pdf(html: str, **options) -> bytes:
+    """`html` as PDF bytes (see `render_pdf_and_boxes` for the options)."""
+    return render_pdf_and_boxes(html, **options)[0]
+
+
+def render_pdf_and_boxes(
     html: str,
     *,
     title: str,
@@ -80,18 +78,16 @@ def render_pdf(
     lang: str | None = None,
     base_url: str = ASSET_BASE_URL,
     url_fetcher=None,
-    signature_fields: bool = True,
     pdf_variant: str | None = PDF_VARIANT,
-) -> bytes:
-    """Render `html` to PDF bytes.
+) -> tuple[bytes, list["SignatureBox"]]:
+    """Render `html` to PDF bytes, with the signature boxes the layout placed.
 
     Relative URLs resolve against `base_url`; every resource goes through `url_fetcher`
     (by default a `StaticAssetFetcher`, which serves the app's static files only).
-    With `signature_fields`, an empty signature field is added over each signature box.
     """
     import weasyprint
 
-    from app.signing.assets import StaticAssetFetcher
+    from app.signing.rendering.assets import StaticAssetFetcher
 
     fetcher = url_fetcher or StaticAssetFetcher()
     stylesheets = [weasyprint.CSS(string=DRAFT_CSS, url_fetcher=fetcher)] if draft else None
@@ -114,13 +110,7 @@ def render_pdf(
             pdf.info[CONTENT_HASH_KEY[1:]] = pydyf.String(content_hash)
         _split_page_resources(pdf)
 
-    pdf_bytes = document.write_pdf(pdf_variant=pdf_variant, finisher=finisher)
-    boxes = signature_boxes(document) if signature_fields else []
-    if boxes:
-        from app.signing.pades import prepare_signature_fields
-
-        pdf_bytes = prepare_signature_fields(pdf_bytes, boxes)
-    return pdf_bytes
+    return document.write_pdf(pdf_variant=pdf_variant, finisher=finisher), signature_boxes(document)
 
 
 def _split_page_resources(pdf) -> None:
@@ -187,21 +177,3 @@ def signature_boxes(document) -> list[SignatureBox]:
                 )
             )
     return found
-
-
-def read_content_hash(pdf_bytes: bytes) -> str | None:
-    """The content hash in the latest revision's information dictionary, or None."""
-    from app.signing.pades import open_reader
-
-    return content_hash_of(open_reader(pdf_bytes))
-
-
-def content_hash_of(handler) -> str | None:
-    """The content hash as a pyHanko reader or historical resolver (one revision) sees it."""
-    info = handler.trailer_view.raw_get("/Info") if "/Info" in handler.trailer_view else None
-    if info is None:
-        return None
-    if hasattr(info, "reference"):  # resolve in this revision, not the latest
-        info = handler.get_object(info.reference)
-    value = info.get(CONTENT_HASH_KEY)
-    return str(value) if value is not None else None

@@ -4,7 +4,7 @@ Plan narratives are user-written Markdown, so an image or stylesheet URL in them
 untrusted input. WeasyPrint fetches every URL through the fetcher given here; anything
 it refuses is dropped from the PDF (WeasyPrint logs a warning and renders on).
 
-Imports WeasyPrint: import this module lazily (pdf.py does), never at app start-up.
+Imports WeasyPrint: import this module lazily (rendering/pdf.py does), never at app start-up.
 """
 
 import base64
@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from app.signing.pdf import ASSET_BASE_URL, STATIC_FOLDER
+from app.signing.rendering import ASSET_BASE_URL, STATIC_FOLDER
 
 logger = logging.getLogger("jointly.signing")
 

@@ -1,0 +1,23 @@
+"""The other parties hear, under the bell and by email as they chose, that a party left."""
+
+from app.extensions import db
+from app.notifications.kinds import NotificationKind, register_kind
+from app.notifications.services import members_of_partnership, notify
+from app.partnerships.models import Partnership
+
+register_kind(NotificationKind(
+    "party_left",
+    "A party left",
+    "A party leaves a partnership you are in, with its reason and what that changes.",
+    "Partnerships",
+))
+
+
+def party_left_receiver(party, *, actor, reason: str, **_kwargs) -> None:
+    """`partnerships.signals.party_left`: tell the members of the parties that stay."""
+    partnership = db.session.get(Partnership, party.partnership_id)
+    notify(
+        members_of_partnership(partnership.id, exclude_party_id=party.id), "party_left", partnership=partnership,
+        actor=actor, title=f"{party.name} left {partnership.name}", body=reason,
+        link=f"/partnerships/{partnership.id}/members", dedupe_key=f"party_left:{party.id}",
+    )
