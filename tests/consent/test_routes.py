@@ -13,6 +13,7 @@ from app.extensions import db
 from app.partnerships.models import Partnership
 from app.types import utcnow
 from tests.support.consent import add_third_party, fresh, propose_rename
+from tests.support.forms import invalid_fields
 from tests.support.queries import count_queries
 
 SETTINGS = {"name": "Alpha–Beta Alliance", "type": "strategic_alliance", "status": "forming",
@@ -218,7 +219,7 @@ def test_a_decline_without_reason_is_422_with_the_message_at_the_field(two_parti
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert re.search(r'id="reason-error">Give your reason for declining: the other parties read it.<', page)
-    assert 'aria-invalid="true"' in page
+    assert invalid_fields(page) == ["reason"]
     _unchanged(two_parties, proposal)
 
 

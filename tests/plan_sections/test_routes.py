@@ -1,7 +1,6 @@
 """The plan pages through the test client: reading, editing, reviewing, previewing, permissions."""
 
 import copy
-import re
 
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
@@ -9,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.plan_sections.models import SectionRevision
 from app.plan_sections.registry import section_types
-from tests.support.forms import form_fields
+from tests.support.forms import form_fields, invalid_fields
 from tests.support.plans import edit_form, plan_url, risks_content
 
 
@@ -117,7 +116,7 @@ def test_a_form_with_mistakes_comes_back_with_everything_typed_and_each_error_be
     assert response.status_code == 422
     page = text(response)
     assert "My long new narrative" in page and 'value="Port strike, renamed"' in page
-    assert re.search(r'id="items-risks-1-likelihood"[^>]*aria-invalid="true"', page, re.S)
+    assert invalid_fields(page) == ["items-risks-1-likelihood", "items-risks-1-next_review"]
     assert 'id="items-risks-1-likelihood-error"' in page and 'id="items-risks-1-next_review-error"' in page
     assert 'href="#items-risks-1-likelihood"' in page and "Risk 2: Likelihood" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SectionRevision)) == 1

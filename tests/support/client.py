@@ -7,19 +7,22 @@ from flask.testing import FlaskClient
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # Attributes that never carry what a person typed (those that may, like value, could hold "None").
 _NONE_ATTRIBUTE = re.compile(r'\s(?!value=|title=|alt=|placeholder=|content=|aria-label=)[\w:-]+="None"')
-_ARIA_INVALID = re.compile(r'aria-invalid="([^"]*)"')
+# aria-invalid in any form a tag can carry it: quoted either way, unquoted, or with no value at all.
+_ARIA_INVALID = re.compile(r"""<[a-zA-Z][^>]*?\saria-invalid(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 _DESCRIBED_BY = re.compile(r'aria-describedby="([^"]*)"')
 _IDS = re.compile(r'\sid="([^"]+)"')
 
 
 def check_markup(page: str) -> None:
     """What a template can get wrong on every page without any test noticing: a Python None
-    printed into an attribute, aria-invalid with a value a screen reader does not know, a
-    description pointing at an element the page does not have."""
+    printed into an attribute, aria-invalid on a field that is not invalid (only "true" is ever
+    written, on a field with an error; a valid field leaves the attribute out, so "false", "None"
+    or an empty value is a template's slip), a description pointing at an element the page does
+    not have."""
     printed = _NONE_ATTRIBUTE.findall(page)
     assert not printed, f"a None printed into an attribute: {printed[:3]}"
-    invalid = {value for value in _ARIA_INVALID.findall(page)} - {"true", "false"}
-    assert not invalid, f"aria-invalid must be true or false, not {invalid}"
+    invalid = {(value or "").strip("\"'") for value in _ARIA_INVALID.findall(page)} - {"true"}
+    assert not invalid, f"aria-invalid is written only as \"true\", on a field with an error, not {invalid}"
     ids = set(_IDS.findall(page))
     dangling = {ref for refs in _DESCRIBED_BY.findall(page) for ref in refs.split()} - ids
     assert not dangling, f"aria-describedby names ids the page does not have: {sorted(dangling)}"

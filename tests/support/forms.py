@@ -1,4 +1,5 @@
-"""What a browser would submit from a form on a page: for posting edited forms in view tests."""
+"""What a browser would submit from a form on a page (for posting edited forms in view tests), and
+which of its fields the page marks invalid."""
 
 from html.parser import HTMLParser
 
@@ -77,3 +78,22 @@ def form_fields(html: str, form_attribute: str | None = None) -> MultiDict:
     reader = _FormReader(form_attribute)
     reader.feed(html)
     return MultiDict([(name, value) for name, value in reader.pairs])
+
+
+class _InvalidReader(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.marked: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "aria-invalid" in a:
+            self.marked.append(a.get("id") or a.get("name") or tag)
+
+
+def invalid_fields(html: str) -> list[str]:
+    """The id (or name) of every element the page marks aria-invalid, in page order: a form shown
+    again with its errors should mark exactly the fields that have one."""
+    reader = _InvalidReader()
+    reader.feed(html)
+    return reader.marked
