@@ -8,10 +8,10 @@ from app.coediting.section_page import coediting_extras
 from app.consent.services import ConsentError
 from app.downloads import content_disposition, file_name
 from app.extensions import db
-from app.inputs import form_id, parse_id
+from app.inputs import form_id
 from app.markdown import render_markdown
 from app.partnerships.access import Permission, current_membership, require
-from app.plan_sections import bp, forms, services
+from app.plan_sections import bp, forms, services, signals
 from app.plan_sections.display import item_table, section_facts
 from app.plan_sections.export import items_csv
 from app.plan_sections.registry import get_section_type, section_types
@@ -131,16 +131,10 @@ def items_export(partnership_id: int, section_key: str, kind_key: str):
                     headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"})
 
 
-def _review_context(membership):
-    """The review cycle an editor was opened from (?cycle=<id>, carried by the form), if open."""
-    from app.review_cycle.services import cycle_of
-
-    cycle_id = parse_id(request.values.get("cycle", ""))
-    cycle = cycle_of(membership.partnership_id, cycle_id) if cycle_id is not None else None
-    if cycle is None or not cycle.is_open:
-        return None
-    return {"cycle_id": cycle.id, "period": cycle.period,
-            "adaptation_id": parse_id(request.values.get("adaptation", ""))}
+def _editor_parts(membership) -> list[signals.EditorPart]:
+    """What features that opened this editor for a purpose of theirs show in it (plan_sections/signals.py)."""
+    answers = signals.editor_opened.send(membership, values=request.values)
+    return [part for _receiver, part in answers if part is not None]
 
 
 def _render_edit(section_type, state, edit, ctx, plan, *, focus=None, preview=None, status=200):
@@ -157,7 +151,7 @@ def _render_edit(section_type, state, edit, ctx, plan, *, focus=None, preview=No
             ctx=ctx,
             focus=focus,
             coediting=coediting_extras(membership, section_type, state, ctx, editing=True),
-            review_context=_review_context(membership),
+            editor_parts=_editor_parts(membership),
             preview=Markup(render_markdown(edit.narrative)) if preview is None else preview,  # noqa: S704  # nosec B704
             error_list=forms.error_list(section_type, edit),
             blank_rows={
@@ -216,11 +210,8 @@ def edit(partnership_id: int, section_key: str):
         db.session.rollback()
         edit_state.errors = {violation.field or "form": violation.message}
         return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
-    review_context = _review_context(membership)
-    if review_context is not None and outcome.revision is not None:
-        from app.review_cycle.work import link_revision
-
-        link_revision(membership, review_context["cycle_id"], outcome.revision, review_context["adaptation_id"])
+    if outcome.revision is not None:
+        signals.edit_saved.send(membership, revision=outcome.revision, parts=_editor_parts(membership))
     return after_save(
         section_type, outcome,
         saved="{title} is saved as revision {number}.",

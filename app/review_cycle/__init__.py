@@ -161,6 +161,17 @@ def _when_a_party_is_admitted():
 _when_a_party_is_admitted()
 
 
+def _when_a_section_is_edited():
+    from app.plan_sections import signals
+    from app.review_cycle import editing
+
+    signals.editor_opened.connect(editing.editor_opened_receiver)
+    signals.edit_saved.connect(editing.edit_saved_receiver)
+
+
+_when_a_section_is_edited()
+
+
 def _when_a_promotion_is_agreed():
     from app.plan_versions.agreed_sections import section_change_agreed
     from app.review_cycle import work
