@@ -115,10 +115,17 @@ def init_app(app: Flask) -> None:
     register_error_handlers(app)
     submissions.init_app(app)
 
-    # Templates ask `can(Permission.X)` of the membership the gate loaded.
+    # Templates ask `can(Permission.X)` of the membership the gate loaded, and every partnership
+    # page reads that membership and its partnership without each view passing them.
+    app.context_processor(_membership_of_the_page)
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["can"] = lambda permission: has_permission(g.get("membership"), permission)
     app.jinja_env.globals["partnership_tabs"] = TABS
+
+
+def _membership_of_the_page() -> dict:
+    membership = g.get("membership")
+    return {"membership": membership, "partnership": membership.partnership} if membership is not None else {}
 
 
 def _security_headers(response):

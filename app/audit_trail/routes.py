@@ -32,7 +32,6 @@ def _filters(partnership_id: int) -> tuple[TrailFilterForm, TrailFilters]:
 @bp.get("/partnerships/<int:partnership_id>/audit")
 @require(Permission.VIEW_AUDIT)
 def trail(partnership_id: int):
-    membership = current_membership()
     form, filters = _filters(partnership_id)
     page = page_arg()
     entries, total = trail_page(partnership_id, filters, user_zone(), page=page, per_page=PER_PAGE)
@@ -42,8 +41,6 @@ def trail(partnership_id: int):
         return redirect(url_for("audit_trail.trail", partnership_id=partnership_id, page=pages, **query))
     return render_template(
         "audit_trail/trail.html",
-        membership=membership,
-        partnership=membership.partnership,
         form=form,
         filters=filters,
         entries=entries,

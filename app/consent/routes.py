@@ -28,9 +28,8 @@ def _end_request(refused: services.ConsentError) -> None:
 
 @bp.route("/partnerships/<int:partnership_id>/proposals")
 def index(partnership_id: int):
-    membership = current_membership()
     return render_template(
-        "consent/index.html", partnership=membership.partnership, membership=membership,
+        "consent/index.html",
         open=services.open_proposals(partnership_id), decided=services.decided_proposals(partnership_id),
         services=services,
     )
@@ -42,7 +41,7 @@ def _show(proposal, *, form=None, status=200):
     visible = services.details_visible(proposal, membership.party_id)
     still_applies = kind.check(proposal) if proposal.is_open else None
     return render_template(
-        "consent/show.html", partnership=membership.partnership, membership=membership, proposal=proposal,
+        "consent/show.html", proposal=proposal,
         kind=kind, payload=proposal.payload, details_visible=visible, still_applies=still_applies,
         answers=services.answers_by_party(proposal), asked=services.asked_parties(proposal),
         waiting=services.waiting_for(proposal) if proposal.is_open else [],

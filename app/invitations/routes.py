@@ -58,8 +58,7 @@ def new(partnership_id: int):
             flash(f"Invitation sent to {invitation.email}.", "success")
             return redirect(target)
     status = 422 if form.errors else 200
-    return render_template("invitations/new.html", form=form, partnership=membership.partnership,
-                           membership=membership), status
+    return render_template("invitations/new.html", form=form), status
 
 
 def _invitation_in_this_partnership(invitation_id: int) -> Invitation:

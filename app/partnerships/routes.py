@@ -90,8 +90,6 @@ def show(partnership_id: int):
                 panels.append((panel.template, context))
     return render_template(
         "partnerships/show.html",
-        membership=membership,
-        partnership=membership.partnership,
         parties=services.members_by_party(membership.partnership),
         panels=panels,
         first_steps=first_steps(membership),
@@ -134,8 +132,7 @@ def settings(partnership_id: int):
             return redirect(url_for("consent.show", partnership_id=partnership_id, proposal_id=proposal.id))
     status = 422 if form.errors else status
     return render_template(
-        "partnerships/settings.html", form=form, partnership=partnership,
-        pending=consent.open_of_kind(partnership_id, "profile"),
+        "partnerships/settings.html", form=form, pending=consent.open_of_kind(partnership_id, "profile"),
     ), status
 
 
@@ -152,8 +149,6 @@ def members(partnership_id: int):
     can_invite = has_permission(membership, Permission.INVITE)
     return render_template(
         "partnerships/members.html",
-        membership=membership,
-        partnership=membership.partnership,
         parties=services.members_by_party(membership.partnership),
         invitations=invitations.invitations_of(partnership_id) if can_invite else [],
         admissions=_open_admissions(partnership_id),
@@ -236,16 +231,16 @@ def leave_party(partnership_id: int):
     try:
         leaving.check_may_leave(membership)
     except leaving.LeavingRefused as refused:
-        return render_template("partnerships/leave_party.html", membership=membership, partnership=partnership,
-                               form=None, refused=refused.message, consequences=None), refused.status
+        return render_template("partnerships/leave_party.html", form=None, refused=refused.message,
+                               consequences=None), refused.status
     form = LeavePartyForm()
     if form.validate_on_submit():
         try:
             party = leaving.leave_for_party(membership, form.reason.data or "")
         except leaving.LeavingRefused as refused:  # another admin of the party was quicker
             db.session.rollback()
-            return render_template("partnerships/leave_party.html", membership=membership, partnership=partnership,
-                                   form=None, refused=refused.message, consequences=None), refused.status
+            return render_template("partnerships/leave_party.html", form=None, refused=refused.message,
+                                   consequences=None), refused.status
         except RuleViolation as violation:
             show_violation(form, violation)
         else:
@@ -253,5 +248,5 @@ def leave_party(partnership_id: int):
             flash(f"{party.name} has left {partnership.name}. Its people no longer have access; "
                   "the partnership's records keep what it did.", "success")
             return redirect(url_for("partnerships.home"))
-    return render_template("partnerships/leave_party.html", membership=membership, partnership=partnership,
-                           form=form, refused=None, consequences=leaving.consequences(membership.party))
+    return render_template("partnerships/leave_party.html", form=form, refused=None,
+                           consequences=leaving.consequences(membership.party))

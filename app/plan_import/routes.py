@@ -38,8 +38,7 @@ def upload(partnership_id: int):
             return redirect(url_for("plan_import.preview", partnership_id=partnership_id, import_id=pending.id))
     elif form.is_submitted():
         status = 422
-    return render_template("plan_import/upload.html", partnership=membership.partnership, membership=membership,
-                           form=form, keep_hours=services.KEEP_HOURS), status
+    return render_template("plan_import/upload.html", form=form, keep_hours=services.KEEP_HOURS), status
 
 
 def _pending_or_404(membership, import_id: int):
@@ -94,7 +93,7 @@ def _render_preview(membership, pending, mapping, *, errors=None, status=200, fo
         for part in preview.parts if part["imported"] is not None
     }
     return render_template(
-        "plan_import/preview.html", partnership=membership.partnership, membership=membership, pending=pending,
+        "plan_import/preview.html", pending=pending,
         form=form, preview=preview, narratives=narratives, form_error=form_error, keep_hours=services.KEEP_HOURS,
     ), status
 

@@ -41,8 +41,6 @@ def overview(partnership_id: int):
     membership = current_membership()
     return render_template(
         "plan_sections/overview.html",
-        partnership=membership.partnership,
-        membership=membership,
         plan=services.plan_overview(membership.partnership),
         open_comments=open_thread_counts(partnership_id),
     )
@@ -67,8 +65,6 @@ def full(partnership_id: int):
     ]
     return render_template(
         "plan_sections/full.html",
-        partnership=membership.partnership,
-        membership=membership,
         plan=plan,
         sections=sections,
         generated_at=utcnow(),
@@ -100,8 +96,6 @@ def section(partnership_id: int, section_key: str):
     previous, following = _neighbours(section_type)
     return render_template(
         "plan_sections/section.html",
-        partnership=membership.partnership,
-        membership=membership,
         plan=plan,
         state=state,
         section_type=section_type,
@@ -142,8 +136,6 @@ def _render_edit(section_type, state, edit, ctx, plan, *, focus=None, preview=No
     return (
         render_template(
             "plan_sections/edit.html",
-            partnership=membership.partnership,
-            membership=membership,
             plan=plan,
             state=state,
             section_type=section_type,

@@ -61,13 +61,10 @@ def _previous_baseline(version):
 
 @bp.get("/partnerships/<int:partnership_id>/versions")
 def index(partnership_id: int):
-    membership = current_membership()
     versions = services.versions_of(partnership_id)
     baseline = services.baseline_of(partnership_id)
     return render_template(
         "plan_versions/index.html",
-        partnership=membership.partnership,
-        membership=membership,
         versions=versions,
         baseline=baseline,
         awaiting=next((v for v in versions if v.status == "awaiting"), None),
@@ -114,8 +111,6 @@ def new(partnership_id: int):
     contents = {key: revision.content for key, revision in revisions.items()}
     return render_template(
         "plan_versions/new.html",
-        partnership=membership.partnership,
-        membership=membership,
         form=form,
         baseline=baseline,
         awaiting=services.awaiting_of(partnership_id),
@@ -140,8 +135,6 @@ def _show(version, *, sign_form=None, decline_form=None, withdraw_form=None, nud
     can_sign = unsigned_signatory and services.may_sign_now(version, membership.party_id)
     return render_template(
         template,
-        partnership=membership.partnership,
-        membership=membership,
         version=version,
         status=services.status_of(version, baseline),
         labels=services.STATUS_LABELS,
@@ -291,7 +284,7 @@ def pdf(partnership_id: int, version_id: int):
     if state.ready:
         return _pdf_response(state.latest.data, _file_name(membership.partnership, version.label), state.latest.sha256)
     return render_template(
-        "plan_versions/preparing.html", partnership=membership.partnership, membership=membership, version=version,
+        "plan_versions/preparing.html", version=version,
         form=ConfirmForm(formdata=None), problem=jobs.problem_for(pdfs.JOB, f"version:{version.id}"),
     ), 202
 
@@ -349,14 +342,11 @@ def _docx_response(membership, version):
 @bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/changes")
 def changes(partnership_id: int, version_id: int):
     """The working plan against a version (the baseline's "changed since" links land here)."""
-    membership = current_membership()
     version = _version_or_404(partnership_id, version_id)
     revisions = services.current_revisions(partnership_id)
     contents = {key: revision.content for key, revision in revisions.items()}
     return render_template(
         "plan_versions/changes.html",
-        partnership=membership.partnership,
-        membership=membership,
         version=version,
         diff=_diff_view(partnership_id, version, contents, revisions),
     )
@@ -369,8 +359,7 @@ def draft_pdf(partnership_id: int):
     draft = drafts.current_draft(membership.partnership)
     if draft is not None:
         return _draft_response(membership, draft)
-    return render_template("plan_versions/draft.html", partnership=membership.partnership, membership=membership,
-                           form=ConfirmForm(formdata=None))
+    return render_template("plan_versions/draft.html", form=ConfirmForm(formdata=None))
 
 
 @bp.post("/partnerships/<int:partnership_id>/plan/draft.pdf")
@@ -382,8 +371,7 @@ def request_draft_pdf(partnership_id: int):
         draft = drafts.request_draft(membership)
     except drafts.DraftLimit as limit:
         db.session.rollback()
-        return render_template("plan_versions/draft.html", partnership=membership.partnership,
-                               membership=membership, form=ConfirmForm(formdata=None), limit=limit.message), 429
+        return render_template("plan_versions/draft.html", form=ConfirmForm(formdata=None), limit=limit.message), 429
     db.session.commit()
     return redirect(url_for("plan_versions.draft_file", partnership_id=partnership_id, draft_id=draft.id), 303)
 
@@ -401,7 +389,7 @@ def _draft_response(membership, draft):
     if draft.status == "ready":
         return _pdf_response(draft.data, _file_name(membership.partnership, "draft"), draft.sha256)
     return render_template(
-        "plan_versions/draft_preparing.html", partnership=membership.partnership, membership=membership,
+        "plan_versions/draft_preparing.html",
         draft=draft, ahead=drafts.queue_position(draft), form=ConfirmForm(formdata=None),
         problem=jobs.problem_for(drafts.JOB, f"draft:{draft.id}"),
     ), 202

@@ -49,7 +49,7 @@ def _render_index(membership, cycles, form, status=200):
     partnership = membership.partnership
     trend = report.trend_for(partnership_id=partnership.id)
     return render_template(
-        "review_cycle/index.html", partnership=partnership, membership=membership, cycles=cycles, form=form,
+        "review_cycle/index.html", cycles=cycles, form=form,
         open_cycle=next((c for c in cycles if c.is_open), None), is_admin=_is_admin(membership), trend=trend,
         kept=report.kept_for(partnership.id, _today()),
     ), status
@@ -114,7 +114,7 @@ def _render_show(membership, cycle, *, adaptation_form=None, action_form=None, s
     today = _today()
     return render_template(
         "review_cycle/show.html",
-        partnership=membership.partnership, membership=membership, cycle=cycle,
+        cycle=cycle,
         steps=stepper(cycle, today), today=today, is_admin=_is_admin(membership),
         own=services.own_assessment(cycle, membership.party_id),
         in_cycle=services.is_party_of(cycle, membership.party_id),
@@ -235,7 +235,7 @@ def _render_assessment(membership, cycle, own, values, errors, status=200, *, co
     reopened = cycle.is_open and membership.party_id in services.reopened_party_ids(cycle)
     submitted = own is not None and own.submitted_at is not None
     return render_template(
-        "review_cycle/assessment.html", partnership=membership.partnership, membership=membership, cycle=cycle,
+        "review_cycle/assessment.html", cycle=cycle,
         own=own, values=values, errors=errors, parties=ctx.parties, reopened=reopened, confirming=confirming,
         checked_at=checked_at,
         editable=(cycle.stage == "review" or reopened) and not submitted and not confirming,
@@ -268,8 +268,7 @@ def results(partnership_id: int, cycle_id: int):
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
     data = report.results_for(cycle, membership, _today()) if cycle.revealed_at is not None else None
-    return render_template("review_cycle/results.html", partnership=membership.partnership, membership=membership,
-                           cycle=cycle, data=data, steps=stepper(cycle, _today()))
+    return render_template("review_cycle/results.html", cycle=cycle, data=data, steps=stepper(cycle, _today()))
 
 
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/results.csv")
@@ -378,7 +377,7 @@ def update_action(partnership_id: int, cycle_id: int, action_id: int):
 
 def _render_action(membership, cycle, item, form, status=200):
     return render_template(
-        "review_cycle/action.html", partnership=membership.partnership, membership=membership, cycle=cycle,
+        "review_cycle/action.html", cycle=cycle,
         action=item, form=form, today=_today(), promotion=work.promotion_waiting(item),
         editable=cycle.stage in ("improve", "operate") and membership.role in (Role.ADMIN, Role.EDITOR),
     ), status
@@ -407,7 +406,7 @@ def report_page(partnership_id: int, cycle_id: int):
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
     data = report.report_for(cycle, membership, _today()) if cycle.stage == CLOSED else None
-    return render_template("review_cycle/report.html", partnership=membership.partnership, membership=membership,
+    return render_template("review_cycle/report.html",
                            cycle=cycle, data=data, cycle_parties=services.parties_of_cycle(cycle))
 
 
@@ -420,7 +419,7 @@ def report_pdf(partnership_id: int, cycle_id: int):
     stored = report.stored_report(cycle.id)
     if stored is None:
         return render_template(
-            "review_cycle/report_preparing.html", partnership=membership.partnership, membership=membership,
+            "review_cycle/report_preparing.html",
             cycle=cycle, problem=jobs.problem_for(report.REPORT_JOB, f"cycle:{cycle.id}"),
             form=ConfirmForm(formdata=None),
         ), 202
@@ -482,7 +481,7 @@ def _render_dimensions(membership, form, status=200, *, rename_errors=None):
     partnership_id = membership.partnership_id
     found = services.dimensions(partnership_id, include_retired=True)
     return render_template(
-        "review_cycle/dimensions.html", partnership=membership.partnership, membership=membership, form=form,
+        "review_cycle/dimensions.html", form=form,
         dimensions=found, defaults=services.DEFAULT_DIMENSIONS if not found else [],
         is_admin=_is_admin(membership), rename_errors=rename_errors or {},
     ), status

@@ -43,7 +43,6 @@ def activity(partnership_id: int):
     page = activity_page(partnership_id, before=before, section_key=section_key, party_id=party_id)
     return render_template(
         "coediting/activity.html",
-        partnership=partnership,
         page=page,
         days=by_day(page.entries),
         section_key=section_key,

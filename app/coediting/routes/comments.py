@@ -22,7 +22,6 @@ def _page(section_type, section, *, form=None, reply_forms=None, status=200):
     block = comment_block(membership, section_type, section, content, ctx, form=form, reply_forms=reply_forms)
     return render_template(
         "coediting/comments.html",
-        partnership=membership.partnership,
         section_type=section_type,
         section=section,
         comments=block,

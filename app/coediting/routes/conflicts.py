@@ -37,7 +37,6 @@ def _headings(conflict) -> dict[str, str]:
 
 
 def _render(section_type, section, conflict, resolution: Resolution | None = None, status: int = 200):
-    membership = current_membership()
     ctx = plan.section_context(section)
     base = conflict.base_revision.content if conflict.base_revision is not None else section_type.empty_content()
     theirs = conflict.their_revision.content
@@ -47,7 +46,6 @@ def _render(section_type, section, conflict, resolution: Resolution | None = Non
     clean_changes = section_diff(section_type, diff_content(theirs, merged), theirs, merged, ctx)
     return render_template(
         "coediting/conflict.html",
-        partnership=membership.partnership,
         section_type=section_type,
         section=section,
         conflict=conflict,

@@ -38,7 +38,6 @@ def history(partnership_id: int, section_key: str):
     page = history_page(section, before=int_arg("before"), after=int_arg("after"), party_id=party_id)
     return render_template(
         "coediting/history.html",
-        partnership=membership.partnership,
         section_type=section_type,
         section=section,
         page=page,
@@ -64,7 +63,6 @@ def _render_revision(section_type, section, revision, form, status=200):
     current = section.current_revision
     return render_template(
         "coediting/revision.html",
-        partnership=membership.partnership,
         section_type=section_type,
         section=section,
         revision=revision,
@@ -124,11 +122,10 @@ def _side(section, value: str | None, default):
 
 @bp.get("/partnerships/<int:partnership_id>/plan/<section_key>/compare")
 def compare(partnership_id: int, section_key: str):
-    membership = current_membership()
     section_type = section_type_or_404(section_key)
     section = existing_section(partnership_id, section_key)
     if section is None or section.current_revision is None:
-        return render_template("coediting/compare.html", partnership=membership.partnership,
+        return render_template("coediting/compare.html",
                                section_type=section_type, section=None, old=None, new=None, view=None)
     new = _side(section, request.args.get("to"), "current")
     numbers = [n for n in (new,) if isinstance(n, int)]
@@ -150,7 +147,6 @@ def compare(partnership_id: int, section_key: str):
     view = section_diff(section_type, diff_content(old_content, new.content), old_content, new.content, ctx)
     return render_template(
         "coediting/compare.html",
-        partnership=membership.partnership,
         section_type=section_type,
         section=section,
         old=old,
@@ -180,7 +176,6 @@ def end_of_day(day: date) -> datetime:
 
 @bp.get("/partnerships/<int:partnership_id>/plan/compare")
 def plan_compare(partnership_id: int):
-    membership = current_membership()
     today = utcnow().astimezone(user_zone()).date()
     errors: dict[str, str] = {}
     to_day = _date_arg("to", today, errors)
@@ -195,7 +190,6 @@ def plan_compare(partnership_id: int):
     changes = present_plan_diff(diff_plans({k: r.content for k, r in old_revisions.items()}, new_contents), ctx)
     return render_template(
         "coediting/plan_compare.html",
-        partnership=membership.partnership,
         from_day=from_day,
         to_day=to_day,
         older=older,
