@@ -174,9 +174,9 @@ _when_a_section_is_edited()
 
 def _when_a_promotion_is_agreed():
     from app.plan_versions.agreed_sections import section_change_agreed
-    from app.review_cycle import work
+    from app.review_cycle import improvement
 
-    section_change_agreed.connect(work.promoted_by_agreement)
+    section_change_agreed.connect(improvement.promoted_by_agreement)
 
 
 _when_a_promotion_is_agreed()

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from app.demo import Demo, demo_step
 from app.extensions import db
 from app.plan_sections.demo import ALEX, DANA, LUIS, PRIYA
-from app.review_cycle import periods, services, work
+from app.review_cycle import improvement, periods, services
 from app.types import clock_at, utcnow
 
 NW_SCORES = [  # per closed cycle, oldest first, in the default dimensions' order
@@ -149,7 +149,7 @@ def review_cycles(demo: Demo) -> None:
               _form(cycle, ct.party_id, CT_SCORES[n], "ct", n))
         for admin in admins:
             _when(opened + timedelta(days=12), services.agree, admin, cycle, "review")
-        _when(opened + timedelta(days=14), work.add_adaptation, ct, cycle,
+        _when(opened + timedelta(days=14), improvement.add_adaptation, ct, cycle,
             ["Plant managers join the weekly performance call.",
              "Exceptions over four hours go straight to the operations board.",
              "Expedite costs are split on the invoice, not reconciled quarterly."][n],
@@ -163,7 +163,7 @@ def review_cycles(demo: Demo) -> None:
             if index != n:
                 continue
             member = demo.member(email)
-            action = _when(opened + timedelta(days=18), work.add_action, member, cycle, {
+            action = _when(opened + timedelta(days=18), improvement.add_action, member, cycle, {
                 "title": title, "description": "", "owner_party_id": member.party_id, "owner_user_id": member.user_id,
                 "due_on": opened.date() + timedelta(days=due), "link": _link(cycle, title),
             })
@@ -175,10 +175,10 @@ def review_cycles(demo: Demo) -> None:
                       "owner_party_id": action.owner_party_id, "owner_user_id": action.owner_user_id,
                       "due_on": action.due_on, "link": _link(cycle, action.title)}
             if done == "drop":
-                _when(opened + timedelta(days=40), work.update_action, member, action, fields, "dropped")
+                _when(opened + timedelta(days=40), improvement.update_action, member, action, fields, "dropped")
             elif done is not None:
-                _when(opened + timedelta(days=22), work.update_action, member, action, fields, "in_progress")
-                _when(opened + timedelta(days=done), work.update_action, member, action, fields, "done")
+                _when(opened + timedelta(days=22), improvement.update_action, member, action, fields, "in_progress")
+                _when(opened + timedelta(days=done), improvement.update_action, member, action, fields, "done")
         for admin in admins:
             _when(opened + timedelta(days=74), services.agree, admin, cycle, "operate")
     _past_news_read(partnership.id)

@@ -6,8 +6,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import Form
 from app.inputs import parse_id
+from app.review_cycle.improvement import TEXT_MAX, TITLE_MAX
 from app.review_cycle.services import DIMENSION_NAME_MAX
-from app.review_cycle.work import TEXT_MAX, TITLE_MAX
 from app.submissions import OnceForm
 
 

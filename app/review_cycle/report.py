@@ -19,7 +19,7 @@ from app.jobs.models import JobProblem
 from app.partnerships.models import Membership
 from app.partnerships.parties import record_parties
 from app.plan_sections.registry import section_types
-from app.review_cycle import charts, corrections, results, services, work
+from app.review_cycle import charts, corrections, improvement, results, services
 from app.review_cycle.models import CLOSED, ReviewCycle, ReviewReportDocument
 from app.types import utcnow
 
@@ -90,9 +90,9 @@ def results_for(cycle: ReviewCycle, membership: Membership | None, today: date) 
 def report_for(cycle: ReviewCycle, membership: Membership | None, today: date) -> dict:
     data = results_for(cycle, membership, today) or {}
     data.update(
-        adaptations=work.adaptations_of(cycle),
-        revisions=work.linked_revisions(cycle),
-        actions=work.actions_of(cycle),
+        adaptations=improvement.adaptations_of(cycle),
+        revisions=improvement.linked_revisions(cycle),
+        actions=improvement.actions_of(cycle),
         section_titles={t.key: t.title for t in section_types()},
         today=today,
     )

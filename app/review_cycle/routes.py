@@ -13,7 +13,7 @@ from app.partnerships.access import Permission, current_membership, require
 from app.partnerships.models import Role
 from app.plan_sections.registry import section_types
 from app.plan_sections.services import load_context
-from app.review_cycle import bp, corrections, export, forms, report, services, work
+from app.review_cycle import bp, corrections, export, forms, improvement, report, services
 from app.review_cycle.models import ACTION_STATUS_LABELS, CLOSED, STAGES
 from app.review_cycle.stepper import stepper
 from app.rules import applying
@@ -101,7 +101,7 @@ def _action_form(cycle, formdata=None, obj=None, *, party_id=None):
         for m in ctx.members.values()
     ]
     form.owner_user_id.render_kw = {"data-owner-party": form.owner_party_id.id}
-    form.link.choices = [("", "Nothing in particular")] + work.link_options(cycle)
+    form.link.choices = [("", "Nothing in particular")] + improvement.link_options(cycle)
     form.status.choices = list(ACTION_STATUS_LABELS.items())
     if obj is not None and formdata is None:
         form.link.data = f"{obj.link_kind}:{obj.link_ref}" if obj.link_kind else ""
@@ -119,8 +119,8 @@ def _render_show(membership, cycle, *, adaptation_form=None, action_form=None, s
         own=services.own_assessment(cycle, membership.party_id),
         in_cycle=services.is_party_of(cycle, membership.party_id),
         blocked=services.what_blocks(cycle),
-        adaptations=work.adaptations_of(cycle), revisions=work.linked_revisions(cycle),
-        actions=work.actions_of(cycle),
+        adaptations=improvement.adaptations_of(cycle), revisions=improvement.linked_revisions(cycle),
+        actions=improvement.actions_of(cycle),
         adaptation_form=adaptation_form or _adaptation_form(),
         action_form=action_form or _action_form(cycle, party_id=membership.party_id),
         section_titles={t.key: t.title for t in section_types()},
@@ -315,7 +315,7 @@ def add_adaptation(partnership_id: int, cycle_id: int):
     if form.validate_on_submit():
         submission = claim(form)
         with applying(form) as applied:
-            work.add_adaptation(membership, cycle, form.what.data, form.why.data, form.section_key.data)
+            improvement.add_adaptation(membership, cycle, form.what.data, form.why.data, form.section_key.data)
             target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id, _anchor="adapt")
             submission.led_to(target)
         if applied:
@@ -334,7 +334,7 @@ def add_action(partnership_id: int, cycle_id: int):
     if form.validate_on_submit():
         submission = claim(form)
         with applying(form) as applied:
-            work.add_action(membership, cycle, form.fields_dict())
+            improvement.add_action(membership, cycle, form.fields_dict())
             target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id, _anchor="improve")
             submission.led_to(target)
         if applied:
@@ -352,7 +352,7 @@ def action(partnership_id: int, cycle_id: int, action_id: int):
 
 
 def _action_or_404(cycle, action_id: int):
-    item = work.action_of(cycle, action_id)
+    item = improvement.action_of(cycle, action_id)
     if item is None:
         abort(404)
     return item
@@ -367,7 +367,7 @@ def update_action(partnership_id: int, cycle_id: int, action_id: int):
     form = _action_form(cycle, request.form)
     if form.validate_on_submit():
         with applying(form) as applied:
-            work.update_action(membership, item, form.fields_dict(), form.status.data)
+            improvement.update_action(membership, item, form.fields_dict(), form.status.data)
         if applied:
             flash("The action is updated.", "success")
             return redirect(url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id,
@@ -378,7 +378,7 @@ def update_action(partnership_id: int, cycle_id: int, action_id: int):
 def _render_action(membership, cycle, item, form, status=200):
     return render_template(
         "review_cycle/action.html", cycle=cycle,
-        action=item, form=form, today=_today(), promotion=work.promotion_waiting(item),
+        action=item, form=form, today=_today(), promotion=improvement.promotion_waiting(item),
         editable=cycle.stage in ("improve", "operate") and membership.role in (Role.ADMIN, Role.EDITOR),
     ), status
 
@@ -390,7 +390,7 @@ def promote(partnership_id: int, cycle_id: int, action_id: int):
     cycle = _cycle_or_404(partnership_id, cycle_id)
     item = _action_or_404(cycle, action_id)
     with applying() as applied:
-        outcome = work.promote_action(membership, item)
+        outcome = improvement.promote_action(membership, item)
     if applied:
         if outcome.status == "proposed":
             flash("Proposed: the action becomes an initiative of the plan's Continuous improvement section when "

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.partnerships.access import load_membership
 from app.partnerships.models import Partnership, Party
 from app.plan_versions import pdfs
-from app.review_cycle import report, work
+from app.review_cycle import improvement, report
 from app.review_cycle.models import ReviewCycle
 from tests.support import review_cycle
 from tests.support.browser import sign_in
@@ -36,7 +36,7 @@ def _close(cycle, a, b) -> None:
         if cycle.stage == "closed":
             return
         if cycle.stage == "adapt":
-            work.add_adaptation(load_membership(cycle.partnership_id, b), cycle, "Meet weekly.", "Delays.",
+            improvement.add_adaptation(load_membership(cycle.partnership_id, b), cycle, "Meet weekly.", "Delays.",
                                 "communications")
             db.session.commit()
         if cycle.stage == "improve":

@@ -215,12 +215,12 @@ def _review_notes(people: People, texts: list, _round: int) -> None:
 
 
 def _adaptations(people: People, texts: list, _round: int) -> None:
+    from app.review_cycle import improvement
     from app.review_cycle import services as review
-    from app.review_cycle import work
 
     cycle = people.world.extra["cycle"]
     for text in texts:
-        work.add_adaptation(people.admin("b"), cycle, text, text, "communications")
+        improvement.add_adaptation(people.admin("b"), cycle, text, text, "communications")
     for member in _every_party(people):
         review.agree(member, cycle, "adapt")
 
@@ -229,12 +229,12 @@ def _improvement_actions(people: People, texts: list, _round: int) -> None:
     """Action titles and descriptions: the cycle page, each action's page. The cycle stays in Improve."""
     from datetime import date
 
-    from app.review_cycle import work
+    from app.review_cycle import improvement
 
     cycle = people.world.extra["cycle"]
     for text in texts:
         member = people.admin("a")
-        work.add_action(member, cycle, {
+        improvement.add_action(member, cycle, {
             "title": text[:160], "description": text, "owner_party_id": member.party_id,
             "owner_user_id": member.user_id, "due_on": date(2020, 1, 31), "link": "",
         })

@@ -8,7 +8,7 @@ from app.my_work.services import my_work
 from app.notifications import services as notifications
 from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
-from app.review_cycle import work
+from app.review_cycle import improvement
 from app.types import clock_at, utcnow
 from tests.support import review_cycle
 from tests.support.consent import propose_rename
@@ -45,7 +45,7 @@ def test_improvement_actions_the_reader_owns_overdue_first(two_parties):
 
     fields = {"title": sooner.title, "description": "", "owner_party_id": sooner.owner_party_id,
               "owner_user_id": w.a.admin.id, "due_on": sooner.due_on, "link": ""}
-    work.update_action(load_membership(w.partnership.id, w.a.admin), sooner, fields, "done")
+    improvement.update_action(load_membership(w.partnership.id, w.a.admin), sooner, fields, "done")
     db.session.commit()
     assert [i.title for i in kinds(w.a.admin)["action"]] == ["Share the forecast"]
 

@@ -166,24 +166,24 @@ def test_a_new_item_proposed_to_a_signed_section_is_added_when_the_other_party_a
 
 
 def test_an_improvement_action_added_to_an_agreed_plan_waits_for_agreement(agreed, client_as):
-    from app.review_cycle import work
+    from app.review_cycle import improvement
     from tests.support import review_cycle
 
     partnership, a_admin, b_admin = agreed.partnership, agreed.people.a.admin, agreed.people.b.admin
     cycle = review_cycle.cycle_in_improve(partnership, a_admin, b_admin)
     action = review_cycle.add_action(cycle, a_admin, title="Joint forecasting workshop")
-    outcome = work.promote_action(agreed.member(a_admin), action)
+    outcome = improvement.promote_action(agreed.member(a_admin), action)
     db.session.commit()
     assert outcome.status == "proposed" and action.promoted_at is None  # not in the plan until agreed
     assert "Joint forecasting workshop" in str(outcome.proposal.payload)
-    assert work.promotion_waiting(action) == outcome.proposal
+    assert improvement.promotion_waiting(action) == outcome.proposal
     page = client_as(a_admin).get(f"/partnerships/{partnership.id}/reviews/{cycle.id}/actions/{action.id}").text
     assert "becomes an initiative there when every party agrees" in page
     assert f"/proposals/{outcome.proposal.id}" in page and "Promote into the plan" not in page
     agreed.answer(b_admin, outcome.proposal)
     db.session.refresh(action)
-    assert action.promoted_at is not None and work.promotion_waiting(action) is None  # in the plan now
+    assert action.promoted_at is not None and improvement.promotion_waiting(action) is None  # in the plan now
     initiatives = agreed.section("continuous_improvement").current_revision.content["items"]["initiatives"]
     assert initiatives[-1]["title"] == "Joint forecasting workshop"
-    assert [revision.id for _link, revision in work.linked_revisions(cycle)] == [
+    assert [revision.id for _link, revision in improvement.linked_revisions(cycle)] == [
         agreed.section("continuous_improvement").current_revision_id]

@@ -11,7 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.review_cycle import services, work
+from app.review_cycle import improvement, services
 from app.review_cycle.models import CLOSED, STAGES, ReviewCycle
 from app.review_cycle.report import results_for
 from app.rules import RuleViolation
@@ -98,9 +98,9 @@ def test_blindness_and_gates_hold_in_any_order(world):
         def change_something(self, who):
             member, before = self.members[who], self.stage
             if before == "adapt":
-                done = self._attempt(lambda: work.add_adaptation(member, self.cycle, "Meet weekly", "", None))
+                done = self._attempt(lambda: improvement.add_adaptation(member, self.cycle, "Meet weekly", "", None))
             elif before == "improve":
-                done = self._attempt(lambda: work.add_action(member, self.cycle, {
+                done = self._attempt(lambda: improvement.add_action(member, self.cycle, {
                     "title": "Act", "description": "", "owner_party_id": member.party_id, "owner_user_id": None,
                     "due_on": date(2030, 1, 1), "link": ""}))
             else:

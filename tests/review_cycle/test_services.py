@@ -11,7 +11,7 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.partnerships.access import load_membership
 from app.plan_sections import services as plan
-from app.review_cycle import periods, results, services, work
+from app.review_cycle import improvement, periods, results, services
 from app.review_cycle.models import ReviewCycle, StageAgreement
 from app.rules import RuleViolation
 from tests.support.review_cycle import add_action, agree_all, assessment_form, open_cycle, submit
@@ -165,7 +165,7 @@ def test_a_change_withdraws_the_agreements_given_so_far(world):
     agree_all(cycle, [world.a.admin, world.b.admin])
     services.agree(m(world, world.a.admin), cycle, "adapt")
     db.session.commit()
-    work.add_adaptation(m(world, world.b.editor), cycle, "Meet weekly", "Delays", "communications")
+    improvement.add_adaptation(m(world, world.b.editor), cycle, "Meet weekly", "Delays", "communications")
     db.session.commit()
     assert services.live_agreements(cycle) == []
     withdrawn = db.session.scalar(sa.select(StageAgreement).where(StageAgreement.withdrawn_at.is_not(None)))
@@ -194,31 +194,31 @@ def test_actions_record_status_dates_notify_their_owner_and_count_as_kept(world)
     assert assigned.recipient_id == world.a.admin.id
     fields = {"title": action.title, "description": "", "owner_party_id": action.owner_party_id,
               "owner_user_id": action.owner_user_id, "due_on": due, "link": ""}
-    work.update_action(m(world, world.a.editor), action, fields, "in_progress")
-    work.update_action(m(world, world.a.editor), action, fields, "done")
+    improvement.update_action(m(world, world.a.editor), action, fields, "in_progress")
+    improvement.update_action(m(world, world.a.editor), action, fields, "done")
     db.session.commit()
     assert action.started_at and action.done_at and action.kept
     kept = results.commitments_kept(world.partnership.id, services.parties_of(world.partnership.id), date.today())
     assert [(k.kept, k.due) for k in kept] == [(1, 1), (0, 0)]
     with pytest.raises(RuleViolation, match="party that owns"):
-        work.add_action(m(world, world.a.editor), cycle, {**fields, "owner_party_id": 999999})
+        improvement.add_action(m(world, world.a.editor), cycle, {**fields, "owner_party_id": 999999})
     with pytest.raises(RuleViolation, match="person of the owner party"):
-        work.add_action(m(world, world.a.editor), cycle, {**fields, "owner_user_id": world.b.admin.id})
+        improvement.add_action(m(world, world.a.editor), cycle, {**fields, "owner_user_id": world.b.admin.id})
 
 
 def test_an_action_is_promoted_into_the_continuous_improvement_section(world):
     cycle = _to_improve(world)
     measure = cycle.measures[0]
     action = add_action(cycle, world.b.editor, "Cross-dock pilot", link=f"measure:{measure['id']}")
-    work.promote_action(m(world, world.b.editor), action)
+    improvement.promote_action(m(world, world.b.editor), action)
     db.session.commit()
     initiatives = plan.current_content(world.partnership.id, "continuous_improvement")["items"]["initiatives"]
     assert [(i["title"], i["linked_measure"], i["proposed_by"]) for i in initiatives] == [
         ("Cross-dock pilot", measure["id"], world.b.party.id)]
     assert action.promoted_at is not None
-    assert [rev.section.section_key for _link, rev in work.linked_revisions(cycle)] == ["continuous_improvement"]
+    assert [rev.section.section_key for _link, rev in improvement.linked_revisions(cycle)] == ["continuous_improvement"]
     with pytest.raises(RuleViolation, match="already"):
-        work.promote_action(m(world, world.b.editor), action)
+        improvement.promote_action(m(world, world.b.editor), action)
 
 
 def test_dimensions_change_for_future_cycles_only(world):

@@ -6,7 +6,7 @@ from datetime import date
 from app.extensions import db
 from app.partnerships.access import load_membership
 from app.plan_sections import services as plan
-from app.review_cycle import services, work
+from app.review_cycle import improvement, services
 
 
 def measures_content(party_a_id: int, party_b_id: int) -> dict:
@@ -72,7 +72,7 @@ def agree_all(cycle, admins):
 
 def add_action(cycle, user, title: str = "Weekly planning call", due: date = date(2030, 1, 31), **extra):
     membership = load_membership(cycle.partnership_id, user)
-    action = work.add_action(membership, cycle, {
+    action = improvement.add_action(membership, cycle, {
         "title": title, "description": extra.get("description", ""), "owner_party_id": membership.party_id,
         "owner_user_id": extra.get("owner_user_id", membership.user_id), "due_on": due, "link": extra.get("link", ""),
     })
@@ -88,7 +88,7 @@ def cycle_in_improve(partnership, first, second):
     submit(cycle, first, 4, comment="Fine.")
     submit(cycle, second, 3, comment="Could be better.")
     agree_all(cycle, [first, second])
-    work.add_adaptation(load_membership(partnership.id, second), cycle, "Meet weekly.", "Delays.", "communications")
+    improvement.add_adaptation(load_membership(partnership.id, second), cycle, "Meet weekly.", "Delays.", "communications")
     db.session.commit()
     agree_all(cycle, [first, second])
     return cycle

@@ -1,5 +1,6 @@
-"""What the parties do after the review: adaptations (and plan revisions saved for them) and
-improvement actions, which can be promoted into the plan's Continuous improvement section.
+"""How the partnership improves after its review: adaptations agreed in the Adapt stage (and the
+plan revisions saved for them) and improvement actions of the Improve stage, which can be promoted
+into the plan's Continuous improvement section.
 
 Each change in a stage withdraws the agreements given so far to leave that stage: a party
 agreed to what it saw, not to what was added afterwards.
