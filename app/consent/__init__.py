@@ -80,14 +80,22 @@ _register_jobs()
 
 def load() -> None:
     """The pages and reminders (imported once every package is loaded: they use them all);
-    a party leaving lapses the open proposals (they no longer ask the parties taking part)."""
+    a party leaving or joining lapses the open proposals (they no longer ask the parties taking part)."""
     from app.consent import reminders, routes, services  # noqa: F401
     from app.partnerships import signals
 
     signals.party_left.connect(_lapse_when_a_party_leaves)
+    signals.party_joined.connect(_lapse_when_a_party_joins)
 
 
 def _lapse_when_a_party_leaves(party, **_details) -> None:
     from app.consent import services
 
     services.lapse_open(party.partnership_id, f"{party.name} left the partnership, so it no longer asks every party.")
+
+
+def _lapse_when_a_party_joins(party, **_details) -> None:
+    from app.consent import services
+
+    services.lapse_open(party.partnership_id,
+                        f"{party.name} joined the partnership, so every party must be asked again.")

@@ -26,6 +26,7 @@ from app.inputs import CONTROL_MESSAGE, has_control_characters
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.models import Membership, Partnership, Party, Role
 from app.partnerships.parties import current_parties
+from app.partnerships.services import lock_partnership
 from app.rules import RuleViolation
 from app.types import utcnow
 
@@ -43,18 +44,6 @@ def lock(proposal: Proposal) -> Proposal:
         sa.select(Proposal).where(Proposal.id == proposal.id).with_for_update()
         .execution_options(populate_existing=True)
     )
-
-
-def lock_partnership(partnership_id: int) -> None:
-    """Serialise what depends on who takes part: proposing (one open proposal per target),
-    the last answer that applies a change, and a party joining (PostgreSQL row lock; SQLite
-    writes are serial anyway). Taken before any proposal's lock, always in that order.
-
-    FOR NO KEY UPDATE, not FOR UPDATE: a session that holds another lock (a version being
-    signed) and inserts a row referring to the partnership takes a key-share lock on it, which
-    FOR UPDATE would block, deadlocking against the answer waiting for that version."""
-    db.session.execute(sa.select(Partnership.id).where(Partnership.id == partnership_id)
-                       .with_for_update(key_share=True))
 
 
 def find(partnership_id: int, proposal_id: int) -> Proposal | None:

@@ -22,6 +22,7 @@ from app.partnerships.models import (
     Party,
     Role,
 )
+from app.partnerships.signals import party_joined
 from app.rules import RuleViolation
 
 
@@ -128,16 +129,27 @@ def _shorten(changed: dict, limit: int = 200) -> dict:
     return short
 
 
-def add_party(partnership: Partnership, organisation_id: int, *, actor: User | None) -> Party:
-    from app.consent import services as consent
+def lock_partnership(partnership_id: int) -> None:
+    """Serialise what depends on who takes part: proposing (one open proposal per target),
+    the last answer that applies a change, and a party joining (PostgreSQL row lock; SQLite
+    writes are serial anyway). Taken before any proposal's lock, always in that order.
 
+    FOR NO KEY UPDATE, not FOR UPDATE: a session that holds another lock (a version being
+    signed) and inserts a row referring to the partnership takes a key-share lock on it, which
+    FOR UPDATE would block, deadlocking against the answer waiting for that version."""
+    db.session.execute(sa.select(Partnership.id).where(Partnership.id == partnership_id)
+                       .with_for_update(key_share=True))
+
+
+def add_party(partnership: Partnership, organisation_id: int, *, actor: User | None) -> Party:
     # Under the lock an answer applying a proposal takes: the proposal is made before the party
-    # joins, or it sees the new party and lapses; open proposals lapse, as they did not ask it.
-    consent.lock_partnership(partnership.id)
+    # joins, or it sees the new party and lapses; open proposals lapse (consent hears
+    # party_joined), as they did not ask it.
+    lock_partnership(partnership.id)
     party = Party(partnership_id=partnership.id, organisation_id=organisation_id)
     db.session.add(party)
     db.session.flush()
-    consent.lapse_open(partnership.id, f"{party.name} joined the partnership, so every party must be asked again.")
+    party_joined.send(party)
     record_event(
         "party.joined",
         actor=actor,

@@ -12,3 +12,7 @@ from blinker import Namespace
 _signals = Namespace()
 
 party_left = _signals.signal("party-left")
+
+# Sent, under the partnership's lock, once a party has joined (its row flushed):
+# `party_joined.send(party)`. Consent lapses the open proposals, which did not ask it.
+party_joined = _signals.signal("party-joined")
