@@ -42,63 +42,18 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from app import database, mail, models, web  # noqa: F401 - registers models and hooks
-    from app.audit import services as _audit  # noqa: F401 - chains events at commit
+    from app import database, jobs, mail, models, web  # noqa: F401 - models: every table on the metadata
+    from app.cli import register_cli
+    from app.features import FEATURES
 
     database.configure_engine_events(app)
     web.init_app(app)
-    _register_blueprints(app)
-
-    from app import jobs
-
-    mail.register_jobs()
-    _audit.register_jobs()
-    jobs.init_app(app)  # after the features and mail, which register their jobs
-
-    from app.cli import register_cli
-
+    mail.init_app(app)
+    for feature in FEATURES:
+        feature.init_app(app)
+    jobs.init_app(app)  # after the features and mail, which add their jobs
     register_cli(app)
     return app
-
-
-def _register_blueprints(app: Flask) -> None:
-    from app.accounts import bp as accounts_bp
-    from app.audit_trail import bp as audit_trail_bp
-    from app.coediting import bp as coediting_bp
-    from app.consent import bp as consent_bp
-    from app.consent import load as load_consent
-    from app.core import bp as core_bp
-    from app.invitations import bp as invitations_bp
-    from app.my_work import bp as my_work_bp
-    from app.notifications import bp as notifications_bp
-    from app.organisations import bp as organisations_bp
-    from app.partnerships import bp as partnerships_bp
-    from app.plan_import import bp as plan_import_bp
-    from app.plan_sections import bp as plan_sections_bp
-    from app.plan_versions import bp as plan_versions_bp
-    from app.review_cycle import bp as review_cycle_bp
-
-    app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(organisations_bp)
-    app.register_blueprint(partnerships_bp)
-    app.register_blueprint(invitations_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(audit_trail_bp)
-    app.register_blueprint(plan_sections_bp)
-    app.register_blueprint(coediting_bp)
-    app.register_blueprint(plan_versions_bp)
-    app.register_blueprint(plan_import_bp)
-    app.register_blueprint(review_cycle_bp)
-    app.register_blueprint(my_work_bp)
-    load_consent()
-    app.register_blueprint(consent_bp)
-
-    from app.partnerships import register_proposals
-    from app.plan_versions import agreed_sections
-
-    register_proposals(app)
-    agreed_sections.init_app(app)
 
 
 # Each secret: its setting, the file the embedded default keeps it in, and how a new one reads.

@@ -34,6 +34,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
+from app.registries import Registry
 
 FORMAT = 1
 SQLITE_MEMBER = "database.sqlite3"
@@ -41,7 +42,7 @@ PG_MEMBER = "database.pgdump"
 
 # Features add checks run after every restore: fn(report) appends to report.problems.
 # For example, signing adds "every stored signed PDF still verifies".
-INTEGRITY_CHECKS: list[Callable[["RestoreReport"], None]] = []
+INTEGRITY_CHECKS = Registry[Callable[["RestoreReport"], None]]("integrity_checks")
 
 
 class BackupError(Exception):
@@ -385,7 +386,7 @@ def check_integrity(manifest: dict) -> RestoreReport:
         if not os.path.isfile(path) or _sha256_file(path) != expected:
             report.problems.append(f"file {area}/{relative} is missing or differs")
     report.checked.append(f"{len(manifest['files'])} files, hashes match")
-    for check in INTEGRITY_CHECKS:
+    for check in INTEGRITY_CHECKS.all():
         check(report)
     db.session.remove()
     return report

@@ -15,7 +15,6 @@ from app.formatting import register_template_helpers
 from app.forms import unprocessable_if_invalid
 from app.inputs import IdConverter, JointlyRequest, refuse_unreadable_urls
 from app.partnerships.access import Permission, gate_partnership_urls, has_permission
-from app.partnerships.navigation import TABS
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -120,7 +119,6 @@ def init_app(app: Flask) -> None:
     app.context_processor(_membership_of_the_page)
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["can"] = lambda permission: has_permission(g.get("membership"), permission)
-    app.jinja_env.globals["partnership_tabs"] = TABS
 
 
 def _membership_of_the_page() -> dict:

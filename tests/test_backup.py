@@ -10,11 +10,10 @@ import tarfile
 import pytest
 from flask_migrate import upgrade
 
-from app.demo import PEOPLE
 from app import create_app
 from app.audit.services import verify_chain
 from app.backup import INTEGRITY_CHECKS, _counts
-from app.demo import build_demo
+from app.demo import PEOPLE, build_demo
 from app.extensions import db
 from config import TestConfig
 from tests.support import databases
@@ -142,11 +141,8 @@ def test_features_can_add_integrity_checks(instance, tmp_path):
     def every_pdf_is_signed(report):
         report.problems.append("plans/7f3a.pdf: no signature")
 
-    INTEGRITY_CHECKS.append(every_pdf_is_signed)
-    try:
-        result = target.test_cli_runner().invoke(args=["ermp", "restore", archive])
-    finally:
-        INTEGRITY_CHECKS.remove(every_pdf_is_signed)
+    INTEGRITY_CHECKS.add(target, every_pdf_is_signed)
+    result = target.test_cli_runner().invoke(args=["ermp", "restore", archive])
     assert result.exit_code != 0 and "no signature" in result.output
 
 

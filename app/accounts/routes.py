@@ -1,6 +1,6 @@
 """Accounts' pages: sign up, sign in (with its two-factor step), sign out, password resets, settings."""
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.accounts import bp, feeds, services
@@ -20,6 +20,7 @@ from app.audit.actions import action_label, changes
 from app.audit.services import account_events
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
+from app.registries import LANDING_PAGES
 from app.rules import RuleViolation, show_violation
 from app.security import safe_next_url
 
@@ -32,7 +33,7 @@ def _landing(user, next_url: str | None = None) -> str:
         return url_for("accounts.two_factor")
     if next_url:
         return next_url
-    for landing in current_app.extensions.get("landing_pages", ()):
+    for landing in LANDING_PAGES.all():
         target = landing(user)
         if target:
             return target

@@ -1,20 +1,21 @@
 """What each audit action means in words, for the audit trail page and its export.
 
-A feature that records a new action registers how it reads, from its package's
-__init__.py:
+A feature that records a new action adds how it reads to `ACTIONS`, from its `init_app`:
 
-    register_action("section.restored", "Section restored",
-                    "{actor} restored {section} to the revision of {revision_date}")
+    ACTIONS.add(app, AuditAction("section.restored", "Section restored",
+                                 "{actor} restored {section} to the revision of {revision_date}"))
 
 The sentence is a format string over `actor` (“Alex Morgan (Northwind Logistics)”),
 `user` (the person named by details["user_id"]), `party` (the event's party) and
 the event's other details; or a function (event, names) -> str. Actions nobody
-registered still show, by their key.
+added still show, by their key.
 """
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from app.registries import Registry
 
 
 @dataclass(frozen=True)
@@ -27,15 +28,12 @@ class AuditAction:
     show_changes: bool = True
 
 
-ACTIONS: dict[str, AuditAction] = {}
-
-
-def register_action(key: str, label: str, sentence: str | Callable | None = None, *, show_changes: bool = True):
-    ACTIONS[key] = AuditAction(key, label, sentence or "{actor}: " + label.lower(), show_changes)
+ACTIONS = Registry[AuditAction]("audit_actions", key=lambda action: action.key)
 
 
 def action_label(key: str) -> str:
-    return ACTIONS[key].label if key in ACTIONS else key
+    action = ACTIONS.get(key)
+    return action.label if action is not None else key
 
 
 @dataclass
@@ -143,7 +141,9 @@ def _invitation_sent(event, names: Names) -> str:
     return f"{names.actor(event)} invited {details.get('email')} as {role}"
 
 
-for _key, _label, _sentence in (
+# Added by audit's own init_app.
+FOUNDATION_ACTIONS = tuple(AuditAction(key, label, sentence, show_changes=key != "membership.changed") for (
+    key, label, sentence) in (
     ("account.created", "Account created", "{actor} created their account"),
     ("organisation.created", "Organisation created", "{actor} created the organisation {name}"),
     ("account.updated", "Account details changed", "{actor} changed their account details"),
@@ -167,5 +167,4 @@ for _key, _label, _sentence in (
     ("invitation.resent", "Invitation re-sent", "{actor} re-sent the invitation to {email}"),
     ("invitation.revoked", "Invitation revoked", "{actor} revoked the invitation to {email}"),
     ("invitation.accepted", "Invitation accepted", "{actor} accepted the invitation sent to {email}"),
-):
-    register_action(_key, _label, _sentence, show_changes=_key != "membership.changed")
+))

@@ -466,10 +466,10 @@ def checkpoint_chains(session: Session | None = None) -> int:
     return made
 
 
-def register_jobs() -> None:
-    from app.jobs import register_periodic
+def add_jobs(app) -> None:
+    from app.jobs import PERIODIC, PeriodicSpec
 
-    register_periodic("audit_checkpoint", checkpoint_chains, minutes=10)
+    PERIODIC.add(app, PeriodicSpec("audit_checkpoint", checkpoint_chains, minutes=10))
 
 
 # --- What pages show ------------------------------------------------------------------

@@ -16,10 +16,10 @@ builds the feature around it. Stable addresses other features link to (all under
     /activity?section=<key>&party=<party id>&before=<cursor>            coediting.activity
 """
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
-from app.audit.actions import fill_sentence, register_action
-from app.partnerships.navigation import Panel, Tab, register_panel, register_tab
+from app.audit.actions import ACTIONS, AuditAction, fill_sentence
+from app.partnerships.navigation import PANELS, TABS, Panel, Tab
 
 bp = Blueprint("coediting", __name__)
 
@@ -28,10 +28,6 @@ def _recent_activity(membership):
     from app.coediting.activity import activity_page
 
     return {"feed": activity_page(membership.partnership_id, size=6)}
-
-
-register_tab(Tab(20, "Activity", "coediting.activity"))
-register_panel(Panel(20, "coediting/_panel.html", _recent_activity))
 
 
 def _section_title(details: dict) -> str:
@@ -56,7 +52,7 @@ def _sentence(template: str):
 
 # The plan's own save and review events read as sentences too (their details name the section
 # and revision, which only the co-editing pages link to).
-for _key, _label, _template in (
+_AUDIT_ACTIONS = tuple(AuditAction(key, label, _sentence(template), show_changes=False) for key, label, template in (
     ("plan.section_saved", "Section saved", "{actor} saved {section} as revision {revision}"),
     ("plan.section_reviewed", "Section reviewed", "{actor} confirmed {section} is still current (revision {revision})"),
     ("plan.section_merged", "Section saved with a merge",
@@ -74,17 +70,19 @@ for _key, _label, _template in (
     ("plan.comment_added", "Comment written", "{actor} commented on {section}: “{excerpt}”"),
     ("plan.comment_thread_resolved", "Comment thread resolved", "{actor} resolved a comment thread on {section}"),
     ("plan.comment_thread_reopened", "Comment thread reopened", "{actor} reopened a comment thread on {section}"),
-):
-    register_action(_key, _label, _sentence(_template), show_changes=False)
+))
 
 from app.coediting import routes  # noqa: E402,F401
 
 
-def _when_a_party_is_proposed():
+def init_app(app: Flask) -> None:
     from app.coediting import admission
     from app.invitations.visibility import what_a_new_party_sees
 
+    app.register_blueprint(bp)
+    TABS.add(app, Tab(20, "Activity", "coediting.activity"))
+    PANELS.add(app, Panel(20, "coediting/_panel.html", _recent_activity))
+    for action in _AUDIT_ACTIONS:
+        ACTIONS.add(app, action)
+    # What a proposed new party would see: the recent activity.
     what_a_new_party_sees.connect(admission.activity_seen)
-
-
-_when_a_party_is_proposed()

@@ -32,6 +32,7 @@ from app.plan_sections.context import PlanContext
 from app.plan_sections.models import PlanSection, SectionRevision
 from app.plan_sections.registry import get_section_type
 from app.plan_sections.schema import ContentError
+from app.registries import Registry
 from app.rules import RuleViolation
 from app.types import utcnow
 
@@ -76,12 +77,7 @@ class SaveGate:
     take: Callable[[Attempt], SaveOutcome]
 
 
-SAVE_GATES: list[SaveGate] = []
-
-
-def register_save_gate(gate: SaveGate) -> None:
-    if gate not in SAVE_GATES:
-        SAVE_GATES.append(gate)
+SAVE_GATES = Registry[SaveGate]("save_gates")
 
 
 def section_path(partnership_id: int, section_key: str, suffix: str = "") -> str:
@@ -171,7 +167,7 @@ def save_edit(
     if agreed:  # the content of a proposal the server kept, checked when it was proposed (new items' ids too)
         known = (*known, content)
     _refuse_unknown_item_ids(content, (base_revision.content if base_revision is not None else None, *known))
-    gate = None if agreed else next((g for g in SAVE_GATES if g.applies(section)), None)
+    gate = None if agreed else next((g for g in SAVE_GATES.all() if g.applies(section)), None)
     if gate is not None:
         plan._check_can_edit(membership, section)
         section_type = get_section_type(section.section_key)

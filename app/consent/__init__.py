@@ -8,21 +8,21 @@ Stable addresses (under /partnerships/<id>):
     /proposals/<proposal_id>/decline   (POST)   consent.decline   the same, with a reason
     /proposals/<proposal_id>/withdraw  (POST)   consent.withdraw  the proposing party's admins
 
-Features register what a proposal can change with `app.consent.kinds.register_kind`.
+Features add what a proposal can change to `app.consent.kinds.KINDS` from their `init_app`.
 """
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
-from app.audit.actions import register_action
+from app.audit.actions import ACTIONS, AuditAction
+from app.notifications.kinds import KINDS as NOTIFICATION_KINDS
 from app.notifications.kinds import Delivery, NotificationKind
-from app.notifications.kinds import register_kind as register_notification_kind
-from app.partnerships.navigation import Panel, register_panel
+from app.partnerships.navigation import PANELS, TABS, Panel, Tab
 
 bp = Blueprint("consent", __name__)
 
 PROPOSALS = "Proposals to change the partnership"
 
-for _kind in (
+_NOTIFICATION_KINDS = (
     NotificationKind(
         "proposal_waiting", "Your party's agreement is asked",
         "Another party proposes a change to the partnership (a new party, its details, withdrawing a version, "
@@ -34,10 +34,9 @@ for _kind in (
         "A proposal is agreed by every party (and made), declined, withdrawn, or expires.",
         PROPOSALS, default=Delivery.DAILY_DIGEST,
     ),
-):
-    register_notification_kind(_kind)
+)
 
-for _key, _label, _sentence in (
+_AUDIT_ACTIONS = tuple(AuditAction(key, label, sentence, show_changes=False) for key, label, sentence in (
     ("proposal.made", "Change proposed", "{actor} proposed: {summary}"),
     ("proposal.agreed", "Proposal agreed by a party", "{actor} agreed for their party: {summary}"),
     ("proposal.declined", "Proposal declined", "{actor} declined for their party: {summary}"),
@@ -45,8 +44,7 @@ for _key, _label, _sentence in (
     ("proposal.applied", "Agreed change made", "Every party agreed; the change is made: {summary}"),
     ("proposal.expired", "Proposal expired", "The proposal expired unanswered: {summary}"),
     ("proposal.lapsed", "Proposal lapsed", "The proposal lapsed ({outcome}): {summary}"),
-):
-    register_action(_key, _label, _sentence, show_changes=False)
+))
 
 
 def _panel(membership):
@@ -62,28 +60,31 @@ def _panel(membership):
             "waiting_for": {p.id: services.waiting_for(p) for p in ours}}
 
 
-register_panel(Panel(2, "consent/_panel.html", _panel))
+def _expire_proposals() -> None:
+    from app.consent.services import expire_overdue
+
+    expire_overdue()  # the periodic runner commits
 
 
-def _register_jobs():
-    from app.jobs import register_periodic
-
-    def expire_proposals() -> None:
-        from app.consent.services import expire_overdue
-
-        expire_overdue()  # the periodic runner commits
-
-    register_periodic("expire_proposals", expire_proposals, minutes=15)
-
-
-_register_jobs()
-
-def load() -> None:
-    """The pages and reminders (imported once every package is loaded: they use them all);
-    a party leaving or joining lapses the open proposals (they no longer ask the parties taking part)."""
-    from app.consent import reminders, routes, services  # noqa: F401
+def init_app(app: Flask) -> None:
+    """The pages and reminders (imported here, not at the top: they use the features that
+    propose); a party leaving or joining lapses the open proposals (they no longer ask the
+    parties taking part)."""
+    from app.consent import reminders, routes  # noqa: F401 - routes: the blueprint's pages
+    from app.jobs import PERIODIC, PeriodicSpec
+    from app.notifications.delivery import REMINDER_SOURCES
     from app.partnerships import signals
 
+    app.register_blueprint(bp)
+    TABS.add(app, Tab(94, "Proposals", "consent.index",
+                      also_for=("consent.show", "consent.agree", "consent.decline", "consent.withdraw")))
+    PANELS.add(app, Panel(2, "consent/_panel.html", _panel))
+    for kind in _NOTIFICATION_KINDS:
+        NOTIFICATION_KINDS.add(app, kind)
+    for action in _AUDIT_ACTIONS:
+        ACTIONS.add(app, action)
+    PERIODIC.add(app, PeriodicSpec("expire_proposals", _expire_proposals, minutes=15))
+    REMINDER_SOURCES.add(app, reminders.proposals_waiting)
     signals.party_left.connect(_lapse_when_a_party_leaves)
     signals.party_joined.connect(_lapse_when_a_party_joins)
 

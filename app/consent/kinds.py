@@ -1,7 +1,7 @@
 """What a proposal can change: each kind registers how it is shown and how it is applied.
 
-A feature that routes a change through consent registers a `Kind` here (from its own
-package) and calls `app.consent.services.propose` instead of making the change. When every
+A feature that routes a change through consent adds a `Kind` to `KINDS` from its `init_app`
+and calls `app.consent.services.propose` instead of making the change. When every
 other party has agreed, `apply` makes the change in the same transaction as the last
 agreement; if the change no longer applies (the version was signed meanwhile, the section
 moved on), `check` or `apply` raises `Lapsed` and the proposal lapses, changing nothing.
@@ -10,6 +10,7 @@ moved on), `check` or `apply` raises `Lapsed` and the proposal lapses, changing 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.registries import Registry
 from app.rules import RuleViolation
 
 
@@ -70,23 +71,18 @@ class Kind:
     # section change is kept in the section's history as declined).
     ended: Callable = _nothing
 
+    def __post_init__(self) -> None:
+        if self.answered_by not in ("admin", "signatory"):
+            raise ValueError(f"{self.key}: answered_by must be 'admin' or 'signatory'")
+        if self.proposed_by not in ("admin", "editor"):
+            raise ValueError(f"{self.key}: proposed_by must be 'admin' or 'editor'")
 
-KINDS: dict[str, Kind] = {}
 
-
-def register_kind(kind: Kind) -> Kind:
-    if kind.key in KINDS:
-        raise ValueError(f"proposal kind {kind.key!r} is already registered")
-    if kind.answered_by not in ("admin", "signatory"):
-        raise ValueError(f"{kind.key}: answered_by must be 'admin' or 'signatory'")
-    if kind.proposed_by not in ("admin", "editor"):
-        raise ValueError(f"{kind.key}: proposed_by must be 'admin' or 'editor'")
-    KINDS[kind.key] = kind
-    return kind
+KINDS = Registry[Kind]("proposal_kinds", key=lambda kind: kind.key)
 
 
 def get_kind(key: str) -> Kind:
-    try:
-        return KINDS[key]
-    except KeyError:
-        raise ValueError(f"unknown proposal kind {key!r}") from None
+    kind = KINDS.get(key)
+    if kind is None:
+        raise ValueError(f"unknown proposal kind {key!r}")
+    return kind

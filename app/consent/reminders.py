@@ -8,12 +8,11 @@ import sqlalchemy as sa
 from app.consent.models import OPEN, Proposal
 from app.consent.services import answerers, proposal_path, waiting_for
 from app.extensions import db
-from app.notifications.delivery import Reminder, register_reminder_source
+from app.notifications.delivery import Reminder
 
 REMIND_DAYS_BEFORE = 3
 
 
-@register_reminder_source
 def proposals_waiting(now: datetime):
     proposals = db.session.scalars(sa.select(Proposal).where(
         Proposal.status == OPEN, Proposal.expires_at > now,

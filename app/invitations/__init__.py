@@ -1,7 +1,15 @@
 """Invitations: inviting colleagues and partner organisations, and accepting."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("invitations", __name__)
 
 from app.invitations import routes  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    from app.consent.kinds import KINDS
+    from app.invitations import services
+
+    app.register_blueprint(bp)
+    KINDS.add(app, services.PROPOSAL_KIND)  # a new party joins only when every party agrees

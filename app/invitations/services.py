@@ -10,6 +10,7 @@ from flask import current_app
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.audit.services import record_event
+from app.consent.kinds import Kind
 from app.extensions import db
 from app.invitations.signals import party_admitted_into_open_cycle
 from app.mail import external_url, queue_mail
@@ -181,12 +182,8 @@ def _admission_target(payload: dict) -> str:
     return f"admit:{payload['email']}"
 
 
-def register_proposals() -> None:
-    from app.consent.kinds import KINDS, Kind, register_kind
-
-    if "admit_party" not in KINDS:
-        register_kind(Kind(key="admit_party", label="Admit a new party", template="consent/kinds/admit_party.html",
-                           apply=_admit, target=_admission_target))
+PROPOSAL_KIND = Kind(key="admit_party", label="Admit a new party", template="consent/kinds/admit_party.html",
+                     apply=_admit, target=_admission_target)
 
 
 def _send(invitation: Invitation, token: str) -> None:

@@ -2,11 +2,11 @@
 
 The queue is Huey's: its SQLite storage under the instance folder by default (zero set-up,
 one machine), Redis when REDIS_URL is set (any number of web and worker machines). Features
-declare their jobs and periodic jobs here, from their package's `init_app`:
+add their jobs and periodic jobs to the app from their package's `init_app`:
 
-    register_job("plan_pdf", build_version_documents, retries=5, timeout=600,
-                 subject=lambda version_id: JobSubject(f"version:{version_id}", partnership_id))
-    register_periodic("plan_pdf_sweep", requeue_unfinished, minutes=1)
+    JOBS.add(app, JobSpec("plan_pdf", build_version_documents, retries=5, timeout=600,
+                          subject=lambda version_id: JobSubject(f"version:{version_id}", partnership_id)))
+    PERIODIC.add(app, PeriodicSpec("plan_pdf_sweep", requeue_unfinished, minutes=1))
 
 and start them after the change that needs them commits:
 
@@ -32,6 +32,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.registries import Registry
 
 log = logging.getLogger("jointly.jobs")
 _PENDING_KEY = "jointly.jobs.pending"
@@ -64,16 +65,8 @@ class PeriodicSpec:
     timeout: int | None = 600
 
 
-JOBS: dict[str, JobSpec] = {}
-PERIODIC: dict[str, PeriodicSpec] = {}
-
-
-def register_job(name: str, function: Callable, **options) -> None:
-    JOBS[name] = JobSpec(name, function, **options)
-
-
-def register_periodic(name: str, function: Callable, *, minutes: int, timeout: int | None = 600) -> None:
-    PERIODIC[name] = PeriodicSpec(name, function, minutes, timeout)
+JOBS = Registry[JobSpec]("jobs", key=lambda spec: spec.name)
+PERIODIC = Registry[PeriodicSpec]("periodic_jobs", key=lambda spec: spec.name)
 
 
 # --- Enqueueing -------------------------------------------------------------------
@@ -94,7 +87,7 @@ def enqueue_in(delay: float, name: str, *args) -> None:
 
 def enqueue_on_commit(name: str, *args) -> None:
     """Queue a job once the current transaction commits (and never if it rolls back)."""
-    if name not in JOBS:
+    if JOBS.get(name) is None:
         raise KeyError(f"no job named {name!r} is registered")
     pending = db.session.info.setdefault(_PENDING_KEY, [])
     if (name, args) not in pending:
@@ -140,17 +133,17 @@ def create_queue(app: Flask):
 
 
 def init_app(app: Flask) -> None:
-    """Bind every registered job and periodic job to this app's queue."""
+    """Bind every job and periodic job the features added to this app to its queue (after them)."""
     from huey import crontab
 
     huey = create_queue(app)
     tasks = {}
-    for spec in JOBS.values():
+    for spec in JOBS.all(app):
         tasks[spec.name] = huey.task(
             retries=spec.retries, retry_delay=spec.retry_delay, retry_backoff=2 if spec.retry_delay else 0,
             timeout=spec.timeout, context=True, name=spec.name, priority=spec.priority or None,
         )(_runner(app, spec))
-    for spec in PERIODIC.values():
+    for spec in PERIODIC.all(app):
         minute = f"*/{spec.minutes}" if spec.minutes < 60 else "0"
         hour = "*" if spec.minutes <= 60 else f"*/{spec.minutes // 60}"
         tasks[spec.name] = huey.periodic_task(
@@ -206,7 +199,9 @@ def _periodic_runner(app: Flask, spec: PeriodicSpec):
 
 def run_periodic(name: str) -> None:
     """Run one periodic job now, in this process (the CLI and tests use it)."""
-    spec = PERIODIC[name]
+    spec = PERIODIC.get(name)
+    if spec is None:
+        raise KeyError(f"no periodic job named {name!r} is registered")
     spec.function()
     db.session.commit()
 

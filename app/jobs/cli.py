@@ -39,8 +39,8 @@ def register() -> None:
         store = "Redis" if app.config.get("REDIS_URL") else "SQLite"
         click.echo(f"Jointly worker: {count} {'threads' if threads else 'processes'}, queue in {store}.")
         # Catch up at once with whatever a stopped worker left (the sweeps are idempotent).
-        for name in PERIODIC:
-            enqueue(name)
+        for spec in PERIODIC.all():
+            enqueue(spec.name)
         consumer = huey.create_consumer(
             workers=count, worker_type="thread" if threads else "process", periodic=True,
             check_worker_health=True, scheduler_interval=1, max_delay=1.0,

@@ -276,6 +276,7 @@ def _deliver_file(message: EmailMessage, config) -> None:
     )
 
 
-def register_jobs() -> None:
-    jobs.register_job(JOB, deliver_due, retries=0, timeout=600, priority=20)  # quick, and people wait for it
-    jobs.register_periodic("mail_sweep", sweep, minutes=1)
+def init_app(app) -> None:
+    """The outbox's jobs: delivering and the sweep that restarts what a stopped worker left."""
+    jobs.JOBS.add(app, jobs.JobSpec(JOB, deliver_due, retries=0, timeout=600, priority=20))  # quick: people wait
+    jobs.PERIODIC.add(app, jobs.PeriodicSpec("mail_sweep", sweep, minutes=1))

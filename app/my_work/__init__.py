@@ -3,10 +3,12 @@ their personal calendar feed (an iCalendar address their calendar app subscribes
 
 It reads the other features (review cycle, plan versions, consent, plan sections,
 notifications) and nothing imports it back: sign-in finds it through the app's
-`landing_pages` (accounts asks each in turn where a person should land).
+`LANDING_PAGES` (accounts asks each in turn where a person should land).
 """
 
-from flask import Blueprint, url_for
+from flask import Blueprint, Flask, url_for
+
+from app.registries import LANDING_PAGES
 
 bp = Blueprint("my_work", __name__)
 
@@ -17,9 +19,9 @@ def _landing(user) -> str | None:
     return url_for("my_work.index") if my_work(user).total else None
 
 
-@bp.record_once
-def _offer_landing_page(state) -> None:
-    state.app.extensions.setdefault("landing_pages", []).append(_landing)
-
-
 from app.my_work import routes  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    LANDING_PAGES.add(app, _landing)

@@ -1,10 +1,11 @@
 """Notifications: the bell, the list, delivery choices per kind, emails and reminders.
 
-Other features tell people what happened through `app.notifications.services.notify`
-and register reminders with `app.notifications.delivery.register_reminder_source`.
+Other features tell people what happened through `app.notifications.services.notify`,
+add their kinds to `app.notifications.kinds.KINDS` and their reminders to
+`app.notifications.delivery.REMINDER_SOURCES`, from their `init_app`.
 """
 
-from flask import Blueprint, g
+from flask import Blueprint, Flask, g
 from flask_login import current_user
 
 bp = Blueprint("notifications", __name__)
@@ -50,22 +51,17 @@ def _send_due_reminders() -> None:
     send_due()
 
 
-def _register_jobs():
-    from app.jobs import register_periodic
-
-    register_periodic("send_reminders", _send_due_reminders, minutes=5)
+from app.notifications import routes  # noqa: E402,F401
 
 
-_register_jobs()
-
-
-def _when_a_party_leaves():
+def init_app(app: Flask) -> None:
+    from app.jobs import PERIODIC, PeriodicSpec
     from app.notifications import party_left
+    from app.notifications.kinds import CORE_KINDS, KINDS
     from app.partnerships import signals
 
+    app.register_blueprint(bp)
+    for kind in (*CORE_KINDS, party_left.NOTIFICATION_KIND):
+        KINDS.add(app, kind)
+    PERIODIC.add(app, PeriodicSpec("send_reminders", _send_due_reminders, minutes=5))
     signals.party_left.connect(party_left.party_left_receiver)
-
-
-_when_a_party_leaves()
-
-from app.notifications import routes  # noqa: E402,F401

@@ -2,7 +2,7 @@
 
 One run (safe every few minutes from cron, also two at once) does three things:
 
-1. Reminders. Features register a source with `register_reminder_source`; each run
+1. Reminders. Features add a source to `REMINDER_SOURCES` from their `init_app`; each run
    asks every source for the reminders due now and notifies each recipient once:
    the reminder's `dedupe_key` is unique per recipient, inserted with
    INSERT ... ON CONFLICT DO NOTHING, so a concurrent run inserting the same key
@@ -36,10 +36,11 @@ from app.database import insert_once
 from app.extensions import db
 from app.formatting import user_zone
 from app.notifications import emails
-from app.notifications.kinds import KINDS, Delivery
+from app.notifications.kinds import KINDS, Delivery, get_kind
 from app.notifications.models import Notification, NotificationDigest
 from app.notifications.services import notify
 from app.partnerships.models import Membership, Partnership
+from app.registries import Registry
 from app.types import utcnow
 
 log = logging.getLogger("jointly.notifications")
@@ -64,20 +65,11 @@ class Reminder:
 
 
 ReminderSource = Callable[[datetime], Iterable[Reminder]]
-REMINDER_SOURCES: list[ReminderSource] = []
-
-
-def register_reminder_source(source: ReminderSource) -> ReminderSource:
-    """Register fn(now) -> reminders due at `now` (usable as a decorator).
-
-    A source may yield the same reminder on every run until it stops being due (an
-    action stays overdue): the dedupe key makes sure it is delivered once. Put what
-    makes it new into the key ("action_overdue:<id>:<due date>") so a changed due
-    date reminds again. Query in batches: sources run every few minutes.
-    """
-    if source not in REMINDER_SOURCES:
-        REMINDER_SOURCES.append(source)
-    return source
+# fn(now) -> reminders due at `now`. A source may yield the same reminder on every run until
+# it stops being due (an action stays overdue): the dedupe key makes sure it is delivered once.
+# Put what makes it new into the key ("action_overdue:<id>:<due date>") so a changed due date
+# reminds again. Query in batches: sources run every few minutes.
+REMINDER_SOURCES = Registry[ReminderSource]("reminder_sources")
 
 
 @dataclass
@@ -130,7 +122,7 @@ def _still_member():
 
 
 def _send_reminders(now: datetime, report: RunReport) -> None:
-    for source in list(REMINDER_SOURCES):
+    for source in REMINDER_SOURCES.all():
         name = getattr(source, "__qualname__", repr(source))
         try:
             due = list(source(now))
@@ -167,7 +159,7 @@ def _deliver(reminder: Reminder) -> int:
         link=reminder.link,
         actor=reminder.actor,
         dedupe_key=reminder.dedupe_key,
-        topic=reminder.dedupe_key if KINDS[reminder.kind].batched else None,
+        topic=reminder.dedupe_key if get_kind(reminder.kind).batched else None,
         include_actor=True,
     )
     if created and reminder.on_delivered is not None:
@@ -181,7 +173,7 @@ def _deliver(reminder: Reminder) -> int:
 def _plan_change_conditions(now: datetime):
     quiet = timedelta(minutes=current_app.config["NOTIFICATION_QUIET_MINUTES"])
     return (
-        Notification.kind.in_([k.key for k in KINDS.values() if k.batched]),
+        Notification.kind.in_([k.key for k in KINDS.all() if k.batched]),
         Notification.delivery == Delivery.EMAIL_NOW.value,
         Notification.emailed_at.is_(None),
         Notification.digested_at.is_(None),

@@ -12,14 +12,14 @@ class PreferencesForm(Form):
 
 def preferences_form(current: dict, **kwargs) -> Form:
     form_class = type("KindPreferencesForm", (PreferencesForm,), {})
-    for key, spec in KINDS.items():
+    for spec in KINDS.all():
         setattr(
             form_class,
-            key,
+            spec.key,
             RadioField(
                 spec.label,
                 choices=choices((d.value, d.label) for d in spec.choices),
-                default=current[key].value,
+                default=current[spec.key].value,
                 description=spec.description,
             ),
         )

@@ -3,11 +3,13 @@
 A kind says what happened ("signature requested"), how people are told by default,
 and which delivery choices make sense for it. Features call
 `app.notifications.services.notify` with a kind's key; a feature that brings a new
-kind declares it here (or with `register_kind` from its own package).
+kind declares it in its own package and adds it to `KINDS` from its `init_app`.
 """
 
 import enum
 from dataclasses import dataclass
+
+from app.registries import Registry
 
 
 class Delivery(enum.StrEnum):
@@ -49,29 +51,24 @@ class NotificationKind:
             return (Delivery.IN_APP,)
         return tuple(Delivery)
 
+    def __post_init__(self) -> None:
+        if self.default not in self.choices:
+            raise ValueError(f"{self.key}: default delivery {self.default} is not one of its choices")
 
-KINDS: dict[str, NotificationKind] = {}
 
-
-def register_kind(kind: NotificationKind) -> NotificationKind:
-    if kind.key in KINDS:
-        raise ValueError(f"notification kind {kind.key!r} is already registered")
-    if kind.default not in kind.choices:
-        raise ValueError(f"{kind.key}: default delivery {kind.default} is not one of its choices")
-    KINDS[kind.key] = kind
-    return kind
+KINDS = Registry[NotificationKind]("notification_kinds", key=lambda kind: kind.key)
 
 
 def get_kind(key: str) -> NotificationKind:
-    try:
-        return KINDS[key]
-    except KeyError:
-        raise ValueError(f"unknown notification kind {key!r}; register it in app/notifications/kinds.py") from None
+    kind = KINDS.get(key)
+    if kind is None:
+        raise ValueError(f"unknown notification kind {key!r}; add it to KINDS in its feature's init_app")
+    return kind
 
 
 def kinds_by_group() -> list[tuple[str, list[NotificationKind]]]:
     groups: dict[str, list[NotificationKind]] = {}
-    for kind in KINDS.values():
+    for kind in KINDS.all():
         groups.setdefault(kind.group, []).append(kind)
     return list(groups.items())
 
@@ -83,7 +80,9 @@ REVIEW = "Reviews"
 ACTIONS = "Improvement actions"
 COMMENTS = "Comments"
 
-for _kind in (
+# Kinds declared in this one place (notifications' init_app adds them); a feature that brings
+# its own kinds adds them from its init_app.
+CORE_KINDS = (
     NotificationKind(
         "invitation",
         "Invitations to a partnership",
@@ -163,5 +162,4 @@ for _kind in (
         "Someone mentions you in a comment.",
         COMMENTS,
     ),
-):
-    register_kind(_kind)
+)

@@ -1,16 +1,16 @@
 """The other parties hear, under the bell and by email as they chose, that a party left."""
 
 from app.extensions import db
-from app.notifications.kinds import NotificationKind, register_kind
+from app.notifications.kinds import NotificationKind
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.models import Partnership
 
-register_kind(NotificationKind(
+NOTIFICATION_KIND = NotificationKind(
     "party_left",
     "A party left",
     "A party leaves a partnership you are in, with its reason and what that changes.",
     "Partnerships",
-))
+)
 
 
 def party_left_receiver(party, *, actor, reason: str, **_kwargs) -> None:

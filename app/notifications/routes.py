@@ -40,7 +40,7 @@ def index():
         page=page,
         pages=pages,
         unread_only=unread_only,
-        kinds=KINDS,
+        kinds={kind.key: kind for kind in KINDS.all()},
     )
 
 
@@ -88,7 +88,8 @@ def preferences():
         flash("Choose one option for each kind of notification.", "error")
         return redirect(url_for("accounts.settings", _anchor="notifications"))
     try:
-        changed = services.set_preferences(current_user, {key: getattr(form, key).data for key in KINDS})
+        choices = {kind.key: getattr(form, kind.key).data for kind in KINDS.all()}
+        changed = services.set_preferences(current_user, choices)
     except RuleViolation as violation:
         db.session.rollback()
         flash(violation.message, "error")

@@ -247,8 +247,8 @@ def preferences_of(user: User) -> dict[str, Delivery]:
         ).all()
     )
     return {
-        key: Delivery(chosen[key]) if chosen.get(key) in spec.choices else spec.default
-        for key, spec in KINDS.items()
+        spec.key: Delivery(chosen[spec.key]) if chosen.get(spec.key) in spec.choices else spec.default
+        for spec in KINDS.all()
     }
 
 

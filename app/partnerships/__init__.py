@@ -1,19 +1,24 @@
 """Partnerships: creating them, their home page, and managing members by party."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("partnerships", __name__)
 
 from app.partnerships import routes  # noqa: E402,F401
 
 
-def register_proposals(app) -> None:
-    """Changing the partnership's details goes through consent (after every package loaded)."""
-    from app.invitations.services import register_proposals as register_admissions
+def init_app(app: Flask) -> None:
+    from app.audit.actions import ACTIONS
+    from app.consent.kinds import KINDS as PROPOSAL_KINDS
     from app.invitations.visibility import admission_visibility
-    from app.partnerships import proposals
+    from app.partnerships import leaving, navigation, proposals
 
-    register_admissions()
+    app.register_blueprint(bp)
+    navigation.init_app(app)
+    # Changing the partnership's details goes through consent.
+    PROPOSAL_KINDS.add(app, proposals.PROPOSAL_KIND)
     app.add_template_global(proposals.describe, "profile_describe")
     app.add_template_global(proposals.FIELDS, "profile_fields")
     app.add_template_global(admission_visibility, "admission_visibility")
+    app.add_template_global(navigation.TABS.all, "partnership_tabs")
+    ACTIONS.add(app, leaving.AUDIT_ACTION)

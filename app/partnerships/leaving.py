@@ -6,34 +6,33 @@ memberships are removed, so the membership gate answers 404 to them from then on
 that happened before changes. The features that wait on parties react to `party_left`.
 """
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
-from app.audit.actions import register_action
+from app.audit.actions import AuditAction
 from app.audit.services import record_event
 from app.extensions import db
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Invitation, Membership, Partnership, Party
 from app.partnerships.signals import party_left
+from app.registries import Registry
 from app.rules import RuleViolation
 from app.types import utcnow
 
 REASON_MAX = 2000
 
-register_action("partnership.party_left", "Party left", "{actor} took {party} out of the partnership: “{reason}”")
+AUDIT_ACTION = AuditAction("partnership.party_left", "Party left",
+                           "{actor} took {party} out of the partnership: “{reason}”")
 
 
 # What leaving would change, in a sentence each, from the features that wait on parties (they
-# fill this at start-up): fn(party) -> list of sentences for the warning page.
-CONSEQUENCES: list = []
-
-
-def register_consequence(source) -> None:
-    if source not in CONSEQUENCES:
-        CONSEQUENCES.append(source)
+# add theirs from their init_app): fn(party) -> list of sentences for the warning page.
+CONSEQUENCES = Registry[Callable[[Party], list[str]]]("leaving_consequences")
 
 
 def consequences(party: Party) -> list[str]:
-    return [sentence for source in CONSEQUENCES for sentence in source(party)]
+    return [sentence for source in CONSEQUENCES.all() for sentence in source(party)]
 
 
 class LeavingRefused(RuleViolation):

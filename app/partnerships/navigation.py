@@ -1,9 +1,12 @@
 """The tabs of a partnership's pages, the panels of its home page and a new partnership's
-first steps. Each feature registers its own here."""
+first steps. Each feature adds its own to the app's registries from its `init_app`."""
 
 from dataclasses import dataclass
 
+from flask import Flask
+
 from app.partnerships.access import Permission
+from app.registries import Registry
 
 
 @dataclass(frozen=True)
@@ -16,21 +19,7 @@ class Tab:
     also_for: tuple[str, ...] = ()
 
 
-TABS: list[Tab] = []
-
-
-def register_tab(tab: Tab) -> None:
-    TABS.append(tab)
-    TABS.sort(key=lambda t: t.order)
-
-
-register_tab(Tab(0, "Overview", "partnerships.show"))
-register_tab(
-    Tab(90, "Members", "partnerships.members", also_for=("invitations.new",))
-)
-register_tab(Tab(95, "Proposals", "consent.index", also_for=("consent.show", "consent.agree", "consent.decline",
-                                                              "consent.withdraw")))
-register_tab(Tab(100, "Settings", "partnerships.settings", permission=Permission.EDIT_PARTNERSHIP))
+TABS = Registry[Tab]("partnership_tabs", order=lambda t: t.order)
 
 
 @dataclass(frozen=True)
@@ -46,12 +35,7 @@ class Panel:
     permission: Permission = Permission.VIEW
 
 
-PANELS: list[Panel] = []
-
-
-def register_panel(panel: Panel) -> None:
-    PANELS.append(panel)
-    PANELS.sort(key=lambda p: p.order)
+PANELS = Registry[Panel]("partnership_panels", order=lambda p: p.order)
 
 
 @dataclass(frozen=True)
@@ -73,12 +57,7 @@ class FirstStep:
     check: object
 
 
-FIRST_STEPS: list[FirstStep] = []
-
-
-def register_first_step(step: FirstStep) -> None:
-    FIRST_STEPS.append(step)
-    FIRST_STEPS.sort(key=lambda s: s.order)
+FIRST_STEPS = Registry[FirstStep]("first_steps", order=lambda s: s.order)
 
 
 def once_per_request(key: str, compute):
@@ -92,7 +71,7 @@ def once_per_request(key: str, compute):
 
 
 def first_steps(membership) -> list[tuple[FirstStep, StepState]]:
-    return [(step, step.check(membership)) for step in FIRST_STEPS]
+    return [(step, step.check(membership)) for step in FIRST_STEPS.all()]
 
 
 def _other_party_invited(membership) -> StepState:
@@ -106,7 +85,15 @@ def _other_party_invited(membership) -> StepState:
     return StepState(done, None if done else "Only your organisation is in it yet", url)
 
 
-register_first_step(FirstStep(
-    10, "Invite the other party", "The alliance manager of your partner organisation joins as a new party.",
-    _other_party_invited,
-))
+def init_app(app: Flask) -> None:
+    """The partnership's own tabs, and its first step."""
+    for tab in (
+        Tab(0, "Overview", "partnerships.show"),
+        Tab(90, "Members", "partnerships.members", also_for=("invitations.new",)),
+        Tab(100, "Settings", "partnerships.settings", permission=Permission.EDIT_PARTNERSHIP),
+    ):
+        TABS.add(app, tab)
+    FIRST_STEPS.add(app, FirstStep(
+        10, "Invite the other party", "The alliance manager of your partner organisation joins as a new party.",
+        _other_party_invited,
+    ))

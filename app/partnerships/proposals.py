@@ -8,7 +8,7 @@ from datetime import date
 
 from app.audit.services import record_event
 from app.consent import services as consent
-from app.consent.kinds import Kind, Lapsed, register_kind
+from app.consent.kinds import Kind, Lapsed
 from app.extensions import db
 from app.partnerships.models import (
     PARTNERSHIP_TYPE_LABELS,
@@ -144,11 +144,11 @@ def _short(value, limit: int = 200):
     return value[:limit] + "…" if isinstance(value, str) and len(value) > limit else value
 
 
-register_kind(Kind(
+PROPOSAL_KIND = Kind(
     key="profile",
     label="Change the partnership's details",
     template="consent/kinds/profile.html",
     apply=_apply,
     check=_check,
     target=lambda payload: "profile",
-))
+)

@@ -16,8 +16,8 @@ from app.partnerships.forms import (
 )
 from app.partnerships.models import Membership
 from app.partnerships.navigation import PANELS, first_steps
-from app.portfolio.metrics import METRICS
 from app.portfolio.services import build_portfolio, sort_options
+from app.registries import PORTFOLIO_METRICS
 from app.rules import RuleViolation, show_violation
 from app.submissions import claim
 from app.types import utcnow
@@ -27,6 +27,7 @@ from app.types import utcnow
 @login_required
 def home():
     """The organisation's portfolio: the partnerships the user is a member of."""
+    metrics = PORTFOLIO_METRICS.all()
     portfolio = build_portfolio(
         current_user,
         sort=request.args.get("sort"),
@@ -37,8 +38,8 @@ def home():
     return render_template(
         "partnerships/home.html",
         portfolio=portfolio,
-        metrics=METRICS,
-        cells={m.key: getattr(current_app.jinja_env.get_template(m.template).module, m.macro) for m in METRICS},
+        metrics=metrics,
+        cells={m.key: getattr(current_app.jinja_env.get_template(m.template).module, m.macro) for m in metrics},
         sort_options=sort_options(),
         type_choices=TYPE_CHOICES,
         status_choices=STATUS_CHOICES,
@@ -83,7 +84,7 @@ def create():
 def show(partnership_id: int):
     membership = current_membership()
     panels = []
-    for panel in PANELS:
+    for panel in PANELS.all():
         if has_permission(membership, panel.permission):
             context = panel.load(membership)
             if context is not None:

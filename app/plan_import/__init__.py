@@ -1,8 +1,8 @@
 """Importing a plan written elsewhere (Word or Markdown) into a partnership's working plan."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
-from app.audit.actions import register_action
+from app.audit.actions import ACTIONS, AuditAction
 
 bp = Blueprint("plan_import", __name__)
 
@@ -15,6 +15,9 @@ def _imported(event, names) -> str:
             f"{count} section{'' if count == 1 else 's'} saved")
 
 
-register_action("plan.imported", "Plan imported", _imported, show_changes=False)
-
 from app.plan_import import routes  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    ACTIONS.add(app, AuditAction("plan.imported", "Plan imported", _imported, show_changes=False))

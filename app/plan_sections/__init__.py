@@ -1,16 +1,16 @@
 """The shared ERMP: ten structured sections, each save an immutable revision."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 from app.partnerships.navigation import (
+    FIRST_STEPS,
+    PANELS,
+    TABS,
     FirstStep,
     Panel,
     StepState,
     Tab,
     once_per_request,
-    register_first_step,
-    register_panel,
-    register_tab,
 )
 
 bp = Blueprint("plan_sections", __name__)
@@ -24,20 +24,6 @@ def _overview(membership):
 
 def _plan_panel(membership):
     return {"plan": _overview(membership)}
-
-
-register_tab(Tab(
-    10, "Plan", "plan_sections.overview",
-    also_for=(
-        "plan_sections.section", "plan_sections.edit", "plan_sections.full",
-        # A section's history, revisions, comparisons, comments and conflicts (app/coediting/).
-        "coediting.history", "coediting.revision", "coediting.compare", "coediting.plan_compare",
-        "coediting.comments", "coediting.conflict",
-        # Importing a plan from Word or Markdown (app/plan_import/).
-        "plan_import.upload", "plan_import.preview",
-    ),
-))
-register_panel(Panel(10, "plan_sections/_panel.html", _plan_panel))
 
 
 def _can_edit(membership) -> bool:
@@ -67,41 +53,44 @@ def _measures_set(membership) -> StepState:
     return StepState(count > 0, f"{count} measure{'' if count == 1 else 's'}", url)
 
 
-register_first_step(FirstStep(
-    20, "Write the plan", "Both parties fill the ten sections of the relationship plan, each in their own words.",
-    _sections_written,
-))
-register_first_step(FirstStep(
-    30, "Set the joint performance measures",
-    "In the business case: what you measure together, its baseline and target, and who owns the data.",
-    _measures_set,
-))
-
 from app.plan_sections import routes  # noqa: E402,F401
 
 
-def _register_portfolio_columns():
-    from app.plan_sections import metrics
-    from app.portfolio.metrics import Metric, register_metric
+def init_app(app: Flask) -> None:
+    from app.invitations.visibility import what_a_new_party_sees
+    from app.plan_sections import admission, metrics
+    from app.registries import PORTFOLIO_METRICS, Metric
 
-    register_metric(Metric(
+    app.register_blueprint(bp)
+    TABS.add(app, Tab(
+        10, "Plan", "plan_sections.overview",
+        also_for=(
+            "plan_sections.section", "plan_sections.edit", "plan_sections.full",
+            # A section's history, revisions, comparisons, comments and conflicts (app/coediting/).
+            "coediting.history", "coediting.revision", "coediting.compare", "coediting.plan_compare",
+            "coediting.comments", "coediting.conflict",
+            # Importing a plan from Word or Markdown (app/plan_import/).
+            "plan_import.upload", "plan_import.preview",
+        ),
+    ))
+    PANELS.add(app, Panel(10, "plan_sections/_panel.html", _plan_panel))
+    FIRST_STEPS.add(app, FirstStep(
+        20, "Write the plan",
+        "Both parties fill the ten sections of the relationship plan, each in their own words.",
+        _sections_written,
+    ))
+    FIRST_STEPS.add(app, FirstStep(
+        30, "Set the joint performance measures",
+        "In the business case: what you measure together, its baseline and target, and who owns the data.",
+        _measures_set,
+    ))
+    PORTFOLIO_METRICS.add(app, Metric(
         key="plan", label="Plan", load=metrics.plan_health, template="plan_sections/_portfolio.html",
         macro="plan_cell", order=20, sort_key=lambda value: value.sort_value,
     ))
-    register_metric(Metric(
+    PORTFOLIO_METRICS.add(app, Metric(
         key="risk", label="Top risk", load=metrics.top_risks, template="plan_sections/_portfolio.html",
         macro="risk_cell", order=60, sort_key=lambda value: value.score, descending_first=True,
     ))
-
-
-_register_portfolio_columns()
-
-
-def _when_a_party_is_proposed():
-    from app.invitations.visibility import what_a_new_party_sees
-    from app.plan_sections import admission
-
+    # What a proposed new party would see: the plan.
     what_a_new_party_sees.connect(admission.plan_seen)
-
-
-_when_a_party_is_proposed()

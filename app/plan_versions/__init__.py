@@ -19,22 +19,14 @@ Stable addresses (partnership ones under /partnerships/<id>):
     /organisation/signing-key      (GET, POST)  plan_versions.signing_key
 """
 
-from flask import Blueprint, g
+from flask import Blueprint, Flask, g
 
-from app.audit.actions import register_action
+from app.audit.actions import ACTIONS, AuditAction
+from app.notifications.kinds import KINDS as NOTIFICATION_KINDS
 from app.notifications.kinds import SIGNING, NotificationKind
-from app.notifications.kinds import register_kind as register_notification_kind
-from app.partnerships.navigation import Panel, Tab, register_panel, register_tab
+from app.partnerships.navigation import PANELS, TABS, Panel, Tab
 
 bp = Blueprint("plan_versions", __name__)
-
-register_tab(Tab(
-    15, "Versions", "plan_versions.index",
-    also_for=("plan_versions.new", "plan_versions.show", "plan_versions.sign", "plan_versions.decline",
-              "plan_versions.nudge", "plan_versions.withdraw",
-              "plan_versions.changes", "plan_versions.pdf", "plan_versions.draft_pdf",
-              "plan_versions.request_draft_pdf", "plan_versions.draft_file"),
-))
 
 
 def _baseline_panel(membership):
@@ -44,32 +36,7 @@ def _baseline_panel(membership):
     return {"changes": changes, "awaiting": services.awaiting_of(membership.partnership_id)}
 
 
-register_panel(Panel(12, "plan_versions/_panel.html", _baseline_panel))
-
-
-def _register_integrity_check():
-    from app.backup import INTEGRITY_CHECKS
-    from app.plan_versions.identities import keys_decrypt
-    from app.plan_versions.integrity import stored_pdfs_verify
-
-    for check in (stored_pdfs_verify, keys_decrypt):
-        if check not in INTEGRITY_CHECKS:
-            INTEGRITY_CHECKS.append(check)
-
-
-_register_integrity_check()
-
-
-def _register_jobs():
-    from app.plan_versions import drafts, pdfs
-
-    pdfs.register_jobs()
-    drafts.register_jobs()
-
-
-_register_jobs()
-
-for _key, _label, _sentence in (
+_AUDIT_ACTIONS = tuple(AuditAction(key, label, sentence, show_changes=False) for key, label, sentence in (
     ("plan.version_issued", "Plan version issued",
      "{actor} issued plan {version} for signature (SHA-256 {content_hash})"),
     ("plan.version_signed", "Plan version signed", "{actor} signed plan {version} (SHA-256 {content_hash})"),
@@ -86,8 +53,26 @@ for _key, _label, _sentence in (
      "A signing key was generated for the organisation ({fingerprint})"),
     ("signing_key.uploaded", "Signing key uploaded",
      "{actor} uploaded the organisation's signing certificate ({fingerprint})"),
-):
-    register_action(_key, _label, _sentence, show_changes=False)
+))
+
+_NOTIFICATION_KINDS = (
+    NotificationKind(
+        "signature_reminder", "Signature reminders",
+        "A plan version still waits for your party's signature: halfway to its deadline, one day before it and "
+        "once it is overdue.",
+        SIGNING,
+    ),
+    NotificationKind(
+        "signature_nudge", "Nudges to sign",
+        "An admin of the partnership reminds your party that a plan version waits for its signature.",
+        SIGNING,
+    ),
+    NotificationKind(
+        "version_withdrawn", "A version is withdrawn",
+        "Every party agreed to withdraw a plan version that was out for signature; it can no longer be signed.",
+        SIGNING,
+    ),
+)
 
 
 @bp.app_context_processor
@@ -107,55 +92,47 @@ def _baseline_for_plan_pages():
     return {"baseline_changes": baseline_changes}
 
 
-def _register_portfolio_column():
-    from app.plan_versions import metrics
-    from app.portfolio.metrics import Metric, register_metric
+from app.plan_versions import cli, routes  # noqa: E402,F401
 
-    register_metric(Metric(
+
+def init_app(app: Flask) -> None:
+    from app.backup import INTEGRITY_CHECKS
+    from app.consent.kinds import KINDS as PROPOSAL_KINDS
+    from app.invitations.visibility import what_a_new_party_sees
+    from app.notifications.delivery import REMINDER_SOURCES
+    from app.partnerships import leaving, signals
+    from app.plan_versions import admission, agreed_sections, deadlines, drafts, metrics, pdfs, services, withdrawal
+    from app.plan_versions.identities import keys_decrypt
+    from app.plan_versions.integrity import stored_pdfs_verify
+    from app.registries import PORTFOLIO_METRICS, Metric
+
+    app.register_blueprint(bp)
+    TABS.add(app, Tab(
+        15, "Versions", "plan_versions.index",
+        also_for=("plan_versions.new", "plan_versions.show", "plan_versions.sign", "plan_versions.decline",
+                  "plan_versions.nudge", "plan_versions.withdraw",
+                  "plan_versions.changes", "plan_versions.pdf", "plan_versions.draft_pdf",
+                  "plan_versions.request_draft_pdf", "plan_versions.draft_file"),
+    ))
+    PANELS.add(app, Panel(12, "plan_versions/_panel.html", _baseline_panel))
+    for check in (stored_pdfs_verify, keys_decrypt):
+        INTEGRITY_CHECKS.add(app, check)
+    pdfs.add_jobs(app)
+    drafts.add_jobs(app)
+    for action in _AUDIT_ACTIONS:
+        ACTIONS.add(app, action)
+    PORTFOLIO_METRICS.add(app, Metric(
         key="baseline", label="Signed baseline", load=metrics.signed_baselines,
         template="plan_versions/_portfolio.html", macro="baseline_cell", order=25,
         sort_key=lambda value: value.sort_value,
     ))
-
-
-_register_portfolio_column()
-
-register_notification_kind(NotificationKind(
-    "signature_reminder", "Signature reminders",
-    "A plan version still waits for your party's signature: halfway to its deadline, one day before it and "
-    "once it is overdue.",
-    SIGNING,
-))
-register_notification_kind(NotificationKind(
-    "signature_nudge", "Nudges to sign",
-    "An admin of the partnership reminds your party that a plan version waits for its signature.",
-    SIGNING,
-))
-register_notification_kind(NotificationKind(
-    "version_withdrawn", "A version is withdrawn",
-    "Every party agreed to withdraw a plan version that was out for signature; it can no longer be signed.",
-    SIGNING,
-))
-
-
-def _when_a_party_leaves():
-    from app.partnerships import leaving, signals
-    from app.plan_versions import services
-
+    for kind in _NOTIFICATION_KINDS:
+        NOTIFICATION_KINDS.add(app, kind)
+    REMINDER_SOURCES.add(app, deadlines.signatures_due)
+    PROPOSAL_KINDS.add(app, withdrawal.PROPOSAL_KIND)
+    agreed_sections.init_app(app)
+    # A party leaving: the version awaiting its signature closes, and the warning says so first.
     signals.party_left.connect(services.close_for_party_that_left)
-    leaving.register_consequence(services.leaving_consequences)
-
-
-_when_a_party_leaves()
-
-from app.plan_versions import cli, deadlines, routes, withdrawal  # noqa: E402,F401
-
-
-def _when_a_party_is_proposed():
-    from app.invitations.visibility import what_a_new_party_sees
-    from app.plan_versions import admission
-
+    leaving.CONSEQUENCES.add(app, services.leaving_consequences)
+    # What a proposed new party would see: the versions.
     what_a_new_party_sees.connect(admission.versions_seen)
-
-
-_when_a_party_is_proposed()

@@ -24,7 +24,7 @@ from app.coediting.diffing import diff_content
 from app.coediting.merging import merge_content
 from app.coediting.presenting import section_diff
 from app.consent import services as consent
-from app.consent.kinds import Kind, Lapsed, register_kind
+from app.consent.kinds import KINDS, Kind, Lapsed
 from app.consent.models import Proposal
 from app.extensions import db
 from app.partnerships.access import Permission, has_permission
@@ -171,7 +171,7 @@ def _details_visible(_proposal, _party_id) -> bool:
     return True
 
 
-register_kind(Kind(
+PROPOSAL_KIND = Kind(
     key=KIND,
     label="Change a section of the signed plan",
     template="consent/kinds/section_change.html",
@@ -180,7 +180,7 @@ register_kind(Kind(
     target=_target,
     proposed_by="editor",
     details_visible=_details_visible,
-))
+)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -223,7 +223,10 @@ def agreed_section_state(membership: Membership, section_key: str) -> dict | Non
 
 
 def init_app(app) -> None:
-    saving.register_save_gate(saving.SaveGate(_applies, propose_change))
+    """A change to an agreed section becomes a proposal: its consent kind, its save gate and
+    the section pages' helpers."""
+    KINDS.add(app, PROPOSAL_KIND)
+    saving.SAVE_GATES.add(app, saving.SaveGate(_applies, propose_change))
     app.add_template_global(change_view, "section_change_view")
     app.add_template_global(agreed_section_state, "agreed_section_state")
     app.add_template_global(changes_of, "section_changes")

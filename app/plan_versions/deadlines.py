@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.audit.services import record_event
 from app.extensions import db
-from app.notifications.delivery import Reminder, register_reminder_source
+from app.notifications.delivery import Reminder
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Partnership
@@ -132,7 +132,6 @@ REMINDER_TITLES = {
 }
 
 
-@register_reminder_source
 def signatures_due(now: datetime):
     versions = db.session.scalars(
         sa.select(PlanVersion).where(PlanVersion.status == "awaiting", PlanVersion.sign_by.is_not(None))

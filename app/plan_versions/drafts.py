@@ -194,7 +194,8 @@ def _subject(draft_id: int) -> jobs.JobSubject:
     return jobs.JobSubject(f"draft:{draft_id}", partnership_id)
 
 
-def register_jobs() -> None:
+def add_jobs(app) -> None:
     # Before the versions' PDFs: someone is watching the "being prepared" page for it.
-    jobs.register_job(JOB, build_draft, retries=3, retry_delay=10, timeout=900, subject=_subject, priority=10)
-    jobs.register_periodic("draft_pdf_sweep", sweep, minutes=1)
+    jobs.JOBS.add(app, jobs.JobSpec(JOB, build_draft, retries=3, retry_delay=10, timeout=900, subject=_subject,
+                                    priority=10))
+    jobs.PERIODIC.add(app, jobs.PeriodicSpec("draft_pdf_sweep", sweep, minutes=1))

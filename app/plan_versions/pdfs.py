@@ -247,6 +247,7 @@ def job_subject(version_id: int) -> jobs.JobSubject:
     return jobs.JobSubject(f"version:{version_id}", partnership_id)
 
 
-def register_jobs() -> None:
-    jobs.register_job(JOB, build_version_documents, retries=5, retry_delay=15, timeout=900, subject=job_subject)
-    jobs.register_periodic("plan_pdf_sweep", requeue_unfinished, minutes=1)
+def add_jobs(app) -> None:
+    jobs.JOBS.add(app, jobs.JobSpec(JOB, build_version_documents, retries=5, retry_delay=15, timeout=900,
+                                    subject=job_subject))
+    jobs.PERIODIC.add(app, jobs.PeriodicSpec("plan_pdf_sweep", requeue_unfinished, minutes=1))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.audit.services import record_event
 from app.consent import services as consent
-from app.consent.kinds import Kind, Lapsed, register_kind
+from app.consent.kinds import Kind, Lapsed
 from app.consent.models import Proposal
 from app.extensions import db
 from app.notifications.models import Notification
@@ -121,11 +121,11 @@ def _close_signature_requests(version: PlanVersion, now) -> None:
     db.session.flush()
 
 
-register_kind(Kind(
+PROPOSAL_KIND = Kind(
     key=KIND,
     label="Withdraw an issued plan version",
     template="consent/kinds/withdraw_version.html",
     apply=_apply,
     check=_check,
     target=_target,
-))
+)

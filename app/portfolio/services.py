@@ -17,7 +17,8 @@ from app.accounts.models import User
 from app.extensions import db
 from app.formatting import relationship_age
 from app.partnerships.models import Membership, Partnership, PartnershipStatus, PartnershipType, Party
-from app.portfolio.metrics import METRICS, load_metrics
+from app.portfolio.metrics import load_metrics
+from app.registries import PORTFOLIO_METRICS
 from app.types import utcnow
 
 STATUS_ORDER = {status.value: i for i, status in enumerate(PartnershipStatus)}
@@ -76,7 +77,7 @@ class SortOption:
 def sort_options() -> dict[str, SortOption]:
     """Every sortable column, built-in and contributed, in the table's order."""
     options = [SortOption(key, label, descending) for key, (label, _, descending) in BUILT_IN_SORTS.items()]
-    options[-1:-1] = [SortOption(m.key, m.label, m.descending_first) for m in METRICS if m.sortable]
+    options[-1:-1] = [SortOption(m.key, m.label, m.descending_first) for m in PORTFOLIO_METRICS.all() if m.sortable]
     return {option.key: option for option in options}
 
 
@@ -126,7 +127,7 @@ def _sort(rows: list[PortfolioRow], key: str, descending: bool) -> None:
     if key in BUILT_IN_SORTS:
         rows.sort(key=BUILT_IN_SORTS[key][1], reverse=descending)
         return
-    metric = next(m for m in METRICS if m.key == key)
+    metric = PORTFOLIO_METRICS.get(key)
     present = [row for row in rows if row.values.get(key) is not None]
     missing = [row for row in rows if row.values.get(key) is None]
     present.sort(key=lambda row: metric.sort_key(row.values[key]), reverse=descending)

@@ -17,18 +17,18 @@ Addresses (all under /partnerships/<id>):
 A section editor opened with ?cycle=<cycle_id> links the revisions saved from it to the cycle.
 """
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
-from app.audit.actions import fill_sentence, register_action
+from app.audit.actions import ACTIONS, AuditAction, fill_sentence
 from app.partnerships.navigation import (
+    FIRST_STEPS,
+    PANELS,
+    TABS,
     FirstStep,
     Panel,
     StepState,
     Tab,
     once_per_request,
-    register_first_step,
-    register_panel,
-    register_tab,
 )
 
 bp = Blueprint("review_cycle", __name__)
@@ -38,16 +38,6 @@ def _panel(membership):
     from app.review_cycle.panel import panel_for
 
     return once_per_request(f"reviews:{membership.partnership_id}", lambda: panel_for(membership))
-
-
-register_tab(Tab(
-    30, "Reviews", "review_cycle.index",
-    also_for=("review_cycle.show", "review_cycle.assessment", "review_cycle.results", "review_cycle.action",
-              "review_cycle.report_page", "review_cycle.dimensions", "review_cycle.open_cycle",
-              "review_cycle.add_adaptation", "review_cycle.add_action", "review_cycle.update_action",
-              "review_cycle.add_dimension", "review_cycle.dimension"),
-))
-register_panel(Panel(15, "review_cycle/_panel.html", _panel))
 
 
 def _first_review(membership) -> StepState:
@@ -60,13 +50,6 @@ def _first_review(membership) -> StepState:
     url = url_for("review_cycle.index", partnership_id=membership.partnership_id) if has_permission(
         membership, Permission.EDIT_PARTNERSHIP) else None
     return StepState(opened, None if opened else "Each quarter, both parties score the relationship", url)
-
-
-register_first_step(FirstStep(
-    40, "Open the first review",
-    "Each party scores the relationship blind; you then agree what to adapt and improve.",
-    _first_review,
-))
 
 
 def _sentence(template: str):
@@ -84,7 +67,8 @@ def _sentence(template: str):
     return describe
 
 
-for _key, _label, _template in (
+_AUDIT_ACTIONS = tuple(AuditAction(key, label, _sentence(template), show_changes=key in (
+    "review.action_updated", "review.dimension_renamed")) for key, label, template in (
     ("review.cycle_opened", "Review cycle opened", "{actor} opened the {period} review (scores due {review_due_on})"),
     ("review.submitted", "Review submitted", "{actor} submitted their party's review of {period}"),
     ("review.reopened", "Assessment reopened to correct it",
@@ -110,85 +94,61 @@ for _key, _label, _template in (
     ("review.party_included", "Party included in a review", "{party} takes part in the {period} review from now on"),
     ("review.party_left_cycle", "Party left a review",
      "{party} left the partnership: the {period} review no longer waits for it"),
-):
-    register_action(_key, _label, _sentence(_template), show_changes=_key in (
-        "review.action_updated", "review.dimension_renamed"))
+))
 
 
-def _register_portfolio_columns():
-    from app.portfolio.metrics import Metric, register_metric
-    from app.review_cycle import metrics
+from app.review_cycle import routes  # noqa: E402,F401
 
+
+def init_app(app: Flask) -> None:
+    from app.consent.kinds import KINDS as PROPOSAL_KINDS
+    from app.invitations.signals import party_admitted_into_open_cycle
+    from app.invitations.visibility import what_a_new_party_sees
+    from app.notifications.delivery import REMINDER_SOURCES
+    from app.partnerships import leaving, signals
+    from app.plan_sections import signals as plan_signals
+    from app.plan_versions.agreed_sections import section_change_agreed
+    from app.registries import PORTFOLIO_METRICS, Metric
+    from app.review_cycle import admission, corrections, editing, improvement, metrics, reminders, report, services
+
+    app.register_blueprint(bp)
+    TABS.add(app, Tab(
+        30, "Reviews", "review_cycle.index",
+        also_for=("review_cycle.show", "review_cycle.assessment", "review_cycle.results", "review_cycle.action",
+                  "review_cycle.report_page", "review_cycle.dimensions", "review_cycle.open_cycle",
+                  "review_cycle.add_adaptation", "review_cycle.add_action", "review_cycle.update_action",
+                  "review_cycle.add_dimension", "review_cycle.dimension"),
+    ))
+    PANELS.add(app, Panel(15, "review_cycle/_panel.html", _panel))
+    FIRST_STEPS.add(app, FirstStep(
+        40, "Open the first review",
+        "Each party scores the relationship blind; you then agree what to adapt and improve.",
+        _first_review,
+    ))
+    for action in _AUDIT_ACTIONS:
+        ACTIONS.add(app, action)
     template = "review_cycle/_portfolio.html"
     # Health index, trend and largest perception gap in one column; actions and the next review in another.
-    register_metric(Metric("health", "Health", metrics.health, template, "health_cell", order=30,
-                           sort_key=lambda value: value.index, descending_first=True))
-    register_metric(Metric("kept", "Commitments kept", metrics.commitments_kept, template, "kept_cell", order=34))
-    register_metric(Metric("reviews", "Actions · next review", metrics.reviews, template, "reviews_cell", order=36,
-                           sort_key=lambda value: value.sort_value))
-
-
-_register_portfolio_columns()
-
-
-def _register_jobs():
-    from app.review_cycle import report
-
-    report.register_jobs()
-
-
-_register_jobs()
-
-
-def _when_a_party_leaves():
-    from app.partnerships import leaving, signals
-    from app.review_cycle import services
-
+    for metric in (
+        Metric("health", "Health", metrics.health, template, "health_cell", order=30,
+               sort_key=lambda value: value.index, descending_first=True),
+        Metric("kept", "Commitments kept", metrics.commitments_kept, template, "kept_cell", order=34),
+        Metric("reviews", "Actions · next review", metrics.reviews, template, "reviews_cell", order=36,
+               sort_key=lambda value: value.sort_value),
+    ):
+        PORTFOLIO_METRICS.add(app, metric)
+    report.add_jobs(app)
+    for source in (reminders.reviews_due, reminders.reviews_to_open, reminders.actions_overdue):
+        REMINDER_SOURCES.add(app, source)
+    PROPOSAL_KINDS.add(app, corrections.PROPOSAL_KIND)
+    # A party leaving: the open cycle stops waiting for it, and the warning says so first.
     signals.party_left.connect(services.party_left_receiver)
-    leaving.register_consequence(services.leaving_consequences)
-
-
-_when_a_party_leaves()
-
-
-def _when_a_party_is_admitted():
-    from app.invitations.signals import party_admitted_into_open_cycle
-    from app.review_cycle import services
-
-    party_admitted_into_open_cycle.connect(services.admitted_into_open_cycle_receiver)
-
-
-_when_a_party_is_admitted()
-
-
-def _when_a_section_is_edited():
-    from app.plan_sections import signals
-    from app.review_cycle import editing
-
-    signals.editor_opened.connect(editing.editor_opened_receiver)
-    signals.edit_saved.connect(editing.edit_saved_receiver)
-
-
-_when_a_section_is_edited()
-
-
-def _when_a_promotion_is_agreed():
-    from app.plan_versions.agreed_sections import section_change_agreed
-    from app.review_cycle import improvement
-
+    leaving.CONSEQUENCES.add(app, services.leaving_consequences)
+    # An action promoted into the plan by the parties' agreement.
     section_change_agreed.connect(improvement.promoted_by_agreement)
-
-
-_when_a_promotion_is_agreed()
-
-from app.review_cycle import corrections, reminders, routes  # noqa: E402,F401
-
-
-def _when_a_party_is_proposed():
-    from app.invitations.visibility import what_a_new_party_sees
-    from app.review_cycle import admission
-
+    # The section editor opened for the cycle (its Adapt stage) links the revisions saved from it.
+    plan_signals.editor_opened.connect(editing.editor_opened_receiver)
+    plan_signals.edit_saved.connect(editing.edit_saved_receiver)
+    # A party admitted while a cycle is open takes part in it; a proposed one is told what it would see.
+    party_admitted_into_open_cycle.connect(services.admitted_into_open_cycle_receiver)
     what_a_new_party_sees.connect(admission.cycles_seen)
-
-
-_when_a_party_is_proposed()

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.audit.services import record_event
 from app.consent import services as consent
-from app.consent.kinds import Kind, Lapsed, register_kind
+from app.consent.kinds import Kind, Lapsed
 from app.consent.models import Proposal
 from app.extensions import db
 from app.notifications.services import members_of_partnership, notify
@@ -158,7 +158,7 @@ def corrections_of(cycle: ReviewCycle) -> list[Correction]:
     return found
 
 
-register_kind(Kind(
+PROPOSAL_KIND = Kind(
     key=KIND,
     label="Correct a submitted assessment",
     template="consent/kinds/reopen_assessment.html",
@@ -166,4 +166,4 @@ register_kind(Kind(
     check=_check,
     target=_target,
     details_visible=_details_visible,
-))
+)

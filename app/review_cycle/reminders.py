@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.notifications.delivery import Reminder, register_reminder_source
+from app.notifications.delivery import Reminder
 from app.notifications.services import members_of_partnership
 from app.partnerships.models import Partnership, PartnershipStatus, Role
 from app.review_cycle import periods
@@ -24,7 +24,6 @@ from app.review_cycle.services import cycle_path, parties_waited_for
 REMIND_DAYS_BEFORE = 2
 
 
-@register_reminder_source
 def reviews_due(now: datetime):
     today = now.date()
     cycles = db.session.scalars(
@@ -56,7 +55,6 @@ def reviews_due(now: datetime):
 OPEN_DAYS_BEFORE = 14
 
 
-@register_reminder_source
 def reviews_to_open(now: datetime):
     today = now.date()
     open_ids = sa.select(ReviewCycle.partnership_id).where(ReviewCycle.stage != CLOSED)
@@ -87,7 +85,6 @@ def reviews_to_open(now: datetime):
             )
 
 
-@register_reminder_source
 def actions_overdue(now: datetime):
     today = now.date()
     actions = db.session.scalars(

@@ -167,6 +167,7 @@ def _subject(cycle_id: int) -> jobs.JobSubject:
     return jobs.JobSubject(f"cycle:{cycle_id}", partnership_id)
 
 
-def register_jobs() -> None:
-    jobs.register_job(REPORT_JOB, build_report_document, retries=5, retry_delay=15, timeout=600, subject=_subject)
-    jobs.register_periodic("review_report_sweep", requeue_missing_reports, minutes=5)
+def add_jobs(app) -> None:
+    jobs.JOBS.add(app, jobs.JobSpec(REPORT_JOB, build_report_document, retries=5, retry_delay=15, timeout=600,
+                                    subject=_subject))
+    jobs.PERIODIC.add(app, jobs.PeriodicSpec("review_report_sweep", requeue_missing_reports, minutes=5))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.consent.kinds import KINDS, Kind, Lapsed, register_kind
+from app.consent.kinds import KINDS, Kind, Lapsed
 from app.extensions import db
 from app.partnerships.models import Partnership
 
@@ -23,23 +23,19 @@ def _check_purpose(proposal) -> str | None:
 
 
 @pytest.fixture
-def signatory_kind():
-    """A kind answered by each other party's signatory, registered for one test only."""
-    kind = register_kind(Kind(
+def signatory_kind(app):
+    """A kind answered by each other party's signatory, added to this test's app."""
+    return KINDS.add(app, Kind(
         key="test_signed_purpose", label="Set the purpose (signatories answer)",
         template="consent/kinds/profile.html", apply=_apply_purpose, answered_by="signatory",
         check=_check_purpose, target=lambda payload: payload.get("target", "purpose"),
     ))
-    yield kind
-    KINDS.pop(kind.key, None)
 
 
 @pytest.fixture
-def checked_kind():
+def checked_kind(app):
     """An admin-answered kind whose check lapses it when the name moved on."""
-    kind = register_kind(Kind(
+    return KINDS.add(app, Kind(
         key="test_checked_purpose", label="Set the purpose if the name is unchanged",
         template="consent/kinds/profile.html", apply=_apply_purpose, check=_check_purpose,
     ))
-    yield kind
-    KINDS.pop(kind.key, None)

@@ -6,15 +6,10 @@ from app.notifications.delivery import REMINDER_SOURCES
 
 
 @pytest.fixture
-def reminder_source():
-    """reminder_source(fn) registers a source for this test only."""
-    added = []
+def reminder_source(app):
+    """reminder_source(fn) adds a source to this test's app."""
 
     def register(source):
-        REMINDER_SOURCES.append(source)
-        added.append(source)
-        return source
+        return REMINDER_SOURCES.add(app, source)
 
-    yield register
-    for source in added:
-        REMINDER_SOURCES.remove(source)
+    return register

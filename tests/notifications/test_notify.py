@@ -6,26 +6,31 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.notifications import services
 from app.notifications.delivery import send_due
-from app.notifications.kinds import KINDS, Delivery
+from app.notifications.kinds import KINDS, Delivery, get_kind
 from app.notifications.models import Notification
 from app.rules import RuleViolation
 from tests.support.mail import file_outbox, html_of, text_of
 from tests.support.notifications import after_quiet_period, next_morning
 
-EMAILABLE = [key for key, kind in KINDS.items() if kind.emailable]
-IMMEDIATE = [key for key in EMAILABLE if not KINDS[key].batched]
-BATCHED = [key for key in EMAILABLE if KINDS[key].batched]
+
+def _emailable() -> list[str]:
+    """The kinds the app's features added that can be emailed (inside the test's app context)."""
+    return [kind.key for kind in KINDS.all() if kind.emailable]
+
+
+def _immediate() -> list[str]:
+    return [key for key in _emailable() if not get_kind(key).batched]
 
 
 def test_the_registry_covers_every_kind_the_product_promises(app):  # the app loads every feature
-    assert set(KINDS) == {
+    assert {kind.key for kind in KINDS.all()} == {
         "invitation", "signature_requested", "version_signed", "signature_declined", "baseline_signed",
         "review_stage_changed", "review_submitted_by_other_party", "action_assigned", "action_overdue",
         "review_due", "mention", "section_changed_by_other_party",
         "proposal_waiting", "proposal_outcome", "version_withdrawn", "party_left", "signature_reminder",
         "signature_nudge",
     }
-    for kind in KINDS.values():
+    for kind in KINDS.all():
         assert kind.label and kind.description and kind.group
         assert kind.default in kind.choices
 
@@ -38,7 +43,7 @@ def _notify(two_parties, kind, **overrides):
         body="Short, plain text.",
         link=f"/partnerships/{p.id}",
         actor=two_parties.a.admin,
-        topic="business_case" if KINDS[kind].batched else None,
+        topic="business_case" if get_kind(kind).batched else None,
     )
     arguments.update(overrides)
     created = services.notify([two_parties.b.admin], kind, **arguments)
@@ -51,7 +56,7 @@ def _rows(user):
 
 
 def test_every_kind_adds_an_in_app_notification(app, two_parties):
-    for n, kind in enumerate(KINDS, start=1):
+    for n, kind in enumerate((kind.key for kind in KINDS.all()), start=1):
         [created] = _notify(two_parties, kind)
         row = db.session.get(Notification, created.id)
         assert row.kind == kind and row.recipient_id == two_parties.b.admin.id
@@ -62,9 +67,10 @@ def test_every_kind_adds_an_in_app_notification(app, two_parties):
 
 def test_email_right_away_sends_one_multipart_email_per_kind_after_commit(app, two_parties):
     user = two_parties.b.admin
-    services.set_preferences(user, {kind: "email_now" for kind in IMMEDIATE})
+    immediate = _immediate()
+    services.set_preferences(user, {kind: "email_now" for kind in immediate})
     db.session.commit()
-    for n, kind in enumerate(IMMEDIATE, start=1):
+    for n, kind in enumerate(immediate, start=1):
         services.notify(
             [user], kind, partnership=two_parties.partnership, title=f"Dana asked you about {kind}",
             body="Please reply by Friday.", link="/partnerships/1", actor=two_parties.a.admin,
@@ -81,32 +87,34 @@ def test_email_right_away_sends_one_multipart_email_per_kind_after_commit(app, t
     assert all(row.emailed_at is not None for row in _rows(user))
     send_due(after_quiet_period(app))
     send_due(next_morning(app))
-    assert len(file_outbox(app)) == len(IMMEDIATE)  # and never again
+    assert len(file_outbox(app)) == len(immediate)  # and never again
 
 
 def test_in_the_app_only_never_emails(app, two_parties):
-    services.set_preferences(two_parties.b.admin, {kind: "in_app" for kind in EMAILABLE})
-    for kind in EMAILABLE:
+    emailable = _emailable()
+    services.set_preferences(two_parties.b.admin, {kind: "in_app" for kind in emailable})
+    for kind in emailable:
         _notify(two_parties, kind)
     send_due(after_quiet_period(app))
     send_due(next_morning(app))
     assert file_outbox(app) == []
-    assert services.unread_count(two_parties.b.admin) == len(EMAILABLE)
+    assert services.unread_count(two_parties.b.admin) == len(emailable)
 
 
 def test_daily_digest_lists_every_kind_in_one_email(app, two_parties):
-    services.set_preferences(two_parties.b.admin, {kind: "daily_digest" for kind in EMAILABLE})
-    for kind in EMAILABLE:
+    emailable = _emailable()
+    services.set_preferences(two_parties.b.admin, {kind: "daily_digest" for kind in emailable})
+    for kind in emailable:
         _notify(two_parties, kind, title=f"The {kind} news")
     send_due(after_quiet_period(app))
     assert file_outbox(app) == []
     report = send_due(next_morning(app))
     assert report.digests == 1
     [digest] = file_outbox(app)
-    assert f"{len(EMAILABLE)} updates" in digest["Subject"]
-    for kind in EMAILABLE:
+    assert f"{len(emailable)} updates" in digest["Subject"]
+    for kind in emailable:
         assert f"The {kind} news" in text_of(digest) and f"The {kind} news" in html_of(digest), kind
-        assert KINDS[kind].label in text_of(digest), kind
+        assert get_kind(kind).label in text_of(digest), kind
     assert all(row.digested_at is not None for row in _rows(two_parties.b.admin))
 
 
@@ -186,16 +194,16 @@ def test_notify_other_parties_tells_everyone_on_the_other_side(app, two_parties)
 
 def test_preferences_default_per_kind_and_can_be_changed(app, two_parties):
     user = two_parties.b.admin
-    assert services.preferences_of(user) == {key: kind.default for key, kind in KINDS.items()}
+    assert services.preferences_of(user) == {kind.key: kind.default for kind in KINDS.all()}
     changed = services.set_preferences(
         user, {"mention": "daily_digest", "action_assigned": "in_app", "review_due": "email_now"}
     )
     db.session.commit()
     assert set(changed) == {"mention", "action_assigned"}  # review_due already emailed right away
     assert services.preferences_of(user)["mention"] == Delivery.DAILY_DIGEST
-    assert services.deliveries_for([user.id, two_parties.b.editor.id], KINDS["action_assigned"]) == {
+    assert services.deliveries_for([user.id, two_parties.b.editor.id], get_kind("action_assigned")) == {
         user.id: Delivery.IN_APP,
-        two_parties.b.editor.id: KINDS["action_assigned"].default,
+        two_parties.b.editor.id: get_kind("action_assigned").default,
     }
     with pytest.raises(RuleViolation):
         services.set_preferences(user, {"invitation": "email_now"})  # its email is the invitation's own

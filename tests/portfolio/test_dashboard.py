@@ -8,9 +8,8 @@ import pytest
 from app.extensions import db
 from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
-from app.portfolio import metrics as portfolio_metrics
-from app.portfolio.metrics import Metric, register_metric
 from app.portfolio.services import build_portfolio
+from app.registries import PORTFOLIO_METRICS, Metric
 from app.types import utcnow
 from tests.support.factories import join, make_colleague, make_organisation_user
 from tests.support.queries import count_queries
@@ -131,17 +130,16 @@ def test_totals_link_to_their_filter(app, portfolio, client_as):
 
 
 @pytest.fixture
-def health_metric():
+def health_metric(app):
     seen = []
 
     def load(partnership_ids):
         seen.append(list(partnership_ids))
         return {pid: pid * 10 for pid in partnership_ids if pid % 2}
 
-    metric = register_metric(Metric("test_health", "Test health", load, "portfolio/_cells.html", "count_cell",
-                                    order=30, sort_key=int, descending_first=True))
-    yield seen
-    portfolio_metrics.METRICS.remove(metric)
+    PORTFOLIO_METRICS.add(app, Metric("test_health", "Test health", load, "portfolio/_cells.html", "count_cell",
+                                      order=30, sort_key=int, descending_first=True))
+    return seen
 
 
 def test_features_add_columns_loaded_in_one_batch(app, portfolio, client_as, health_metric):
@@ -156,7 +154,7 @@ def test_features_add_columns_loaded_in_one_batch(app, portfolio, client_as, hea
     assert names[: len(with_value)] == sorted(with_value, key=lambda name: -ids[name])  # largest first
     assert with_value and len(with_value) < len(names)  # rows without a value come last
     with pytest.raises(ValueError):
-        register_metric(Metric("test_health", "Again", dict, "portfolio/_cells.html", "count_cell"))
+        PORTFOLIO_METRICS.add(app, Metric("test_health", "Again", dict, "portfolio/_cells.html", "count_cell"))
 
 
 def _many_partnerships(owner, partner, count):

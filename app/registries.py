@@ -1,0 +1,92 @@
+"""What features contribute at start-up (tabs, panels, audit actions, notification kinds,
+portfolio columns, reminder sources, jobs...), kept on the app that `create_app` builds.
+
+A feature's `init_app(app)` adds its entries; pages and services read them through
+`current_app`. Each app starts empty, so test apps never share what another one added.
+"""
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask import Flask, current_app
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """One kind of entry, kept in `app.extensions["jointly.<name>"]`.
+
+    With `key`, an entry is found by its key and a second entry with the same key is refused;
+    with `order`, entries are listed in that order (else in the order they were added).
+    """
+
+    def __init__(self, name: str, *, key: Callable[[T], Hashable] | None = None,
+                 order: Callable[[T], Any] | None = None) -> None:
+        self.name = f"jointly.{name}"
+        self._key = key
+        self._order = order
+
+    def add(self, app: Flask, entry: T) -> T:
+        entries: dict[Hashable, T] = app.extensions.setdefault(self.name, {})
+        key = self._key(entry) if self._key is not None else len(entries)
+        if key in entries:
+            raise ValueError(f"{self.name}: {key!r} is already registered")
+        entries[key] = entry
+        if self._order is not None:
+            ordered = sorted(entries.items(), key=lambda item: self._order(item[1]))
+            entries.clear()
+            entries.update(ordered)
+        return entry
+
+    def all(self, app: Flask | None = None) -> list[T]:
+        return list(self._entries(app).values())
+
+    def get(self, key: Hashable, app: Flask | None = None) -> T | None:
+        if self._key is None:
+            raise TypeError(f"{self.name} has no keys")
+        return self._entries(app).get(key)
+
+    def _entries(self, app: Flask | None) -> dict[Hashable, T]:
+        return (app or current_app).extensions.get(self.name, {})
+
+
+# --- Registries whose readers sit above the features that fill them ----------------
+# Declared here so that a feature adds its entry without importing the feature that reads it.
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A column of the portfolio dashboard (app/portfolio), loaded in one batch.
+
+    `load(partnership_ids)` answers {partnership_id: value} with a fixed number of queries
+    (GROUP BY / IN), never one per partnership: a test asserts the page's query count does not
+    grow with the portfolio. Partnerships missing from its answer get None. Values are about
+    the partnership, the same for every member, so they are safe to show to anyone who sees
+    the row. The cell is `{% macro <macro>(value, partnership) %}` in `template`.
+    """
+
+    key: str  # also the ?sort= value
+    label: str  # column heading
+    load: Callable[[list[int]], dict[int, Any]]
+    template: str
+    macro: str
+    order: int = 50
+    sort_key: Callable[[Any], Any] | None = None  # makes the column sortable
+    # Larger first when a user first sorts by it (health, risk); smaller first otherwise.
+    descending_first: bool = False
+    # False: sortable and loaded, but shown inside the partnership's own cell, not as a column
+    # (the table must stay readable on a laptop as features add columns).
+    column: bool = True
+
+    @property
+    def sortable(self) -> bool:
+        return self.sort_key is not None
+
+
+PORTFOLIO_METRICS = Registry[Metric]("portfolio_metrics", key=lambda metric: metric.key,
+                                     order=lambda metric: metric.order)
+
+# Where a person lands after signing in: fn(user) -> a URL, or None to let the next one answer
+# (accounts asks each in turn; my work offers its page).
+LANDING_PAGES = Registry[Callable[[Any], str | None]]("landing_pages")
