@@ -22,7 +22,7 @@ from app.consent.models import OPEN, Proposal
 from app.extensions import db
 from app.my_work.services import memberships_of
 from app.partnerships.models import Membership
-from app.plan_sections.metrics import plan_overviews
+from app.plan_sections.portfolio_columns import plan_overviews
 from app.plan_versions.models import PlanVersion
 from app.review_cycle.models import STAGE_LABELS, ImprovementAction, ReviewCycle
 from app.review_cycle.services import cycle_path, stage_due_dates

@@ -21,7 +21,7 @@ from app.notifications.models import Notification
 from app.notifications.services import visible_to
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership
-from app.plan_sections.metrics import plan_overviews
+from app.plan_sections.portfolio_columns import plan_overviews
 from app.plan_versions.models import PlanVersion
 from app.plan_versions.services import may_sign_now
 from app.review_cycle.models import Assessment, ImprovementAction, ReviewCycle

@@ -58,7 +58,7 @@ from app.plan_sections import routes  # noqa: E402,F401
 
 def init_app(app: Flask) -> None:
     from app.invitations.visibility import what_a_new_party_sees
-    from app.plan_sections import admission, metrics
+    from app.plan_sections import admission, portfolio_columns
     from app.registries import PORTFOLIO_METRICS, Metric
 
     app.register_blueprint(bp)
@@ -85,11 +85,11 @@ def init_app(app: Flask) -> None:
         _measures_set,
     ))
     PORTFOLIO_METRICS.add(app, Metric(
-        key="plan", label="Plan", load=metrics.plan_health, template="plan_sections/_portfolio.html",
+        key="plan", label="Plan", load=portfolio_columns.plan_health, template="plan_sections/_portfolio.html",
         macro="plan_cell", order=20, sort_key=lambda value: value.sort_value,
     ))
     PORTFOLIO_METRICS.add(app, Metric(
-        key="risk", label="Top risk", load=metrics.top_risks, template="plan_sections/_portfolio.html",
+        key="risk", label="Top risk", load=portfolio_columns.top_risks, template="plan_sections/_portfolio.html",
         macro="risk_cell", order=60, sort_key=lambda value: value.score, descending_first=True,
     ))
     # What a proposed new party would see: the plan.

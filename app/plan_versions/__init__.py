@@ -101,7 +101,16 @@ def init_app(app: Flask) -> None:
     from app.invitations.visibility import what_a_new_party_sees
     from app.notifications.delivery import REMINDER_SOURCES
     from app.partnerships import leaving, signals
-    from app.plan_versions import admission, agreed_sections, deadlines, drafts, metrics, pdfs, services, withdrawal
+    from app.plan_versions import (
+        admission,
+        agreed_sections,
+        deadlines,
+        drafts,
+        pdfs,
+        portfolio_columns,
+        services,
+        withdrawal,
+    )
     from app.plan_versions.identities import keys_decrypt
     from app.plan_versions.integrity import stored_pdfs_verify
     from app.registries import PORTFOLIO_METRICS, Metric
@@ -122,7 +131,7 @@ def init_app(app: Flask) -> None:
     for action in _AUDIT_ACTIONS:
         ACTIONS.add(app, action)
     PORTFOLIO_METRICS.add(app, Metric(
-        key="baseline", label="Signed baseline", load=metrics.signed_baselines,
+        key="baseline", label="Signed baseline", load=portfolio_columns.signed_baselines,
         template="plan_versions/_portfolio.html", macro="baseline_cell", order=25,
         sort_key=lambda value: value.sort_value,
     ))

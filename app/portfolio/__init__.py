@@ -9,7 +9,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.portfolio.metrics import OWN_METRICS
+    from app.portfolio.columns import OWN_METRICS
     from app.registries import PORTFOLIO_METRICS
 
     for metric in OWN_METRICS:

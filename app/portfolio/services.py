@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.extensions import db
 from app.formatting import relationship_age
 from app.partnerships.models import Membership, Partnership, PartnershipStatus, PartnershipType, Party
-from app.portfolio.metrics import load_metrics
+from app.portfolio.columns import load_metrics
 from app.registries import PORTFOLIO_METRICS
 from app.types import utcnow
 

@@ -109,7 +109,16 @@ def init_app(app: Flask) -> None:
     from app.plan_sections import signals as plan_signals
     from app.plan_versions.agreed_sections import section_change_agreed
     from app.registries import PORTFOLIO_METRICS, Metric
-    from app.review_cycle import admission, corrections, editing, improvement, metrics, reminders, report, services
+    from app.review_cycle import (
+        admission,
+        corrections,
+        editing,
+        improvement,
+        portfolio_columns,
+        reminders,
+        report,
+        services,
+    )
 
     app.register_blueprint(bp)
     TABS.add(app, Tab(
@@ -130,10 +139,10 @@ def init_app(app: Flask) -> None:
     template = "review_cycle/_portfolio.html"
     # Health index, trend and largest perception gap in one column; actions and the next review in another.
     for metric in (
-        Metric("health", "Health", metrics.health, template, "health_cell", order=30,
+        Metric("health", "Health", portfolio_columns.health, template, "health_cell", order=30,
                sort_key=lambda value: value.index, descending_first=True),
-        Metric("kept", "Commitments kept", metrics.commitments_kept, template, "kept_cell", order=34),
-        Metric("reviews", "Actions · next review", metrics.reviews, template, "reviews_cell", order=36,
+        Metric("kept", "Commitments kept", portfolio_columns.commitments_kept, template, "kept_cell", order=34),
+        Metric("reviews", "Actions · next review", portfolio_columns.reviews, template, "reviews_cell", order=36,
                sort_key=lambda value: value.sort_value),
     ):
         PORTFOLIO_METRICS.add(app, metric)

@@ -3,7 +3,7 @@
 import re
 
 from app.extensions import db
-from app.plan_sections.metrics import plan_health, top_risks
+from app.plan_sections.portfolio_columns import plan_health, top_risks
 from tests.support.plans import risks_content
 
 

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from app.extensions import db
-from app.review_cycle import metrics
+from app.review_cycle import portfolio_columns
 from tests.support.factories import join, make_organisation_user, make_partnership
 from tests.support.queries import count_queries
 from tests.support.review_cycle import add_action, agree_all, open_cycle, submit
@@ -48,12 +48,12 @@ def test_the_columns_show_health_gap_kept_actions_and_next_review(world, client_
     agree_all(cycle, [world.a.admin, world.b.admin])
     add_action(cycle, world.a.editor, "Late one", date.today() - timedelta(days=2))
     pid = world.partnership.id
-    health = metrics.health([pid])[pid]
+    health = portfolio_columns.health([pid])[pid]
     assert health.index == 75 and health.gap.gap == 2 and health.gap.flagged
-    assert metrics.open_actions([pid])[pid] == metrics.Actions(open=1, overdue=1)
-    kept = metrics.commitments_kept([pid])[pid]
+    assert portfolio_columns.open_actions([pid])[pid] == portfolio_columns.Actions(open=1, overdue=1)
+    kept = portfolio_columns.commitments_kept([pid])[pid]
     assert [(row.party, row.kept, row.due) for row in kept] == [("Alpha Ltd", 0, 1), ("Beta GmbH", 0, 0)]
-    assert metrics.next_review([pid])[pid].what == "2026-Q1: Improve"
+    assert portfolio_columns.next_review([pid])[pid].what == "2026-Q1: Improve"
     home = client_as(world.b.viewer).get("/home").get_data(as_text=True)
     assert "1 overdue" in home and 'class="sparkline"' not in home  # one cycle: no trend line yet
     panel = client_as(world.b.viewer).get(f"/partnerships/{pid}").get_data(as_text=True)
@@ -64,7 +64,7 @@ def test_unrevealed_scores_stay_off_the_dashboard(world):
     cycle = open_cycle(world.partnership, world.a.admin, "2026-Q1")
     submit(cycle, world.a.editor, 5)
     pid = world.partnership.id
-    assert metrics.health([pid]) == {} and metrics.largest_gap([pid]) == {}
+    assert portfolio_columns.health([pid]) == {} and portfolio_columns.largest_gap([pid]) == {}
 
 
 def _results_queries(client, url):
