@@ -65,10 +65,12 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py $(if $(ONLY),--only $(ONLY))
 
 # Fails on any finding. Justified exceptions are marked inline (# noqa: Sxxx / # nosec Bxxx,
-# each with its reason) and listed in the README.
+# each with its reason) and listed in the README. lint-imports checks the import contracts
+# in pyproject.toml (features depend downward only; ignored imports carry their reason there).
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/bandit --quiet --recursive $(filter-out migrations/env.py,$(LINT_PATHS))
+	$(VENV)/bin/lint-imports --no-cache
 
 # Re-pin every transitive dependency after changing requirements*.txt.
 lock: $(VENV)/.python-ok
