@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.extensions import db
 from app.notifications import services
-from app.notifications.delivery import Reminder, send_due
+from app.notifications.delivery import REMINDER_SOURCES, Reminder, send_due
 from app.notifications.models import Notification
 from app.partnerships.models import Partnership
 from app.types import utcnow
@@ -61,7 +61,7 @@ def _wait(barrier):
 
 
 @pytest.mark.postgres_only
-def test_two_concurrent_runs_send_every_email_exactly_once(make_app, app, two_parties, reminder_source):
+def test_two_concurrent_runs_send_every_email_exactly_once(make_app, app, two_parties):
     _prepare(two_parties)
     b, a = two_parties.b, two_parties.a
     expected = Counter(
@@ -70,9 +70,9 @@ def test_two_concurrent_runs_send_every_email_exactly_once(make_app, app, two_pa
         + [(u.email, "reminder") for u in (a.admin, a.editor, a.viewer)]
     )
     start = threading.Barrier(2, timeout=10)
-    reminder_source(_overdue(two_parties, start))
     with SMTPServer() as smtp:
         mailer = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
+        REMINDER_SOURCES.add(mailer, _overdue(two_parties, start))  # the runs below are the mailer app's
         # Make both runs reach their first claim of each kind at the same moment, so
         # one must wait for the other's row locks or unique key.
         claims = {
