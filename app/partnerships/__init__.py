@@ -10,7 +10,6 @@ from app.partnerships import routes  # noqa: E402,F401
 def init_app(app: Flask) -> None:
     from app.audit.actions import ACTIONS
     from app.consent.kinds import KINDS as PROPOSAL_KINDS
-    from app.invitations.visibility import admission_visibility
     from app.partnerships import leaving, navigation, proposals
 
     app.register_blueprint(bp)
@@ -19,6 +18,5 @@ def init_app(app: Flask) -> None:
     PROPOSAL_KINDS.add(app, proposals.PROPOSAL_KIND)
     app.add_template_global(proposals.describe, "profile_describe")
     app.add_template_global(proposals.FIELDS, "profile_fields")
-    app.add_template_global(admission_visibility, "admission_visibility")
     app.add_template_global(navigation.TABS.all, "partnership_tabs")
     ACTIONS.add(app, leaving.AUDIT_ACTION)

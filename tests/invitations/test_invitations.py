@@ -274,12 +274,16 @@ def test_invitations_go_out_over_real_smtp(two_parties, make_app):
         assert invitation_count == 1
 
 
-def test_the_admission_proposal_says_what_the_new_party_would_see(two_parties):
+def test_the_admission_proposal_says_what_the_new_party_would_see(two_parties, client_as):
     from app.invitations.visibility import admission_visibility
     from tests.support.review_cycle import open_cycle
 
     proposal = services.propose_new_party(_admin(two_parties), email="cara@carrier.example.com", role="admin",
                                           organisation_name="Carrier SA")
+    db.session.commit()
+    page = client_as(two_parties.b.admin).get(
+        f"/partnerships/{two_parties.partnership.id}/proposals/{proposal.id}").get_data(as_text=True)
+    assert "Once they accept, Carrier SA sees" in page and "The whole working plan" in page
     seen = admission_visibility(proposal)
     assert [line.split(" ", 2)[:2] for line in seen.lines] == [
         ["The", "whole"], ["Every", "plan"], ["The", "scores,"], ["The", "activity"], ["The", "6"], ["Proposals", "to"]]
