@@ -8,11 +8,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.commands import ermp
 from app.extensions import db
-
-# `flask --app wsgi ermp ...`: the product's operational commands. Features add theirs
-# with `@ermp.command(...)` in their own package; register_cli adds the group.
-ermp = AppGroup("ermp", help="Jointly's scheduled and operational commands.")
 
 
 @ermp.command("send-reminders")

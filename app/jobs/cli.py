@@ -5,7 +5,7 @@ import logging
 import click
 from flask import current_app
 
-from app.cli import ermp
+from app.commands import ermp
 from app.jobs import PERIODIC, enqueue
 
 

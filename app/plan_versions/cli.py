@@ -6,7 +6,7 @@ import sys
 import click
 import sqlalchemy as sa
 
-from app.cli import ermp
+from app.commands import ermp
 from app.extensions import db
 
 
