@@ -37,13 +37,13 @@ def _landing(user, next_url: str | None = None) -> str:
         target = landing(user)
         if target:
             return target
-    return url_for("partnerships.home")
+    return url_for("portfolio.index")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 def sign_up():
     if current_user.is_authenticated:
-        return redirect(url_for("partnerships.home"))
+        return redirect(url_for("portfolio.index"))
     form = SignUpForm()
     if form.validate_on_submit():
         try:
@@ -60,7 +60,7 @@ def sign_up():
             db.session.commit()
             start_session(user)
             flash(f"Welcome to Jointly, {user.full_name}. Create your first partnership to begin.", "success")
-            return redirect(url_for("partnerships.home"))
+            return redirect(url_for("portfolio.index"))
     return render_template("accounts/sign_up.html", form=form)
 
 
@@ -69,7 +69,7 @@ def sign_up():
 def sign_in():
     next_url = safe_next_url(request.values.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_url or url_for("partnerships.home"))
+        return redirect(next_url or url_for("portfolio.index"))
     form = SignInForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
@@ -92,7 +92,7 @@ def sign_in():
 def two_factor_sign_in():
     """The second step: a code from the authenticator app, or a recovery code."""
     if current_user.is_authenticated:
-        return redirect(url_for("partnerships.home"))
+        return redirect(url_for("portfolio.index"))
     user = pending_user()
     if user is None:
         flash("Please sign in again: the sign-in was not finished in time.", "info")

@@ -9,7 +9,7 @@ from app.extensions import db, limiter
 @bp.get("/")
 def index():
     if current_user.is_authenticated:
-        return redirect(url_for("partnerships.home"))
+        return redirect(url_for("portfolio.index"))
     return render_template("core/index.html")
 
 

@@ -1,4 +1,4 @@
-"""Partnerships: creating them, their home page, and managing members by party."""
+"""Partnerships: creating them, their overview page, and managing members by party."""
 
 from flask import Blueprint, Flask
 

@@ -1,4 +1,4 @@
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -7,8 +7,6 @@ from app.invitations import services as invitations
 from app.partnerships import bp, leaving, services
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.partnerships.forms import (
-    STATUS_CHOICES,
-    TYPE_CHOICES,
     LeavePartyForm,
     MemberForm,
     PartnershipForm,
@@ -16,35 +14,9 @@ from app.partnerships.forms import (
 )
 from app.partnerships.models import Membership
 from app.partnerships.navigation import PANELS, first_steps
-from app.portfolio.services import build_portfolio, sort_options
-from app.registries import PORTFOLIO_METRICS
 from app.rules import RuleViolation, show_violation
 from app.submissions import claim
 from app.types import utcnow
-
-
-@bp.get("/home")
-@login_required
-def home():
-    """The organisation's portfolio: the partnerships the user is a member of."""
-    metrics = PORTFOLIO_METRICS.all()
-    portfolio = build_portfolio(
-        current_user,
-        sort=request.args.get("sort"),
-        order=request.args.get("order"),
-        type_filter=request.args.get("type"),
-        status_filter=request.args.get("status"),
-    )
-    return render_template(
-        "partnerships/home.html",
-        portfolio=portfolio,
-        metrics=metrics,
-        cells={m.key: getattr(current_app.jinja_env.get_template(m.template).module, m.macro) for m in metrics},
-        sort_options=sort_options(),
-        type_choices=TYPE_CHOICES,
-        status_choices=STATUS_CHOICES,
-        can_start=services.may_start_partnership(current_user),
-    )
 
 
 @bp.route("/partnerships/new", methods=["GET", "POST"])
@@ -221,7 +193,7 @@ def leave(partnership_id: int):
         return redirect(url_for("partnerships.members", partnership_id=partnership_id))
     db.session.commit()
     flash(f"You have left {name}.", "success")
-    return redirect(url_for("partnerships.home"))
+    return redirect(url_for("portfolio.index"))
 
 
 @bp.route("/partnerships/<int:partnership_id>/party/leave", methods=["GET", "POST"])
@@ -248,6 +220,6 @@ def leave_party(partnership_id: int):
             db.session.commit()
             flash(f"{party.name} has left {partnership.name}. Its people no longer have access; "
                   "the partnership's records keep what it did.", "success")
-            return redirect(url_for("partnerships.home"))
+            return redirect(url_for("portfolio.index"))
     return render_template("partnerships/leave_party.html", form=form, refused=None,
                            consequences=leaving.consequences(membership.party))
