@@ -24,8 +24,8 @@ from app.my_work.services import memberships_of
 from app.partnerships.models import Membership
 from app.plan_sections.portfolio_columns import plan_overviews
 from app.plan_versions.models import PlanVersion
+from app.review_cycle.cycles import cycle_path, stage_due_dates
 from app.review_cycle.models import STAGE_LABELS, ImprovementAction, ReviewCycle
-from app.review_cycle.services import cycle_path, stage_due_dates
 from app.types import utcnow
 
 PRODID = "-//Jointly//Partnership calendar//EN"

@@ -24,8 +24,8 @@ from app.partnerships.models import Membership
 from app.plan_sections.portfolio_columns import plan_overviews
 from app.plan_versions.models import PlanVersion
 from app.plan_versions.services import may_sign_now
+from app.review_cycle.cycles import cycle_path, is_party_of, parties_of_cycle
 from app.review_cycle.models import Assessment, ImprovementAction, ReviewCycle
-from app.review_cycle.services import cycle_path, is_party_of, parties_of_cycle
 from app.types import utcnow
 
 # The kinds of item, in the order the page shows their groups.

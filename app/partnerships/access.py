@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db, login_manager
 from app.partnerships.models import Membership, Partnership, Party, Role
+from app.rules import RuleViolation
 
 
 class Permission(enum.StrEnum):
@@ -36,6 +37,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 def has_permission(membership: Membership | None, permission: Permission) -> bool:
     return membership is not None and permission in ROLE_PERMISSIONS[Role(membership.role)]
+
+
+def check_permission(membership: Membership | None, permission: Permission, refusal: str) -> None:
+    """A service's guard: RuleViolation(refusal) unless the member's role grants `permission`."""
+    if not has_permission(membership, permission):
+        raise RuleViolation(refusal)
 
 
 def load_membership(partnership_id: int, user) -> Membership | None:

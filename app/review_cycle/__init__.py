@@ -114,10 +114,10 @@ def init_app(app: Flask) -> None:
         corrections,
         editing,
         improvement,
+        party_changes,
         portfolio_columns,
         reminders,
         report,
-        services,
     )
 
     app.register_blueprint(bp)
@@ -151,13 +151,13 @@ def init_app(app: Flask) -> None:
         REMINDER_SOURCES.add(app, source)
     PROPOSAL_KINDS.add(app, corrections.PROPOSAL_KIND)
     # A party leaving: the open cycle stops waiting for it, and the warning says so first.
-    signals.party_left.connect(services.party_left_receiver)
-    leaving.CONSEQUENCES.add(app, services.leaving_consequences)
+    signals.party_left.connect(party_changes.party_left_receiver)
+    leaving.CONSEQUENCES.add(app, party_changes.leaving_consequences)
     # An action promoted into the plan by the parties' agreement.
     section_change_agreed.connect(improvement.promoted_by_agreement)
     # The section editor opened for the cycle (its Adapt stage) links the revisions saved from it.
     plan_signals.editor_opened.connect(editing.editor_opened_receiver)
     plan_signals.edit_saved.connect(editing.edit_saved_receiver)
     # A party admitted while a cycle is open takes part in it; a proposed one is told what it would see.
-    party_admitted_into_open_cycle.connect(services.admitted_into_open_cycle_receiver)
+    party_admitted_into_open_cycle.connect(party_changes.admitted_into_open_cycle_receiver)
     what_a_new_party_sees.connect(admission.cycles_seen)

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.invitations.visibility import Seen, plural
+from app.review_cycle.cycles import open_cycle_of
 from app.review_cycle.models import ReviewCycle
-from app.review_cycle.services import open_cycle_of
 
 
 def cycles_seen(proposal, **_kwargs) -> Seen:

@@ -6,7 +6,7 @@ was asked for: the summary names the party and the period, and the reason, like 
 the party submitted, stays with it (`details_visible`). Once reopened, the assessment is the
 party's draft again; the submission it replaces stays in the record, marked superseded, and
 after the reveal everyone keeps reading it until the correction is submitted
-(services.visible_assessments). The cycle's row lock orders a correction against the last
+(assessments.visible_assessments). The cycle's row lock orders a correction against the last
 submission (the reveal) and against closing the cycle.
 """
 
@@ -22,7 +22,7 @@ from app.consent.models import Proposal
 from app.extensions import db
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.models import Membership, Partnership, Party, Role
-from app.review_cycle import services
+from app.review_cycle import assessments, cycles, stages
 from app.review_cycle.models import CLOSED, Assessment, AssessmentSubmission, ReviewCycle
 from app.types import utcnow
 
@@ -48,7 +48,7 @@ def propose_correction(membership: Membership, cycle: ReviewCycle, reason: str) 
         raise consent.ConsentError("That cycle belongs to another partnership.", 404)
     if cycle.stage == CLOSED:
         raise consent.ConsentError(f"The {cycle.period} cycle is closed: its assessments and report are final.")
-    assessment = services.own_assessment(cycle, membership.party_id)
+    assessment = assessments.own_assessment(cycle, membership.party_id)
     if assessment is None or assessment.submitted_at is None:
         raise consent.ConsentError(
             f"{membership.party.name} has no submitted assessment of {cycle.period} to correct"
@@ -91,7 +91,7 @@ def _check(proposal: Proposal) -> str | None:
 
 def _apply(proposal: Proposal, membership: Membership) -> None:
     cycle = _cycle(proposal)
-    cycle = services.lock(cycle) if cycle is not None else None  # after, or before, the last submission
+    cycle = cycles.lock(cycle) if cycle is not None else None  # after, or before, the last submission
     assessment = db.session.scalar(
         sa.select(Assessment).where(Assessment.id == proposal.payload["assessment_id"]).with_for_update()
         .execution_options(populate_existing=True))
@@ -99,7 +99,7 @@ def _apply(proposal: Proposal, membership: Membership) -> None:
     if why_not:
         raise Lapsed(why_not)
     now = utcnow()
-    latest = services.latest_submission(assessment)
+    latest = assessments.latest_submission(assessment)
     latest.superseded_at = now
     latest.superseded_by_proposal_id = proposal.id
     assessment.submitted_at = None
@@ -110,13 +110,13 @@ def _apply(proposal: Proposal, membership: Membership) -> None:
                  party_id=proposal.proposed_by_party_id, obj=assessment,
                  details={"period": cycle.period, "proposal": proposal.id})
     if cycle.stage != "review":
-        services.withdraw_agreements(membership, cycle, "an assessment was reopened to correct it")
+        stages.withdraw_agreements(membership, cycle, "an assessment was reopened to correct it")
     party = db.session.get(Party, proposal.proposed_by_party_id)
     notify(members_of_partnership(cycle.partnership_id, party_id=party.id, roles=[Role.ADMIN, Role.EDITOR]),
            "review_stage_changed", partnership=db.session.get(Partnership, cycle.partnership_id), actor=membership.user,
            title=f"Every party agreed: correct {party.name}'s assessment of {cycle.period} and submit it again",
            body="It is your party's draft again; what it first submitted stays in the record.",
-           link=services.cycle_path(cycle, "/assessment"), dedupe_key=f"assessment_reopened:{proposal.id}")
+           link=cycles.cycle_path(cycle, "/assessment"), dedupe_key=f"assessment_reopened:{proposal.id}")
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -4,11 +4,13 @@ and the current quarter's cycle in the Review stage, where Northwind has submitt
 has a draft. Built through the services, backdated, so notifications and audit events are real."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from app.demo import Demo, demo_step
 from app.extensions import db
 from app.plan_sections.demo import ALEX, DANA, LUIS, PRIYA
-from app.review_cycle import improvement, periods, services
+from app.review_cycle import assessments, cycles, improvement, periods, stages
+from app.review_cycle.assessments import AssessmentInput, DimensionScore, MeasureActual
 from app.types import clock_at, utcnow
 
 NW_SCORES = [  # per closed cycle, oldest first, in the default dimensions' order
@@ -51,33 +53,33 @@ ACTIONS = [  # (cycle index, title, owner key, owner email, due offset days from
 ]
 
 
-def _form(cycle, party_id: int, scores: list[int], key: str, n: int) -> dict:
-    form = {}
-    for dim, score in zip(cycle.dimensions, scores, strict=False):
-        form[f"score-{dim['id']}"] = str(score)
-        form[f"comment-{dim['id']}"] = COMMENTS.get((key, dim["name"]), "")
+def _assessment(cycle, party_id: int, scores: list[int], key: str, n: int) -> AssessmentInput:
+    """What the party wrote; a score of 0 is a dimension it has not scored yet."""
+    actuals = {}
     for measure in cycle.measures:
-        if measure["data_owner"] == party_id and measure["name"] in ACTUALS:
-            form[f"actual-{measure['id']}"] = ACTUALS[measure["name"]][n]
-        elif measure["data_owner"] == party_id:
-            form[f"actual-{measure['id']}"] = measure["target"]
+        if measure["data_owner"] == party_id:
+            actual = ACTUALS[measure["name"]][n] if measure["name"] in ACTUALS else measure["target"]
+            actuals[measure["id"]] = MeasureActual(Decimal(actual) if actual else None)
     if key == "ct" and n == 2:
         otif = next((m for m in cycle.measures if m["name"] == "On-time-in-full delivery"), None)
         if otif is not None:
-            form[f"actual-{otif['id']}"] = "96.1"
-            form[f"disputed-{otif['id']}"] = "1"
-            form[f"reason-{otif['id']}"] = (
-                "Our receiving data counts 14 late trailers in August that Northwind's does not."
+            actuals[otif["id"]] = MeasureActual(
+                Decimal("96.1"), disputed=True,
+                reason="Our receiving data counts 14 late trailers in August that Northwind's does not.",
             )
-    form["achievements"] = {
-        "nw": "On-time-in-full up again; the escalation ladder cut exception handling from days to hours.",
-        "ct": "Dock-to-stock time keeps falling; the carbon pilot is on track.",
-    }[key]
-    form["concerns"] = {
-        "nw": "Forecast changes inside the frozen window still drive expedites.",
-        "ct": "The expedite-cost split is not applied as agreed; it erodes the sense of fairness.",
-    }[key]
-    return form
+    return AssessmentInput(
+        scores={str(dim["id"]): DimensionScore(score or None, COMMENTS.get((key, dim["name"]), ""))
+                for dim, score in zip(cycle.dimensions, scores, strict=False)},
+        measures=actuals,
+        achievements={
+            "nw": "On-time-in-full up again; the escalation ladder cut exception handling from days to hours.",
+            "ct": "Dock-to-stock time keeps falling; the carbon pilot is on track.",
+        }[key],
+        concerns={
+            "nw": "Forecast changes inside the frozen window still drive expedites.",
+            "ct": "The expedite-cost split is not applied as agreed; it erodes the sense of fairness.",
+        }[key],
+    )
 
 
 # What each action improves: a dimension or a measure, by name.
@@ -142,13 +144,13 @@ def review_cycles(demo: Demo) -> None:
     for n, label in enumerate(labels[:3]):
         _start, end = periods.period_bounds(label, months)
         opened = _at(end - timedelta(days=75))
-        cycle = _when(opened, services.open_cycle, nw if n % 2 == 0 else ct, label, opened.date() + timedelta(days=12))
-        _when(opened + timedelta(days=6), services.submit, people["nw"], cycle,
-              _form(cycle, nw.party_id, NW_SCORES[n], "nw", n))
-        _when(opened + timedelta(days=10), services.submit, people["ct"], cycle,
-              _form(cycle, ct.party_id, CT_SCORES[n], "ct", n))
+        cycle = _when(opened, cycles.open_cycle, nw if n % 2 == 0 else ct, label, opened.date() + timedelta(days=12))
+        _when(opened + timedelta(days=6), assessments.submit, people["nw"], cycle,
+              _assessment(cycle, nw.party_id, NW_SCORES[n], "nw", n))
+        _when(opened + timedelta(days=10), assessments.submit, people["ct"], cycle,
+              _assessment(cycle, ct.party_id, CT_SCORES[n], "ct", n))
         for admin in admins:
-            _when(opened + timedelta(days=12), services.agree, admin, cycle, "review")
+            _when(opened + timedelta(days=12), stages.agree, admin, cycle, "review")
         _when(opened + timedelta(days=14), improvement.add_adaptation, ct, cycle,
             ["Plant managers join the weekly performance call.",
              "Exceptions over four hours go straight to the operations board.",
@@ -157,7 +159,7 @@ def review_cycles(demo: Demo) -> None:
              "Contoso sees the split as unfair when it is settled months later."][n],
             ["communications", "management_activities", "commercial_agreement"][n])
         for admin in admins:
-            _when(opened + timedelta(days=16), services.agree, admin, cycle, "adapt")
+            _when(opened + timedelta(days=16), stages.agree, admin, cycle, "adapt")
         made = []
         for index, title, _owner, email, due, done in ACTIONS:
             if index != n:
@@ -169,7 +171,7 @@ def review_cycles(demo: Demo) -> None:
             })
             made.append((action, member, done))
         for admin in admins:
-            _when(opened + timedelta(days=20), services.agree, admin, cycle, "improve")
+            _when(opened + timedelta(days=20), stages.agree, admin, cycle, "improve")
         for action, member, done in made:
             fields = {"title": action.title, "description": action.description,
                       "owner_party_id": action.owner_party_id, "owner_user_id": action.owner_user_id,
@@ -180,13 +182,12 @@ def review_cycles(demo: Demo) -> None:
                 _when(opened + timedelta(days=22), improvement.update_action, member, action, fields, "in_progress")
                 _when(opened + timedelta(days=done), improvement.update_action, member, action, fields, "done")
         for admin in admins:
-            _when(opened + timedelta(days=74), services.agree, admin, cycle, "operate")
+            _when(opened + timedelta(days=74), stages.agree, admin, cycle, "operate")
     _past_news_read(partnership.id)
     opened = utcnow() - timedelta(days=6)
-    cycle = _when(opened, services.open_cycle, nw, labels[3], opened.date() + timedelta(days=14))
-    _when(opened + timedelta(days=4), services.submit, people["nw"], cycle,
-          _form(cycle, nw.party_id, CURRENT_NW, "nw", 3))
-    draft = _form(cycle, ct.party_id, [4, 3, 4, 4, 0, 0, 0, 0], "ct", 3)
-    draft = {k: v for k, v in draft.items() if v != "0"}
-    _when(opened + timedelta(days=5), services.save_draft, people["ct"], cycle, draft)
+    cycle = _when(opened, cycles.open_cycle, nw, labels[3], opened.date() + timedelta(days=14))
+    _when(opened + timedelta(days=4), assessments.submit, people["nw"], cycle,
+          _assessment(cycle, nw.party_id, CURRENT_NW, "nw", 3))
+    draft = _assessment(cycle, ct.party_id, [4, 3, 4, 4, 0, 0, 0, 0], "ct", 3)
+    _when(opened + timedelta(days=5), assessments.save_draft, people["ct"], cycle, draft)
     db.session.flush()

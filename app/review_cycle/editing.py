@@ -3,8 +3,8 @@ and the revision it saves is linked to the cycle (plan_sections.signals)."""
 
 from app.inputs import parse_id
 from app.plan_sections.signals import EditorPart
+from app.review_cycle.cycles import cycle_of
 from app.review_cycle.improvement import link_revision
-from app.review_cycle.services import cycle_of
 
 FEATURE = "review_cycle"
 

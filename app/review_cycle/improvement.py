@@ -18,6 +18,7 @@ from app.partnerships.models import Membership
 from app.plan_sections import services as plan
 from app.plan_sections.models import SectionRevision
 from app.plan_sections.registry import get_section_type
+from app.review_cycle.cycles import cycle_path, parties_of_cycle, parties_waited_for
 from app.review_cycle.models import (
     ACTION_STATUS_LABELS,
     ACTION_STATUSES,
@@ -26,13 +27,7 @@ from app.review_cycle.models import (
     ImprovementAction,
     ReviewCycle,
 )
-from app.review_cycle.services import (
-    check_writable,
-    cycle_path,
-    parties_of_cycle,
-    parties_waited_for,
-    withdraw_agreements,
-)
+from app.review_cycle.stages import check_writable, withdraw_agreements
 from app.rules import RuleViolation
 from app.types import utcnow
 

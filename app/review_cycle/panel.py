@@ -1,7 +1,7 @@
 """The cycle's block on the partnership's home page: the latest health index and its trend,
 and where the open cycle stands."""
 
-from app.review_cycle import charts, results, services
+from app.review_cycle import charts, cycles, results
 from app.review_cycle.stepper import stepper
 from app.types import utcnow
 
@@ -9,7 +9,7 @@ from app.types import utcnow
 def panel_for(membership) -> dict:
     partnership_id = membership.partnership_id
     points = [p for p in results.trend(partnership_id) if p.index is not None]
-    current = services.open_cycle_of(partnership_id)
+    current = cycles.open_cycle_of(partnership_id)
     return {
         "latest": points[-1] if points else None,
         "previous": points[-2] if len(points) > 1 else None,

@@ -19,8 +19,8 @@ from sqlalchemy.orm.util import identity_key
 from app.extensions import db
 from app.partnerships.models import Partnership, Party
 from app.review_cycle import charts, periods, results
+from app.review_cycle.cycles import stage_due_dates
 from app.review_cycle.models import CLOSED, Assessment, ImprovementAction, ReviewCycle
-from app.review_cycle.services import stage_due_dates
 from app.types import utcnow
 
 

@@ -18,8 +18,8 @@ from app.notifications.delivery import Reminder
 from app.notifications.services import members_of_partnership
 from app.partnerships.models import Partnership, PartnershipStatus, Role
 from app.review_cycle import periods
+from app.review_cycle.cycles import cycle_path, parties_waited_for
 from app.review_cycle.models import CLOSED, Assessment, ImprovementAction, ReviewCycle
-from app.review_cycle.services import cycle_path, parties_waited_for
 
 REMIND_DAYS_BEFORE = 2
 

@@ -1,6 +1,6 @@
 """The results page and the closed cycle's report (page and PDF), assembled from a revealed cycle.
 
-Everything read here goes through services.visible_assessments, which hands out another
+Everything read here goes through assessments.visible_assessments, which hands out another
 party's assessment only once the cycle is revealed.
 """
 
@@ -19,7 +19,7 @@ from app.jobs.models import JobProblem
 from app.partnerships.models import Membership
 from app.partnerships.parties import record_parties
 from app.plan_sections.registry import section_types
-from app.review_cycle import charts, corrections, improvement, results, services
+from app.review_cycle import assessments, charts, corrections, cycles, improvement, results
 from app.review_cycle.models import CLOSED, ReviewCycle, ReviewReportDocument
 from app.types import utcnow
 
@@ -52,29 +52,29 @@ def trend_for(partnership_id: int, up_to: ReviewCycle | None = None) -> dict:
 
 def kept_for(partnership_id: int, today: date, up_to: ReviewCycle | None = None) -> list[results.Kept]:
     """Commitments kept per party: of a cycle's parties in its report, of today's parties otherwise."""
-    parties = services.parties_of_cycle(up_to) if up_to is not None else services.parties_of(partnership_id)
+    parties = cycles.parties_of_cycle(up_to) if up_to is not None else cycles.parties_of(partnership_id)
     return results.commitments_kept(partnership_id, parties, today, up_to)
 
 
 def results_for(cycle: ReviewCycle, membership: Membership | None, today: date) -> dict | None:
     if cycle.revealed_at is None:
         return None
-    assessments = services.visible_assessments(cycle, membership)
-    parties = [p for p in services.parties_of_cycle(cycle) if p.id in assessments]
-    rows = results.dimension_results(cycle, assessments)
+    visible = assessments.visible_assessments(cycle, membership)
+    parties = [p for p in cycles.parties_of_cycle(cycle) if p.id in visible]
+    rows = results.dimension_results(cycle, visible)
     radar = charts.radar(
         [r.name for r in rows],
         [(p.name, charts.party_colour(n), [r.scores.get(p.id) for r in rows]) for n, p in enumerate(parties)],
         title=f"Scores by dimension, {cycle.period}",
     )
     trust = next((r for r in rows if r.name.lower() == "trust"), None)
-    ordered = [assessments[p.id] for p in parties]
+    ordered = [visible[p.id] for p in parties]
     return {
         "parties": parties,
         "colours": {p.id: charts.party_colour(n) for n, p in enumerate(parties)},
-        "assessments": assessments,
+        "assessments": visible,
         "rows": rows,
-        "measures": results.measure_results(cycle, assessments),
+        "measures": results.measure_results(cycle, visible),
         "index": results.health_index(ordered),
         "party_index": {a.party_id: results.party_index(a) for a in ordered},
         "largest_gap": max((r.gap for r in rows if r.gap is not None), default=None),
@@ -125,7 +125,7 @@ def build_report_document(cycle_id: int) -> bool:
         closed_on = (cycle.closed_at or utcnow()).date()
         with current_app.test_request_context(base_url=current_app.config.get("APP_BASE_URL") or "http://localhost"):
             html = render_template("review_cycle/report_document.html", partnership=partnership, cycle=cycle,
-                                   cycle_parties=services.parties_of_cycle(cycle),
+                                   cycle_parties=cycles.parties_of_cycle(cycle),
                                    data=report_for(cycle, None, closed_on))
         options = {"title": f"{partnership.name}: review {cycle.period}", "author": "Jointly",
                    "subject": f"Review report of {cycle.period}", "keywords": ["review", cycle.period],
@@ -149,7 +149,7 @@ def build_report_document(cycle_id: int) -> bool:
 def requeue_missing_reports() -> int:
     """The periodic sweep: closed cycles whose report PDF is missing (a worker stopped mid-way)."""
     gave_up = sa.select(JobProblem.key).where(JobProblem.job == REPORT_JOB, JobProblem.gave_up.is_(True))
-    cycles = db.session.scalars(
+    missing = db.session.scalars(
         sa.select(ReviewCycle.id).where(
             ReviewCycle.stage == CLOSED,
             ReviewCycle.closed_at <= utcnow() - timedelta(seconds=current_app.config["JOB_SWEEP_GRACE_SECONDS"]),
@@ -157,9 +157,9 @@ def requeue_missing_reports() -> int:
             (sa.literal("cycle:") + sa.cast(ReviewCycle.id, sa.String)).not_in(gave_up),
         )
     ).all()
-    for cycle_id in cycles:
+    for cycle_id in missing:
         jobs.enqueue(REPORT_JOB, cycle_id)
-    return len(cycles)
+    return len(missing)
 
 
 def _subject(cycle_id: int) -> jobs.JobSubject:

@@ -1,5 +1,5 @@
 """The review cycle's pages. Views parse, call one service, and render or redirect; what a
-member may see of another party's assessment is decided by services.visible_assessments."""
+member may see of another party's assessment is decided by assessments.visible_assessments."""
 
 from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
@@ -13,7 +13,8 @@ from app.partnerships.access import Permission, current_membership, require
 from app.partnerships.models import Role
 from app.plan_sections.registry import section_types
 from app.plan_sections.services import load_context
-from app.review_cycle import bp, corrections, export, forms, improvement, report, services
+from app.review_cycle import assessments, bp, corrections, cycles, export, forms, improvement, report, stages
+from app.review_cycle import dimensions as health_dimensions  # the module; `dimensions` is a view here
 from app.review_cycle.models import ACTION_STATUS_LABELS, CLOSED, STAGES
 from app.review_cycle.stepper import stepper
 from app.rules import applying
@@ -22,7 +23,7 @@ from app.types import utcnow
 
 
 def _cycle_or_404(partnership_id: int, cycle_id: int):
-    cycle = services.cycle_of(partnership_id, cycle_id)
+    cycle = cycles.cycle_of(partnership_id, cycle_id)
     if cycle is None:
         abort(404)
     return cycle
@@ -40,9 +41,8 @@ def _is_admin(membership) -> bool:
 def index(partnership_id: int):
     membership = current_membership()
     partnership = membership.partnership
-    cycles = services.cycles_of(partnership_id)
-    form = forms.OpenCycleForm(period=services.proposed_period(partnership))
-    return _render_index(membership, cycles, form)
+    form = forms.OpenCycleForm(period=cycles.proposed_period(partnership))
+    return _render_index(membership, cycles.cycles_of(partnership_id), form)
 
 
 def _render_index(membership, cycles, form, status=200):
@@ -64,13 +64,13 @@ def open_cycle(partnership_id: int):
     if form.validate_on_submit():
         submission = claim(form)
         with applying(form) as applied:
-            cycle = services.open_cycle(membership, form.period.data, form.review_due_on.data)
+            cycle = cycles.open_cycle(membership, form.period.data, form.review_due_on.data)
             target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle.id)
             submission.led_to(target)
         if applied:
             flash(f"The {cycle.period} review is open. Each party now scores the relationship on its own.", "success")
             return redirect(target)
-    return _render_index(membership, services.cycles_of(partnership_id), form, 422)
+    return _render_index(membership, cycles.cycles_of(partnership_id), form, 422)
 
 
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>")
@@ -91,7 +91,7 @@ def _action_form(cycle, formdata=None, obj=None, *, party_id=None):
     form = forms.ActionForm(formdata=formdata, obj=obj) if (formdata is not None or obj is not None) \
         else forms.ActionForm()
     ctx = load_context(cycle.partnership_id)
-    waited = {p.id for p in services.parties_waited_for(cycle)}  # the cycle's parties still taking part
+    waited = {p.id for p in cycles.parties_waited_for(cycle)}  # the cycle's parties still taking part
     form.owner_party_id.choices = [(p.id, p.name) for p in ctx.parties.values()
                                    if p.id in waited or (obj is not None and p.id == obj.owner_party_id)]
     # Every member, named with their party (what people without JavaScript choose from; the server
@@ -116,9 +116,9 @@ def _render_show(membership, cycle, *, adaptation_form=None, action_form=None, s
         "review_cycle/show.html",
         cycle=cycle,
         steps=stepper(cycle, today), today=today, is_admin=_is_admin(membership),
-        own=services.own_assessment(cycle, membership.party_id),
-        in_cycle=services.is_party_of(cycle, membership.party_id),
-        blocked=services.what_blocks(cycle),
+        own=assessments.own_assessment(cycle, membership.party_id),
+        in_cycle=cycles.is_party_of(cycle, membership.party_id),
+        blocked=stages.what_blocks(cycle),
         adaptations=improvement.adaptations_of(cycle), revisions=improvement.linked_revisions(cycle),
         actions=improvement.actions_of(cycle),
         adaptation_form=adaptation_form or _adaptation_form(),
@@ -136,20 +136,21 @@ def assessment(partnership_id: int, cycle_id: int):
     "confirm" submits the draft exactly as it was checked."""
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
-    own = services.own_assessment(cycle, membership.party_id)
+    own = assessments.own_assessment(cycle, membership.party_id)
     if request.method != "POST":
         return _render_assessment(membership, cycle, own, _values_of(own), {})
     action = form_choice("action", ("save", "submit", "confirm"), default="save")
     if action == "confirm":
         return _confirm_submission(membership, cycle, own)
     with applying(show=False) as applied:
+        given = forms.read_assessment(cycle, request.form)
         if action == "submit":
-            own = services.save_for_submission(membership, cycle, request.form)
+            own = assessments.save_for_submission(membership, cycle, given)
             # What was checked, read before the commit: afterwards the row is read again and may already
             # hold a save that raced this one, which the confirmation must not show as checked.
             checked_at, checked = own.updated_at.isoformat(), _values_of(own)
         else:
-            services.save_draft(membership, cycle, request.form)
+            assessments.save_draft(membership, cycle, given)
     if not applied:
         return _refused_assessment(membership, cycle, own, request.form, applied.violation)
     if action == "submit":
@@ -166,10 +167,10 @@ def _confirm_submission(membership, cycle, own):
               "error")
         return redirect(url_for("review_cycle.assessment", partnership_id=partnership_id, cycle_id=cycle_id))
     with applying(show=False) as applied:
-        services.submit(membership, cycle, _values_of(own))
+        assessments.submit(membership, cycle, assessments.AssessmentInput.of(own))
     if not applied:
         return _refused_assessment(membership, cycle, own, _values_of(own), applied.violation)
-    revealed = services.cycle_of(partnership_id, cycle_id).revealed_at is not None
+    revealed = cycles.cycle_of(partnership_id, cycle_id).revealed_at is not None
     corrected = len(own.submissions) > 1
     flash(f"{membership.party.name}'s {'corrected ' if corrected else ''}review of {cycle.period} is submitted."
           + ((" The results now use the correction." if corrected else
@@ -186,7 +187,7 @@ def propose_correction(partnership_id: int, cycle_id: int):
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
     form = forms.CorrectionForm()
-    own = services.own_assessment(cycle, membership.party_id)
+    own = assessments.own_assessment(cycle, membership.party_id)
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
@@ -207,8 +208,8 @@ def propose_correction(partnership_id: int, cycle_id: int):
 
 def _refused_assessment(membership, cycle, own, values, violation):
     """An invalid assessment is shown again with its errors; another broken rule is flashed on the cycle."""
-    if isinstance(violation, services.InvalidAssessment):
-        return _render_assessment(membership, cycle, own, values, violation.errors, 422)
+    if isinstance(violation, assessments.InvalidAssessment):
+        return _render_assessment(membership, cycle, own, values, forms.input_errors(violation), 422)
     flash(violation.message, "error")
     return redirect(url_for("review_cycle.show", partnership_id=cycle.partnership_id, cycle_id=cycle.id))
 
@@ -232,7 +233,7 @@ def _values_of(own) -> dict:
 def _render_assessment(membership, cycle, own, values, errors, status=200, *, confirming=False,
                        checked_at=None, correction_form=None):
     ctx = load_context(cycle.partnership_id)
-    reopened = cycle.is_open and membership.party_id in services.reopened_party_ids(cycle)
+    reopened = cycle.is_open and membership.party_id in assessments.reopened_party_ids(cycle)
     submitted = own is not None and own.submitted_at is not None
     return render_template(
         "review_cycle/assessment.html", cycle=cycle,
@@ -253,9 +254,9 @@ def autosave(partnership_id: int, cycle_id: int):
     membership = current_membership()
     cycle = _cycle_or_404(partnership_id, cycle_id)
     with applying(show=False) as applied:
-        own = services.save_draft(membership, cycle, request.form)
-    if isinstance(applied.violation, services.InvalidAssessment):
-        return jsonify(saved=False, errors=applied.violation.errors), 422
+        own = assessments.save_draft(membership, cycle, forms.read_assessment(cycle, request.form))
+    if isinstance(applied.violation, assessments.InvalidAssessment):
+        return jsonify(saved=False, errors=forms.input_errors(applied.violation)), 422
     if not applied:
         return jsonify(saved=False, message=applied.violation.message), 409
     # The time as every page shows it: in the person's own time zone (their setting, not the browser's).
@@ -292,10 +293,10 @@ def agree(partnership_id: int, cycle_id: int):
     stage = form_choice("stage", STAGES)
     target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id)
     with applying() as applied:
-        advanced = services.agree(membership, cycle, stage)
+        advanced = stages.agree(membership, cycle, stage)
     if not applied:
         return redirect(target)
-    cycle = services.cycle_of(partnership_id, cycle_id)
+    cycle = cycles.cycle_of(partnership_id, cycle_id)
     if not advanced:
         flash(f"{membership.party.name} agrees. The cycle moves on once every party has agreed.", "success")
     elif cycle.stage == CLOSED:
@@ -407,7 +408,7 @@ def report_page(partnership_id: int, cycle_id: int):
     cycle = _cycle_or_404(partnership_id, cycle_id)
     data = report.report_for(cycle, membership, _today()) if cycle.stage == CLOSED else None
     return render_template("review_cycle/report.html",
-                           cycle=cycle, data=data, cycle_parties=services.parties_of_cycle(cycle))
+                           cycle=cycle, data=data, cycle_parties=cycles.parties_of_cycle(cycle))
 
 
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/report.pdf")
@@ -468,7 +469,7 @@ def add_dimension(partnership_id: int):
     if form.validate_on_submit():
         submission = claim(form)
         with applying(form) as applied:
-            dimension = services.add_dimension(membership, form.name.data)
+            dimension = health_dimensions.add_dimension(membership, form.name.data)
             target = url_for("review_cycle.dimensions", partnership_id=partnership_id)
             submission.led_to(target)
         if applied:
@@ -479,10 +480,10 @@ def add_dimension(partnership_id: int):
 
 def _render_dimensions(membership, form, status=200, *, rename_errors=None):
     partnership_id = membership.partnership_id
-    found = services.dimensions(partnership_id, include_retired=True)
+    found = health_dimensions.dimensions(partnership_id, include_retired=True)
     return render_template(
         "review_cycle/dimensions.html", form=form,
-        dimensions=found, defaults=services.DEFAULT_DIMENSIONS if not found else [],
+        dimensions=found, defaults=health_dimensions.DEFAULT_DIMENSIONS if not found else [],
         is_admin=_is_admin(membership), rename_errors=rename_errors or {},
     ), status
 
@@ -491,17 +492,17 @@ def _render_dimensions(membership, form, status=200, *, rename_errors=None):
 @require(Permission.EDIT_PARTNERSHIP)
 def dimension(partnership_id: int, dimension_id: int):
     membership = current_membership()
-    found = services.dimension_of(partnership_id, dimension_id)
+    found = health_dimensions.dimension_of(partnership_id, dimension_id)
     if found is None:
         abort(404)
     change = form_choice("change", ("rename", "retire", "restore"), default="rename")
     with applying(show=False) as applied:
         if change == "retire":
-            services.set_dimension_retired(membership, found, True)
+            health_dimensions.set_dimension_retired(membership, found, True)
         elif change == "restore":
-            services.set_dimension_retired(membership, found, False)
+            health_dimensions.set_dimension_retired(membership, found, False)
         else:
-            services.rename_dimension(membership, found, request.form.get("name", ""))
+            health_dimensions.rename_dimension(membership, found, request.form.get("name", ""))
     if applied:
         flash("The dimensions are saved; past cycles keep theirs.", "success")
     elif applied.violation.field == "name":

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.partnerships.parties import RecordParty
+from app.review_cycle.assessments import Submission, submissions
+from app.review_cycle.cycles import parties_waited_for, stage_due_dates
 from app.review_cycle.models import CLOSED, STAGE_LABELS, STAGES, ReviewCycle, StageAgreement
-from app.review_cycle.services import Submission, live_agreements, parties_waited_for, stage_due_dates, submissions
+from app.review_cycle.stages import live_agreements
 
 NEEDS = {
     "review": "Each party scores every health dimension, records the actuals of the measures it owns, "

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from app.accounts.models import User
 from app.extensions import db
-from app.review_cycle import services as reviews
+from app.review_cycle import cycles
 from tests.support.accessibility import assert_accessible
 from tests.support.browser import sign_in
 from tests.support.factories import make_two_parties
@@ -106,7 +106,7 @@ def test_an_assessment_is_corrected_with_the_other_partys_agreement(live_server,
     expect(ada.locator(".flash--success").first).to_contain_text("corrected review")
 
     with live_server.app.app_context():
-        submit(reviews.cycle_of(pid, cycle_id), db.session.get(User, b_editor_id), 3)
+        submit(cycles.cycle_of(pid, cycle_id), db.session.get(User, b_editor_id), 3)
     bob.goto(cycle_url + "/results")
     expect(bob.locator(".corrections")).to_contain_text("Alpha Ltd corrected its assessment on")
     bob.get_by_text("What Alpha Ltd first submitted").click()

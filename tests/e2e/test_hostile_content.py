@@ -186,43 +186,43 @@ def _every_party(people: People) -> list:
 def _health_dimensions(people: People, texts: list, _round: int) -> None:
     """Dimension names: the dimensions page, and (scored in the cycle below) the assessment form,
     results table, radar chart and action links."""
-    from app.review_cycle import services as review
+    from app.review_cycle import dimensions
 
     for text in texts:
-        if not any(d.name == " ".join(text.split()) for d in review.dimensions(people.world.partnership.id)):
-            review.add_dimension(people.admin("a"), text)
+        if not any(d.name == " ".join(text.split()) for d in dimensions.dimensions(people.world.partnership.id)):
+            dimensions.add_dimension(people.admin("a"), text)
 
 
 def _review_notes(people: People, texts: list, _round: int) -> None:
     """A review cycle both parties scored with the text as every comment, achievement, concern and
     measure note (the other party disputes every actual with it), revealed and moved to Adapt."""
-    from app.review_cycle import services as review
+    from app.review_cycle import assessments, cycles, stages
+    from app.review_cycle.forms import read_assessment
     from tests.support.review_cycle import add_measures, assessment_form
 
     w = people.world
     add_measures(w.partnership, w.a.admin)
-    cycle = review.open_cycle(people.admin("a"), review.proposed_period(w.partnership))
+    cycle = cycles.open_cycle(people.admin("a"), cycles.proposed_period(w.partnership))
     for n, member in enumerate(_every_party(people)):
         form = assessment_form(cycle, member.party_id, 3 if n % 2 else 5, comment=texts[0], text=texts[0])
         for measure in cycle.measures:
             form[f"reason-{measure['id']}"] = texts[0][:500]
             if measure["data_owner"] != member.party_id:
                 form[f"disputed-{measure['id']}"] = "1"
-        review.submit(member, cycle, form)
+        assessments.submit(member, cycle, read_assessment(cycle, form))
     for member in _every_party(people):
-        review.agree(member, cycle, "review")
+        stages.agree(member, cycle, "review")
     people.world.extra["cycle"] = cycle
 
 
 def _adaptations(people: People, texts: list, _round: int) -> None:
-    from app.review_cycle import improvement
-    from app.review_cycle import services as review
+    from app.review_cycle import improvement, stages
 
     cycle = people.world.extra["cycle"]
     for text in texts:
         improvement.add_adaptation(people.admin("b"), cycle, text, text, "communications")
     for member in _every_party(people):
-        review.agree(member, cycle, "adapt")
+        stages.agree(member, cycle, "adapt")
 
 
 def _improvement_actions(people: People, texts: list, _round: int) -> None:

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.review_cycle import services as reviews
+from app.review_cycle import stages
 from tests.support import review_cycle
 from tests.support.factories import PASSWORD, make_two_parties
 from tests.support.plans import Versions
@@ -150,7 +150,7 @@ def test_the_main_journeys_work_with_the_keyboard_alone(live_server, new_page):
     page.keyboard.press("Enter")
     expect(page.locator(".flash--success")).to_be_visible()
     with live_server.app.app_context():
-        assert reviews.live_agreements(db.session.get(type(cycle), cycle_id))
+        assert stages.live_agreements(db.session.get(type(cycle), cycle_id))
 
 
 def test_an_invited_person_gets_their_browsers_time_zone(live_server, browser):

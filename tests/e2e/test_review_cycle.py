@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from app.review_cycle import services
+from app.review_cycle import cycles
 from tests.support.accessibility import assert_accessible
 from tests.support.browser import sign_in
 from tests.support.factories import make_two_parties
@@ -49,7 +49,7 @@ def test_a_whole_cycle_in_two_browsers(live_server, new_page):
     ada.get_by_role("button", name="Open the review").click()
     expect(ada.locator(".waiting")).to_contain_text("Waiting for Beta GmbH to submit its assessment")
     with live_server.app.app_context():
-        cycle = services.open_cycle_of(people.partnership.id)
+        cycle = cycles.open_cycle_of(people.partnership.id)
         cycle_url, period = f"{reviews}/{cycle.id}", cycle.period
         owned = {party: [m["id"] for m in cycle.measures if m["data_owner"] == party] for party in (a_party, b_party)}
 

@@ -87,7 +87,7 @@ def test_an_existing_account_accepts_into_a_new_party(two_parties, app):
 
 
 def test_an_admission_agreed_into_the_open_cycle_adds_the_new_party_to_it(two_parties, app):
-    from app.review_cycle.services import parties_of_cycle
+    from app.review_cycle.cycles import parties_of_cycle
     from tests.support.review_cycle import open_cycle
 
     cycle = open_cycle(two_parties.partnership, two_parties.a.admin, "2026-Q4")

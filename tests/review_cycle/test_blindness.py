@@ -14,7 +14,9 @@ import pytest
 from app.extensions import db
 from app.partnerships.access import load_membership
 from app.plan_versions.word import MIME_TYPE
-from app.review_cycle import services
+from app.review_cycle import assessments, cycles
+from app.review_cycle.assessments import AssessmentInput
+from app.review_cycle.forms import read_assessment
 from tests.support.poppler import poppler
 from tests.support.review_cycle import agree_all, assessment_form, open_cycle
 from tests.support.routes import ENDPOINT_FILLERS, build_world, routes
@@ -23,7 +25,7 @@ A_MARKERS = ["BLINDCOMMENTALPHA", "BLINDACHIEVEALPHA", "BLINDCONCERNALPHA", "424
 B_MARKERS = ["DRAFTCOMMENTBETA", "DRAFTACHIEVEBETA", "171717.25", "DRAFTREASONBETA"]
 
 
-def _form(cycle, party_id: int, comment: str, text: str, actual: str, note: str) -> dict:
+def _assessment(cycle, party_id: int, comment: str, text: str, actual: str, note: str) -> AssessmentInput:
     form = assessment_form(cycle, party_id, 5, comment=comment, actual=actual)
     form["achievements"], form["concerns"] = text, text.replace("ACHIEVE", "CONCERN")
     for measure in cycle.measures:
@@ -31,7 +33,7 @@ def _form(cycle, party_id: int, comment: str, text: str, actual: str, note: str)
         if measure["data_owner"] != party_id:
             form[f"actual-{measure['id']}"] = actual
             form[f"disputed-{measure['id']}"] = "1"
-    return form
+    return read_assessment(cycle, form)
 
 
 @pytest.fixture
@@ -39,13 +41,13 @@ def blind_world(app):
     world = build_world(app)
     ab = world.ab
     partnership = ab.partnership
-    cycle = services.cycle_of(partnership.id, world.cycles[partnership.id])
+    cycle = cycles.cycle_of(partnership.id, world.cycles[partnership.id])
     agree_all(cycle, [ab.a.admin, ab.b.admin])  # Improve -> Operate
     agree_all(cycle, [ab.a.admin, ab.b.admin])  # closed
     current = open_cycle(partnership, ab.a.admin)
     a, b = load_membership(partnership.id, ab.a.editor), load_membership(partnership.id, ab.b.editor)
-    services.submit(a, current, _form(current, a.party_id, A_MARKERS[0], A_MARKERS[1], A_MARKERS[3], A_MARKERS[4]))
-    services.save_draft(b, current, _form(current, b.party_id, B_MARKERS[0], B_MARKERS[1], B_MARKERS[2],
+    assessments.submit(a, current, _assessment(current, a.party_id, A_MARKERS[0], A_MARKERS[1], A_MARKERS[3], A_MARKERS[4]))
+    assessments.save_draft(b, current, _assessment(current, b.party_id, B_MARKERS[0], B_MARKERS[1], B_MARKERS[2],
                                           B_MARKERS[3]))
     db.session.commit()
     world.cycles[partnership.id] = current.id
@@ -112,9 +114,9 @@ def test_the_audit_export_and_notifications_carry_no_blind_content(app, blind_wo
 def test_after_the_last_submission_everything_is_shown(app, blind_world, client_as):
     world = blind_world
     partnership_id = world.ab.partnership.id
-    cycle = services.cycle_of(partnership_id, world.cycles[partnership_id])
+    cycle = cycles.cycle_of(partnership_id, world.cycles[partnership_id])
     b = load_membership(partnership_id, world.ab.b.editor)
-    services.submit(b, cycle, _form(cycle, b.party_id, B_MARKERS[0], B_MARKERS[1], B_MARKERS[2], B_MARKERS[3]))
+    assessments.submit(b, cycle, _assessment(cycle, b.party_id, B_MARKERS[0], B_MARKERS[1], B_MARKERS[2], B_MARKERS[3]))
     db.session.commit()
     page = client_as(world.ab.b.viewer).get(f"/partnerships/{partnership_id}/reviews/{cycle.id}/results")
     body = page.get_data(as_text=True)
@@ -136,7 +138,7 @@ def test_a_correction_asked_for_before_the_reveal_tells_the_other_party_only_tha
 
     world = blind_world
     partnership_id = world.ab.partnership.id
-    cycle = services.cycle_of(partnership_id, world.cycles[partnership_id])
+    cycle = cycles.cycle_of(partnership_id, world.cycles[partnership_id])
     proposal = corrections.propose_correction(
         load_membership(partnership_id, world.ab.a.admin), cycle, f"{REASON_MARKER}: {A_MARKERS[3]} was a typo")
     db.session.commit()
@@ -145,7 +147,7 @@ def test_a_correction_asked_for_before_the_reveal_tells_the_other_party_only_tha
         if stage == "agreed":
             consent.respond(load_membership(partnership_id, world.ab.b.admin), proposal, "agree")
             db.session.commit()
-            assert services.own_assessment(cycle, world.ab.a.party.id).submitted_at is None
+            assert assessments.own_assessment(cycle, world.ab.a.party.id).submitted_at is None
         for user in (world.ab.b.admin, world.ab.b.viewer):
             client = client_as(user)
             pages = _walk(app, world, client)

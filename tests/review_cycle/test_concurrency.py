@@ -9,10 +9,10 @@ from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.review_cycle import services
+from app.review_cycle import assessments, cycles, stages
 from app.review_cycle.models import Assessment, ReviewCycle
 from app.rules import RuleViolation
-from tests.support.review_cycle import assessment_form, open_cycle, submit
+from tests.support.review_cycle import assessment_input, open_cycle, submit
 
 pytestmark = pytest.mark.postgres_only
 
@@ -54,7 +54,7 @@ def test_two_admins_opening_at_once_open_one_cycle(app, world):
     pid, a, b = world.partnership.id, world.a.admin.id, world.b.admin.id
 
     def opener(user_id, period):
-        return services.open_cycle(_member(pid, user_id), period).id
+        return cycles.open_cycle(_member(pid, user_id), period).id
 
     outcome = _at_once(app, opener, (a, "2026-Q1"), (b, "2026-Q2"))
     assert sum(isinstance(o, int) for o in outcome) == 1
@@ -65,12 +65,12 @@ def test_two_admins_opening_at_once_open_one_cycle(app, world):
 def test_the_last_two_parties_submitting_at_once_reveal_once(app, world):
     cycle = open_cycle(world.partnership, world.a.admin)
     pid, cycle_id = world.partnership.id, cycle.id
-    forms = {world.a.party.id: assessment_form(cycle, world.a.party.id, 4),
-             world.b.party.id: assessment_form(cycle, world.b.party.id, 3)}
+    given = {world.a.party.id: assessment_input(cycle, world.a.party.id, 4),
+             world.b.party.id: assessment_input(cycle, world.b.party.id, 3)}
 
     def submitter(user_id):
         member = _member(pid, user_id)
-        return services.submit(member, db.session.get(ReviewCycle, cycle_id), forms[member.party_id]).id
+        return assessments.submit(member, db.session.get(ReviewCycle, cycle_id), given[member.party_id]).id
 
     outcome = _at_once(app, submitter, (world.a.editor.id,), (world.b.editor.id,))
     assert all(isinstance(o, int) for o in outcome)
@@ -81,10 +81,10 @@ def test_the_last_two_parties_submitting_at_once_reveal_once(app, world):
 def test_two_editors_of_one_party_submitting_at_once_submit_once(app, world):
     cycle = open_cycle(world.partnership, world.a.admin)
     pid, cycle_id = world.partnership.id, cycle.id
-    form = assessment_form(cycle, world.a.party.id, 4)
+    given = assessment_input(cycle, world.a.party.id, 4)
 
     def submitter(user_id):
-        return services.submit(_member(pid, user_id), db.session.get(ReviewCycle, cycle_id), form).id
+        return assessments.submit(_member(pid, user_id), db.session.get(ReviewCycle, cycle_id), given).id
 
     outcome = _at_once(app, submitter, (world.a.editor.id,), (world.a.admin.id,))
     assert sum(isinstance(o, int) for o in outcome) == 1
@@ -100,7 +100,7 @@ def test_two_admins_agreeing_at_once_advance_exactly_once(app, world):
     pid, cycle_id = world.partnership.id, cycle.id
 
     def agreer(user_id, stage):
-        return services.agree(_member(pid, user_id), db.session.get(ReviewCycle, cycle_id), stage)
+        return stages.agree(_member(pid, user_id), db.session.get(ReviewCycle, cycle_id), stage)
 
     for stage in ("review", "adapt", "improve"):  # whichever commits second sees the first's agreement
         outcome = _at_once(app, agreer, (world.a.admin.id, stage), (world.b.admin.id, stage))
@@ -123,23 +123,23 @@ def test_a_correction_agreed_as_the_last_party_submits_ends_consistently(app, wo
     proposal = corrections.propose_correction(_member(world.partnership.id, world.a.admin.id), cycle, "Typo.")
     db.session.commit()
     pid, cycle_id, proposal_id = world.partnership.id, cycle.id, proposal.id
-    form = assessment_form(cycle, world.b.party.id, 3)
+    given = assessment_input(cycle, world.b.party.id, 3)
 
     def agree():
         return consent.respond(_member(pid, world.b.admin.id), db.session.get(Proposal, proposal_id), "agree").status
 
     def last_submission():
-        return services.submit(_member(pid, world.b.editor.id), db.session.get(ReviewCycle, cycle_id), form).id
+        return assessments.submit(_member(pid, world.b.editor.id), db.session.get(ReviewCycle, cycle_id), given).id
 
     works = (agree, last_submission) if run % 2 else (last_submission, agree)
     outcome = _at_once(app, lambda work: work(), *[(work,) for work in works])
     assert not any(isinstance(o, Exception) or o is None for o in outcome), outcome
     cycle = db.session.get(ReviewCycle, cycle_id)
     assert db.session.get(Proposal, proposal_id).status == "agreed"
-    alpha = services.own_assessment(cycle, world.a.party.id)
+    alpha = assessments.own_assessment(cycle, world.a.party.id)
     assert alpha.submitted_at is None and len(alpha.submissions) == 1
     assert _events("review.revealed") == (1 if cycle.revealed_at is not None else 0)
-    seen = services.visible_assessments(cycle, _member(pid, world.b.viewer.id))
+    seen = assessments.visible_assessments(cycle, _member(pid, world.b.viewer.id))
     if cycle.revealed_at is not None:
         assert "ALPHAORIGINAL" in str(seen[world.a.party.id].scores)
     else:

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from app.consent import services as consent
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.review_cycle import corrections, services
+from app.review_cycle import assessments, corrections, stages
 from app.review_cycle.models import AssessmentSubmission
-from tests.support.review_cycle import agree_all, assessment_form, open_cycle, submit
+from tests.support.review_cycle import agree_all, assessment_form, assessment_input, open_cycle, submit
 from tests.support.routes import difference, snapshot
 
 
@@ -42,7 +42,7 @@ def test_before_the_reveal_the_correction_reopens_and_the_resubmission_reveals(w
     assert consent.details_visible(proposal, world.b.party.id) is False  # the reason stays with Alpha
     assert consent.details_visible(proposal, world.a.party.id) is True
     _agree(world, proposal)
-    own = services.own_assessment(cycle, world.a.party.id)
+    own = assessments.own_assessment(cycle, world.a.party.id)
     assert own.submitted_at is None and own.measures  # its draft again, as submitted
     [first] = own.submissions
     assert first.superseded_at is not None and first.superseded_by_proposal_id == proposal.id
@@ -69,20 +69,20 @@ def test_after_the_reveal_everyone_reads_the_original_until_the_correction_is_in
     assert consent.details_visible(proposal, world.b.party.id) is True  # revealed: nothing left to hide
     _agree(world, proposal)
     a = _member(world, world.a.editor)
-    services.save_draft(a, cycle, assessment_form(cycle, a.party_id, 2, comment="DRAFTWORDS"))
+    assessments.save_draft(a, cycle, assessment_input(cycle, a.party_id, 2, comment="DRAFTWORDS"))
     db.session.commit()
     for viewer in (world.b.viewer, world.a.viewer):
-        seen = services.visible_assessments(cycle, _member(world, viewer))[world.a.party.id]
+        seen = assessments.visible_assessments(cycle, _member(world, viewer))[world.a.party.id]
         assert "ORIGINALWORDS" in str(seen.scores) and "DRAFTWORDS" not in str(seen.scores)
-    assert "correcting its assessment" in services.what_blocks(cycle)
+    assert "correcting its assessment" in stages.what_blocks(cycle)
     with pytest.raises(Exception, match="correcting its assessment"):
-        services.agree(_member(world, world.b.admin), cycle, "review")
+        stages.agree(_member(world, world.b.admin), cycle, "review")
     db.session.rollback()
-    services.submit(a, cycle, assessment_form(cycle, a.party_id, 2, comment="DRAFTWORDS"))
+    assessments.submit(a, cycle, assessment_input(cycle, a.party_id, 2, comment="DRAFTWORDS"))
     db.session.commit()
-    seen = services.visible_assessments(cycle, _member(world, world.b.viewer))[world.a.party.id]
+    seen = assessments.visible_assessments(cycle, _member(world, world.b.viewer))[world.a.party.id]
     assert "DRAFTWORDS" in str(seen.scores)
-    assert services.what_blocks(cycle) is None
+    assert stages.what_blocks(cycle) is None
 
 
 def test_a_correction_in_a_later_stage_reopens_the_assessment_there(world):
@@ -93,11 +93,11 @@ def test_a_correction_in_a_later_stage_reopens_the_assessment_there(world):
     assert cycle.stage == "adapt"
     _agree(world, _propose(world, cycle))
     a = _member(world, world.a.editor)
-    services.submit(a, cycle, assessment_form(cycle, a.party_id, 5))
+    assessments.submit(a, cycle, assessment_input(cycle, a.party_id, 5))
     db.session.commit()
-    assert services.own_assessment(cycle, a.party_id).submitted_at is not None
+    assert assessments.own_assessment(cycle, a.party_id).submitted_at is not None
     with pytest.raises(Exception, match="moved on from the Review stage"):
-        services.save_draft(_member(world, world.b.editor), cycle, assessment_form(cycle, world.b.party.id, 1))
+        assessments.save_draft(_member(world, world.b.editor), cycle, assessment_input(cycle, world.b.party.id, 1))
 
 
 def test_refusals(world):
@@ -130,7 +130,7 @@ def test_a_correction_lapses_when_the_cycle_closed_meanwhile(world):
     assert cycle.stage == "closed"
     _agree(world, proposal)
     assert proposal.status == "lapsed" and "closed" in proposal.outcome
-    assert services.own_assessment(cycle, world.a.party.id).submitted_at is not None
+    assert assessments.own_assessment(cycle, world.a.party.id).submitted_at is not None
     with pytest.raises(consent.ConsentError, match="is closed"):
         corrections.propose_correction(_member(world, world.a.admin), cycle, "Too late.")
 
@@ -150,17 +150,17 @@ def test_submitting_checks_first_then_asks_to_confirm(world, client_as):
     form = assessment_form(cycle, world.a.party.id, 4, text="Checked text")
     checked = editor.submit(url, {**form, "action": "submit"})
     assert checked.status_code == 200 and "Submit now" in checked.text and "cannot change afterwards" in checked.text
-    assert services.own_assessment(cycle, world.a.party.id).achievements == "Checked text"  # saved as the draft
+    assert assessments.own_assessment(cycle, world.a.party.id).achievements == "Checked text"  # saved as the draft
     checked_at = re.search(r'name="checked_at" value="([^"]+)"', checked.text).group(1)
     editor.submit(url, {**form, "achievements": "Changed by a colleague", "action": "save"})
     stale = editor.submit(url, {"action": "confirm", "checked_at": checked_at}, follow_redirects=True)
     assert "changed after it was checked" in stale.text
-    assert services.own_assessment(cycle, world.a.party.id).submitted_at is None
+    assert assessments.own_assessment(cycle, world.a.party.id).submitted_at is None
     checked = editor.submit(url, {**form, "action": "submit"})
     checked_at = re.search(r'name="checked_at" value="([^"]+)"', checked.text).group(1)
     done = editor.submit(url, {"action": "confirm", "checked_at": checked_at})
     assert done.status_code == 302
-    own = services.own_assessment(cycle, world.a.party.id)
+    own = assessments.own_assessment(cycle, world.a.party.id)
     assert own.submitted_at is not None and own.achievements == "Checked text"
 
 
@@ -195,7 +195,7 @@ def test_a_draft_save_racing_the_check_is_never_confirmed_as_checked(world, clie
     checked_at = re.search(r'name="checked_at" value="([^"]+)"', checked.text).group(1)
     stale = editor.submit(url, {"action": "confirm", "checked_at": checked_at}, follow_redirects=True)
     assert stale.status_code == 200 and "changed after it was checked" in stale.text
-    assert services.own_assessment(cycle, world.a.party.id).submitted_at is None
+    assert assessments.own_assessment(cycle, world.a.party.id).submitted_at is None
 
 
 def test_the_correction_journey_through_the_pages(world, client_as):
@@ -208,7 +208,7 @@ def test_the_correction_journey_through_the_pages(world, client_as):
     assert missing.status_code == 422 and "Give a reason" in missing.text
     asked = ada.submit(_url(world, cycle, "/assessment/correction"), {"reason": "SECRETREASON typo in the actual"})
     assert asked.status_code == 302
-    proposal = corrections.open_correction(services.own_assessment(cycle, world.a.party.id))
+    proposal = corrections.open_correction(assessments.own_assessment(cycle, world.a.party.id))
     shown = bob.get(f"/partnerships/{world.partnership.id}/proposals/{proposal.id}").text
     assert "Reopen Alpha Ltd&#39;s submitted assessment" in shown and "SECRETREASON" not in shown
     assert "learns only that Alpha Ltd asked to correct its assessment" in shown

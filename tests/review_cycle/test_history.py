@@ -6,19 +6,20 @@ import pytest
 
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.review_cycle import report, services
+from app.review_cycle import assessments, cycles, party_changes, report, stages
+from app.review_cycle.models import STAGES
 from app.review_cycle.stepper import stepper
 from app.rules import RuleViolation
 from app.types import utcnow
 from tests.support.factories import admit_party
-from tests.support.review_cycle import agree_all, assessment_form, open_cycle, submit
+from tests.support.review_cycle import agree_all, assessment_input, open_cycle, submit
 
 
 def _closed_cycle(world, period="2026-Q3"):
     cycle = open_cycle(world.partnership, world.a.admin, period)
     submit(cycle, world.a.admin, 4)
     submit(cycle, world.b.admin, 3)
-    for _stage in services.STAGES:
+    for _stage in STAGES:
         agree_all(cycle, [world.a.admin, world.b.admin])
     assert cycle.stage == "closed"
     return cycle
@@ -69,7 +70,7 @@ def test_an_open_cycle_waits_only_for_its_own_parties_and_the_next_one_includes_
     assert "Gamma Corp joined the partnership after the 2026-Q4 cycle opened" in page
     assert "Write Gamma Corp" not in page
     with pytest.raises(RuleViolation, match="takes part in reviews from the next cycle"):
-        services.submit(gamma, cycle, assessment_form(cycle, gamma.party_id))
+        assessments.submit(gamma, cycle, assessment_input(cycle, gamma.party_id))
     db.session.rollback()
 
     submit(cycle, world.a.admin)
@@ -77,7 +78,7 @@ def test_an_open_cycle_waits_only_for_its_own_parties_and_the_next_one_includes_
     db.session.refresh(cycle)
     assert cycle.revealed_at is not None  # every party *of the cycle* submitted
     with pytest.raises(RuleViolation, match="from the next cycle"):
-        services.agree(load_membership(pid, gina), cycle, "review")
+        stages.agree(load_membership(pid, gina), cycle, "review")
     db.session.rollback()
     agree_all(cycle, [world.a.admin, world.b.admin])
     assert cycle.stage == "adapt"
@@ -88,7 +89,7 @@ def test_an_open_cycle_waits_only_for_its_own_parties_and_the_next_one_includes_
         agree_all(cycle, [world.a.admin, world.b.admin])
     assert cycle.stage == "closed"
     following = open_cycle(world.partnership, world.a.admin, "2027-Q1")
-    assert [p.name for p in services.parties_of_cycle(following)] == ["Alpha Ltd", "Beta GmbH", "Gamma Corp"]
+    assert [p.name for p in cycles.parties_of_cycle(following)] == ["Alpha Ltd", "Beta GmbH", "Gamma Corp"]
     assert [w.party.name for w in stepper(following, utcnow().date()).waiting] == [
         "Alpha Ltd", "Beta GmbH", "Gamma Corp"]
 
@@ -96,8 +97,8 @@ def test_an_open_cycle_waits_only_for_its_own_parties_and_the_next_one_includes_
 def test_an_agreed_admission_can_include_the_newcomer_while_the_cycle_is_in_review(world):
     cycle = open_cycle(world.partnership, world.a.admin, "2026-Q4")
     gamma = admit_party(world.partnership)
-    assert services.admit_into_open_cycle(cycle, gamma.party, actor=gamma.user)
-    assert not services.admit_into_open_cycle(cycle, gamma.party)  # once
+    assert party_changes.admit_into_open_cycle(cycle, gamma.party, actor=gamma.user)
+    assert not party_changes.admit_into_open_cycle(cycle, gamma.party)  # once
     db.session.commit()
     submit(cycle, world.a.admin)
     submit(cycle, world.b.admin)
@@ -109,8 +110,8 @@ def test_an_agreed_admission_can_include_the_newcomer_while_the_cycle_is_in_revi
     agree_all(cycle, [world.a.admin, world.b.admin, gamma.user])
     assert cycle.stage == "adapt"
     late = admit_party(world.partnership, "Delta Partners", name="Dee Delta")
-    assert not services.admit_into_open_cycle(cycle, late.party)  # past Review: from the next cycle
-    assert late.party_id not in {p.id for p in services.parties_of_cycle(cycle)}
+    assert not party_changes.admit_into_open_cycle(cycle, late.party)  # past Review: from the next cycle
+    assert late.party_id not in {p.id for p in cycles.parties_of_cycle(cycle)}
 
 
 def test_when_a_party_leaves_the_open_cycle_stops_waiting_for_it(world):
@@ -121,7 +122,7 @@ def test_when_a_party_leaves_the_open_cycle_stops_waiting_for_it(world):
     leaving.leave_for_party(load_membership(world.partnership.id, world.b.admin), "Leaving.")
     db.session.commit()
     db.session.refresh(cycle)
-    assert [p.name for p in services.parties_of_cycle(cycle)] == ["Alpha Ltd"]
+    assert [p.name for p in cycles.parties_of_cycle(cycle)] == ["Alpha Ltd"]
     assert cycle.revealed_at is not None  # the one remaining party had submitted
     agree_all(cycle, [world.a.admin])
     assert cycle.stage == "adapt"
@@ -136,13 +137,13 @@ def test_a_party_that_submitted_stays_in_the_cycle_it_left(world):
         submit(cycle, person)
     agree_all(cycle, [world.a.admin, world.b.admin, gamma.user])
     assert cycle.stage == "adapt"
-    services.agree(load_membership(world.partnership.id, world.a.admin), cycle, "adapt")
-    services.agree(load_membership(world.partnership.id, gamma.user), cycle, "adapt")
+    stages.agree(load_membership(world.partnership.id, world.a.admin), cycle, "adapt")
+    stages.agree(load_membership(world.partnership.id, gamma.user), cycle, "adapt")
     db.session.commit()
     leaving.leave_for_party(load_membership(world.partnership.id, world.b.admin), "Leaving.")
     db.session.commit()
     db.session.refresh(cycle)
     # Beta's submitted review stays part of the record; the cycle no longer waits for its agreement.
-    assert [p.name for p in services.parties_of_cycle(cycle)] == ["Alpha Ltd", "Beta GmbH", "Gamma Corp"]
+    assert [p.name for p in cycles.parties_of_cycle(cycle)] == ["Alpha Ltd", "Beta GmbH", "Gamma Corp"]
     assert cycle.stage == "improve"
     assert [w.party.name for w in stepper(cycle, utcnow().date()).waiting] == ["Alpha Ltd", "Gamma Corp"]

@@ -11,12 +11,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.review_cycle import improvement, services
+from app.review_cycle import assessments, cycles, improvement, stages
 from app.review_cycle.models import CLOSED, STAGES, ReviewCycle
 from app.review_cycle.report import results_for
 from app.rules import RuleViolation
 from tests.support.factories import join, make_partnership
-from tests.support.review_cycle import assessment_form
+from tests.support.review_cycle import assessment_input
 
 ORDER = [*STAGES, CLOSED]
 PEOPLE = ["a.admin", "a.editor", "a.viewer", "b.admin", "b.editor", "b.viewer"]
@@ -41,7 +41,7 @@ def test_blindness_and_gates_hold_in_any_order(world):
                 name: load_membership(self.partnership.id, getattr(getattr(world, name[0]), name[2:]))
                 for name in PEOPLE
             }
-            self.cycle = services.open_cycle(self.members["a.admin"], "2026-Q1")
+            self.cycle = cycles.open_cycle(self.members["a.admin"], "2026-Q1")
             db.session.commit()
             self.submitted: set[int] = set()
             self.agreed: set[int] = set()
@@ -70,9 +70,9 @@ def test_blindness_and_gates_hold_in_any_order(world):
         @rule(who=st.sampled_from(["a.editor", "b.editor", *PEOPLE]), score=st.integers(1, 5), final=st.booleans())
         def write_assessment(self, who, score, final):
             member = self.members[who]
-            form = assessment_form(self.cycle, member.party_id, score, comment=f"{who} says {score}")
-            call = services.submit if final else services.save_draft
-            done = self._attempt(lambda: call(member, self.cycle, form))
+            given = assessment_input(self.cycle, member.party_id, score, comment=f"{who} says {score}")
+            call = assessments.submit if final else assessments.save_draft
+            done = self._attempt(lambda: call(member, self.cycle, given))
             allowed = member.role != "viewer" and self.stage == "review" and member.party_id not in self.submitted
             assert done == allowed
             if done and final:
@@ -86,7 +86,7 @@ def test_blindness_and_gates_hold_in_any_order(world):
         def agree(self, who, stage):
             member, before = self.members[who], self.stage
             stage = stage or (before if before != CLOSED else STAGES[-1])
-            done = self._attempt(lambda: services.agree(member, self.cycle, stage))
+            done = self._attempt(lambda: stages.agree(member, self.cycle, stage))
             allowed = (member.role == "admin" and stage == before and member.party_id not in self.agreed
                        and (before != "review" or self.submitted == self.parties))
             assert done == allowed, (who, stage, before)
@@ -117,7 +117,7 @@ def test_blindness_and_gates_hold_in_any_order(world):
             revealed = self.submitted == self.parties
             assert (self.cycle.revealed_at is not None) == revealed
             for member in self.members.values():
-                seen = set(services.visible_assessments(self.cycle, member))
+                seen = set(assessments.visible_assessments(self.cycle, member))
                 assert seen <= ({member.party_id} | (self.parties if revealed else set()))
                 assert (results_for(self.cycle, member, date.today()) is None) == (not revealed)
 
@@ -126,7 +126,7 @@ def test_blindness_and_gates_hold_in_any_order(world):
             if hasattr(self, "cycle"):
                 stored = db.session.scalar(sa.select(ReviewCycle.stage).where(ReviewCycle.id == self.cycle.id))
                 assert stored == self.stage
-                live = {a.party_id for a in services.live_agreements(self.cycle)} if self.stage != CLOSED else set()
+                live = {a.party_id for a in stages.live_agreements(self.cycle)} if self.stage != CLOSED else set()
                 assert live == self.agreed
 
     run_state_machine_as_test(Cycle, settings=settings(

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.plan_sections import services as plan
-from app.review_cycle import services
+from app.review_cycle import assessments, cycles, dimensions
 from app.review_cycle.models import Adaptation, CycleRevision, ImprovementAction
 from tests.support.review_cycle import agree_all, assessment_form, open_cycle, submit
 
@@ -18,14 +18,14 @@ def _url(world, suffix: str = "") -> str:
 def test_an_admin_opens_a_cycle_from_the_proposed_period(world, client_as):
     admin = client_as(world.a.admin)
     page = admin.get(_url(world)).get_data(as_text=True)
-    period = services.proposed_period(world.partnership)
+    period = cycles.proposed_period(world.partnership)
     assert f'value="{period}"' in page
     bad = admin.submit(_url(world), {"period": "next quarter <b>"})
     assert bad.status_code == 422 and "Name the period like 2026-Q4" in bad.text
     assert "next quarter &lt;b&gt;" in bad.text
     opened = admin.submit(_url(world), {"period": period})
     assert opened.status_code == 302
-    cycle = services.open_cycle_of(world.partnership.id)
+    cycle = cycles.open_cycle_of(world.partnership.id)
     stepper = admin.get(opened.headers["Location"]).get_data(as_text=True)
     assert "Alpha Ltd (your party) has yet to submit its assessment" in stepper  # never "waiting for" itself
     assert "Waiting for Beta GmbH to submit its assessment" in stepper
@@ -47,7 +47,7 @@ def test_the_assessment_form_saves_drafts_keeps_input_and_submits(world, client_
     assert "We shipped the pilot." in editor.get(url).get_data(as_text=True)
     autosaved = editor.submit(url + "/autosave", {**form, "achievements": "Autosaved text"})
     assert autosaved.status_code == 200 and autosaved.get_json()["saved"] is True
-    assert services.own_assessment(cycle, world.b.party.id).achievements == "Autosaved text"
+    assert assessments.own_assessment(cycle, world.b.party.id).achievements == "Autosaved text"
     # "Draft saved 14:05 JST": the time in the person's own zone, like every other time on the page.
     world.b.editor.time_zone = "Asia/Tokyo"
     db.session.commit()
@@ -58,7 +58,7 @@ def test_the_assessment_form_saves_drafts_keeps_input_and_submits(world, client_
     assert client_as(world.b.viewer).submit(url + "/autosave", form).status_code == 403
     checked = editor.submit(url, {**form, "action": "submit"})  # checked and saved; not submitted yet
     assert checked.status_code == 200 and "Submit now" in checked.text
-    assert services.own_assessment(cycle, world.b.party.id).submitted_at is None
+    assert assessments.own_assessment(cycle, world.b.party.id).submitted_at is None
     checked_at = re.search(r'name="checked_at" value="([^"]+)"', checked.text).group(1)
     done = editor.submit(url, {"action": "confirm", "checked_at": checked_at})
     assert done.status_code == 302
@@ -152,12 +152,12 @@ def test_admins_rename_add_and_retire_dimensions(world, client_as):
     admin = client_as(world.a.admin)
     assert "Trust, Communication" in admin.get(_url(world, "/dimensions")).get_data(as_text=True)
     assert admin.submit(_url(world, "/dimensions"), {"name": "Sustainability"}).status_code == 302
-    dims = services.dimensions(world.partnership.id)
+    dims = dimensions.dimensions(world.partnership.id)
     assert [d.name for d in dims][-1] == "Sustainability" and len(dims) == 9
     dup = admin.submit(_url(world, f"/dimensions/{dims[1].id}"), {"name": "trust", "change": "rename"})
     assert dup.status_code == 422 and "already a dimension" in dup.text and 'value="trust"' in dup.text
     assert admin.submit(_url(world, f"/dimensions/{dims[1].id}"), {"change": "retire"}).status_code == 302
-    assert len(services.dimensions(world.partnership.id)) == 8
+    assert len(dimensions.dimensions(world.partnership.id)) == 8
     assert client_as(world.a.editor).submit(_url(world, "/dimensions"), {"name": "Speed"}).status_code == 403
 
 

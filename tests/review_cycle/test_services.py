@@ -11,7 +11,8 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.partnerships.access import load_membership
 from app.plan_sections import services as plan
-from app.review_cycle import improvement, periods, results, services
+from app.review_cycle import assessments, cycles, dimensions, improvement, periods, results, stages
+from app.review_cycle.forms import read_assessment
 from app.review_cycle.models import ReviewCycle, StageAgreement
 from app.rules import RuleViolation
 from tests.support.review_cycle import add_action, agree_all, assessment_form, open_cycle, submit
@@ -34,18 +35,18 @@ def test_period_labels_follow_the_cadence():
 
 def test_the_next_period_is_proposed_and_only_one_cycle_is_open(world):
     first = open_cycle(world.partnership, world.a.admin, "2026-Q1")
-    assert services.proposed_period(world.partnership) == "2026-Q2"
+    assert cycles.proposed_period(world.partnership) == "2026-Q2"
     with pytest.raises(RuleViolation, match="still open"):
-        services.open_cycle(m(world, world.b.admin), "2026-Q2")
+        cycles.open_cycle(m(world, world.b.admin), "2026-Q2")
     assert first.dimensions[0]["name"] == "Trust" and len(first.dimensions) == 8
     assert [x["name"] for x in first.measures] == ["On-time delivery", "Cost per unit", "Claims"]
 
 
 def test_opening_needs_an_admin_and_a_period_of_the_cadence(world):
     with pytest.raises(RuleViolation, match="admin"):
-        services.open_cycle(m(world, world.a.editor), "2026-Q1")
+        cycles.open_cycle(m(world, world.a.editor), "2026-Q1")
     with pytest.raises(RuleViolation, match="2026-Q4") as refused:
-        services.open_cycle(m(world, world.a.admin), "2026-11")
+        cycles.open_cycle(m(world, world.a.admin), "2026-11")
     assert refused.value.field == "period"
 
 
@@ -64,8 +65,8 @@ def test_scores_are_blind_until_every_party_submitted(world):
     cycle = open_cycle(world.partnership, world.a.admin)
     submit(cycle, world.a.editor, 5, comment="Alpha's private view")
     as_b = m(world, world.b.admin)
-    assert services.visible_assessments(cycle, as_b) == {}
-    assert [s.submitted_at is not None for s in services.submissions(cycle)] == [True, False]
+    assert assessments.visible_assessments(cycle, as_b) == {}
+    assert [s.submitted_at is not None for s in assessments.submissions(cycle)] == [True, False]
     from app.review_cycle.report import results_for
 
     assert results_for(cycle, as_b, date.today()) is None
@@ -78,7 +79,7 @@ def test_scores_are_blind_until_every_party_submitted(world):
     submit(cycle, world.b.editor, 3)
     db.session.refresh(cycle)
     assert cycle.revealed_at is not None
-    seen = services.visible_assessments(cycle, as_b)
+    seen = assessments.visible_assessments(cycle, as_b)
     assert set(seen) == {world.a.party.id, world.b.party.id}
     data = results_for(cycle, as_b, date.today())
     assert data["index"] == round((4 - 1) / 4 * 100)
@@ -88,23 +89,25 @@ def test_scores_are_blind_until_every_party_submitted(world):
 def test_drafts_are_shared_within_a_party_and_submission_is_final(world):
     cycle = open_cycle(world.partnership, world.a.admin)
     form = assessment_form(cycle, world.a.party.id, 4, text="Draft text")
-    services.save_draft(m(world, world.a.editor), cycle, form)
+    draft = read_assessment(cycle, form)
+    assessments.save_draft(m(world, world.a.editor), cycle, draft)
     db.session.commit()
-    assert services.own_assessment(cycle, world.a.party.id).achievements == "Draft text"
+    assert assessments.own_assessment(cycle, world.a.party.id).achievements == "Draft text"
     with pytest.raises(RuleViolation, match="admins and editors"):
-        services.save_draft(m(world, world.a.viewer), cycle, form)
+        assessments.save_draft(m(world, world.a.viewer), cycle, draft)
     incomplete = dict(form)
     incomplete.pop(f"score-{cycle.dimensions[0]['id']}")
-    with pytest.raises(services.InvalidAssessment) as invalid:
-        services.submit(m(world, world.a.admin), cycle, incomplete)
-    assert f"score-{cycle.dimensions[0]['id']}" in invalid.value.errors
-    with pytest.raises(services.InvalidAssessment) as invalid:
-        services.save_draft(m(world, world.a.admin), cycle, {**form, f"score-{cycle.dimensions[1]['id']}": "9"})
-    assert invalid.value.errors == {f"score-{cycle.dimensions[1]['id']}": "Choose a score from 1 to 5."}
+    with pytest.raises(assessments.InvalidAssessment) as invalid:
+        assessments.submit(m(world, world.a.admin), cycle, read_assessment(cycle, incomplete))
+    assert ("score", str(cycle.dimensions[0]["id"])) in invalid.value.errors
+    with pytest.raises(assessments.InvalidAssessment) as invalid:
+        assessments.save_draft(m(world, world.a.admin), cycle,
+                               read_assessment(cycle, {**form, f"score-{cycle.dimensions[1]['id']}": "9"}))
+    assert invalid.value.errors == {("score", str(cycle.dimensions[1]["id"])): "Choose a score from 1 to 5."}
     db.session.rollback()
     submit(cycle, world.a.admin, 4)
     with pytest.raises(RuleViolation, match="already submitted"):
-        services.save_draft(m(world, world.a.editor), cycle, form)
+        assessments.save_draft(m(world, world.a.editor), cycle, draft)
 
 
 def test_a_disputed_actual_needs_a_reason_and_shows_on_the_results(world):
@@ -113,14 +116,14 @@ def test_a_disputed_actual_needs_a_reason_and_shows_on_the_results(world):
     submit(cycle, world.a.admin, 4, actual="97")
     form = assessment_form(cycle, world.b.party.id, 4)
     form[f"disputed-{owned_by_a['id']}"] = "1"
-    with pytest.raises(services.InvalidAssessment, match="Say why"):
-        services.submit(m(world, world.b.admin), cycle, form)
+    with pytest.raises(assessments.InvalidAssessment, match="Say why"):
+        assessments.submit(m(world, world.b.admin), cycle, read_assessment(cycle, form))
     db.session.rollback()
     form[f"reason-{owned_by_a['id']}"] = "Our count differs."
     form[f"actual-{owned_by_a['id']}"] = "93"
-    services.submit(m(world, world.b.admin), cycle, form)
+    assessments.submit(m(world, world.b.admin), cycle, read_assessment(cycle, form))
     db.session.commit()
-    rows = {r.measure["id"]: r for r in results.measure_results(cycle, services.visible_assessments(
+    rows = {r.measure["id"]: r for r in results.measure_results(cycle, assessments.visible_assessments(
         cycle, m(world, world.b.admin)))}
     row = rows[owned_by_a["id"]]
     assert row.actual == "97" and row.rating == "amber" and row.disputed
@@ -140,22 +143,22 @@ def test_measures_are_rated_by_their_direction(direction, baseline, target, actu
 def test_gates_need_every_party_and_refuse_skipping(world):
     cycle = open_cycle(world.partnership, world.a.admin)
     with pytest.raises(RuleViolation, match="submits its review first"):
-        services.agree(m(world, world.a.admin), cycle, "review")
+        stages.agree(m(world, world.a.admin), cycle, "review")
     db.session.rollback()
     submit(cycle, world.a.editor)
     submit(cycle, world.b.editor)
     with pytest.raises(RuleViolation, match="No stage may be skipped"):
-        services.agree(m(world, world.a.admin), cycle, "adapt")
+        stages.agree(m(world, world.a.admin), cycle, "adapt")
     with pytest.raises(RuleViolation, match="admin"):
-        services.agree(m(world, world.a.editor), cycle, "review")
-    assert services.agree(m(world, world.a.admin), cycle, "review") is False
+        stages.agree(m(world, world.a.editor), cycle, "review")
+    assert stages.agree(m(world, world.a.admin), cycle, "review") is False
     with pytest.raises(RuleViolation, match="already agreed"):
-        services.agree(m(world, world.a.admin), cycle, "review")
-    assert services.agree(m(world, world.b.admin), cycle, "review") is True
+        stages.agree(m(world, world.a.admin), cycle, "review")
+    assert stages.agree(m(world, world.b.admin), cycle, "review") is True
     db.session.commit()
     assert cycle.stage == "adapt"
     with pytest.raises(RuleViolation, match="already moved on from Review"):
-        services.agree(m(world, world.a.admin), cycle, "review")
+        stages.agree(m(world, world.a.admin), cycle, "review")
 
 
 def test_a_change_withdraws_the_agreements_given_so_far(world):
@@ -163,15 +166,15 @@ def test_a_change_withdraws_the_agreements_given_so_far(world):
     submit(cycle, world.a.editor)
     submit(cycle, world.b.editor)
     agree_all(cycle, [world.a.admin, world.b.admin])
-    services.agree(m(world, world.a.admin), cycle, "adapt")
+    stages.agree(m(world, world.a.admin), cycle, "adapt")
     db.session.commit()
     improvement.add_adaptation(m(world, world.b.editor), cycle, "Meet weekly", "Delays", "communications")
     db.session.commit()
-    assert services.live_agreements(cycle) == []
+    assert stages.live_agreements(cycle) == []
     withdrawn = db.session.scalar(sa.select(StageAgreement).where(StageAgreement.withdrawn_at.is_not(None)))
     assert withdrawn.withdrawn_because == "an adaptation was added"
-    assert services.agree(m(world, world.b.admin), cycle, "adapt") is False  # A must agree again
-    assert services.agree(m(world, world.a.admin), cycle, "adapt") is True
+    assert stages.agree(m(world, world.b.admin), cycle, "adapt") is False  # A must agree again
+    assert stages.agree(m(world, world.a.admin), cycle, "adapt") is True
 
 
 def _to_improve(world):
@@ -198,7 +201,7 @@ def test_actions_record_status_dates_notify_their_owner_and_count_as_kept(world)
     improvement.update_action(m(world, world.a.editor), action, fields, "done")
     db.session.commit()
     assert action.started_at and action.done_at and action.kept
-    kept = results.commitments_kept(world.partnership.id, services.parties_of(world.partnership.id), date.today())
+    kept = results.commitments_kept(world.partnership.id, cycles.parties_of(world.partnership.id), date.today())
     assert [(k.kept, k.due) for k in kept] == [(1, 1), (0, 0)]
     with pytest.raises(RuleViolation, match="party that owns"):
         improvement.add_action(m(world, world.a.editor), cycle, {**fields, "owner_party_id": 999999})
@@ -224,14 +227,14 @@ def test_an_action_is_promoted_into_the_continuous_improvement_section(world):
 def test_dimensions_change_for_future_cycles_only(world):
     first = open_cycle(world.partnership, world.a.admin, "2026-Q1")
     admin = m(world, world.a.admin)
-    trust = services.dimension_of(world.partnership.id, first.dimensions[0]["id"])
-    services.rename_dimension(admin, trust, "Mutual trust")
-    services.set_dimension_retired(admin, services.dimension_of(world.partnership.id, first.dimensions[-1]["id"]), True)
-    services.add_dimension(admin, "Sustainability")
+    trust = dimensions.dimension_of(world.partnership.id, first.dimensions[0]["id"])
+    dimensions.rename_dimension(admin, trust, "Mutual trust")
+    dimensions.set_dimension_retired(admin, dimensions.dimension_of(world.partnership.id, first.dimensions[-1]["id"]), True)
+    dimensions.add_dimension(admin, "Sustainability")
     with pytest.raises(RuleViolation, match="already a dimension"):
-        services.add_dimension(admin, "sustainability")
+        dimensions.add_dimension(admin, "sustainability")
     with pytest.raises(RuleViolation, match="admin"):
-        services.add_dimension(m(world, world.a.editor), "Speed")
+        dimensions.add_dimension(m(world, world.a.editor), "Speed")
     db.session.commit()
     assert first.dimensions[0]["name"] == "Trust" and len(first.dimensions) == 8
     submit(first, world.a.editor)
@@ -278,7 +281,7 @@ def test_admins_are_reminded_to_open_the_next_review_once(world):
 
     partnerships.update_partnership(m(world, world.a.admin), status="active")
     db.session.commit()
-    period_end = periods.period_bounds(services.proposed_period(world.partnership), 3)[1]
+    period_end = periods.period_bounds(cycles.proposed_period(world.partnership), 3)[1]
     early = utcnow().replace(year=period_end.year, month=period_end.month, day=1)
     late = early.replace(day=period_end.day)
     send_due(early - timedelta(days=40))
@@ -320,13 +323,13 @@ def test_three_parties_all_submit_and_all_agree(world):
     submit(cycle, world.b.editor, 4)
     db.session.refresh(cycle)
     assert cycle.revealed_at is None
-    assert services.visible_assessments(cycle, m(world, world.outsider)) == {}
+    assert assessments.visible_assessments(cycle, m(world, world.outsider)) == {}
     submit(cycle, world.outsider, 1)
     db.session.refresh(cycle)
     assert cycle.revealed_at is not None
-    rows = results.dimension_results(cycle, services.visible_assessments(cycle, m(world, world.outsider)))
+    rows = results.dimension_results(cycle, assessments.visible_assessments(cycle, m(world, world.outsider)))
     assert rows[0].gap == 4 and len(rows[0].scores) == 3
-    services.agree(m(world, world.a.admin), cycle, "review")
-    services.agree(m(world, world.b.admin), cycle, "review")
+    stages.agree(m(world, world.a.admin), cycle, "review")
+    stages.agree(m(world, world.b.admin), cycle, "review")
     assert cycle.stage == "review"
-    assert services.agree(m(world, world.outsider), cycle, "review") is True
+    assert stages.agree(m(world, world.outsider), cycle, "review") is True

@@ -202,11 +202,11 @@ def test_nul_in_the_plan_editor_is_refused_beside_the_field(world, client_as, na
 
 
 def test_nul_in_an_assessment_and_its_autosave_is_refused(world, client_as):
-    from app.review_cycle import services as reviews
+    from app.review_cycle import cycles
     from tests.support import review_cycle
 
     pid = world.ab.partnership.id
-    cycle = reviews.cycle_of(pid, world.cycles[pid])
+    cycle = cycles.cycle_of(pid, world.cycles[pid])
     # The world's cycles are past their Review stage: open the next one.
     review_cycle.agree_all(cycle, [world.ab.a.admin, world.ab.b.admin])
     review_cycle.agree_all(cycle, [world.ab.a.admin, world.ab.b.admin])

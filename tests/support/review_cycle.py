@@ -6,7 +6,9 @@ from datetime import date
 from app.extensions import db
 from app.partnerships.access import load_membership
 from app.plan_sections import services as plan
-from app.review_cycle import improvement, services
+from app.review_cycle import assessments, cycles, improvement, stages
+from app.review_cycle.assessments import AssessmentInput
+from app.review_cycle.forms import read_assessment
 
 
 def measures_content(party_a_id: int, party_b_id: int) -> dict:
@@ -50,22 +52,27 @@ def assessment_form(cycle, party_id: int, score: int = 4, *, comment: str = "", 
     return form
 
 
+def assessment_input(cycle, party_id: int, score: int = 4, **kwargs) -> AssessmentInput:
+    """What `assessment_form` posts, read as the assessment form reads it: the services' input."""
+    return read_assessment(cycle, assessment_form(cycle, party_id, score, **kwargs))
+
+
 def open_cycle(partnership, admin_user, period: str | None = None):
     membership = load_membership(partnership.id, admin_user)
-    cycle = services.open_cycle(membership, period or services.proposed_period(partnership))
+    cycle = cycles.open_cycle(membership, period or cycles.proposed_period(partnership))
     db.session.commit()
     return cycle
 
 
 def submit(cycle, user, score: int = 4, **kwargs):
     membership = load_membership(cycle.partnership_id, user)
-    services.submit(membership, cycle, assessment_form(cycle, membership.party_id, score, **kwargs))
+    assessments.submit(membership, cycle, assessment_input(cycle, membership.party_id, score, **kwargs))
     db.session.commit()
 
 
 def agree_all(cycle, admins):
     for admin in admins:
-        services.agree(load_membership(cycle.partnership_id, admin), cycle, cycle.stage)
+        stages.agree(load_membership(cycle.partnership_id, admin), cycle, cycle.stage)
     db.session.commit()
     db.session.refresh(cycle)
 

@@ -1,0 +1,167 @@
+"""Review cycles: finding them, opening one for a period, its parties and due dates, and the
+row lock every write to a cycle takes first.
+
+Every write to a cycle first locks its row (SELECT ... FOR UPDATE; SQLite serialises writers
+anyway), so submissions, the reveal and agreements by several parties at once are applied
+one after the other.
+"""
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from app.audit.services import record_event
+from app.extensions import db
+from app.notifications.services import members_of_partnership, notify
+from app.partnerships.access import Permission, check_permission
+from app.partnerships.models import Membership, Partnership, Party
+from app.partnerships.parties import RecordParty, cycle_parties, record_parties, record_party_ids
+from app.plan_sections.services import performance_measures
+from app.review_cycle import periods
+from app.review_cycle.dimensions import ensure_dimensions
+from app.review_cycle.models import CLOSED, ReviewCycle
+from app.rules import RuleViolation
+from app.types import utcnow
+
+REVIEW_DAYS = 14  # from opening to the review's due date
+STAGE_DAYS = 7  # Adapt and Improve each get a week after the review
+
+
+def cycle_path(cycle: ReviewCycle, suffix: str = "") -> str:
+    return f"/partnerships/{cycle.partnership_id}/reviews/{cycle.id}{suffix}"
+
+
+def parties_of(partnership_id: int) -> list[Party]:
+    """The partnership's parties now (a party that left is no longer one)."""
+    return list(db.session.scalars(
+        sa.select(Party).where(Party.partnership_id == partnership_id, Party.left_at.is_(None))
+        .options(joinedload(Party.organisation)).order_by(Party.id)
+    ))
+
+
+def parties_of_cycle(cycle: ReviewCycle) -> list[RecordParty]:
+    """The parties the cycle opened with (and any admitted into its Review), as it names them."""
+    return record_parties(cycle.parties)
+
+
+def parties_waited_for(cycle: ReviewCycle) -> list[RecordParty]:
+    """The cycle's parties that still take part: the ones whose submissions and agreements it
+    waits for. A party admitted since waits for the next cycle; one that left is waited for no more."""
+    ids = record_party_ids(cycle.parties)
+    gone = set(db.session.scalars(
+        sa.select(Party.id).where(Party.id.in_(ids), Party.left_at.is_not(None))
+    )) if ids else set()
+    return [party for party in parties_of_cycle(cycle) if party.id not in gone]
+
+
+def is_party_of(cycle: ReviewCycle, party_id: int) -> bool:
+    return party_id in record_party_ids(cycle.parties)
+
+
+def not_a_party_message(cycle: ReviewCycle, party: Party) -> str:
+    return (f"{party.name} joined after the {cycle.period} cycle opened: it takes part in reviews from the next "
+            "cycle on.")
+
+
+# -- cycles ---------------------------------------------------------------------------------------
+
+
+def cycles_of(partnership_id: int) -> list[ReviewCycle]:
+    """Every cycle, newest period first."""
+    return list(db.session.scalars(
+        sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id)
+        .order_by(ReviewCycle.period.desc())
+    ))
+
+
+def open_cycle_of(partnership_id: int) -> ReviewCycle | None:
+    return db.session.scalar(
+        sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.stage != CLOSED)
+    )
+
+
+def cycle_of(partnership_id: int, cycle_id: int) -> ReviewCycle | None:
+    cycle = db.session.get(ReviewCycle, cycle_id)
+    return cycle if cycle is not None and cycle.partnership_id == partnership_id else None
+
+
+def proposed_period(partnership: Partnership, today: date | None = None) -> str:
+    """The period after the latest cycle's, or the current period for a first cycle."""
+    months = partnership.review_cadence_months
+    latest = db.session.scalar(
+        sa.select(ReviewCycle.period).where(ReviewCycle.partnership_id == partnership.id)
+        .order_by(ReviewCycle.period.desc()).limit(1)
+    )
+    if latest and periods.period_bounds(latest, months):
+        return periods.next_period(latest, months)
+    return periods.period_of(today or utcnow().date(), months)
+
+
+def stage_due_dates(cycle: ReviewCycle) -> dict[str, date]:
+    adapt = min(cycle.review_due_on + timedelta(days=STAGE_DAYS), cycle.close_due_on)
+    improve = min(adapt + timedelta(days=STAGE_DAYS), cycle.close_due_on)
+    return {"review": cycle.review_due_on, "adapt": adapt, "improve": improve, "operate": cycle.close_due_on}
+
+
+def open_cycle(
+    membership: Membership, period: str, review_due_on: date | None = None, *, at: datetime | None = None
+) -> ReviewCycle:
+    """Open the partnership's cycle for `period`. One open cycle at a time, whoever tries at once."""
+    check_permission(membership, Permission.EDIT_PARTNERSHIP, "Only a partnership admin can open a review cycle.")
+    partnership = membership.partnership
+    months = partnership.review_cadence_months
+    period = (period or "").strip().upper()
+    bounds = periods.period_bounds(period, months)
+    if bounds is None:
+        raise RuleViolation(
+            f"Name the period like {periods.EXAMPLES[months]} ({partnership.cadence_label.lower()} reviews).", "period"
+        )
+    now = at or utcnow()
+    current = open_cycle_of(partnership.id)
+    if current is not None:
+        raise RuleViolation(f"The {current.period} cycle is still open: close it before opening another.", "period")
+    if db.session.scalar(sa.select(ReviewCycle.id).where(
+            ReviewCycle.partnership_id == partnership.id, ReviewCycle.period == period)) is not None:
+        raise RuleViolation(f"There is already a cycle for {period}.", "period")
+    close_due = max(bounds[1], now.date() + timedelta(days=REVIEW_DAYS + 2 * STAGE_DAYS))
+    review_due = review_due_on or now.date() + timedelta(days=REVIEW_DAYS)
+    if review_due < now.date() or review_due > close_due:
+        raise RuleViolation(
+            f"Choose a due date between today and {close_due:%-d %B %Y}.", "review_due_on"
+        )
+    dims = ensure_dimensions(partnership.id)
+    measures = [
+        {k: m[k] for k in ("id", "name", "unit", "direction", "baseline", "target", "data_owner")}
+        for m in performance_measures(partnership.id)
+    ]
+    cycle = ReviewCycle(
+        partnership_id=partnership.id, period=period, stage="review",
+        dimensions=[{"id": d.id, "name": d.name} for d in dims], measures=measures,
+        review_due_on=review_due, close_due_on=close_due, opened_at=now, opened_by_id=membership.user_id,
+        stage_changed_at=now, parties=cycle_parties(partnership),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(cycle)
+            db.session.flush()
+    except IntegrityError:
+        # Someone opened one in the same moment: the partial unique index refused the second.
+        raise RuleViolation("Another cycle was opened just now: open it from the list.", "period") from None
+    record_event("review.cycle_opened", actor=membership.user, partnership_id=partnership.id,
+                 party_id=membership.party_id, obj=cycle,
+                 details={"period": period, "review_due_on": review_due.isoformat()})
+    notify(members_of_partnership(partnership.id), "review_stage_changed", partnership=partnership,
+           title=f"The {period} review is open: scores are due {review_due:%-d %B}",
+           body="Each party scores the relationship on its own; scores stay hidden until every party has submitted.",
+           link=cycle_path(cycle), actor=membership.user)
+    return cycle
+
+
+def lock(cycle: ReviewCycle) -> ReviewCycle:
+    """Re-read the cycle under a row lock: what other writers committed is now visible."""
+    return db.session.scalar(
+        sa.select(ReviewCycle).where(ReviewCycle.id == cycle.id).with_for_update()
+        .execution_options(populate_existing=True)
+    )
