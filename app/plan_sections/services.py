@@ -7,6 +7,7 @@ compare-and-swap in one UPDATE, which PostgreSQL serialises per row). Otherwise
 StaleRevision says who saved in between; nothing is written.
 """
 
+import calendar
 import hashlib
 import json
 from dataclasses import dataclass
@@ -383,11 +384,10 @@ def mark_reviewed(
 
 
 def add_months(moment: datetime, months: int) -> datetime:
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    days_in_month = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
-                     31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-    return moment.replace(year=year, month=month, day=min(moment.day, days_in_month))
+    """The same day `months` later, or that month's last day when it is shorter (31 Jan + 1 = 28/29 Feb)."""
+    years, month_index = divmod(moment.month - 1 + months, 12)
+    year, month = moment.year + years, month_index + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass
