@@ -10,7 +10,7 @@ A backup is one tar.gz archive holding
 A restore goes only into an EMPTY database and empty file directories (unless
 forced), then checks that row counts match the manifest, the audit chain verifies,
 every file's hash matches, and every check that features registered in
-INTEGRITY_CHECKS passes.
+INTEGRITY_CHECKS (app/registries.py) passes.
 """
 
 import hashlib
@@ -24,7 +24,6 @@ import sqlite3
 import subprocess  # nosec B404
 import tarfile
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -34,15 +33,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
-from app.registries import Registry
+from app.registries import INTEGRITY_CHECKS
 
 FORMAT = 1
 SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
-
-# Features add checks run after every restore: fn(report) appends to report.problems.
-# For example, signing adds "every stored signed PDF still verifies".
-INTEGRITY_CHECKS = Registry[Callable[["RestoreReport"], None]]("integrity_checks")
 
 
 class BackupError(Exception):

@@ -87,6 +87,10 @@ class Metric:
 PORTFOLIO_METRICS = Registry[Metric]("portfolio_metrics", key=lambda metric: metric.key,
                                      order=lambda metric: metric.order)
 
+# Checks run after every restore (app/backup.py): fn(report) appends to report.problems.
+# For example, plan versions add "every stored signed PDF still verifies".
+INTEGRITY_CHECKS = Registry[Callable[[Any], None]]("integrity_checks")
+
 # Where a person lands after signing in: fn(user) -> a URL, or None to let the next one answer
 # (accounts asks each in turn; my work offers its page).
 LANDING_PAGES = Registry[Callable[[Any], str | None]]("landing_pages")

@@ -12,9 +12,10 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.audit.services import verify_chain
-from app.backup import INTEGRITY_CHECKS, _counts
+from app.backup import _counts
 from app.demo import PEOPLE, build_demo
 from app.extensions import db
+from app.registries import INTEGRITY_CHECKS
 from config import TestConfig
 from tests.support import databases
 from tests.support.client import JointlyClient

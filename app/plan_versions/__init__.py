@@ -96,7 +96,6 @@ from app.plan_versions import cli, routes  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:
-    from app.backup import INTEGRITY_CHECKS
     from app.consent.kinds import KINDS as PROPOSAL_KINDS
     from app.invitations.visibility import what_a_new_party_sees
     from app.notifications.delivery import REMINDER_SOURCES
@@ -113,7 +112,7 @@ def init_app(app: Flask) -> None:
     )
     from app.plan_versions.identities import keys_decrypt
     from app.plan_versions.integrity import stored_pdfs_verify
-    from app.registries import PORTFOLIO_METRICS, Metric
+    from app.registries import INTEGRITY_CHECKS, PORTFOLIO_METRICS, Metric
 
     app.register_blueprint(bp)
     TABS.add(app, Tab(
