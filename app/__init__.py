@@ -42,7 +42,7 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from app import database, jobs, mail, models, web  # noqa: F401 - models: every table on the metadata
+    from app import database, demo, jobs, mail, models, web  # noqa: F401 - models: every table on the metadata
     from app.cli import register_cli
     from app.features import FEATURES
 
@@ -52,6 +52,7 @@ def create_app(config_class: type = Config, overrides: dict | None = None) -> Fl
     for feature in FEATURES:
         feature.init_app(app)
     jobs.init_app(app)  # after the features and mail, which add their jobs
+    demo.init_app(app)  # `flask demo`: the demo sits above every feature
     register_cli(app)
     return app
 

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi demo`, `audit verify`, and the `ermp` group
+"""Command-line tools: `audit verify`, and the `ermp` group
 (`ermp send-reminders` for cron, `ermp backup DIR`, `ermp restore FILE`) that features
 extend with their own commands."""
 
@@ -30,48 +30,6 @@ def send_reminders():
 
 
 def register_cli(app: Flask) -> None:
-    @app.cli.command("demo")
-    @click.option("--if-empty", is_flag=True, help="Only build the demo when the database has no users yet.")
-    @click.option("-v", "--verbose", is_flag=True, help="Log every email the demo sends in full, as the app does.")
-    def demo_command(if_empty: bool, verbose: bool):
-        """Build the demo workspace (two organisations, one partnership) and print the logins."""
-        import logging
-        import os
-
-        import sqlalchemy as sa
-
-        from app.accounts.models import User
-        from app.demo import build_demo, demo_exists, logins_table
-
-        if demo_exists():
-            click.echo("The demo workspace is already loaded.")
-        elif if_empty and db.session.scalar(sa.select(User.id).limit(1)) is not None:
-            click.echo("The database already has accounts; the demo workspace was not loaded.")
-            return
-        else:
-            mail_dir = app.config["MAIL_FILE_DIR"]
-            before = set(os.listdir(mail_dir)) if os.path.isdir(mail_dir) else set()
-            mail_log = logging.getLogger("jointly.mail")
-            level = mail_log.level
-            if not verbose:  # the demo's own emails are saved as files; the log need not repeat them
-                mail_log.setLevel(max(level, logging.WARNING))
-            try:
-                build_demo()
-                db.session.commit()
-                # The demo's emails are delivered here and now (a worker would find them due
-                # anyway), so their files exist when the logins are printed.
-                from app.mail import deliver_due
-
-                deliver_due()
-            finally:
-                mail_log.setLevel(level)
-            sent = len(set(os.listdir(mail_dir)) - before) if os.path.isdir(mail_dir) else 0
-            shown = os.path.relpath(mail_dir)
-            shown = mail_dir if shown.startswith("..") else shown
-            saved = f"; its {sent} emails are saved in {shown}/" if sent and not app.config.get("MAIL_SERVER") else ""
-            click.echo(f"Demo workspace loaded{saved}.")
-        click.echo(logins_table())
-
     audit = AppGroup("audit", help="The tamper-evident audit trail.")
 
     @audit.command("verify")

@@ -13,7 +13,8 @@ from flask_migrate import upgrade
 from app import create_app
 from app.audit.services import verify_chain
 from app.backup import _counts
-from app.demo import PEOPLE, build_demo
+from app.demo import build_demo
+from app.demo.workspace import PEOPLE
 from app.extensions import db
 from app.registries import INTEGRITY_CHECKS
 from config import TestConfig

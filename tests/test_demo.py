@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.audit.services import verify_chain
-from app.demo import DEMO_PASSWORD, PEOPLE
+from app.demo.workspace import DEMO_PASSWORD, PEOPLE
 from app.extensions import db
 from app.partnerships.models import Membership, Partnership
 

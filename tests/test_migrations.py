@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from app.demo import PEOPLE
+from app.demo.workspace import PEOPLE
 from app.extensions import db
 
 

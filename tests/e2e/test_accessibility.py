@@ -225,7 +225,7 @@ def _demo_pages(app) -> list[tuple[str, str]]:
     with its first action, each section (three by default)."""
     import sqlalchemy as sa
 
-    from app.demo import PARTNERSHIP_NAME
+    from app.demo.workspace import PARTNERSHIP_NAME
     from app.extensions import db
     from app.partnerships.models import Partnership
     from app.plan_versions.models import PlanVersion
@@ -259,7 +259,8 @@ def _demo_pages(app) -> list[tuple[str, str]]:
 def test_every_page_of_the_demo_is_accessible_and_fits_a_phone(walk_server, browser):
     """The demo's plan, versions and cycles hold realistic amounts of text: long names, full
     registers, results with charts."""
-    from app.demo import DEMO_PASSWORD, PEOPLE, build_demo
+    from app.demo import build_demo
+    from app.demo.workspace import DEMO_PASSWORD, PEOPLE
     from app.extensions import db
 
     app = walk_server.app

@@ -27,7 +27,7 @@ def test_steps_done_are_marked_and_a_viewer_gets_no_links(two_parties, client_as
 
 
 def test_a_partnership_past_its_first_steps_does_not_list_them(app, runner):
-    from app.demo import DEMO_PASSWORD, PEOPLE
+    from app.demo.workspace import DEMO_PASSWORD, PEOPLE
 
     runner.invoke(args=["demo"])
     client = app.test_client()

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from app.accounts import services as accounts
-from app.demo import DEMO_PASSWORD, Demo, demo_step
+from app.demo.workspace import DEMO_PASSWORD, Demo
 from app.invitations import services as invitations
 from app.partnerships import services as partnerships
 from app.types import utcnow
@@ -24,7 +24,6 @@ NORTHWIND_PARTNERSHIPS = [
 ]
 
 
-@demo_step(50)
 def more_partnerships(demo: Demo) -> None:
     alex = demo.users["alex.morgan@northwind.example"]
     priya = demo.users["priya.shah@northwind.example"]

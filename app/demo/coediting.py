@@ -6,9 +6,8 @@ import copy
 from datetime import timedelta
 
 from app.coediting import comments, saving
-from app.demo import Demo, demo_step
+from app.demo.workspace import ALEX, DANA, LUIS, PRIYA, Demo
 from app.plan_sections import services
-from app.plan_sections.demo import ALEX, DANA, LUIS, PRIYA
 from app.types import clock_at, utcnow
 
 
@@ -106,7 +105,6 @@ def _conversations(c: CoEditor) -> None:
     )
 
 
-@demo_step(30)
 def co_edit_the_plan(demo: Demo) -> None:
     c = CoEditor(demo)
     _simultaneous_edits(c)

@@ -10,14 +10,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.demo import Demo, demo_step
+from app.demo.workspace import ALEX, DANA, LUIS, MEI, PRIYA, TOM, Demo
 from app.extensions import db
 from app.partnerships.models import Party
 from app.plan_sections import services
 from app.types import clock_at, utcnow
-
-ALEX, PRIYA, TOM = "alex.morgan@northwind.example", "priya.shah@northwind.example", "tom.becker@northwind.example"
-DANA, LUIS, MEI = "dana.reyes@contoso.example", "luis.ortega@contoso.example", "mei.chen@contoso.example"
 
 
 def usd(amount: int | str) -> dict:
@@ -502,7 +499,6 @@ def _exit(w: PlanWriter) -> None:
     w.review(DANA, "exit_arrangements", 34)
 
 
-@demo_step(20)
 def write_the_plan(demo: Demo) -> None:
     writer = PlanWriter(demo, utcnow())
     for part in (_organisation, _business_case, _assets, _risks, _commercial, _management,

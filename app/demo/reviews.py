@@ -6,9 +6,8 @@ has a draft. Built through the services, backdated, so notifications and audit e
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from app.demo import Demo, demo_step
+from app.demo.workspace import ALEX, DANA, LUIS, PRIYA, Demo
 from app.extensions import db
-from app.plan_sections.demo import ALEX, DANA, LUIS, PRIYA
 from app.review_cycle import assessments, cycles, improvement, periods, stages
 from app.review_cycle.assessments import AssessmentInput, DimensionScore, MeasureActual
 from app.types import clock_at, utcnow
@@ -128,7 +127,6 @@ def _past_news_read(partnership_id: int) -> None:
     )
 
 
-@demo_step(40)
 def review_cycles(demo: Demo) -> None:
     partnership = demo.partnership
     months = partnership.review_cadence_months

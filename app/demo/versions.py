@@ -6,9 +6,8 @@ import copy
 from datetime import timedelta
 
 from app.coediting import saving
-from app.demo import DEMO_PASSWORD, Demo, demo_step
+from app.demo.workspace import ALEX, DANA, DEMO_PASSWORD, PRIYA, Demo
 from app.plan_sections import services as plan
-from app.plan_sections.demo import ALEX, DANA, PRIYA
 from app.plan_versions import pdfs, services
 from app.plan_versions.services import SigningRequest
 from app.types import clock_at, utcnow
@@ -30,7 +29,6 @@ def _append_to_narrative(demo: Demo, email: str, key: str, text: str, note: str)
     saving.save_edit(demo.member(email), section, content, section.current_revision_id, note)
 
 
-@demo_step(40)
 def plan_versions(demo: Demo) -> None:
     # v1.0 was issued after the last co-edits (19 hours ago): Alex signed a quarter of an hour
     # later, Dana that afternoon; v1.1 followed this morning and awaits Contoso.

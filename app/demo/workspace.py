@@ -1,13 +1,8 @@
-"""The demo workspace: two organisations in one partnership, built through the services.
+"""The demo's people and their partnership: two organisations with three people each, and
+the `Demo` every later step of the demo receives."""
 
-Later features add their parts by registering a step with `demo_step`; each step
-receives the `Demo` built so far.
-"""
-
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -16,7 +11,6 @@ from app.accounts.models import Organisation, User
 from app.extensions import db
 from app.partnerships import services as partnerships
 from app.partnerships.models import Membership, Partnership, PartnershipStatus, Role
-from app.types import clock_at, utcnow
 
 # Printed for people trying the demo on purpose; demo accounts only.
 DEMO_PASSWORD = "partnering-demo-2026"  # noqa: S105  # nosec B105
@@ -37,6 +31,8 @@ PEOPLE = [
     (CT, "Luis Ortega", "luis.ortega@contoso.example", "America/Chicago", EDITOR, False, "Materials Planning Lead"),
     (CT, "Mei Chen", "mei.chen@contoso.example", "America/Los_Angeles", VIEWER, False, "Procurement Analyst"),
 ]
+ALEX, PRIYA, TOM = "alex.morgan@northwind.example", "priya.shah@northwind.example", "tom.becker@northwind.example"
+DANA, LUIS, MEI = "dana.reyes@contoso.example", "luis.ortega@contoso.example", "mei.chen@contoso.example"
 
 PARTNERSHIP_NAME = "Northwind–Contoso Supply Alliance"
 PURPOSE = (
@@ -58,24 +54,6 @@ class Demo:
         return partnerships.find_membership(self.partnership.id, self.users[email].id)
 
 
-_STEPS: list[tuple[int, Callable[[Demo], None]]] = []
-# Modules whose `demo_step` functions extend the demo, in addition to this one.
-DEMO_MODULES: list[str] = [
-    "app.plan_sections.demo", "app.coediting.demo", "app.plan_versions.demo", "app.portfolio.demo",
-    "app.review_cycle.demo", "app.consent.demo",
-]
-
-
-def demo_step(order: int):
-    """Register a function that adds a feature's part to the demo workspace."""
-
-    def decorator(function: Callable[[Demo], None]):
-        _STEPS.append((order, function))
-        return function
-
-    return decorator
-
-
 def demo_exists() -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == PEOPLE[0][2])) is not None
 
@@ -86,20 +64,7 @@ def started_on(today: date) -> date:
     return date(today.year - 2, today.month, 1)
 
 
-def build_demo() -> Demo:
-    start = started_on(utcnow().date())
-    # The workspace was set up, and everyone joined, the week before the partnership started.
-    with clock_at(datetime(start.year, start.month, start.day, 9, 30, tzinfo=UTC) - timedelta(days=7)):
-        demo = _people_and_partnership(start)
-    for module in DEMO_MODULES:
-        importlib.import_module(module)
-    for _order, step in sorted(_STEPS, key=lambda s: s[0]):
-        step(demo)
-    db.session.flush()
-    return demo
-
-
-def _people_and_partnership(start: date) -> Demo:
+def people_and_partnership(start: date) -> Demo:
     demo = Demo()
     first_of = {}
     for key, name, email, zone, _role, _signatory, title in PEOPLE:

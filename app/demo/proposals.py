@@ -5,7 +5,7 @@ this week Northwind proposed admitting a packaging partner, waiting for Contoso'
 from datetime import UTC, datetime, time, timedelta
 
 from app.consent import services as consent
-from app.demo import PURPOSE, Demo, demo_step
+from app.demo.workspace import PURPOSE, Demo
 from app.invitations import services as invitations
 from app.partnerships import proposals
 from app.types import clock_at, utcnow
@@ -20,7 +20,6 @@ def _at(days_ago: int, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=UTC)
 
 
-@demo_step(90)
 def proposals_by_consent(demo: Demo) -> None:
     dana = demo.member("dana.reyes@contoso.example")
     alex = demo.member("alex.morgan@northwind.example")
