@@ -106,14 +106,6 @@ def threads_of(section: PlanSection | None) -> list[CommentThread]:
     ))
 
 
-def thread_of(section: PlanSection | None, thread_id: int) -> CommentThread | None:
-    """The thread, only if it belongs to this section (of this partnership): otherwise None, so 404."""
-    thread = db.session.get(CommentThread, thread_id)
-    if thread is None or section is None or thread.section_id != section.id:
-        return None
-    return thread
-
-
 def open_thread_counts(partnership_id: int) -> dict[str, int]:
     """{section_key: open threads} for the whole plan, in one query."""
     rows = db.session.execute(

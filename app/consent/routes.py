@@ -3,19 +3,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from app.consent import services
 from app.consent.forms import AnswerForm
 from app.consent.kinds import get_kind
+from app.consent.models import Proposal
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.partnerships.access import current_membership
+from app.partnerships.access import current_membership, get_in_partnership_or_404
 from app.rules import RuleViolation, apply_to_form
 
 from . import bp
-
-
-def _proposal_or_404(partnership_id: int, proposal_id: int):
-    proposal = services.find(partnership_id, proposal_id)
-    if proposal is None:
-        abort(404)
-    return proposal
 
 
 def _end_request(refused: services.ConsentError) -> None:
@@ -57,12 +51,12 @@ def _show(proposal, *, form=None, status=200):
 
 @bp.route("/partnerships/<int:partnership_id>/proposals/<int:proposal_id>")
 def show(partnership_id: int, proposal_id: int):
-    return _show(_proposal_or_404(partnership_id, proposal_id))
+    return _show(get_in_partnership_or_404(Proposal, proposal_id))
 
 
 def _answer(partnership_id: int, proposal_id: int, answer: str):
     membership = current_membership()
-    proposal = _proposal_or_404(partnership_id, proposal_id)
+    proposal = get_in_partnership_or_404(Proposal, proposal_id)
     form = AnswerForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -76,7 +70,7 @@ def _answer(partnership_id: int, proposal_id: int, answer: str):
     except RuleViolation as violation:
         db.session.rollback()
         apply_to_form(form, violation)
-        return _show(_proposal_or_404(partnership_id, proposal_id), form=form, status=422)
+        return _show(get_in_partnership_or_404(Proposal, proposal_id), form=form, status=422)
     db.session.commit()
     if proposal.status == "agreed":
         flash(f"Agreed. Every party has agreed, so the change is made: {proposal.summary}", "success")
@@ -103,7 +97,7 @@ def decline(partnership_id: int, proposal_id: int):
 @bp.post("/partnerships/<int:partnership_id>/proposals/<int:proposal_id>/withdraw")
 def withdraw(partnership_id: int, proposal_id: int):
     membership = current_membership()
-    proposal = _proposal_or_404(partnership_id, proposal_id)
+    proposal = get_in_partnership_or_404(Proposal, proposal_id)
     if not ConfirmForm(prefix="withdraw").validate_on_submit():
         abort(400)
     try:

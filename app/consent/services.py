@@ -46,14 +46,6 @@ def lock(proposal: Proposal) -> Proposal:
     )
 
 
-def find(partnership_id: int, proposal_id: int) -> Proposal | None:
-    """A proposal of this partnership (another partnership's id finds nothing)."""
-    return db.session.scalar(
-        sa.select(Proposal).where(Proposal.id == proposal_id, Proposal.partnership_id == partnership_id)
-        .options(selectinload(Proposal.responses))
-    )
-
-
 # -- who is asked ------------------------------------------------------------------------------
 
 

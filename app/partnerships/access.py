@@ -83,6 +83,18 @@ def current_membership() -> Membership:
     return membership
 
 
+def get_in_partnership_or_404(model, id_: int, **belongs):
+    """The `model` row with this id, when it is the current partnership's and its attributes
+    equal `belongs` (`cycle_id=cycle.id`, `section=section`…); otherwise 404, so another
+    partnership's ids find nothing."""
+    found = db.session.get(model, id_)
+    if found is None or found.partnership_id != current_membership().partnership_id:
+        abort(404)
+    if any(getattr(found, name) != value for name, value in belongs.items()):
+        abort(404)
+    return found
+
+
 def require(permission: Permission):
     """View decorator: 403 unless the current membership's role grants `permission`."""
 

@@ -1,14 +1,15 @@
 """Import a plan: upload the file, confirm how its parts map to sections, save."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.extensions import db
 from app.markdown import render_markdown
-from app.partnerships.access import Permission, current_membership, require
+from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, require
 from app.plan_import import bp, services
 from app.plan_import.forms import UploadForm, mapping_form
+from app.plan_import.models import PendingImport
 from app.rules import RuleViolation
 from app.uploads import read_upload
 
@@ -41,18 +42,11 @@ def upload(partnership_id: int):
     return render_template("plan_import/upload.html", form=form, keep_hours=services.KEEP_HOURS), status
 
 
-def _pending_or_404(membership, import_id: int):
-    pending = services.pending_of(membership, import_id)
-    if pending is None:
-        abort(404)
-    return pending
-
-
 @bp.route("/partnerships/<int:partnership_id>/plan/import/<int:import_id>", methods=["GET", "POST"])
 @require(Permission.EDIT_PLAN)
 def preview(partnership_id: int, import_id: int):
     membership = current_membership()
-    pending = _pending_or_404(membership, import_id)
+    pending = get_in_partnership_or_404(PendingImport, import_id, user_id=membership.user_id)
     if services.is_expired(pending):
         flash(f"The import of “{pending.filename}” expired (an upload waits {services.KEEP_HOURS} hours for its "
               "preview to be confirmed). Upload the file again.", "warning")

@@ -80,14 +80,6 @@ def start_import(membership: Membership, data: bytes, filename: str) -> PendingI
     return pending
 
 
-def pending_of(membership: Membership, import_id: int) -> PendingImport | None:
-    """The import, only for the person who uploaded it and only in this partnership (else None: 404)."""
-    pending = db.session.get(PendingImport, import_id)
-    if pending is None or pending.partnership_id != membership.partnership_id or pending.user_id != membership.user_id:
-        return None
-    return pending
-
-
 def is_expired(pending: PendingImport) -> bool:
     return pending.expires_at <= utcnow()
 

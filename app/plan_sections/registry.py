@@ -8,6 +8,8 @@ new module (and its summary template, if it has a summary).
 import importlib
 import pkgutil
 
+from flask import abort
+
 from app.plan_sections.schema import SectionType
 
 _TYPES: dict[str, SectionType] = {}
@@ -36,6 +38,14 @@ def section_types() -> list[SectionType]:
 
 def get_section_type(key: str) -> SectionType | None:
     return _TYPES.get(key)
+
+
+def section_type_or_404(key: str) -> SectionType:
+    """The section type a URL names; an unknown key is a page that does not exist."""
+    section_type = _TYPES.get(key)
+    if section_type is None:
+        abort(404)
+    return section_type
 
 
 def section_keys() -> list[str]:

@@ -14,18 +14,11 @@ from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import bp, forms, services, signals
 from app.plan_sections.display import item_table, section_facts
 from app.plan_sections.export import items_csv
-from app.plan_sections.registry import get_section_type, section_types
+from app.plan_sections.registry import section_type_or_404, section_types
 from app.rules import RuleViolation
 from app.types import utcnow
 
 SORT_DIRECTIONS = ("asc", "desc")
-
-
-def _section_type_or_404(section_key: str):
-    section_type = get_section_type(section_key)
-    if section_type is None:
-        abort(404)
-    return section_type
 
 
 def _neighbours(section_type):
@@ -74,7 +67,7 @@ def full(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/plan/<section_key>")
 def section(partnership_id: int, section_key: str):
     membership = current_membership()
-    section_type = _section_type_or_404(section_key)
+    section_type = section_type_or_404(section_key)
     keys = [section_key, *services.referenced_sections(section_type)]
     plan = services.plan_overview(membership.partnership)
     states = {s.key: s for s in plan.sections}
@@ -112,7 +105,7 @@ def section(partnership_id: int, section_key: str):
 def items_export(partnership_id: int, section_key: str, kind_key: str):
     """One item kind of the working plan (the risk register, the asset register…) as CSV."""
     membership = current_membership()
-    section_type = _section_type_or_404(section_key)
+    section_type = section_type_or_404(section_key)
     kind = section_type.kind_by_key.get(kind_key)
     if kind is None:
         abort(404)
@@ -158,7 +151,7 @@ def _render_edit(section_type, state, edit, ctx, plan, *, focus=None, preview=No
 @require(Permission.EDIT_PLAN)
 def edit(partnership_id: int, section_key: str):
     membership = current_membership()
-    section_type = _section_type_or_404(section_key)
+    section_type = section_type_or_404(section_key)
     keys = [section_key, *services.referenced_sections(section_type)]
     plan = services.plan_overview(membership.partnership)
     states = {s.key: s for s in plan.sections}
@@ -215,7 +208,7 @@ def edit(partnership_id: int, section_key: str):
 @require(Permission.EDIT_PLAN)
 def review(partnership_id: int, section_key: str):
     membership = current_membership()
-    section_type = _section_type_or_404(section_key)
+    section_type = section_type_or_404(section_key)
     revision_id = form_id("revision_id")
     section = services.section_for(partnership_id, section_key)
     target = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key)

@@ -12,7 +12,7 @@ from app.downloads import content_disposition, file_name
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.inputs import without_control_characters
-from app.partnerships.access import Permission, current_membership, require
+from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, require
 from app.plan_sections import services as plan
 from app.plan_versions import bp, deadlines, drafts, identities, pdfs, services, withdrawal, word
 from app.plan_versions.forms import (
@@ -24,6 +24,7 @@ from app.plan_versions.forms import (
     VerifyForm,
     WithdrawForm,
 )
+from app.plan_versions.models import PlanVersion
 from app.plan_versions.verification import VerificationRefused, verify_pdf
 from app.rules import RuleViolation, show_violation
 from app.submissions import claim
@@ -33,13 +34,6 @@ from app.uploads import KINDS, FileKind, read_upload
 PKCS12 = FileKind(
     "a PKCS#12 file", "p12", "application/x-pkcs12", 64 * 1024, lambda head: head[:1] == b"\x30", (".p12", ".pfx")
 )
-
-
-def _version_or_404(partnership_id: int, version_id: int):
-    version = services.get_version(partnership_id, version_id)
-    if version is None:
-        abort(404)
-    return version
 
 
 def _diff_view(partnership_id: int, old_version, new_contents: dict, new_revisions: dict):
@@ -165,14 +159,14 @@ def _show(version, *, sign_form=None, decline_form=None, withdraw_form=None, nud
 
 @bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>")
 def show(partnership_id: int, version_id: int):
-    return _show(_version_or_404(partnership_id, version_id))
+    return _show(get_in_partnership_or_404(PlanVersion, version_id))
 
 
 @bp.route("/partnerships/<int:partnership_id>/versions/<int:version_id>/sign", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 30 per hour", methods=["POST"])  # the password is re-entered here
 def sign(partnership_id: int, version_id: int):
     membership = current_membership()
-    version = _version_or_404(partnership_id, version_id)
+    version = get_in_partnership_or_404(PlanVersion, version_id)
     if not membership.is_signatory:
         abort(403)
     form = SignForm()
@@ -192,7 +186,7 @@ def sign(partnership_id: int, version_id: int):
         services.sign_version(membership, version, signing)
     except RuleViolation as violation:
         show_violation(form, violation)
-        version = _version_or_404(partnership_id, version_id)
+        version = get_in_partnership_or_404(PlanVersion, version_id)
         return _show(version, sign_form=form, status=getattr(violation, "status", 422),
                      template="plan_versions/sign.html")
     pdfs.build_soon(version.id)
@@ -208,7 +202,7 @@ def sign(partnership_id: int, version_id: int):
 @bp.post("/partnerships/<int:partnership_id>/versions/<int:version_id>/decline")
 def decline(partnership_id: int, version_id: int):
     membership = current_membership()
-    version = _version_or_404(partnership_id, version_id)
+    version = get_in_partnership_or_404(PlanVersion, version_id)
     if not membership.is_signatory:
         abort(403)
     form = DeclineForm()
@@ -221,7 +215,7 @@ def decline(partnership_id: int, version_id: int):
             db.session.commit()
             flash(f"You declined {version.label}; every member can read your reason.", "success")
             return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version.id))
-    version = _version_or_404(partnership_id, version_id)
+    version = get_in_partnership_or_404(PlanVersion, version_id)
     return _show(version, decline_form=form, status=422, template="plan_versions/sign.html")
 
 
@@ -230,7 +224,7 @@ def decline(partnership_id: int, version_id: int):
 def nudge(partnership_id: int, version_id: int):
     """Remind one party's signatories that the version waits for them (once a day per party)."""
     membership = current_membership()
-    version = _version_or_404(partnership_id, version_id)
+    version = get_in_partnership_or_404(PlanVersion, version_id)
     form = NudgeForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -240,7 +234,7 @@ def nudge(partnership_id: int, version_id: int):
         sent = deadlines.nudge(membership, version, form.party_id.data)
     except services.SigningRefused as refused:
         show_violation(form, refused)
-        return _show(_version_or_404(partnership_id, version_id), nudge_form=form, status=refused.status)
+        return _show(get_in_partnership_or_404(PlanVersion, version_id), nudge_form=form, status=refused.status)
     db.session.commit()
     flash(f"{sent.party.name}'s signatories are reminded that {version.label} waits for their signature.",
           "success")
@@ -253,7 +247,7 @@ def nudge(partnership_id: int, version_id: int):
 def withdraw(partnership_id: int, version_id: int):
     """Propose withdrawing the version: it is withdrawn when every other party agrees."""
     membership = current_membership()
-    version = _version_or_404(partnership_id, version_id)
+    version = get_in_partnership_or_404(PlanVersion, version_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -263,10 +257,10 @@ def withdraw(partnership_id: int, version_id: int):
         proposal = withdrawal.propose_withdrawal(membership, version, form.reason.data or "")
     except consent.ConsentError as refused:
         show_violation(form, refused)
-        return _show(_version_or_404(partnership_id, version_id), withdraw_form=form, status=refused.status)
+        return _show(get_in_partnership_or_404(PlanVersion, version_id), withdraw_form=form, status=refused.status)
     except RuleViolation as violation:
         show_violation(form, violation)
-        return _show(_version_or_404(partnership_id, version_id), withdraw_form=form, status=422)
+        return _show(get_in_partnership_or_404(PlanVersion, version_id), withdraw_form=form, status=422)
     db.session.commit()
     if proposal.status == "agreed":
         flash(f"{version.label} is withdrawn (no other party takes part to be asked).", "success")
@@ -279,7 +273,7 @@ def withdraw(partnership_id: int, version_id: int):
 @bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/pdf")
 def pdf(partnership_id: int, version_id: int):
     membership = current_membership()
-    version = _version_or_404(partnership_id, version_id)
+    version = get_in_partnership_or_404(PlanVersion, version_id)
     state = pdfs.document_state(version)
     if state.ready:
         return _pdf_response(state.latest.data, _file_name(membership.partnership, version.label), state.latest.sha256)
@@ -293,7 +287,7 @@ def pdf(partnership_id: int, version_id: int):
 @require(Permission.EDIT_PLAN)
 def prepare_pdf(partnership_id: int, version_id: int):
     """Queue the PDF's build again ("try again" after a failure); idempotent."""
-    version = _version_or_404(partnership_id, version_id)
+    version = get_in_partnership_or_404(PlanVersion, version_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     problem = jobs.problem_for(pdfs.JOB, f"version:{version.id}")
@@ -307,7 +301,7 @@ def prepare_pdf(partnership_id: int, version_id: int):
 
 @bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/pdf/status")
 def pdf_status(partnership_id: int, version_id: int):
-    version = _version_or_404(partnership_id, version_id)
+    version = get_in_partnership_or_404(PlanVersion, version_id)
     state = pdfs.document_state(version)
     problem = None if state.ready else jobs.problem_for(pdfs.JOB, f"version:{version.id}")
     return jsonify(ready=state.ready, sha256=state.latest.sha256 if state.ready else None,
@@ -318,7 +312,7 @@ def pdf_status(partnership_id: int, version_id: int):
 def docx(partnership_id: int, version_id: int):
     """The version as a Word document: its frozen content, hash and signature status."""
     membership = current_membership()
-    version = _version_or_404(partnership_id, version_id)
+    version = get_in_partnership_or_404(PlanVersion, version_id)
     return _docx_response(membership, version)
 
 
@@ -342,7 +336,7 @@ def _docx_response(membership, version):
 @bp.get("/partnerships/<int:partnership_id>/versions/<int:version_id>/changes")
 def changes(partnership_id: int, version_id: int):
     """The working plan against a version (the baseline's "changed since" links land here)."""
-    version = _version_or_404(partnership_id, version_id)
+    version = get_in_partnership_or_404(PlanVersion, version_id)
     revisions = services.current_revisions(partnership_id)
     contents = {key: revision.content for key, revision in revisions.items()}
     return render_template(

@@ -116,13 +116,6 @@ def versions_of(partnership_id: int) -> list[PlanVersion]:
     ))
 
 
-def get_version(partnership_id: int, version_id: int) -> PlanVersion | None:
-    """The version if it belongs to the partnership (the one lookup views use)."""
-    return db.session.scalar(
-        sa.select(PlanVersion).where(PlanVersion.id == version_id, PlanVersion.partnership_id == partnership_id)
-    )
-
-
 def unchanged_baseline(partnership: Partnership, revisions: dict | None = None) -> PlanVersion | None:
     """The signed baseline, when the plan and the partnership's profile read exactly as it froze them."""
     baseline = baseline_of(partnership.id)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
 from app.consent import services
-from app.consent.models import Proposal, ProposalResponse
+from app.consent.models import Proposal
 from app.extensions import db
 from app.inputs import CONTROL_MESSAGE
 from app.jobs import run_periodic
@@ -490,10 +490,3 @@ def test_lists_and_waiting(two_parties):
     _answer(two_parties, two_parties.b.admin, proposal)
     assert services.open_proposals(pid) == [] and services.waiting_on_party(pid, b_party) == []
     assert [p.id for p in services.decided_proposals(pid)] == [proposal.id]
-
-
-def test_find_is_scoped_to_the_partnership(two_parties):
-    proposal = propose_rename(two_parties)
-    assert services.find(two_parties.partnership.id, proposal.id).id == proposal.id
-    assert services.find(two_parties.outsider_partnership.id, proposal.id) is None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProposalResponse)) == 0

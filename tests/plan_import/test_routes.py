@@ -58,8 +58,9 @@ def test_viewers_get_403_and_outsiders_404_on_both_pages(client_as, two_parties)
     outsider = client_as(two_parties.outsider)
     assert outsider.get(upload_url(two_parties)).status_code == 404
     assert outsider.get(f"{upload_url(two_parties)}/{pending_id}").status_code == 404
-    # Another editor of the same partnership cannot see someone else's upload.
+    # Nobody else of the same partnership can see someone's upload, not even an admin of their party.
     assert client_as(two_parties.b.editor).get(f"{upload_url(two_parties)}/{pending_id}").status_code == 404
+    assert client_as(two_parties.a.admin).get(f"{upload_url(two_parties)}/{pending_id}").status_code == 404
 
 
 def test_a_form_without_its_csrf_token_changes_nothing(client_as, two_parties):

@@ -100,7 +100,7 @@ def test_an_agreement_racing_a_direct_save_ends_consistently_and_loses_nothing(a
     pid, proposal_id = agreed.partnership.id, proposal.id
 
     def agree():
-        found = consent.find(pid, proposal_id)
+        found = db.session.get(Proposal, proposal_id)
         return consent.respond(_member(pid, agreed.people.b.admin.id), found, "agree").status
 
     results = _run(app, {"agree": agree, "direct": _save(pid, agreed.people.b.editor.id, direct, base.id, "Direct")})

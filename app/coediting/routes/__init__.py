@@ -3,19 +3,10 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort
 
 from app.extensions import db
 from app.plan_sections.models import PlanSection
-from app.plan_sections.registry import get_section_type
 from app.plan_sections.schema import SectionType
-
-
-def section_type_or_404(section_key: str) -> SectionType:
-    section_type = get_section_type(section_key)
-    if section_type is None:
-        abort(404)
-    return section_type
 
 
 def existing_section(partnership_id: int, section_key: str) -> PlanSection | None:

@@ -5,12 +5,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from app.coediting import bp
 from app.coediting import comments as service
 from app.coediting.forms import CommentForm
-from app.coediting.routes import existing_section, section_type_or_404
+from app.coediting.models import CommentThread
+from app.coediting.routes import existing_section
 from app.coediting.section_page import comment_block, item_choices, reply_form
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.partnerships.access import Permission, current_membership, has_permission, require
+from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, has_permission, require
 from app.plan_sections import services as plan
+from app.plan_sections.registry import section_type_or_404
 from app.rules import RuleViolation, show_violation
 from app.submissions import claim
 
@@ -57,14 +59,6 @@ def comments(partnership_id: int, section_key: str):
     return _page(section_type, section, form=form, status=422)
 
 
-def _thread_or_404(partnership_id: int, section_key: str, thread_id: int):
-    section = existing_section(partnership_id, section_key)
-    thread = service.thread_of(section, thread_id)
-    if thread is None:
-        abort(404)
-    return section, thread
-
-
 def _back(partnership_id, section_key, thread):
     return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key,
                             _anchor=f"thread-{thread.id}"))
@@ -75,7 +69,8 @@ def _back(partnership_id, section_key, thread):
 def reply(partnership_id: int, section_key: str, thread_id: int):
     membership = current_membership()
     section_type = section_type_or_404(section_key)
-    section, thread = _thread_or_404(partnership_id, section_key, thread_id)
+    section = existing_section(partnership_id, section_key)
+    thread = get_in_partnership_or_404(CommentThread, thread_id, section=section)
     form = reply_form(thread)
     if form.validate_on_submit():
         submission = claim(form)
@@ -94,7 +89,8 @@ def reply(partnership_id: int, section_key: str, thread_id: int):
 
 def _set_status(partnership_id, section_key, thread_id, change, message):
     membership = current_membership()
-    _section, thread = _thread_or_404(partnership_id, section_key, thread_id)
+    section = existing_section(partnership_id, section_key)
+    thread = get_in_partnership_or_404(CommentThread, thread_id, section=section)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

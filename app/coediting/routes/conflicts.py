@@ -8,13 +8,14 @@ from app.coediting.diffing import diff_content
 from app.coediting.forms import Resolution, read_resolution
 from app.coediting.merging import merge_content
 from app.coediting.presenting import conflict_views, section_diff
-from app.coediting.routes import existing_section, section_type_or_404
+from app.coediting.routes import existing_section
 from app.coediting.routes.outcomes import after_save
 from app.coediting.saving import conflict_of, discard_conflict, resolve_conflict
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import services as plan
+from app.plan_sections.registry import section_type_or_404
 from app.rules import RuleViolation
 
 

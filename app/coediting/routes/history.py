@@ -10,7 +10,7 @@ from app.coediting.forms import RestoreForm
 from app.coediting.history import history_page, revision_by_number, revisions_by_number
 from app.coediting.plan_diff import diff_plans, plan_revisions_at, present_plan_diff
 from app.coediting.presenting import section_diff
-from app.coediting.routes import RevisionView, existing_section, section_type_or_404
+from app.coediting.routes import RevisionView, existing_section
 from app.coediting.routes.outcomes import after_save
 from app.coediting.saving import restore_revision
 from app.extensions import db
@@ -19,7 +19,7 @@ from app.inputs import DATE_MAX, DATE_MIN, int_arg, parse_date, parse_id
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import services as plan
 from app.plan_sections.display import item_table, section_facts
-from app.plan_sections.registry import section_types
+from app.plan_sections.registry import section_type_or_404, section_types
 from app.rules import RuleViolation, show_violation
 from app.types import utcnow
 

@@ -7,9 +7,9 @@ from app.accounts.session import background, note_activity
 from app.coediting import bp
 from app.coediting.models import PRESENCE_MODES
 from app.coediting.presence import HEARTBEAT_SECONDS, heartbeat, people_present
-from app.coediting.routes import section_type_or_404
 from app.extensions import db
 from app.partnerships.access import Permission, current_membership, has_permission
+from app.plan_sections.registry import section_type_or_404
 from app.types import utcnow
 
 
