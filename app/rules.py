@@ -14,6 +14,8 @@ from app.extensions import db
 
 
 class RuleViolation(Exception):  # noqa: N818 - a broken business rule, not an error in the program
+    status = 422  # what a view answers when the form that broke it is shown again; a rule may say 409
+
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.message = message

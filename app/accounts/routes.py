@@ -21,7 +21,7 @@ from app.audit.services import account_events
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.registries import LANDING_PAGES
-from app.rules import RuleViolation, show_violation
+from app.rules import applying
 from app.security import safe_next_url
 
 
@@ -46,7 +46,7 @@ def sign_up():
         return redirect(url_for("portfolio.index"))
     form = SignUpForm()
     if form.validate_on_submit():
-        try:
+        with applying(form) as applied:
             user = services.sign_up(
                 organisation_name=form.organisation_name.data,
                 full_name=form.full_name.data,
@@ -54,10 +54,7 @@ def sign_up():
                 password=form.password.data,
                 time_zone=form.time_zone.data,
             )
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
-            db.session.commit()
+        if applied:
             start_session(user)
             flash(f"Welcome to Jointly, {user.full_name}. Create your first partnership to begin.", "success")
             return redirect(url_for("portfolio.index"))
@@ -145,19 +142,16 @@ def reset_password(token: str):
         return render_template("accounts/reset_invalid.html"), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with applying(form) as applied:
             user = services.reset_password(token, form.password.data)
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
-            if user.two_factor_enabled:
-                # A reset link proves the mailbox, not the second factor: ask for it too.
-                db.session.commit()
-                begin_two_factor(user, remember=False, next_url=None)
-                flash("Your password is changed. Other devices were signed out.", "success")
-                return redirect(url_for("accounts.two_factor_sign_in"))
-            services.complete_sign_in(user, method="password_reset")
-            db.session.commit()
+            # A reset link proves the mailbox, not the second factor: with one, ask for it too.
+            if not user.two_factor_enabled:
+                services.complete_sign_in(user, method="password_reset")
+        if applied and user.two_factor_enabled:
+            begin_two_factor(user, remember=False, next_url=None)
+            flash("Your password is changed. Other devices were signed out.", "success")
+            return redirect(url_for("accounts.two_factor_sign_in"))
+        if applied:
             start_session(user)
             flash("Your password is changed and you are signed in. Other devices were signed out.", "success")
             return redirect(_landing(user))
@@ -169,7 +163,7 @@ def reset_password(token: str):
 def settings():
     profile_form = ProfileForm(prefix="profile", obj=current_user)
     if profile_form.validate_on_submit():
-        try:
+        with applying(profile_form) as applied:
             services.update_profile(
                 current_user,
                 full_name=profile_form.full_name.data,
@@ -177,10 +171,7 @@ def settings():
                 time_zone=profile_form.time_zone.data,
                 current_password=profile_form.current_password.data,
             )
-        except RuleViolation as violation:
-            show_violation(profile_form, violation)
-        else:
-            db.session.commit()
+        if applied:
             flash("Your details are saved.", "success")
             return redirect(url_for("accounts.settings"))
     return _settings_page(profile_form, ChangePasswordForm(prefix="password"))
@@ -229,16 +220,13 @@ def reset_calendar():
 def change_password():
     password_form = ChangePasswordForm(prefix="password")
     if password_form.validate_on_submit():
-        try:
+        with applying(password_form) as applied:
             services.change_password(
                 current_user,
                 current_password=password_form.current_password.data,
                 new_password=password_form.new_password.data,
             )
-        except RuleViolation as violation:
-            show_violation(password_form, violation)
-        else:
-            db.session.commit()
+        if applied:
             start_session(current_user._get_current_object())
             flash("Your password is changed. Other devices were signed out.", "success")
             return redirect(url_for("accounts.settings"))

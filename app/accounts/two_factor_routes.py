@@ -7,9 +7,8 @@ from app.accounts import bp
 from app.accounts import two_factor as tf
 from app.accounts.forms import RecoveryCodesForm, TwoFactorConfirmForm, TwoFactorDisableForm
 from app.accounts.session import start_session
-from app.extensions import db
 from app.forms import ConfirmForm
-from app.rules import RuleViolation, show_violation
+from app.rules import applying
 
 
 def _user():
@@ -43,13 +42,10 @@ def two_factor():
 def two_factor_start():
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("accounts.two_factor"))
-    try:
+    with applying() as applied:
         tf.start_enrolment(_user())
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
+    if not applied:
         return redirect(url_for("accounts.two_factor"))
-    db.session.commit()
     return redirect(url_for("accounts.two_factor_enrol"))
 
 
@@ -85,12 +81,9 @@ def two_factor_confirm():
         return redirect(url_for("accounts.two_factor"))
     form = TwoFactorConfirmForm()
     if form.validate_on_submit():
-        try:
+        with applying(form) as applied:
             codes = tf.confirm_enrolment(user, form.code.data)
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
-            db.session.commit()
+        if applied:
             # Shown once, in the response to this request; only hashes are kept.
             return render_template("accounts/recovery_codes.html", codes=codes, just_enabled=True)
     return _enrol_page(form)
@@ -101,12 +94,9 @@ def two_factor_confirm():
 def two_factor_recovery_codes():
     form = RecoveryCodesForm(prefix="codes")
     if form.validate_on_submit():
-        try:
+        with applying(form) as applied:
             codes = tf.regenerate_recovery_codes(_user(), password=form.password.data)
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
-            db.session.commit()
+        if applied:
             return render_template("accounts/recovery_codes.html", codes=codes, just_enabled=False)
     return _overview(codes_form=form)
 
@@ -117,12 +107,9 @@ def two_factor_disable():
     form = TwoFactorDisableForm(prefix="disable")
     if form.validate_on_submit():
         user = _user()
-        try:
+        with applying(form) as applied:
             tf.disable(user, password=form.password.data, code=form.code.data)
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
-            db.session.commit()
+        if applied:
             start_session(user)  # other devices are signed out; this one stays
             if user.organisation.require_two_factor:
                 flash(

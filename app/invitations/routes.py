@@ -1,16 +1,14 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.accounts.services import find_user_by_email
 from app.accounts.session import start_session
-from app.consent.kinds import ConsentError
-from app.extensions import db
 from app.forms import ConfirmForm
 from app.invitations import bp, services
 from app.invitations.forms import InvitationForm, InvitedSignUpForm
-from app.partnerships.access import Permission, current_membership, require
+from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, require
 from app.partnerships.models import Invitation
-from app.rules import RuleViolation, show_violation
+from app.rules import applying
 from app.submissions import claim
 
 
@@ -22,13 +20,14 @@ def new(partnership_id: int):
     if form.validate_on_submit():
         submission = claim(form)
         new_party = form.invite_as.data == "new_party"
-        try:
+        with applying(form) as applied:
             if new_party:
                 proposal = services.propose_new_party(
                     membership, email=form.email.data, organisation_name=form.organisation_name.data,
                     role=form.role.data, is_signatory=form.is_signatory.data, message=form.message.data,
                     include_in_current_cycle=form.include_in_current_cycle.data, reason=form.reason.data or "",
                 )
+                target = url_for("consent.show", partnership_id=partnership_id, proposal_id=proposal.id)
             else:
                 invitation = services.invite(
                     membership,
@@ -37,48 +36,28 @@ def new(partnership_id: int):
                     is_signatory=form.is_signatory.data,
                     message=form.message.data,
                 )
-        except ConsentError as refused:
-            show_violation(form, RuleViolation(refused.message))
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
-            if new_party:
-                target = url_for("consent.show", partnership_id=partnership_id, proposal_id=proposal.id)
-                submission.led_to(target)
-                db.session.commit()
-                if proposal.status == "agreed":
-                    flash(f"Invitation sent to {form.email.data} (no other party takes part to be asked).", "success")
-                else:
-                    flash(f"Proposed: {form.organisation_name.data.strip()} is invited when every other party agrees.",
-                          "success")
-                return redirect(target)
-            target = url_for("partnerships.members", partnership_id=partnership_id)
+                target = url_for("partnerships.members", partnership_id=partnership_id)
             submission.led_to(target)
-            db.session.commit()
+        if applied and not new_party:
             flash(f"Invitation sent to {invitation.email}.", "success")
+        elif applied and proposal.status == "agreed":
+            flash(f"Invitation sent to {form.email.data} (no other party takes part to be asked).", "success")
+        elif applied:
+            flash(f"Proposed: {form.organisation_name.data.strip()} is invited when every other party agrees.",
+                  "success")
+        if applied:
             return redirect(target)
     status = 422 if form.errors else 200
     return render_template("invitations/new.html", form=form), status
 
 
-def _invitation_in_this_partnership(invitation_id: int) -> Invitation:
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.partnership_id != current_membership().partnership_id:
-        abort(404)
-    return invitation
-
-
 @bp.post("/partnerships/<int:partnership_id>/invitations/<int:invitation_id>/resend")
 @require(Permission.INVITE)
 def resend(partnership_id: int, invitation_id: int):
-    invitation = _invitation_in_this_partnership(invitation_id)
-    try:
+    invitation = get_in_partnership_or_404(Invitation, invitation_id)
+    with applying() as applied:
         services.resend(current_membership(), invitation)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-    else:
-        db.session.commit()
+    if applied:
         flash(f"A new invitation link was sent to {invitation.email}; the old link no longer works.", "success")
     return redirect(url_for("partnerships.members", partnership_id=partnership_id))
 
@@ -86,14 +65,10 @@ def resend(partnership_id: int, invitation_id: int):
 @bp.post("/partnerships/<int:partnership_id>/invitations/<int:invitation_id>/revoke")
 @require(Permission.INVITE)
 def revoke(partnership_id: int, invitation_id: int):
-    invitation = _invitation_in_this_partnership(invitation_id)
-    try:
+    invitation = get_in_partnership_or_404(Invitation, invitation_id)
+    with applying() as applied:
         services.revoke(current_membership(), invitation)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-    else:
-        db.session.commit()
+    if applied:
         flash(f"The invitation to {invitation.email} is revoked.", "success")
     return redirect(url_for("partnerships.members", partnership_id=partnership_id))
 
@@ -143,13 +118,10 @@ def accept(token: str):
         return unusable
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in", next=url_for("invitations.show", token=token)))
-    try:
+    with applying() as applied:
         membership = services.accept(invitation, current_user)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
+    if not applied:
         return redirect(url_for("invitations.show", token=token))
-    db.session.commit()
     flash(f"Welcome to {membership.partnership.name}.", "success")
     return redirect(url_for("partnerships.show", partnership_id=membership.partnership_id))
 
@@ -166,7 +138,7 @@ def sign_up(token: str):
         form.validate()
         form.organisation_name.errors = [*form.organisation_name.errors, "Enter your organisation's name."]
     elif form.validate_on_submit():
-        try:
+        with applying(form) as applied:
             user = services.sign_up_and_accept(
                 invitation,
                 full_name=form.full_name.data,
@@ -174,10 +146,7 @@ def sign_up(token: str):
                 time_zone=form.time_zone.data,
                 organisation_name=form.organisation_name.data,
             )
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
-            db.session.commit()
+        if applied:
             start_session(user)
             flash(f"Welcome to Jointly and to {invitation.partnership.name}.", "success")
             return redirect(url_for("partnerships.show", partnership_id=invitation.partnership_id))

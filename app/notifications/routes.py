@@ -7,7 +7,7 @@ from app.inputs import page_arg
 from app.notifications import bp, services
 from app.notifications.forms import preferences_form
 from app.notifications.kinds import KINDS
-from app.rules import RuleViolation
+from app.rules import applying
 from app.security import safe_next_url
 
 PER_PAGE = 25
@@ -87,13 +87,9 @@ def preferences():
     if not form.validate_on_submit():
         flash("Choose one option for each kind of notification.", "error")
         return redirect(url_for("accounts.settings", _anchor="notifications"))
-    try:
+    with applying() as applied:
         choices = {kind.key: getattr(form, kind.key).data for kind in KINDS.all()}
         changed = services.set_preferences(current_user, choices)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-    else:
-        db.session.commit()
+    if applied:
         flash("Your notification settings are saved." if changed else "Nothing was changed.", "success")
     return redirect(url_for("accounts.settings", _anchor="notifications"))

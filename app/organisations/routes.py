@@ -10,7 +10,7 @@ from app.extensions import db
 from app.forms import ConfirmForm
 from app.organisations import bp, services
 from app.organisations.forms import OrganisationForm
-from app.rules import RuleViolation, show_violation
+from app.rules import applying
 
 
 def _colleague(user_id: int) -> User:
@@ -69,16 +69,13 @@ def send_mail_again(mail_id: int):
 def update():
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
+        with applying(form) as applied:
             changed = services.update_organisation(
                 _actor(), name=form.name.data, require_two_factor=form.require_two_factor.data,
                 # A form of an older page (without the choice) leaves it as it is.
                 partnership_starters=form.partnership_starters.data if "partnership_starters" in request.form else None,
             )
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
-            db.session.commit()
+        if applied:
             flash("The organisation's settings are saved." if changed else "Nothing was changed.", "success")
             return redirect(url_for("organisations.show"))
     return _page(form)
@@ -88,13 +85,9 @@ def _person_action(user_id: int, action, done: str):
     target = _colleague(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with applying() as applied:
         action(_actor(), target)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-    else:
-        db.session.commit()
+    if applied:
         flash(done.format(name=target.full_name), "success")
     return redirect(url_for("organisations.show"))
 

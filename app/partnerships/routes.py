@@ -1,11 +1,10 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.extensions import db
 from app.forms import ConfirmForm
 from app.invitations import services as invitations
 from app.partnerships import bp, leaving, services
-from app.partnerships.access import Permission, current_membership, has_permission, require
+from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, has_permission, require
 from app.partnerships.forms import (
     LeavePartyForm,
     MemberForm,
@@ -14,7 +13,7 @@ from app.partnerships.forms import (
 )
 from app.partnerships.models import Membership
 from app.partnerships.navigation import PANELS, first_steps
-from app.rules import RuleViolation, show_violation
+from app.rules import applying, show_violation
 from app.submissions import claim
 from app.types import utcnow
 
@@ -32,7 +31,7 @@ def create():
         form.start_date.data = utcnow().date()
     if form.validate_on_submit():
         submission = claim(form)
-        try:
+        with applying(form) as applied:
             partnership = services.create_partnership(
                 current_user,
                 name=form.name.data,
@@ -41,12 +40,9 @@ def create():
                 start_date=form.start_date.data,
                 review_cadence_months=form.review_cadence_months.data,
             )
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
             target = url_for("partnerships.show", partnership_id=partnership.id)
             submission.led_to(target)
-            db.session.commit()
+        if applied:
             flash(f"{partnership.name} is created. Invite your partner organisation to join it.", "success")
             return redirect(target)
     return render_template("partnerships/create.html", form=form)
@@ -84,20 +80,15 @@ def settings(partnership_id: int):
             abort(400)
     elif form.is_submitted():
         values = {field: getattr(form, field).data for field in proposals.FIELDS}
-        try:
+        with applying(form) as applied:
             proposal = proposals.propose_changes(membership, values, reason=form.reason.data or "")
-        except consent.ConsentError as refused:
+        if isinstance(applied.violation, consent.ConsentError):
             # Another proposal is open (409): the form keeps what was typed, the page says why.
-            db.session.rollback()
-            flash(refused.message, "error")
-            status = refused.status
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
+            status = applied.violation.status
+        elif applied:
             if proposal is None:
                 flash("Nothing was changed.", "success")
                 return redirect(url_for("partnerships.settings", partnership_id=partnership_id))
-            db.session.commit()
             if proposal.status == "agreed":
                 flash("The partnership's details are saved (no other party takes part to be asked).", "success")
             else:
@@ -107,13 +98,6 @@ def settings(partnership_id: int):
     return render_template(
         "partnerships/settings.html", form=form, pending=consent.open_of_kind(partnership_id, "profile"),
     ), status
-
-
-def _member_in_this_partnership(membership_id: int) -> Membership:
-    target = db.session.get(Membership, membership_id)
-    if target is None or target.partnership_id != current_membership().partnership_id:
-        abort(404)
-    return target
 
 
 @bp.get("/partnerships/<int:partnership_id>/members")
@@ -143,38 +127,29 @@ def _open_admissions(partnership_id: int):
 @bp.post("/partnerships/<int:partnership_id>/members/<int:membership_id>")
 @require(Permission.MANAGE_OWN_PARTY)
 def change_member(partnership_id: int, membership_id: int):
-    target = _member_in_this_partnership(membership_id)
+    target = get_in_partnership_or_404(Membership, membership_id)
     form = MemberForm(prefix=f"m{target.id}")
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with applying() as applied:
         changed = services.change_member(
             current_membership(), target, role=form.role.data, is_signatory=form.is_signatory.data
         )
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-    else:
-        db.session.commit()
-        if changed:
-            flash(f"{target.user.full_name}'s role is saved.", "success")
+    if applied and changed:
+        flash(f"{target.user.full_name}'s role is saved.", "success")
     return redirect(url_for("partnerships.members", partnership_id=partnership_id))
 
 
 @bp.post("/partnerships/<int:partnership_id>/members/<int:membership_id>/remove")
 @require(Permission.MANAGE_OWN_PARTY)
 def remove_member(partnership_id: int, membership_id: int):
-    target = _member_in_this_partnership(membership_id)
+    target = get_in_partnership_or_404(Membership, membership_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = target.user.full_name
-    try:
+    with applying() as applied:
         services.remove_member(current_membership(), target)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-    else:
-        db.session.commit()
+    if applied:
         flash(f"{name} is no longer a member of this partnership.", "success")
     return redirect(url_for("partnerships.members", partnership_id=partnership_id))
 
@@ -185,13 +160,10 @@ def leave(partnership_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = membership.partnership.name
-    try:
+    with applying() as applied:
         services.leave_partnership(membership)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
+    if not applied:
         return redirect(url_for("partnerships.members", partnership_id=partnership_id))
-    db.session.commit()
     flash(f"You have left {name}.", "success")
     return redirect(url_for("portfolio.index"))
 
@@ -208,16 +180,14 @@ def leave_party(partnership_id: int):
                                consequences=None), refused.status
     form = LeavePartyForm()
     if form.validate_on_submit():
-        try:
+        with applying(show=False) as applied:
             party = leaving.leave_for_party(membership, form.reason.data or "")
-        except leaving.LeavingRefused as refused:  # another admin of the party was quicker
-            db.session.rollback()
-            return render_template("partnerships/leave_party.html", form=None, refused=refused.message,
-                                   consequences=None), refused.status
-        except RuleViolation as violation:
-            show_violation(form, violation)
+        if isinstance(applied.violation, leaving.LeavingRefused):  # another admin of the party was quicker
+            return render_template("partnerships/leave_party.html", form=None, refused=applied.violation.message,
+                                   consequences=None), applied.violation.status
+        if not applied:
+            show_violation(form, applied.violation)
         else:
-            db.session.commit()
             flash(f"{party.name} has left {partnership.name}. Its people no longer have access; "
                   "the partnership's records keep what it did.", "success")
             return redirect(url_for("portfolio.index"))

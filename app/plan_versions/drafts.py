@@ -73,11 +73,6 @@ def current_draft(partnership: Partnership) -> DraftPdf | None:
     ))
 
 
-def draft_of(partnership_id: int, draft_id: int) -> DraftPdf | None:
-    return db.session.scalar(sa.select(DraftPdf).where(DraftPdf.id == draft_id,
-                                                       DraftPdf.partnership_id == partnership_id))
-
-
 @dataclass(frozen=True)
 class Limits:
     per_user: int

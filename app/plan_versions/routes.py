@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 from app import jobs
 from app.accounts.access import org_admin_required
 from app.coediting.plan_diff import diff_plans, present_plan_diff
-from app.consent import services as consent
 from app.downloads import content_disposition, file_name
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
@@ -24,9 +23,9 @@ from app.plan_versions.forms import (
     VerifyForm,
     WithdrawForm,
 )
-from app.plan_versions.models import PlanVersion
+from app.plan_versions.models import DraftPdf, PlanVersion
 from app.plan_versions.verification import VerificationRefused, verify_pdf
-from app.rules import RuleViolation, show_violation
+from app.rules import RuleViolation, applying
 from app.submissions import claim
 from app.types import utcnow
 from app.uploads import KINDS, FileKind, read_upload
@@ -80,17 +79,15 @@ def new(partnership_id: int):
     status = 200
     if form.validate_on_submit():
         submission = claim(form)
-        try:
+        with applying(form) as applied:
             version = services.issue_version(membership, step=form.step.data, summary=form.summary.data,
                                              sign_by=form.sign_by.data, signing_order=form.chosen_order())
-        except RuleViolation as violation:
-            show_violation(form, violation)
-            status = 422
-        else:
             target = url_for("plan_versions.show", partnership_id=partnership_id, version_id=version.id)
             submission.led_to(target)
             pdfs.build_soon(version.id)
-            db.session.commit()
+        if not applied:
+            status = 422
+        else:
             asked = services.parties_asked(version)
             if version.signing_order:
                 flash(f"{version.label} is issued: {asked[0].name}'s signatories are asked to sign it first.",
@@ -182,15 +179,12 @@ def sign(partnership_id: int, version_id: int):
         ip=request.remote_addr,
         user_agent=without_control_characters(request.headers.get("User-Agent", "")),
     )
-    try:
+    with applying(form) as applied:
         services.sign_version(membership, version, signing)
-    except RuleViolation as violation:
-        show_violation(form, violation)
+        pdfs.build_soon(version.id)
+    if not applied:
         version = get_in_partnership_or_404(PlanVersion, version_id)
-        return _show(version, sign_form=form, status=getattr(violation, "status", 422),
-                     template="plan_versions/sign.html")
-    pdfs.build_soon(version.id)
-    db.session.commit()
+        return _show(version, sign_form=form, status=applied.violation.status, template="plan_versions/sign.html")
     db.session.refresh(version)
     if version.status == "signed":
         flash(f"You signed {version.label}. Every party has signed: it is now the plan's signed baseline.", "success")
@@ -207,12 +201,9 @@ def decline(partnership_id: int, version_id: int):
         abort(403)
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
+        with applying(form) as applied:
             services.decline_version(membership, version, form.reason.data or "")
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
-            db.session.commit()
+        if applied:
             flash(f"You declined {version.label}; every member can read your reason.", "success")
             return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version.id))
     version = get_in_partnership_or_404(PlanVersion, version_id)
@@ -230,12 +221,11 @@ def nudge(partnership_id: int, version_id: int):
         if form.csrf_token.errors:
             abort(400)
         return _show(version, nudge_form=form, status=422)
-    try:
+    with applying(form) as applied:
         sent = deadlines.nudge(membership, version, form.party_id.data)
-    except services.SigningRefused as refused:
-        show_violation(form, refused)
-        return _show(get_in_partnership_or_404(PlanVersion, version_id), nudge_form=form, status=refused.status)
-    db.session.commit()
+    if not applied:
+        return _show(get_in_partnership_or_404(PlanVersion, version_id), nudge_form=form,
+                     status=applied.violation.status)
     flash(f"{sent.party.name}'s signatories are reminded that {version.label} waits for their signature.",
           "success")
     return redirect(url_for("plan_versions.show", partnership_id=partnership_id, version_id=version_id,
@@ -253,15 +243,11 @@ def withdraw(partnership_id: int, version_id: int):
         if form.csrf_token.errors:
             abort(400)
         return _show(version, withdraw_form=form, status=422)
-    try:
+    with applying(form) as applied:
         proposal = withdrawal.propose_withdrawal(membership, version, form.reason.data or "")
-    except consent.ConsentError as refused:
-        show_violation(form, refused)
-        return _show(get_in_partnership_or_404(PlanVersion, version_id), withdraw_form=form, status=refused.status)
-    except RuleViolation as violation:
-        show_violation(form, violation)
-        return _show(get_in_partnership_or_404(PlanVersion, version_id), withdraw_form=form, status=422)
-    db.session.commit()
+    if not applied:
+        return _show(get_in_partnership_or_404(PlanVersion, version_id), withdraw_form=form,
+                     status=applied.violation.status)
     if proposal.status == "agreed":
         flash(f"{version.label} is withdrawn (no other party takes part to be asked).", "success")
     else:
@@ -291,11 +277,11 @@ def prepare_pdf(partnership_id: int, version_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     problem = jobs.problem_for(pdfs.JOB, f"version:{version.id}")
-    if problem is not None:
-        jobs.retry_problem(problem)
-    else:
-        pdfs.build_soon(version.id)
-    db.session.commit()
+    with applying():
+        if problem is not None:
+            jobs.retry_problem(problem)
+        else:
+            pdfs.build_soon(version.id)
     return redirect(url_for("plan_versions.pdf", partnership_id=partnership_id, version_id=version.id))
 
 
@@ -361,21 +347,18 @@ def request_draft_pdf(partnership_id: int):
     membership = current_membership()
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with applying(show=False) as applied:
         draft = drafts.request_draft(membership)
-    except drafts.DraftLimit as limit:
-        db.session.rollback()
-        return render_template("plan_versions/draft.html", form=ConfirmForm(formdata=None), limit=limit.message), 429
-    db.session.commit()
+    if not applied:
+        return render_template("plan_versions/draft.html", form=ConfirmForm(formdata=None),
+                               limit=applied.violation.message), 429
     return redirect(url_for("plan_versions.draft_file", partnership_id=partnership_id, draft_id=draft.id), 303)
 
 
 @bp.get("/partnerships/<int:partnership_id>/plan/drafts/<int:draft_id>")
 def draft_file(partnership_id: int, draft_id: int):
     membership = current_membership()
-    draft = drafts.draft_of(partnership_id, draft_id)
-    if draft is None:
-        abort(404)
+    draft = get_in_partnership_or_404(DraftPdf, draft_id)
     return _draft_response(membership, draft)
 
 
@@ -391,9 +374,7 @@ def _draft_response(membership, draft):
 
 @bp.get("/partnerships/<int:partnership_id>/plan/drafts/<int:draft_id>/status")
 def draft_status(partnership_id: int, draft_id: int):
-    draft = drafts.draft_of(partnership_id, draft_id)
-    if draft is None:
-        abort(404)
+    draft = get_in_partnership_or_404(DraftPdf, draft_id)
     ready = draft.status == "ready"
     problem = None if ready else jobs.problem_for(drafts.JOB, f"draft:{draft.id}")
     if ready:
@@ -410,17 +391,15 @@ def draft_status(partnership_id: int, draft_id: int):
 @bp.post("/partnerships/<int:partnership_id>/plan/drafts/<int:draft_id>/retry")
 @require(Permission.EDIT_PLAN)
 def retry_draft(partnership_id: int, draft_id: int):
-    draft = drafts.draft_of(partnership_id, draft_id)
-    if draft is None:
-        abort(404)
+    draft = get_in_partnership_or_404(DraftPdf, draft_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     problem = jobs.problem_for(drafts.JOB, f"draft:{draft.id}")
-    if problem is not None:
-        jobs.retry_problem(problem)
-    elif draft.status != "ready":
-        jobs.enqueue_on_commit(drafts.JOB, draft.id)
-    db.session.commit()
+    with applying():
+        if problem is not None:
+            jobs.retry_problem(problem)
+        elif draft.status != "ready":
+            jobs.enqueue_on_commit(drafts.JOB, draft.id)
     return redirect(url_for("plan_versions.draft_file", partnership_id=partnership_id, draft_id=draft_id))
 
 
@@ -469,15 +448,13 @@ def signing_key():
     form = SigningKeyForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with applying(form) as applied:
             # Read in memory only: the key is kept encrypted in the database, never as a file.
             upload = read_upload(request.files.get("file"), PKCS12)
             identities.upload_key(current_user._get_current_object(), upload.data, form.password.data)
-        except RuleViolation as violation:
-            show_violation(form, violation)
+        if not applied:
             status = 422
         else:
-            db.session.commit()
             flash("The uploaded certificate now signs your organisation's plan signatures.", "success")
             return redirect(url_for("plan_versions.signing_key"))
     elif form.is_submitted():
