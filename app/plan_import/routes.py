@@ -4,13 +4,12 @@ from flask import flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.extensions import db
 from app.markdown import render_markdown
 from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, require
 from app.plan_import import bp, services
 from app.plan_import.forms import UploadForm, mapping_form
 from app.plan_import.models import PendingImport
-from app.rules import RuleViolation
+from app.rules import applying
 from app.uploads import read_upload
 
 
@@ -22,21 +21,19 @@ def upload(partnership_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            upload = read_upload(request.files.get("file"), services.PLAN_FILE)
-            pending = services.start_import(membership, upload.data, upload.original_name)
+            with applying(show=False) as applied:
+                upload = read_upload(request.files.get("file"), services.PLAN_FILE)
+                pending = services.start_import(membership, upload.data, upload.original_name)
         except RequestEntityTooLarge:
-            db.session.rollback()
             limit = services.PLAN_FILE.max_bytes // (1024 * 1024)
             form.file.errors = [f"This file is larger than {limit} MB. A plan's text is far smaller: save it without "
                                 "embedded pictures or videos, or as Markdown, and upload that."]
             status = 413
-        except RuleViolation as violation:
-            db.session.rollback()
-            form.file.errors = [violation.message]
-            status = 422
         else:
-            db.session.commit()
-            return redirect(url_for("plan_import.preview", partnership_id=partnership_id, import_id=pending.id))
+            if applied:
+                return redirect(url_for("plan_import.preview", partnership_id=partnership_id, import_id=pending.id))
+            form.file.errors = [applied.violation.message]  # whatever the rule, it is about the file
+            status = 422
     elif form.is_submitted():
         status = 422
     return render_template("plan_import/upload.html", form=form, keep_hours=services.KEEP_HOURS), status
@@ -65,13 +62,11 @@ def preview(partnership_id: int, import_id: int):
                                "or Import into the plan.")
     if action == "preview":
         return _render_preview(membership, pending, mapping)
-    try:
+    with applying(show=False) as applied:
         results = services.confirm_import(membership, pending, mapping)
-    except RuleViolation as violation:
-        db.session.rollback()
-        status = 409 if isinstance(violation, services.AlreadyImported) else 422
-        return _render_preview(membership, pending, mapping, status=status, form_error=violation.message)
-    db.session.commit()
+    if not applied:
+        return _render_preview(membership, pending, mapping, status=applied.violation.status,
+                               form_error=applied.violation.message)
     _say_how_it_went(pending.filename, results)
     return redirect(url_for("plan_sections.overview", partnership_id=partnership_id))
 

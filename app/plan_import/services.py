@@ -39,6 +39,8 @@ KEEP_HOURS = 24
 class AlreadyImported(RuleViolation):
     """The import was confirmed already (another tab, a second click)."""
 
+    status = 409
+
 MAX_PARTS = 200
 SKIP = "skip"
 

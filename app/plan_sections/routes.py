@@ -7,7 +7,6 @@ from app.coediting.routes.outcomes import after_save
 from app.coediting.section_page import coediting_extras
 from app.consent.services import ConsentError
 from app.downloads import content_disposition, file_name
-from app.extensions import db
 from app.inputs import form_id
 from app.markdown import render_markdown
 from app.partnerships.access import Permission, current_membership, require
@@ -15,7 +14,7 @@ from app.plan_sections import bp, forms, services, signals
 from app.plan_sections.display import item_table, section_facts
 from app.plan_sections.export import items_csv
 from app.plan_sections.registry import section_type_or_404, section_types
-from app.rules import RuleViolation
+from app.rules import applying
 from app.types import utcnow
 
 SORT_DIRECTIONS = ("asc", "desc")
@@ -118,6 +117,15 @@ def items_export(partnership_id: int, section_key: str, kind_key: str):
                     headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"})
 
 
+def _edit_errors(violation) -> dict[str, str]:
+    """A refused save's messages by input name: the content's own, or one for the whole form."""
+    if isinstance(violation, services.InvalidContent):
+        return violation.errors
+    if isinstance(violation, ConsentError):  # agreed sections: a change to this section already waits
+        return {"form": violation.message}
+    return {violation.field or "form": violation.message}
+
+
 def _editor_parts(membership) -> list[signals.EditorPart]:
     """What features that opened this editor for a purpose of theirs show in it (plan_sections/signals.py)."""
     answers = signals.editor_opened.send(membership, values=request.values)
@@ -179,24 +187,15 @@ def edit(partnership_id: int, section_key: str):
         edit_state.errors = errors
         return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
     section = services.section_for(partnership_id, section_key)
-    try:
+    with applying(show=False) as applied:
         # If someone saved since this editor's base revision, the save merges with their
         # changes, or keeps this one for its author to resolve (app/coediting/saving.py).
         outcome = saving.save_edit(membership, section, content, edit_state.base_revision_id, edit_state.note, ctx=ctx)
-    except services.InvalidContent as invalid:
-        db.session.rollback()
-        edit_state.errors = invalid.errors
-        return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
-    except ConsentError as refused:  # agreed sections: a change to this section already waits
-        db.session.rollback()
-        edit_state.errors = {"form": refused.message}
-        return _render_edit(section_type, state, edit_state, ctx, plan, status=refused.status)
-    except RuleViolation as violation:
-        db.session.rollback()
-        edit_state.errors = {violation.field or "form": violation.message}
-        return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
-    if outcome.revision is not None:
-        signals.edit_saved.send(membership, revision=outcome.revision, parts=_editor_parts(membership))
+        if outcome.revision is not None:
+            signals.edit_saved.send(membership, revision=outcome.revision, parts=_editor_parts(membership))
+    if not applied:
+        edit_state.errors = _edit_errors(applied.violation)
+        return _render_edit(section_type, state, edit_state, ctx, plan, status=applied.violation.status)
     return after_save(
         section_type, outcome,
         saved="{title} is saved as revision {number}.",
@@ -213,9 +212,9 @@ def review(partnership_id: int, section_key: str):
     section = services.section_for(partnership_id, section_key)
     target = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key)
     try:
-        services.mark_reviewed(membership, section, revision_id, request.form.get("note"))
+        with applying() as applied:
+            services.mark_reviewed(membership, section, revision_id, request.form.get("note"))
     except services.StaleRevision as stale:
-        db.session.rollback()
         current = stale.current
         flash(
             f"{current.author.full_name} ({current.author_party.name}) changed this section since you opened it. "
@@ -223,11 +222,8 @@ def review(partnership_id: int, section_key: str):
             "warning",
         )
         return redirect(target)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
+    if not applied:
         return redirect(target)
-    db.session.commit()
     flash(f"{section_type.title} is marked as reviewed and still current.", "success")
     return redirect(target)
 

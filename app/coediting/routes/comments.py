@@ -8,12 +8,11 @@ from app.coediting.forms import CommentForm
 from app.coediting.models import CommentThread
 from app.coediting.routes import existing_section
 from app.coediting.section_page import comment_block, item_choices, reply_form
-from app.extensions import db
 from app.forms import ConfirmForm
 from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, has_permission, require
 from app.plan_sections import services as plan
 from app.plan_sections.registry import section_type_or_404
-from app.rules import RuleViolation, show_violation
+from app.rules import applying
 from app.submissions import claim
 
 
@@ -45,15 +44,12 @@ def comments(partnership_id: int, section_key: str):
     form.item_id.choices = item_choices(section_type, plan.content_of(section, section_type), ctx)
     if form.validate_on_submit():
         submission = claim(form)
-        try:
+        with applying(form) as applied:
             thread = service.start_thread(membership, section, form.body.data, form.item_id.data or None)
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
             target = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key,
                              _anchor=f"thread-{thread.id}")
             submission.led_to(target)
-            db.session.commit()
+        if applied:
             flash("Your comment is posted.", "success")
             return redirect(target)
     return _page(section_type, section, form=form, status=422)
@@ -74,14 +70,11 @@ def reply(partnership_id: int, section_key: str, thread_id: int):
     form = reply_form(thread)
     if form.validate_on_submit():
         submission = claim(form)
-        try:
+        with applying(form) as applied:
             service.reply(membership, thread, form.body.data)
-        except RuleViolation as violation:
-            show_violation(form, violation)
-        else:
             back = _back(partnership_id, section_key, thread)
             submission.led_to(back.location)
-            db.session.commit()
+        if applied:
             flash("Your reply is posted.", "success")
             return back
     return _page(section_type, section, reply_forms={thread.id: form}, status=422)
@@ -93,15 +86,10 @@ def _set_status(partnership_id, section_key, thread_id, change, message):
     thread = get_in_partnership_or_404(CommentThread, thread_id, section=section)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with applying() as applied:
         changed = change(membership, thread)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-    else:
-        db.session.commit()
-        if changed:
-            flash(message, "success")
+    if applied and changed:
+        flash(message, "success")
     return _back(partnership_id, section_key, thread)
 
 

@@ -11,12 +11,11 @@ from app.coediting.presenting import conflict_views, section_diff
 from app.coediting.routes import existing_section
 from app.coediting.routes.outcomes import after_save
 from app.coediting.saving import conflict_of, discard_conflict, resolve_conflict
-from app.extensions import db
 from app.forms import ConfirmForm
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import services as plan
 from app.plan_sections.registry import section_type_or_404
-from app.rules import RuleViolation
+from app.rules import applying
 
 
 def _conflict_or_404(partnership_id: int, section_key: str, conflict_id: int):
@@ -75,15 +74,14 @@ def conflict(partnership_id: int, section_key: str, conflict_id: int):
     resolution = read_resolution(request.form, views, ctx)
     if resolution.errors:
         return _render(section_type, section, found, resolution, 422)
-    try:
+    with applying(show=False) as applied:
         outcome = resolve_conflict(membership, found, resolution.choices, ctx=ctx)
-    except plan.InvalidContent as invalid:
-        db.session.rollback()
-        resolution.errors["form"] = "These choices do not make a valid section: " + "; ".join(invalid.errors.values())
+    if isinstance(applied.violation, plan.InvalidContent):
+        errors = applied.violation.errors.values()
+        resolution.errors["form"] = "These choices do not make a valid section: " + "; ".join(errors)
         return _render(section_type, section, found, resolution, 422)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
+    if not applied:
+        flash(applied.violation.message, "error")
         return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key))
     return after_save(
         section_type, outcome,
@@ -100,12 +98,8 @@ def discard(partnership_id: int, section_key: str, conflict_id: int):
     _section, found = _conflict_or_404(partnership_id, section_key, conflict_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with applying() as applied:
         discard_conflict(membership, found)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash(violation.message, "error")
-    else:
-        db.session.commit()
+    if applied:
         flash(f"Your unsaved version of {section_type.title} is discarded. The section stays as it is.", "success")
     return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key))

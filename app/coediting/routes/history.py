@@ -13,14 +13,13 @@ from app.coediting.presenting import section_diff
 from app.coediting.routes import RevisionView, existing_section
 from app.coediting.routes.outcomes import after_save
 from app.coediting.saving import restore_revision
-from app.extensions import db
 from app.formatting import user_zone
 from app.inputs import DATE_MAX, DATE_MIN, int_arg, parse_date, parse_id
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import services as plan
 from app.plan_sections.display import item_table, section_facts
 from app.plan_sections.registry import section_type_or_404, section_types
-from app.rules import RuleViolation, show_violation
+from app.rules import applying, show_violation
 from app.types import utcnow
 
 
@@ -95,15 +94,14 @@ def restore(partnership_id: int, section_key: str, number: int):
     form = RestoreForm()
     if not form.validate_on_submit():
         return _render_revision(section_type, section, found, form, 422)
-    try:
+    with applying(show=False) as applied:
         outcome = restore_revision(membership, section, found, form.base_revision_id.data, form.note.data)
-    except plan.InvalidContent as invalid:
-        db.session.rollback()
-        flash(f"Revision {number} cannot be restored as it is: {invalid.message}", "error")
+    if isinstance(applied.violation, plan.InvalidContent):
+        flash(f"Revision {number} cannot be restored as it is: {applied.violation.message}", "error")
         return redirect(url_for("coediting.revision", partnership_id=partnership_id, section_key=section_key,
                                 number=number))
-    except RuleViolation as violation:
-        show_violation(form, violation)
+    if not applied:
+        show_violation(form, applied.violation)
         return _render_revision(section_type, section, found, form, 422)
     return after_save(section_type, outcome, unchanged=f"The section already reads exactly like revision {number}.",
                       saved=f"Revision {number} is restored as revision {{number}}.")

@@ -4,7 +4,6 @@ from flask import flash, redirect, request, url_for
 
 from app.coediting.saving import SaveOutcome
 from app.consent import services as consent
-from app.extensions import db
 
 
 def people_and_numbers(revisions) -> str:
@@ -24,8 +23,7 @@ def people_and_numbers(revisions) -> str:
 
 
 def after_save(section_type, outcome: SaveOutcome, *, saved: str, unchanged: str):
-    """Commit, say what happened, and go where the person should look next."""
-    db.session.commit()
+    """Say what a committed save did, and go where the person should look next."""
     partnership_id = request.view_args["partnership_id"]
     section_url = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_type.key)
     if outcome.status == "conflict":
