@@ -38,14 +38,14 @@ def new(partnership_id: int):
                 )
                 target = url_for("partnerships.members", partnership_id=partnership_id)
             submission.led_to(target)
-        if applied and not new_party:
-            flash(f"Invitation sent to {invitation.email}.", "success")
-        elif applied and proposal.status == "agreed":
-            flash(f"Invitation sent to {form.email.data} (no other party takes part to be asked).", "success")
-        elif applied:
-            flash(f"Proposed: {form.organisation_name.data.strip()} is invited when every other party agrees.",
-                  "success")
         if applied:
+            if not new_party:
+                flash(f"Invitation sent to {invitation.email}.", "success")
+            elif proposal.status == "agreed":
+                flash(f"Invitation sent to {form.email.data} (no other party takes part to be asked).", "success")
+            else:
+                flash(f"Proposed: {form.organisation_name.data.strip()} is invited when every other party agrees.",
+                      "success")
             return redirect(target)
     status = 422 if form.errors else 200
     return render_template("invitations/new.html", form=form), status
