@@ -116,11 +116,6 @@ def actions_of(cycle: ReviewCycle) -> list[ImprovementAction]:
     ))
 
 
-def action_of(cycle: ReviewCycle, action_id: int) -> ImprovementAction | None:
-    action = db.session.get(ImprovementAction, action_id)
-    return action if action is not None and action.cycle_id == cycle.id else None
-
-
 def link_options(cycle: ReviewCycle) -> list[tuple[str, str]]:
     """("kind:ref", label) for everything an action can be linked to: the cycle's dimensions and
     measures, and the plan's risks."""

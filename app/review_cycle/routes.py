@@ -9,24 +9,24 @@ from app.downloads import content_disposition, file_name
 from app.formatting import to_local
 from app.forms import ConfirmForm
 from app.inputs import form_choice
-from app.partnerships.access import Permission, current_membership, require
+from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, require
 from app.partnerships.models import Role
 from app.plan_sections.registry import section_types
 from app.plan_sections.services import load_context
 from app.review_cycle import assessments, bp, corrections, cycles, export, forms, improvement, report, stages
 from app.review_cycle import dimensions as health_dimensions  # the module; `dimensions` is a view here
-from app.review_cycle.models import ACTION_STATUS_LABELS, CLOSED, STAGES
+from app.review_cycle.models import (
+    ACTION_STATUS_LABELS,
+    CLOSED,
+    STAGES,
+    HealthDimension,
+    ImprovementAction,
+    ReviewCycle,
+)
 from app.review_cycle.stepper import stepper
 from app.rules import applying
 from app.submissions import claim
 from app.types import utcnow
-
-
-def _cycle_or_404(partnership_id: int, cycle_id: int):
-    cycle = cycles.cycle_of(partnership_id, cycle_id)
-    if cycle is None:
-        abort(404)
-    return cycle
 
 
 def _today():
@@ -76,7 +76,7 @@ def open_cycle(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>")
 def show(partnership_id: int, cycle_id: int):
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     return _render_show(membership, cycle)
 
 
@@ -135,7 +135,7 @@ def assessment(partnership_id: int, cycle_id: int):
     """Save the draft; "submit" checks it as a submission and saves it, then asks to confirm;
     "confirm" submits the draft exactly as it was checked."""
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     own = assessments.own_assessment(cycle, membership.party_id)
     if request.method != "POST":
         return _render_assessment(membership, cycle, own, _values_of(own), {})
@@ -185,7 +185,7 @@ def _confirm_submission(membership, cycle, own):
 def propose_correction(partnership_id: int, cycle_id: int):
     """An admin asks every other party to reopen their party's submitted assessment."""
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     form = forms.CorrectionForm()
     own = assessments.own_assessment(cycle, membership.party_id)
     if not form.validate_on_submit():
@@ -252,7 +252,7 @@ def autosave(partnership_id: int, cycle_id: int):
     """The draft saved as someone types (static/js/review_cycle.js); answers JSON."""
     g.background_request = True
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     with applying(show=False) as applied:
         own = assessments.save_draft(membership, cycle, forms.read_assessment(cycle, request.form))
     if isinstance(applied.violation, assessments.InvalidAssessment):
@@ -267,7 +267,7 @@ def autosave(partnership_id: int, cycle_id: int):
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/results")
 def results(partnership_id: int, cycle_id: int):
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     data = report.results_for(cycle, membership, _today()) if cycle.revealed_at is not None else None
     return render_template("review_cycle/results.html", cycle=cycle, data=data, steps=stepper(cycle, _today()))
 
@@ -276,7 +276,7 @@ def results(partnership_id: int, cycle_id: int):
 def results_export(partnership_id: int, cycle_id: int):
     """The results as CSV: only once revealed (before, nobody may read another party's scores)."""
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     if cycle.revealed_at is None:
         abort(404)
     data = report.results_for(cycle, membership, _today())
@@ -289,7 +289,7 @@ def results_export(partnership_id: int, cycle_id: int):
 @require(Permission.EDIT_PARTNERSHIP)
 def agree(partnership_id: int, cycle_id: int):
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     stage = form_choice("stage", STAGES)
     target = url_for("review_cycle.show", partnership_id=partnership_id, cycle_id=cycle_id)
     with applying() as applied:
@@ -311,7 +311,7 @@ def agree(partnership_id: int, cycle_id: int):
 @require(Permission.EDIT_PLAN)
 def add_adaptation(partnership_id: int, cycle_id: int):
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     form = _adaptation_form(request.form)
     if form.validate_on_submit():
         submission = claim(form)
@@ -329,7 +329,7 @@ def add_adaptation(partnership_id: int, cycle_id: int):
 @require(Permission.EDIT_PLAN)
 def add_action(partnership_id: int, cycle_id: int):
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     form = _action_form(cycle, request.form)
     form.status.data = "open"
     if form.validate_on_submit():
@@ -347,24 +347,17 @@ def add_action(partnership_id: int, cycle_id: int):
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/actions/<int:action_id>")
 def action(partnership_id: int, cycle_id: int, action_id: int):
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
-    item = _action_or_404(cycle, action_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
+    item = get_in_partnership_or_404(ImprovementAction, action_id, cycle_id=cycle.id)
     return _render_action(membership, cycle, item, _action_form(cycle, obj=item))
-
-
-def _action_or_404(cycle, action_id: int):
-    item = improvement.action_of(cycle, action_id)
-    if item is None:
-        abort(404)
-    return item
 
 
 @bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/actions/<int:action_id>")
 @require(Permission.EDIT_PLAN)
 def update_action(partnership_id: int, cycle_id: int, action_id: int):
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
-    item = _action_or_404(cycle, action_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
+    item = get_in_partnership_or_404(ImprovementAction, action_id, cycle_id=cycle.id)
     form = _action_form(cycle, request.form)
     if form.validate_on_submit():
         with applying(form) as applied:
@@ -388,8 +381,8 @@ def _render_action(membership, cycle, item, form, status=200):
 @require(Permission.EDIT_PLAN)
 def promote(partnership_id: int, cycle_id: int, action_id: int):
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
-    item = _action_or_404(cycle, action_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
+    item = get_in_partnership_or_404(ImprovementAction, action_id, cycle_id=cycle.id)
     with applying() as applied:
         outcome = improvement.promote_action(membership, item)
     if applied:
@@ -405,7 +398,7 @@ def promote(partnership_id: int, cycle_id: int, action_id: int):
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/report")
 def report_page(partnership_id: int, cycle_id: int):
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     data = report.report_for(cycle, membership, _today()) if cycle.stage == CLOSED else None
     return render_template("review_cycle/report.html",
                            cycle=cycle, data=data, cycle_parties=cycles.parties_of_cycle(cycle))
@@ -414,7 +407,7 @@ def report_page(partnership_id: int, cycle_id: int):
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/report.pdf")
 def report_pdf(partnership_id: int, cycle_id: int):
     membership = current_membership()
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     if cycle.stage != CLOSED:
         abort(404)
     stored = report.stored_report(cycle.id)
@@ -432,7 +425,7 @@ def report_pdf(partnership_id: int, cycle_id: int):
 
 @bp.get("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/report.pdf/status")
 def report_pdf_status(partnership_id: int, cycle_id: int):
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     stored = report.stored_report(cycle.id) if cycle.stage == CLOSED else None
     problem = jobs.problem_for(report.REPORT_JOB, f"cycle:{cycle.id}") if stored is None else None
     return jsonify(ready=stored is not None, failed=bool(problem and problem.gave_up))
@@ -442,7 +435,7 @@ def report_pdf_status(partnership_id: int, cycle_id: int):
 @require(Permission.EDIT_PLAN)
 def prepare_report_pdf(partnership_id: int, cycle_id: int):
     """Queue the report's PDF again ("try again" after a failure); idempotent."""
-    cycle = _cycle_or_404(partnership_id, cycle_id)
+    cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
     if cycle.stage != CLOSED:
         abort(404)
     if not ConfirmForm().validate_on_submit():
@@ -492,9 +485,7 @@ def _render_dimensions(membership, form, status=200, *, rename_errors=None):
 @require(Permission.EDIT_PARTNERSHIP)
 def dimension(partnership_id: int, dimension_id: int):
     membership = current_membership()
-    found = health_dimensions.dimension_of(partnership_id, dimension_id)
-    if found is None:
-        abort(404)
+    found = get_in_partnership_or_404(HealthDimension, dimension_id)
     change = form_choice("change", ("rename", "retire", "restore"), default="rename")
     with applying(show=False) as applied:
         if change == "retire":
