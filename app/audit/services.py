@@ -459,10 +459,16 @@ def checkpoint_chains(session: Session | None = None) -> int:
             checkpoint_payload(chain.partnership_id, walk.last_seq, walk.last_hash, created_at, keyring.current_id),
             keyring,
         )
-        session.add(AuditCheckpoint(chain_id=chain.id, seq=walk.last_seq, hash=walk.last_hash,
-                                    created_at=created_at, key_id=key_id, signature=signature))
+        # Every worker runs this periodic job: of two signing the same head, one row is kept.
+        kept = session.scalar(
+            insert_for(AuditCheckpoint, session)
+            .values(chain_id=chain.id, seq=walk.last_seq, hash=walk.last_hash,
+                    created_at=created_at, key_id=key_id, signature=signature)
+            .on_conflict_do_nothing(index_elements=["chain_id", "seq"])
+            .returning(AuditCheckpoint.id)
+        )
         session.commit()
-        made += 1
+        made += kept is not None
     return made
 
 
