@@ -14,7 +14,8 @@ export FLASK_APP := wsgi
 
 .PHONY: run test bench lint lock outdated clean-venv
 
-# The application's own code: linted with ruff's security rules (S) and scanned by bandit.
+# The application's own code: linted with ruff's security rules (S) and scanned by bandit; the
+# tests, benchmarks and tools are linted by ruff too (with the exceptions in pyproject.toml).
 LINT_PATHS := app config.py wsgi.py migrations/env.py
 
 # Quiet by default (a newcomer's first `make run` ends with the address and the logins);
@@ -68,7 +69,7 @@ bench: $(VENV)/.dev-installed
 # each with its reason) and listed in the README. lint-imports checks the import contracts
 # in pyproject.toml (features depend downward only; ignored imports carry their reason there).
 lint: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff check $(LINT_PATHS) tests bench tools
 	$(VENV)/bin/bandit --quiet --recursive $(filter-out migrations/env.py,$(LINT_PATHS))
 	$(VENV)/bin/lint-imports --no-cache
 

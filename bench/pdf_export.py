@@ -177,7 +177,9 @@ def serving_figure(url: str) -> Figure:
     partnership_id = demo_partnership_id(app)
     with app.app_context():
         version_id = db.session.scalar(
-            sa.select(PlanVersion.id).where(PlanVersion.partnership_id == partnership_id, PlanVersion.major == 1, PlanVersion.minor == 0)
+            sa.select(PlanVersion.id).where(
+                PlanVersion.partnership_id == partnership_id, PlanVersion.major == 1, PlanVersion.minor == 0
+            )
         )
     address = f"/partnerships/{partnership_id}/versions/{version_id}/pdf"
     first = client.get(address)

@@ -12,7 +12,7 @@ from app.partnerships.models import Membership, Partnership
 def test_demo_builds_two_organisations_in_one_partnership_and_prints_logins(app, runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    for _org, name, email, *_ in PEOPLE:
+    for _org, _name, email, *_ in PEOPLE:
         assert email in result.output
     assert DEMO_PASSWORD in result.output
     # A newcomer's first screen: a few lines, not every demo email; the emails are files.
@@ -26,7 +26,11 @@ def test_demo_builds_two_organisations_in_one_partnership_and_prints_logins(app,
         (m.party.name, m.role)
         for m in db.session.scalars(sa.select(Membership).where(Membership.partnership_id == partnership.id))
     }
-    assert {("Northwind Logistics", "admin"), ("Contoso Manufacturing", "admin"), ("Contoso Manufacturing", "viewer")} <= roles
+    assert {
+        ("Northwind Logistics", "admin"),
+        ("Contoso Manufacturing", "admin"),
+        ("Contoso Manufacturing", "viewer"),
+    } <= roles
     assert verify_chain() is None
 
 

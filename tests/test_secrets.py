@@ -53,7 +53,9 @@ def test_sessions_survive_a_secret_key_rotation_with_fallbacks(make_app, two_par
     client.sign_in(two_parties.a.admin.email, PASSWORD)
     cookie = client.get_cookie("jointly_session").value
 
-    rotated = make_app(SECRET_KEY="the-new-session-key-9876543210", SECRET_KEY_FALLBACKS=["the-old-session-key-0123456789"])
+    rotated = make_app(
+        SECRET_KEY="the-new-session-key-9876543210", SECRET_KEY_FALLBACKS=["the-old-session-key-0123456789"]
+    )
     kept = rotated.test_client()
     kept.set_cookie("jointly_session", cookie)
     assert kept.get("/account").status_code == 200

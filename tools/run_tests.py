@@ -26,8 +26,7 @@ def say(message: str) -> None:
 def ensure_browser() -> None:
     """Browser tests need Debian's Chromium; install it when we can (as root)."""
     chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    missing = [p for p, cmd in ((chromium, "chromium"), ("/usr/bin/pdftoppm", "poppler-utils")) if not os.path.exists(p)]
-    if not missing:
+    if all(os.path.exists(path) for path in (chromium, "/usr/bin/pdftoppm")):
         return
     packages = ["chromium", "poppler-utils", "fonts-dejavu-core"]
     if os.geteuid() == 0 and shutil.which("apt-get"):
@@ -50,7 +49,8 @@ def ensure_browser() -> None:
 def run_pytest(engine: str, extra: list[str], *, once_done: bool = False) -> tuple[int, dict]:
     """Run the suite on one engine; `once_done` leaves out the tests that touch no database
     (marked engine_independent), which the first pass already ran."""
-    report = tempfile.NamedTemporaryFile(suffix=".xml", delete=False).name
+    with tempfile.NamedTemporaryFile(suffix=".xml", delete=False) as handle:
+        report = handle.name
     env = {**os.environ, "JOINTLY_TEST_DB": engine, "JOINTLY_ONCE_PER_RUN_DONE": "1" if once_done else "0"}
     workers = os.environ.get("PYTEST_WORKERS", "auto")
     command = [sys.executable, "-m", "pytest", "-n", workers, "--junitxml", report, *extra]
@@ -92,7 +92,8 @@ def main() -> int:
     total = {"passed": 0, "failed": 0, "skipped": 0}
     for engine, (code, counts) in results.items():
         status = "ok" if code == 0 else f"FAILED (exit {code})"
-        print(f"{engine:>10}: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped — {status}")
+        tally = f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+        print(f"{engine:>10}: {tally} — {status}")
         for key in total:
             total[key] += counts[key]
     failed = any(code != 0 for code, _ in results.values())

@@ -49,7 +49,9 @@ def test_invalid_emails_are_refused_with_a_reason(app, email):
     assert error.value.field == "email" and error.value.message
 
 
-@pytest.mark.parametrize(("password", "accepted"), [("x" * 11, False), ("x" * 12, True), ("y" * 128, True), ("z" * 129, False)])
+@pytest.mark.parametrize(
+    ("password", "accepted"), [("x" * 11, False), ("x" * 12, True), ("y" * 128, True), ("z" * 129, False)]
+)
 def test_password_length_rules(app, password, accepted):
     if accepted:
         assert _sign_up(password=password).check_password(password)
@@ -144,7 +146,9 @@ def test_changing_email_to_one_in_use_is_refused(app):
     make_organisation_user(email="taken@example.com")
     user = make_organisation_user(email="me@example.com")
     with pytest.raises(RuleViolation) as error:
-        services.update_profile(user, full_name="Me", email="taken@example.com", time_zone="UTC", current_password=PASSWORD)
+        services.update_profile(
+            user, full_name="Me", email="taken@example.com", time_zone="UTC", current_password=PASSWORD
+        )
     assert error.value.field == "email"
 
 

@@ -62,7 +62,9 @@ def test_overlapping_saves_lead_to_the_conflict_page_and_resolving_saves(plan, r
     assert "River flood" in page  # the change that merges without overlap is listed too
     # The section page reminds the author (only) of the kept version.
     assert "You have an unsaved version from" in text(ada.get(plan_url(plan, "/risk_assessment")))
-    assert "You have an unsaved version" not in text(client_as(plan.people.b.editor).get(plan_url(plan, "/risk_assessment")))
+    assert "You have an unsaved version" not in text(
+        client_as(plan.people.b.editor).get(plan_url(plan, "/risk_assessment"))
+    )
 
     # Nothing chosen for one of them: the page comes back with the choices kept.
     fields = form_fields(page, "data-conflict-form")

@@ -5,9 +5,9 @@ How it works: PAYLOADS are packed into each writable place (as many as the place
 length allows, over as many objects as the place has `slots`), round by round until
 every payload has landed in every place; with enough slots one round does it. After
 each round, each person crawls every kind of same-origin page reachable from their home
-page plus KNOWN_PATHS (one visit per page shape: see `Visitor.crawl`), and the test fails if a dialog opens, a script sets a marker, a
-console error or CSP violation is reported, an injected element or attribute
-(on*=, javascript: URLs, iframes…) exists in the DOM, or a template expression is
+page plus KNOWN_PATHS (one visit per page shape: see `Visitor.crawl`), and the test fails
+if a dialog opens, a script sets a marker, a console error or CSP violation is reported, an
+injected element or attribute (on*=, javascript: URLs, iframes…) exists in the DOM, or a template expression is
 evaluated ("{{7*7191}}" showing as 50337).
 
 Adding a writable place (a plan narrative, item fields, comments, review comments,
@@ -76,7 +76,9 @@ def build_people(organisations: int, people: int, partnerships: int) -> People:
         result.extra_organisations.append(admin)
     for n in range(people - 5):
         side = world.a if n % 2 else world.b
-        colleague = make_colleague(side.admin.organisation, email=f"colleague{n}@{'alpha' if n % 2 else 'beta'}.example.com")
+        colleague = make_colleague(
+            side.admin.organisation, email=f"colleague{n}@{'alpha' if n % 2 else 'beta'}.example.com"
+        )
         join(world.partnership, colleague, "viewer")
         result.extra_people.append(colleague)
     for n in range(partnerships - 1):
@@ -294,7 +296,8 @@ INJECTED = """() => {
     }
   }
   // The app's own disclosures (<details class=…>) are expected; a payload's has no class.
-  for (const el of document.querySelectorAll('iframe, object, embed, base, meta[http-equiv], style, math, details:not([class])')) {
+  const unexpected = 'iframe, object, embed, base, meta[http-equiv], style, math, details:not([class])';
+  for (const el of document.querySelectorAll(unexpected)) {
     found.push(el.tagName);
   }
   for (const s of document.scripts) {

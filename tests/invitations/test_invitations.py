@@ -198,7 +198,13 @@ def test_invitation_journey_through_the_pages(two_parties, app, client_as):
     admin_client = client_as(two_parties.a.admin)
     response = admin_client.submit(
         f"/partnerships/{p}/invitations/new",
-        {"invite_as": "new_party", "email": "cara@carrier.example.com", "organisation_name": "Carrier SA", "role": "admin", "is_signatory": "y"},
+        {
+            "invite_as": "new_party",
+            "email": "cara@carrier.example.com",
+            "organisation_name": "Carrier SA",
+            "role": "admin",
+            "is_signatory": "y",
+        },
     )
     assert "/proposals/" in response.headers["Location"]
     assert _to(app, "cara@carrier.example.com") == []  # the invitation waits for the other party's agreement
@@ -215,10 +221,14 @@ def test_invitation_journey_through_the_pages(two_parties, app, client_as):
     newcomer = app.test_client()
     page = newcomer.get(link).get_data(as_text=True)
     assert "Join Alpha–Beta Alliance" in page and 'value="Carrier SA"' in page
-    bad = newcomer.submit(link + "/signup", {"full_name": "Cara", "organisation_name": "Carrier SA", "password": "short", "time_zone": "UTC"})
+    bad = newcomer.submit(
+        link + "/signup",
+        {"full_name": "Cara", "organisation_name": "Carrier SA", "password": "short", "time_zone": "UTC"},
+    )
     assert 'value="Cara"' in bad.get_data(as_text=True) and "at least 12" in bad.get_data(as_text=True)
     done = newcomer.submit(
-        link + "/signup", {"full_name": "Cara", "organisation_name": "Carrier SA", "password": PASSWORD, "time_zone": "UTC"}
+        link + "/signup",
+        {"full_name": "Cara", "organisation_name": "Carrier SA", "password": PASSWORD, "time_zone": "UTC"},
     )
     assert done.headers["Location"] == f"/partnerships/{p}"
     assert "Carrier SA" in newcomer.get(f"/partnerships/{p}").get_data(as_text=True)
@@ -261,7 +271,9 @@ def test_invitations_go_out_over_real_smtp(two_parties, make_app):
         app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
         with app.app_context():
             admin = db.session.scalar(sa.select(User).where(User.email == "ada@alpha.example.com"))
-            services.invite(load_membership(two_parties.partnership.id, admin), email="nina@alpha.example.com", role="viewer")
+            services.invite(
+                load_membership(two_parties.partnership.id, admin), email="nina@alpha.example.com", role="viewer"
+            )
             db.session.commit()
         assert smtp.arrived.wait(10)
         [message] = smtp.to("nina@alpha.example.com")

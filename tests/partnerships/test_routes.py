@@ -45,7 +45,7 @@ def test_home_page_lists_parties_age_and_role(two_parties, client_as):
         assert text in page
     assert "Running for" in page
     assert "Edit details" not in page  # viewers cannot edit
-    assert 'href="/partnerships/%d/settings"' % two_parties.partnership.id not in page
+    assert f'href="/partnerships/{two_parties.partnership.id}/settings"' not in page
 
 
 def test_viewers_and_editors_cannot_reach_admin_pages(two_parties, client_as):
@@ -83,7 +83,9 @@ def test_members_page_lets_an_admin_change_roles_of_their_party(two_parties, cli
     assert f'/members/{viewer.id}"' in page
     other_party = db.session.scalar(sa.select(Membership).where(Membership.user_id == two_parties.b.viewer.id))
     assert f'/members/{other_party.id}"' not in page  # no controls for the other party's members
-    response = client.submit(f"/partnerships/{p}/members/{viewer.id}", {f"m{viewer.id}-role": "editor", f"m{viewer.id}-is_signatory": "y"})
+    response = client.submit(
+        f"/partnerships/{p}/members/{viewer.id}", {f"m{viewer.id}-role": "editor", f"m{viewer.id}-is_signatory": "y"}
+    )
     assert response.status_code == 302
     db.session.refresh(viewer)
     assert viewer.role == "editor" and viewer.is_signatory
@@ -114,7 +116,9 @@ def test_member_can_leave_and_then_gets_404(two_parties, client_as):
 
 
 def test_membership_ids_from_another_partnership_are_404(two_parties, client_as):
-    foreign = db.session.scalar(sa.select(Membership).where(Membership.partnership_id == two_parties.outsider_partnership.id))
+    foreign = db.session.scalar(
+        sa.select(Membership).where(Membership.partnership_id == two_parties.outsider_partnership.id)
+    )
     client = client_as(two_parties.a.admin)
     response = client.submit(f"/partnerships/{two_parties.partnership.id}/members/{foreign.id}/remove")
     assert response.status_code == 404

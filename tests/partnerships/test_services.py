@@ -62,7 +62,9 @@ def test_editors_cannot_edit_the_profile(two_parties):
 
 def test_roles_grant_named_permissions(two_parties):
     p = two_parties.partnership.id
-    admin, editor, viewer = (load_membership(p, u) for u in (two_parties.a.admin, two_parties.a.editor, two_parties.a.viewer))
+    admin, editor, viewer = (
+        load_membership(p, u) for u in (two_parties.a.admin, two_parties.a.editor, two_parties.a.viewer)
+    )
     assert has_permission(admin, Permission.INVITE) and has_permission(admin, Permission.EDIT_PLAN)
     assert has_permission(editor, Permission.EDIT_PLAN) and not has_permission(editor, Permission.INVITE)
     assert has_permission(viewer, Permission.VIEW) and not has_permission(viewer, Permission.EDIT_PLAN)
@@ -121,7 +123,9 @@ def test_people_join_only_through_their_own_organisations_party(two_parties):
     with pytest.raises(RuleViolation):
         services.add_membership(two_parties.a.party, stranger, role="viewer", is_signatory=False, actor=stranger)
     with pytest.raises(RuleViolation):  # already a member
-        services.add_membership(two_parties.a.party, two_parties.a.editor, role="viewer", is_signatory=False, actor=None)
+        services.add_membership(
+            two_parties.a.party, two_parties.a.editor, role="viewer", is_signatory=False, actor=None
+        )
 
 
 def test_partnerships_of_a_user(app):

@@ -17,8 +17,15 @@ def test_a_new_risk_starts_open_and_reduced_so_its_first_save_needs_only_what_pe
     assert errors == {} and content["items"]["risks"] == []
 
     # With the title, category, owner, likelihood and impact filled in, it saves with the defaults.
-    row.raw.update({"title": "Port strike", "category": next(f for f in kind.fields if f.name == "category").options(ctx)[0][0],
-                    "owner_party": str(plan.people.a.party.id), "likelihood": "3", "impact": "4"})
+    row.raw.update(
+        {
+            "title": "Port strike",
+            "category": next(f for f in kind.fields if f.name == "category").options(ctx)[0][0],
+            "owner_party": str(plan.people.a.party.id),
+            "likelihood": "3",
+            "impact": "4",
+        }
+    )
     content, errors = forms.content_from_state(risks, state, ctx)
     assert errors == {}, errors
     [risk] = content["items"]["risks"]

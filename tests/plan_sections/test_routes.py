@@ -232,7 +232,9 @@ def test_marking_reviewed_through_the_page(plan, client_as):
 
 def test_the_live_preview_returns_sanitised_html_to_editors_only(plan, client_as):
     editor = client_as(plan.people.a.editor)
-    response = editor.submit(plan_url(plan, "/preview"), {"narrative": "**Hi** <script>alert(1)</script>[x](javascript:y)"})
+    response = editor.submit(
+        plan_url(plan, "/preview"), {"narrative": "**Hi** <script>alert(1)</script>[x](javascript:y)"}
+    )
     assert response.status_code == 200 and response.mimetype == "text/html"
     body = text(response)
     assert "<strong>Hi</strong>" in body and "<script" not in body and "javascript" not in body

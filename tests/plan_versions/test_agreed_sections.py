@@ -145,7 +145,9 @@ def test_a_restore_of_a_signed_section_is_proposed_too(agreed):
     agreed.answer(agreed.people.b.admin,
                   agreed.propose_edit(agreed.people.a.editor, KEY, narrative("Changed."), "Change").proposal)
     section = agreed.section(KEY)
-    outcome = saving.restore_revision(agreed.member(agreed.people.a.editor), section, first, section.current_revision_id)
+    outcome = saving.restore_revision(
+        agreed.member(agreed.people.a.editor), section, first, section.current_revision_id
+    )
     db.session.commit()
     assert outcome.status == "proposed" and outcome.proposal.payload["restoring"] is True
     assert outcome.proposal.payload["content"] == first.content

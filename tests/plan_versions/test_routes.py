@@ -192,7 +192,11 @@ def test_a_pdf_not_built_yet_shows_a_page_that_polls_and_can_restart_the_build(v
     viewer, editor = client_as(versions.people.b.viewer), client_as(versions.people.a.editor)
     waiting = viewer.get(_url(versions, f"/{version.id}/pdf"))
     assert waiting.status_code == 202 and "js/preparing.js" in waiting.get_data(as_text=True)
-    assert viewer.get(_url(versions, f"/{version.id}/pdf/status")).get_json() == {"ready": False, "sha256": None, "failed": False}
+    assert viewer.get(_url(versions, f"/{version.id}/pdf/status")).get_json() == {
+        "ready": False,
+        "sha256": None,
+        "failed": False,
+    }
     assert viewer.submit(_url(versions, f"/{version.id}/pdf")).status_code == 403
     assert editor.submit(_url(versions, f"/{version.id}/pdf")).status_code == 302
     status = viewer.get(_url(versions, f"/{version.id}/pdf/status")).get_json()

@@ -46,7 +46,9 @@ def blind_world(app):
     agree_all(cycle, [ab.a.admin, ab.b.admin])  # closed
     current = open_cycle(partnership, ab.a.admin)
     a, b = load_membership(partnership.id, ab.a.editor), load_membership(partnership.id, ab.b.editor)
-    assessments.submit(a, current, _assessment(current, a.party_id, A_MARKERS[0], A_MARKERS[1], A_MARKERS[3], A_MARKERS[4]))
+    assessments.submit(
+        a, current, _assessment(current, a.party_id, A_MARKERS[0], A_MARKERS[1], A_MARKERS[3], A_MARKERS[4])
+    )
     assessments.save_draft(b, current, _assessment(current, b.party_id, B_MARKERS[0], B_MARKERS[1], B_MARKERS[2],
                                           B_MARKERS[3]))
     db.session.commit()

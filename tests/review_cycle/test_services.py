@@ -229,7 +229,9 @@ def test_dimensions_change_for_future_cycles_only(world):
     admin = m(world, world.a.admin)
     trust = dimensions.dimension_of(world.partnership.id, first.dimensions[0]["id"])
     dimensions.rename_dimension(admin, trust, "Mutual trust")
-    dimensions.set_dimension_retired(admin, dimensions.dimension_of(world.partnership.id, first.dimensions[-1]["id"]), True)
+    dimensions.set_dimension_retired(
+        admin, dimensions.dimension_of(world.partnership.id, first.dimensions[-1]["id"]), True
+    )
     dimensions.add_dimension(admin, "Sustainability")
     with pytest.raises(RuleViolation, match="already a dimension"):
         dimensions.add_dimension(admin, "sustainability")

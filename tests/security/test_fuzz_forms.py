@@ -137,7 +137,6 @@ def _person(world, path: str):
 
 @pytest.fixture
 def world(app):
-    from app.invitations import services as invitations
     from app.partnerships.access import load_membership
     from tests.support.mail import file_outbox, first_link
 

@@ -133,7 +133,6 @@ def hostile(database_url, tmp_path_factory):
 def _world(app):
     """The route walks' world, plus a partnership whose review is open for scores (so the
     assessment and its autosave have their forms) and a live invitation of a new party."""
-    from app.invitations import services as invitations
     from app.partnerships.access import load_membership
     from tests.support import review_cycle
     from tests.support.factories import enable_two_factor

@@ -14,7 +14,9 @@ PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
 _counter = itertools.count(1)
 
 
-def make_organisation_user(organisation_name: str | None = None, *, email: str | None = None, name: str | None = None) -> User:
+def make_organisation_user(
+    organisation_name: str | None = None, *, email: str | None = None, name: str | None = None
+) -> User:
     n = next(_counter)
     return accounts.sign_up(
         organisation_name=organisation_name or f"Organisation {n}",

@@ -95,7 +95,9 @@ def cycle_in_improve(partnership, first, second):
     submit(cycle, first, 4, comment="Fine.")
     submit(cycle, second, 3, comment="Could be better.")
     agree_all(cycle, [first, second])
-    improvement.add_adaptation(load_membership(partnership.id, second), cycle, "Meet weekly.", "Delays.", "communications")
+    improvement.add_adaptation(
+        load_membership(partnership.id, second), cycle, "Meet weekly.", "Delays.", "communications"
+    )
     db.session.commit()
     agree_all(cycle, [first, second])
     return cycle
