@@ -56,7 +56,10 @@ run: $(VENV)/.runtime-installed
 	@echo ""
 	@echo "  Jointly is starting at http://$(HOST):$(PORT) with a worker beside it  (Ctrl+C stops both)"
 	@echo ""
-	@$(VENV)/bin/honcho start --no-colour --procfile Procfile --port $(PORT)
+	@# honcho gives each process its own PORT (the worker's is PORT+100), so the address the
+	@# worker's email links point at is fixed here: the web server's, unless APP_BASE_URL is set.
+	@APP_BASE_URL="$${APP_BASE_URL:-$$($(PY) -c 'import config; print(config.served_address())')}" \
+		$(VENV)/bin/honcho start --no-colour --procfile Procfile --port $(PORT)
 
 test: $(VENV)/.dev-installed
 	$(PY) tools/run_tests.py $(PYTEST_ARGS)

@@ -6,6 +6,8 @@ from app.accounts.models import User
 from app.audit.services import verify_chain
 from app.demo.workspace import DEMO_PASSWORD, PEOPLE
 from app.extensions import db
+from app.mail import deliver_due
+from app.notifications.delivery import send_due
 from app.partnerships.models import Membership, Partnership
 
 
@@ -32,6 +34,16 @@ def test_demo_builds_two_organisations_in_one_partnership_and_prints_logins(app,
         ("Contoso Manufacturing", "viewer"),
     } <= roles
     assert verify_chain() is None
+
+
+def test_the_workers_first_reminder_run_after_the_demo_finds_nothing_due(app, runner):
+    # The reminders, plan-change emails and digests the demo's history makes due are the
+    # demo's own, saved quietly; the worker's first run must not pour them into the log.
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    saved = set(os.listdir(app.config["MAIL_FILE_DIR"]))
+    report = send_due()
+    assert (report.reminders, report.change_emails, report.digests, report.failures) == (0, 0, 0, [])
+    assert deliver_due() == 0 and set(os.listdir(app.config["MAIL_FILE_DIR"])) == saved
 
 
 def test_demo_is_idempotent_and_if_empty_leaves_real_data_alone(app, runner):

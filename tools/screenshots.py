@@ -9,10 +9,13 @@ given, then saves OUTDIR/<name>-laptop.png and -phone.png for each path.
 import argparse
 import os
 import re
+import sys
 
 from playwright.sync_api import sync_playwright
 
-from app.demo import DEMO_PASSWORD
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir)))
+
+from app.demo.workspace import DEMO_PASSWORD  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]

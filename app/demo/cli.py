@@ -13,6 +13,7 @@ from app.demo import build_demo
 from app.demo.workspace import demo_exists, logins_table
 from app.extensions import db
 from app.mail import deliver_due
+from app.notifications.delivery import send_due
 
 
 @click.command("demo")
@@ -37,6 +38,9 @@ def demo_command(if_empty: bool, verbose: bool):
         try:
             build_demo()
             db.session.commit()
+            # The reminders, grouped plan changes and digests the demo's history has made due
+            # are the demo's own emails too: sent now, the worker's first run finds none due.
+            send_due()
             # The demo's emails are delivered here and now (a worker would find them due
             # anyway), so their files exist when the logins are printed.
             deliver_due()
