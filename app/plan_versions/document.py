@@ -5,7 +5,6 @@ the working plan), from the same section partials as the whole-plan page.
 renderer (app/plan_versions/pdfs.py) and the benchmark call it.
 """
 
-import re
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -111,29 +110,5 @@ def document_html(partnership: Partnership, version: PlanVersion | None = None, 
         base_url=current_app.config.get("APP_BASE_URL") or "http://localhost"
     )
     with context:
-        html = render_template("plan_versions/document.html", **document_context(partnership, version, draft=draft))
-    return _style_inline_svg(html)
+        return render_template("plan_versions/document.html", **document_context(partnership, version, draft=draft))
 
-
-# WeasyPrint draws inline SVG with the styles inside the SVG only, so the charts' class rules
-# (the page's look) are copied into each chart.
-SVG_STYLE = """<style>
-.heat-map__cell rect { stroke: #fff; stroke-width: 1 }
-.heat-map__cell--low rect { fill: #d6eedd } .heat-map__cell--medium rect { fill: #fbefc6 }
-.heat-map__cell--high rect { fill: #fbdcc0 } .heat-map__cell--critical rect { fill: #f7d0cd }
-.heat-map__cell--low.heat-map__cell--filled rect { fill: #8fcfa3 }
-.heat-map__cell--medium.heat-map__cell--filled rect { fill: #f2d16b }
-.heat-map__cell--high.heat-map__cell--filled rect { fill: #f0a563 }
-.heat-map__cell--critical.heat-map__cell--filled rect { fill: #e07068 }
-text { font-family: "Source Sans 3", sans-serif }
-.heat-map__score { font-size: 9px; fill: #6b7383 }
-.heat-map__count { font-size: 17px; font-weight: 700; fill: #1d2433 }
-.heat-map__axis-label { font-size: 10.5px; fill: #3d4657; font-weight: 600 }
-.heat-map__axis-sub { font-size: 9px; fill: #5b6475 }
-.heat-map__axis-title { font-size: 10.5px; fill: #5b6475; font-weight: 600 }
-</style>"""
-_SVG_OPEN = re.compile(r"(<svg\b[^>]*>)")
-
-
-def _style_inline_svg(html: str) -> str:
-    return _SVG_OPEN.sub(lambda match: match.group(1) + SVG_STYLE, html)

@@ -25,15 +25,9 @@ from app.plan_versions.word_markup import MUTED, paragraph_in, restart_numbering
 FONT_FOLDER = os.path.join(os.path.dirname(__file__), os.pardir, "static", "fonts", "source-sans-3")
 SCALE = 3  # pixels per SVG unit: sharp when printed at the width it is placed at
 
-# The SVG heat map's geometry (templates/plan_sections/types/risk_assessment.html) and colours
-# (document.SVG_STYLE): (empty cell, cell holding risks) per rating.
+# The SVG heat map's geometry and text colours (templates/plan_sections/types/risk_assessment.html);
+# each cell's fill comes with the grid, from app/plan_sections/heat_colours.py.
 CELL_W, CELL_H, GAP, LEFT, TOP = 58, 44, 3, 104, 6
-HEAT_COLOURS = {
-    "low": ("#d6eedd", "#8fcfa3"),
-    "medium": ("#fbefc6", "#f2d16b"),
-    "high": ("#fbdcc0", "#f0a563"),
-    "critical": ("#f7d0cd", "#e07068"),
-}
 
 
 def _font(weight: str, size: float) -> ImageFont.FreeTypeFont:
@@ -60,8 +54,7 @@ def heat_map_png(summary: dict) -> bytes:
                   anchor="rm")
         for c, cell in enumerate(row):
             x, y = LEFT + c * (CELL_W + GAP), TOP + r * (CELL_H + GAP)
-            fill = HEAT_COLOURS[cell["rating"]][1 if cell["count"] else 0]
-            draw.rounded_rectangle((*at(x, y), *at(x + CELL_W, y + CELL_H)), radius=4 * SCALE, fill=fill)
+            draw.rounded_rectangle((*at(x, y), *at(x + CELL_W, y + CELL_H)), radius=4 * SCALE, fill=cell["fill"])
             draw.text(at(x + 5, y + 11), str(cell["score"]), font=score_font, fill="#6b7383", anchor="ls")
             if cell["count"]:
                 draw.text(at(x + CELL_W / 2, y + CELL_H / 2 + 3), str(cell["count"]), font=count_font,

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
+from app.plan_sections.heat_colours import HEAT_COLOURS
 from app.plan_sections.models import SectionRevision
 from app.plan_sections.registry import section_types
 from tests.support.forms import form_fields, invalid_fields
@@ -44,6 +45,7 @@ def test_a_section_reads_narrative_items_heat_map_and_who_changed_it(plan, clien
     assert "Port strike" in page and "Cyber attack" in page
     assert '<svg class="heat-map__svg"' in page and "<title id=" in page and "<desc id=" in page
     assert "20</b> Critical" in page  # the score is derived: 5 × 4
+    assert f'fill="{HEAT_COLOURS["critical"][1]}"' in page  # the cell holding it, coloured in the SVG itself
     assert "Eve Editor" in page and "Alpha Ltd" in page and "revision 1" in page and "Initial register" in page
     assert "Edit section" not in page and "Mark reviewed" not in page  # a viewer reads only
     editor_page = text(client_as(plan.people.b.editor).get(plan_url(plan, "/risk_assessment")))

@@ -3,6 +3,7 @@
 from markupsafe import Markup
 
 from app.plan_sections.fields import Choice, Date, LongText, MemberRef, PartyRef, Scale, Text
+from app.plan_sections.heat_colours import cell_fill
 from app.plan_sections.registry import register
 from app.plan_sections.schema import Derived, ItemKind, SectionType
 
@@ -86,6 +87,7 @@ def heat_map(content: dict, ctx) -> dict:
             row.append({
                 "likelihood": likelihood, "impact": impact, "score": score,
                 "rating": key, "rating_label": label, "count": len(titles), "titles": titles,
+                "fill": cell_fill(key, len(titles)),
             })
         grid.append(row)
     by_status = [
