@@ -59,7 +59,7 @@ def make_large_plan(app, partnership_id: int) -> None:
     """Grow the demo plan to 500 risks, 500 assets and long narratives in every section."""
     from app.extensions import db
     from app.partnerships.models import Membership
-    from app.plan_sections import services
+    from app.plan_sections import reading, writing
     from app.plan_sections.registry import section_types
 
     with app.app_context():
@@ -67,8 +67,8 @@ def make_large_plan(app, partnership_id: int) -> None:
             sa.select(Membership).where(Membership.partnership_id == partnership_id).order_by(Membership.id).limit(1)
         )
         for section_type in section_types():
-            section = services.section_for(partnership_id, section_type.key)
-            content = copy.deepcopy(services.current_content(partnership_id, section_type.key))
+            section = reading.section_for(partnership_id, section_type.key)
+            content = copy.deepcopy(reading.current_content(partnership_id, section_type.key))
             narrative = content.get("narrative") or ""
             number = 0
             while len(narrative) < LARGE["narrative_chars"]:
@@ -87,5 +87,5 @@ def make_large_plan(app, partnership_id: int) -> None:
                     item[label] = f"{item[label]} ({index + 1})"[:200]
                     grown.append(item)
                 content["items"][kind.key] = grown
-            services.save_section(membership, section, content, section.current_revision_id, "Benchmark: large plan")
+            writing.save_section(membership, section, content, section.current_revision_id, "Benchmark: large plan")
         db.session.commit()

@@ -49,12 +49,12 @@ def jointly_save(app, partnership_id: int, email: str, edit) -> str:
     """One save as a request makes it: load, edit the current content, save_edit, commit."""
     from app.coediting.saving import save_edit
     from app.extensions import db
-    from app.plan_sections import services
+    from app.plan_sections import reading
 
     with app.app_context():
         membership = _membership(partnership_id, email)
-        section = services.section_for(partnership_id, SECTION)
-        content = copy.deepcopy(services.current_content(partnership_id, SECTION))
+        section = reading.section_for(partnership_id, SECTION)
+        content = copy.deepcopy(reading.current_content(partnership_id, SECTION))
         base = section.current_revision_id
         edit(content)
         outcome = save_edit(membership, section, content, base, "Benchmark save")
@@ -88,15 +88,15 @@ def _partnerships(app, first: int) -> list[int]:
 
 
 def _section_id(app, partnership_id: int) -> int:
-    from app.plan_sections import services
+    from app.plan_sections import reading
 
     with app.app_context():
-        return services.section_for(partnership_id, SECTION).id
+        return reading.section_for(partnership_id, SECTION).id
 
 
 def bare_save(engine, section_id: int, author: tuple[int, int], edit) -> None:
     """Read the current content, edit it, insert the revision and move the pointer: one transaction."""
-    from app.plan_sections.services import content_hash
+    from app.plan_sections.writing import content_hash
 
     with engine.begin() as conn:
         current_id, count = conn.execute(sa.text(
@@ -127,11 +127,11 @@ def _prepare(app, partnership_id: int) -> tuple[int, tuple[int, int]]:
         content["narrative"] = "\n\n".join(f"Paragraph {i}: as agreed." for i in range(WRITERS))
 
     jointly_save(app, partnership_id, EDITORS[0], narrative)
-    from app.plan_sections import services
+    from app.plan_sections import reading
 
     with app.app_context():
         membership = _membership(partnership_id, EDITORS[0])
-        return services.section_for(partnership_id, SECTION).id, (membership.user_id, membership.party_id)
+        return reading.section_for(partnership_id, SECTION).id, (membership.user_id, membership.party_id)
 
 
 def _writers(work, rounds: int) -> tuple[float, dict, list]:
@@ -157,10 +157,10 @@ def _writers(work, rounds: int) -> tuple[float, dict, list]:
 
 
 def _lost(app, partnership_id: int, last: dict) -> int:
-    from app.plan_sections import services
+    from app.plan_sections import reading
 
     with app.app_context():
-        paragraphs = _paragraphs(services.current_content(partnership_id, SECTION)["narrative"])
+        paragraphs = _paragraphs(reading.current_content(partnership_id, SECTION)["narrative"])
     return sum(1 for index, round_number in last.items()
                if f"Paragraph {index}: writer {index}, round {round_number}." not in paragraphs)
 

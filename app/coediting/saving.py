@@ -27,7 +27,7 @@ from app.extensions import db
 from app.notifications.services import notify_other_parties
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Party
-from app.plan_sections import services as plan
+from app.plan_sections import reading, writing
 from app.plan_sections.context import PlanContext
 from app.plan_sections.models import PlanSection, SectionRevision
 from app.plan_sections.registry import get_section_type
@@ -39,7 +39,7 @@ from app.types import utcnow
 # Each round loses only to a save that landed between reading the newest revision and the
 # compare-and-swap, so even dozens of simultaneous writers settle well within this.
 MAX_MERGE_ROUNDS = 50
-NOTE_MAX = plan.NOTE_MAX
+NOTE_MAX = writing.NOTE_MAX
 
 
 @dataclass
@@ -169,18 +169,18 @@ def save_edit(
     _refuse_unknown_item_ids(content, (base_revision.content if base_revision is not None else None, *known))
     gate = None if agreed else next((g for g in SAVE_GATES.all() if g.applies(section)), None)
     if gate is not None:
-        plan._check_can_edit(membership, section)
+        writing.check_can_edit(membership, section)
         section_type = get_section_type(section.section_key)
         base_content = base_revision.content if base_revision is not None else section_type.empty_content()
         return gate.take(Attempt(
             membership, section, _validated(section, section_type, content, base_content, ctx, known),
-            base_revision, plan._clean_note(note, NOTE_MAX, "note"), kind,
+            base_revision, writing.clean_note(note, NOTE_MAX, "note"), kind,
         ))
     try:
-        revision = plan.save_section(
+        revision = writing.save_section(
             membership, section, content, base_revision_id, note, kind=kind, ctx=ctx, known=known, at=at
         )
-    except plan.StaleRevision as stale:
+    except writing.StaleRevision as stale:
         return _merge_and_save(
             membership, section, content, base_revision, stale.current, note,
             kind="restore" if restoring is not None else "merge", ctx=ctx, known=known, resolving=resolving, at=at,
@@ -207,11 +207,11 @@ def _merge_and_save(
             ))
         _point_at(section, theirs)
         try:
-            revision = plan.save_section(
+            revision = writing.save_section(
                 membership, section, result.content, theirs.id, merged_note(note, theirs),
                 kind=kind, ctx=ctx, known=(ours, base_content, *known), at=at,
             )
-        except plan.StaleRevision as again:
+        except writing.StaleRevision as again:
             theirs = again.current
             continue
         merged_with = revisions_between(section, base_revision, theirs)
@@ -240,12 +240,12 @@ def _merge_and_save(
 
 def _validated(section, section_type, attempt: dict, base_content: dict, ctx, known) -> dict:
     """The attempt as its author meant it against their base: normalised, new items given ids."""
-    ctx = ctx if ctx is not None else plan.section_context(section)
+    ctx = ctx if ctx is not None else reading.section_context(section)
     ids_from = {"items": {k: [*items, *_items_of(known, k)] for k, items in base_content["items"].items()}}
     try:
         return section_type.validate(attempt, ctx.with_base(base_content, *known), base=ids_from)
     except ContentError as error:
-        raise plan.InvalidContent(error.errors) from error
+        raise writing.InvalidContent(error.errors) from error
 
 
 def _items_of(contents, kind_key: str) -> list:
@@ -273,7 +273,7 @@ def _keep(membership, section, base_revision, theirs, ours, note, kind, result, 
         base_revision_id=base_revision.id if base_revision is not None else None,
         their_revision_id=theirs.id,
         attempted_content=ours,
-        note=plan._clean_note(resolving.note if resolving is not None else note, NOTE_MAX, "note"),
+        note=writing.clean_note(resolving.note if resolving is not None else note, NOTE_MAX, "note"),
         kind=resolving.kind if resolving is not None else "restore" if kind == "restore" else "edit",
         conflicts=[c.to_dict() for c in result.conflicts],
         status="open",

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.coediting import comments, saving
 from app.demo.workspace import ALEX, DANA, LUIS, PRIYA, Demo
-from app.plan_sections import services
+from app.plan_sections import reading
 from app.types import clock_at, utcnow
 
 
@@ -18,7 +18,7 @@ class CoEditor:
         self.partnership_id = demo.partnership.id
 
     def section(self, key: str):
-        return services.section_for(self.partnership_id, key)
+        return reading.section_for(self.partnership_id, key)
 
     def current(self, key: str):
         return self.section(key).current_revision

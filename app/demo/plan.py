@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.demo.workspace import ALEX, DANA, LUIS, MEI, PRIYA, TOM, Demo
 from app.extensions import db
 from app.partnerships.models import Party
-from app.plan_sections import services
+from app.plan_sections import reading, writing
 from app.types import clock_at, utcnow
 
 
@@ -36,19 +36,19 @@ class PlanWriter:
         return self.demo.users[email].id
 
     def content(self, key: str) -> dict:
-        return copy.deepcopy(services.current_content(self.partnership_id, key))
+        return copy.deepcopy(reading.current_content(self.partnership_id, key))
 
     def save(self, email: str, key: str, content: dict, days_ago: float, note: str) -> None:
-        section = services.section_for(self.partnership_id, key)
+        section = reading.section_for(self.partnership_id, key)
         at = self.now - timedelta(days=days_ago)
         with clock_at(at):  # the audit trail and notices dated as the revision
-            services.save_section(self.demo.member(email), section, content, section.current_revision_id, note, at=at)
+            writing.save_section(self.demo.member(email), section, content, section.current_revision_id, note, at=at)
 
     def review(self, email: str, key: str, days_ago: float, note: str | None = None) -> None:
-        section = services.section_for(self.partnership_id, key)
+        section = reading.section_for(self.partnership_id, key)
         at = self.now - timedelta(days=days_ago)
         with clock_at(at):
-            services.mark_reviewed(self.demo.member(email), section, section.current_revision_id, note, at=at)
+            writing.mark_reviewed(self.demo.member(email), section, section.current_revision_id, note, at=at)
 
     def id_of(self, key: str, kind: str, field: str, value: str) -> str:
         return next(i["id"] for i in self.content(key)["items"][kind] if i[field] == value)

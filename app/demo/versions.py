@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.coediting import saving
 from app.demo.workspace import ALEX, DANA, DEMO_PASSWORD, PRIYA, Demo
-from app.plan_sections import services as plan
+from app.plan_sections import reading
 from app.plan_versions import pdfs, services
 from app.plan_versions.services import SigningRequest
 from app.types import clock_at, utcnow
@@ -23,7 +23,7 @@ def _sign(demo: Demo, email: str, version) -> None:
 
 
 def _append_to_narrative(demo: Demo, email: str, key: str, text: str, note: str) -> None:
-    section = plan.section_for(demo.partnership.id, key)
+    section = reading.section_for(demo.partnership.id, key)
     content = copy.deepcopy(section.current_revision.content)
     content["narrative"] = content["narrative"].rstrip() + "\n\n" + text
     saving.save_edit(demo.member(email), section, content, section.current_revision_id, note)

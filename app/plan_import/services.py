@@ -25,7 +25,7 @@ from app.partnerships.models import Membership
 from app.plan_import.matching import SectionImport, merged_content, section_import, split_parts
 from app.plan_import.models import PendingImport
 from app.plan_import.reading import ImportRefused, read_plan_limited
-from app.plan_sections import services as plan
+from app.plan_sections import progress, reading, writing
 from app.plan_sections.models import SectionRevision
 from app.plan_sections.registry import get_section_type, section_keys
 from app.plan_sections.schema import NARRATIVE_MAX
@@ -66,7 +66,7 @@ def start_import(membership: Membership, data: bytes, filename: str) -> PendingI
         raise ImportRefused(f"This file has more than {MAX_PARTS} headings at its top level: it cannot be one plan.")
     now = utcnow()
     db.session.execute(sa.delete(PendingImport).where(PendingImport.expires_at < now))
-    sections = plan.ensure_sections(membership.partnership_id)
+    sections = reading.ensure_sections(membership.partnership_id)
     pending = PendingImport(
         partnership_id=membership.partnership_id,
         user_id=membership.user_id,
@@ -131,9 +131,9 @@ def _grouped(pending: PendingImport, mapping: dict[int, str]) -> dict[str, list[
 
 def build_preview(membership: Membership, pending: PendingImport, mapping: dict[int, str]) -> Preview:
     """Each part as it will be imported under `mapping`, and what happens to each section."""
-    overview = plan.plan_overview(membership.partnership)
+    overview = progress.plan_overview(membership.partnership)
     states = {state.key: state for state in overview.sections}
-    ctx = plan.load_context(membership.partnership_id, {key: s.content for key, s in states.items()})
+    ctx = reading.load_context(membership.partnership_id, {key: s.content for key, s in states.items()})
     parts = []
     for index, part in enumerate(pending.parts):
         key = mapping.get(index, SKIP)
@@ -237,7 +237,7 @@ def confirm_import(membership: Membership, pending: PendingImport, mapping: dict
         results.append(result)
         if section_plan.refusal:
             continue
-        section = plan.section_for(membership.partnership_id, section_plan.key)
+        section = reading.section_for(membership.partnership_id, section_plan.key)
         content = merged_content(_base_content(locked, section_plan.key), section_plan.imported)
         try:
             with db.session.begin_nested():  # a refused section leaves nothing behind; the others go on
@@ -246,7 +246,7 @@ def confirm_import(membership: Membership, pending: PendingImport, mapping: dict
                 )
         except ConsentError as refused:
             result.refusal = refused.message
-        except plan.InvalidContent as invalid:
+        except writing.InvalidContent as invalid:
             result.refusal = "The section refused the imported content: " + "; ".join(invalid.errors.values())
         except RuleViolation as violation:
             result.refusal = violation.message

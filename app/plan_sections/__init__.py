@@ -17,7 +17,7 @@ bp = Blueprint("plan_sections", __name__)
 
 
 def _overview(membership):
-    from app.plan_sections.services import plan_overview
+    from app.plan_sections.progress import plan_overview
 
     return once_per_request(f"plan:{membership.partnership_id}", lambda: plan_overview(membership.partnership))
 

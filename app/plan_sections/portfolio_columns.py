@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.partnerships.models import Partnership
 from app.plan_sections.models import PlanSection
+from app.plan_sections.progress import PlanOverview, section_state
 from app.plan_sections.registry import section_types
-from app.plan_sections.services import PlanOverview, section_state
 from app.plan_sections.types.risk import rating_of, score_of
 from app.types import utcnow
 

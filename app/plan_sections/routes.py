@@ -10,7 +10,7 @@ from app.downloads import content_disposition, file_name
 from app.inputs import form_id
 from app.markdown import render_markdown
 from app.partnerships.access import Permission, current_membership, require
-from app.plan_sections import bp, forms, services, signals
+from app.plan_sections import bp, forms, progress, reading, signals, writing
 from app.plan_sections.display import item_table, section_facts
 from app.plan_sections.export import items_csv
 from app.plan_sections.registry import section_type_or_404, section_types
@@ -33,7 +33,7 @@ def overview(partnership_id: int):
     membership = current_membership()
     return render_template(
         "plan_sections/overview.html",
-        plan=services.plan_overview(membership.partnership),
+        plan=progress.plan_overview(membership.partnership),
         open_comments=open_thread_counts(partnership_id),
     )
 
@@ -41,8 +41,8 @@ def overview(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/plan/full")
 def full(partnership_id: int):
     membership = current_membership()
-    plan = services.plan_overview(membership.partnership)
-    ctx = services.load_context(partnership_id, {s.key: s.content for s in plan.sections})
+    plan = progress.plan_overview(membership.partnership)
+    ctx = reading.load_context(partnership_id, {s.key: s.content for s in plan.sections})
     sections = [
         {
             "state": state,
@@ -67,11 +67,11 @@ def full(partnership_id: int):
 def section(partnership_id: int, section_key: str):
     membership = current_membership()
     section_type = section_type_or_404(section_key)
-    keys = [section_key, *services.referenced_sections(section_type)]
-    plan = services.plan_overview(membership.partnership)
+    keys = [section_key, *reading.referenced_sections(section_type)]
+    plan = progress.plan_overview(membership.partnership)
     states = {s.key: s for s in plan.sections}
     state = states[section_key]
-    ctx = services.load_context(partnership_id, {key: states[key].content for key in keys})
+    ctx = reading.load_context(partnership_id, {key: states[key].content for key in keys})
     sort, _, column = (request.args.get("sort") or "").partition(".")
     direction = request.args.get("dir") if request.args.get("dir") in SORT_DIRECTIONS else "asc"
     tables = [
@@ -108,9 +108,9 @@ def items_export(partnership_id: int, section_key: str, kind_key: str):
     kind = section_type.kind_by_key.get(kind_key)
     if kind is None:
         abort(404)
-    content = services.current_content(partnership_id, section_key)
-    ctx = services.load_context(partnership_id, {section_key: content, **{
-        key: services.current_content(partnership_id, key) for key in services.referenced_sections(section_type)
+    content = reading.current_content(partnership_id, section_key)
+    ctx = reading.load_context(partnership_id, {section_key: content, **{
+        key: reading.current_content(partnership_id, key) for key in reading.referenced_sections(section_type)
     }})
     name = file_name(membership.partnership.name, kind.label, f"{utcnow():%Y-%m-%d}", extension="csv")
     return Response(items_csv(kind, content["items"][kind.key], ctx), mimetype="text/csv",
@@ -119,7 +119,7 @@ def items_export(partnership_id: int, section_key: str, kind_key: str):
 
 def _edit_errors(violation) -> dict[str, str]:
     """A refused save's messages by input name: the content's own, or one for the whole form."""
-    if isinstance(violation, services.InvalidContent):
+    if isinstance(violation, writing.InvalidContent):
         return violation.errors
     if isinstance(violation, ConsentError):  # agreed sections: a change to this section already waits
         return {"form": violation.message}
@@ -160,11 +160,11 @@ def _render_edit(section_type, state, edit, ctx, plan, *, focus=None, preview=No
 def edit(partnership_id: int, section_key: str):
     membership = current_membership()
     section_type = section_type_or_404(section_key)
-    keys = [section_key, *services.referenced_sections(section_type)]
-    plan = services.plan_overview(membership.partnership)
+    keys = [section_key, *reading.referenced_sections(section_type)]
+    plan = progress.plan_overview(membership.partnership)
     states = {s.key: s for s in plan.sections}
     state = states[section_key]
-    ctx = services.load_context(partnership_id, {key: states[key].content for key in keys})
+    ctx = reading.load_context(partnership_id, {key: states[key].content for key in keys})
     ctx = ctx.with_base(state.content if state.is_started else None)
     base_id = state.revision.id if state.revision is not None else None
 
@@ -186,7 +186,7 @@ def edit(partnership_id: int, section_key: str):
     if errors:
         edit_state.errors = errors
         return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
-    section = services.section_for(partnership_id, section_key)
+    section = reading.section_for(partnership_id, section_key)
     with applying(show=False) as applied:
         # If someone saved since this editor's base revision, the save merges with their
         # changes, or keeps this one for its author to resolve (app/coediting/saving.py).
@@ -209,12 +209,12 @@ def review(partnership_id: int, section_key: str):
     membership = current_membership()
     section_type = section_type_or_404(section_key)
     revision_id = form_id("revision_id")
-    section = services.section_for(partnership_id, section_key)
+    section = reading.section_for(partnership_id, section_key)
     target = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key)
     try:
         with applying() as applied:
-            services.mark_reviewed(membership, section, revision_id, request.form.get("note"))
-    except services.StaleRevision as stale:
+            writing.mark_reviewed(membership, section, revision_id, request.form.get("note"))
+    except writing.StaleRevision as stale:
         current = stale.current
         flash(
             f"{current.author.full_name} ({current.author_party.name}) changed this section since you opened it. "

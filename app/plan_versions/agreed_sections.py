@@ -29,7 +29,7 @@ from app.consent.models import Proposal
 from app.extensions import db
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Partnership
-from app.plan_sections import services as plan
+from app.plan_sections import reading, writing
 from app.plan_sections.models import PlanSection, SectionRevision
 from app.plan_sections.registry import get_section_type
 from app.plan_versions.services import baseline_of
@@ -89,12 +89,12 @@ def propose_change(attempt: saving.Attempt) -> saving.SaveOutcome:
     """The save gate: keep the attempt as a proposal to the other parties instead of saving it."""
     section = attempt.section
     _lock_section(section)
-    current = plan._current_revision(section.id)
-    if current is not None and plan.content_hash(attempt.content) == current.content_hash:
+    current = writing.committed_revision(section.id)
+    if current is not None and writing.content_hash(attempt.content) == current.content_hash:
         return saving.SaveOutcome("unchanged")
     base = attempt.base_revision
     base_content = base.content if base is not None else get_section_type(section.section_key).empty_content()
-    if plan.content_hash(attempt.content) == plan.content_hash(base_content):
+    if writing.content_hash(attempt.content) == writing.content_hash(base_content):
         return saving.SaveOutcome("unchanged")
     waiting = open_change(section.partnership_id, section.section_key)
     if waiting is not None:
@@ -127,7 +127,7 @@ def _author(proposal: Proposal) -> Membership | None:
 
 
 def _section(proposal: Proposal) -> PlanSection:
-    return plan.section_for(proposal.partnership_id, proposal.payload["section"])
+    return reading.section_for(proposal.partnership_id, proposal.payload["section"])
 
 
 def _base(proposal: Proposal, section: PlanSection) -> dict:
@@ -202,7 +202,7 @@ def change_view(proposal: Proposal) -> ChangeView:
     section_type = get_section_type(section.section_key)
     old = _base(proposal, section)
     new = proposal.payload["content"]
-    ctx = plan.section_context(section)
+    ctx = reading.section_context(section)
     current = section.current_revision
     return ChangeView(
         section_type=section_type,

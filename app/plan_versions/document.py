@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import current_app, has_request_context, render_template
 
 from app.partnerships.models import Partnership
-from app.plan_sections import services as plan
+from app.plan_sections import reading
 from app.plan_sections.display import item_table, section_facts
 from app.plan_sections.models import SectionRevision
 from app.plan_sections.registry import section_types
@@ -58,7 +58,7 @@ def document_context(partnership: Partnership, version: PlanVersion | None = Non
     else:
         revisions = services.current_revisions(partnership.id)
         contents = {key: revision.content for key, revision in revisions.items()}
-    ctx = plan.load_context(partnership.id, contents)
+    ctx = reading.load_context(partnership.id, contents)
     sections = []
     for section_type in section_types():
         content = contents.get(section_type.key) or section_type.empty_content()

@@ -12,7 +12,7 @@ from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.inputs import without_control_characters
 from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, require
-from app.plan_sections import services as plan
+from app.plan_sections import reading
 from app.plan_versions import bp, deadlines, drafts, identities, pdfs, services, withdrawal, word
 from app.plan_versions.forms import (
     DeclineForm,
@@ -37,7 +37,7 @@ PKCS12 = FileKind(
 
 def _diff_view(partnership_id: int, old_version, new_contents: dict, new_revisions: dict):
     old_contents = services.contents_of(old_version) if old_version is not None else {}
-    ctx = plan.load_context(partnership_id, {**old_contents, **new_contents})
+    ctx = reading.load_context(partnership_id, {**old_contents, **new_contents})
     changes = present_plan_diff(diff_plans(old_contents, new_contents), ctx)
     old_revisions = services.version_revisions(old_version) if old_version is not None else {}
     return {"changes": changes, "old_revisions": old_revisions, "new_revisions": new_revisions}

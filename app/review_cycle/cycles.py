@@ -18,7 +18,7 @@ from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, check_permission
 from app.partnerships.models import Membership, Partnership, Party
 from app.partnerships.parties import RecordParty, cycle_parties, record_parties, record_party_ids
-from app.plan_sections.services import performance_measures
+from app.plan_sections.reading import performance_measures
 from app.review_cycle import periods
 from app.review_cycle.dimensions import ensure_dimensions
 from app.review_cycle.models import CLOSED, ReviewCycle

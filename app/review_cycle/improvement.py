@@ -15,7 +15,7 @@ from app.audit.services import record_event
 from app.extensions import db
 from app.notifications.services import notify
 from app.partnerships.models import Membership
-from app.plan_sections import services as plan
+from app.plan_sections import reading
 from app.plan_sections.models import SectionRevision
 from app.plan_sections.registry import get_section_type
 from app.review_cycle.cycles import cycle_path, parties_of_cycle, parties_waited_for
@@ -121,7 +121,7 @@ def link_options(cycle: ReviewCycle) -> list[tuple[str, str]]:
     measures, and the plan's risks."""
     options = [(f"dimension:{d['id']}", f"Dimension: {d['name']}") for d in cycle.dimensions]
     options += [(f"measure:{m['id']}", f"Measure: {m['name']}") for m in cycle.measures]
-    risks = plan.current_content(cycle.partnership_id, "risk_assessment")["items"].get("risks", [])
+    risks = reading.current_content(cycle.partnership_id, "risk_assessment")["items"].get("risks", [])
     options += [(f"risk:{r['id']}", f"Risk: {r['title']}") for r in risks]
     return options
 
@@ -237,8 +237,8 @@ def promote_action(membership: Membership, action: ImprovementAction):
         raise RuleViolation("This action is already in the plan's Continuous improvement section.")
     from app.coediting import saving
 
-    section = plan.section_for(cycle.partnership_id, "continuous_improvement")
-    content = plan.content_of(section, get_section_type("continuous_improvement"))
+    section = reading.section_for(cycle.partnership_id, "continuous_improvement")
+    content = reading.content_of(section, get_section_type("continuous_improvement"))
     content = {"narrative": content["narrative"], "fields": dict(content.get("fields") or {}),
                "items": {k: list(v) for k, v in content["items"].items()}}
     linked_measure = action.link_ref if action.link_kind == "measure" else None
@@ -255,7 +255,7 @@ def promote_action(membership: Membership, action: ImprovementAction):
         # Agreed sections: in the plan once every party agrees (promoted_by_agreement).
         outcome.proposal.payload = {**outcome.proposal.payload, "from_action": action.id}
         return outcome
-    revision = outcome.revision if outcome.status != "proposed" else plan.section_for(
+    revision = outcome.revision if outcome.status != "proposed" else reading.section_for(
         cycle.partnership_id, "continuous_improvement").current_revision
     _promoted(membership, action, cycle, revision)
     return outcome

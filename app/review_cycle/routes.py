@@ -11,8 +11,8 @@ from app.forms import ConfirmForm
 from app.inputs import form_choice
 from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, require
 from app.partnerships.models import Role
+from app.plan_sections.reading import load_context
 from app.plan_sections.registry import section_types
-from app.plan_sections.services import load_context
 from app.review_cycle import assessments, bp, corrections, cycles, export, forms, improvement, report, stages
 from app.review_cycle import dimensions as health_dimensions  # the module; `dimensions` is a view here
 from app.review_cycle.models import (

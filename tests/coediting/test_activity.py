@@ -5,7 +5,7 @@ from datetime import timedelta
 from app.coediting import comments, saving
 from app.coediting.activity import activity_page
 from app.extensions import db
-from app.plan_sections import services
+from app.plan_sections import writing
 from app.plan_sections.registry import get_section_type
 from app.types import utcnow
 from tests.support.coediting import changed
@@ -19,7 +19,7 @@ def _busy_partnership(plan, risk_base):
     saving.save_edit(plan.member(a), plan.section("risk_assessment"), changed(risk_base.content, risk_0="Dock"),
                      risk_base.id, "Dock")
     section = plan.section("risk_assessment")
-    services.mark_reviewed(plan.member(b), section, section.current_revision_id, "Checked")
+    writing.mark_reviewed(plan.member(b), section, section.current_revision_id, "Checked")
     saving.restore_revision(plan.member(b), section, risk_base, section.current_revision_id)
     thread = comments.start_thread(plan.member(a), section, "Why restore *that*?")
     comments.reply(plan.member(b), thread, "Flood was wrong.")
@@ -70,7 +70,7 @@ def test_entries_at_the_same_instant_keep_a_stable_order_across_pages(plan):
     ctx = plan.context()
     for key in ("communications", "knowledge_management", "management_activities"):
         section = plan.section(key)
-        services.save_section(plan.member(plan.people.a.editor), section,
+        writing.save_section(plan.member(plan.people.a.editor), section,
                               sample_content(get_section_type(key), ctx), None, at=at, ctx=ctx)
     db.session.commit()
     first = activity_page(plan.partnership.id, size=2)

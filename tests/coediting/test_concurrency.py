@@ -13,7 +13,7 @@ from app.coediting import saving
 from app.coediting.models import EditConflict
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.plan_sections import services
+from app.plan_sections import reading, writing
 from app.plan_sections.models import SectionRevision
 from tests.support.plans import risks_content
 
@@ -46,7 +46,7 @@ def test_concurrent_writers_from_one_base_all_end_as_one_revision_or_one_kept_co
     barrier = threading.Barrier(WRITERS)
     outcomes, errors, timings = {}, {}, {}
     rounds = Counter()
-    real_save = services.save_section
+    real_save = writing.save_section
 
     def counted(*args, **kwargs):
         rounds[threading.current_thread().name] += 1
@@ -58,7 +58,7 @@ def test_concurrent_writers_from_one_base_all_end_as_one_revision_or_one_kept_co
                 membership = db.session.scalar(sa.select(Membership).where(
                     Membership.partnership_id == partnership_id, Membership.user_id == user_ids[n % len(user_ids)]
                 ))
-                section = services.section_for(partnership_id, "risk_assessment")
+                section = reading.section_for(partnership_id, "risk_assessment")
                 content = _attempt(base_content, n)
                 barrier.wait(10)
                 started = time.perf_counter()
@@ -70,7 +70,7 @@ def test_concurrent_writers_from_one_base_all_end_as_one_revision_or_one_kept_co
                 db.session.rollback()
                 errors[n] = repr(error)
 
-    monkeypatch.setattr(services, "save_section", counted)
+    monkeypatch.setattr(writing, "save_section", counted)
     threads = [threading.Thread(target=writer, args=(n,), name=f"writer-{n}") for n in range(WRITERS)]
     for thread in threads:
         thread.start()

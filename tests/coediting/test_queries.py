@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from app.coediting import comments
 from app.extensions import db
 from app.plan_sections.models import PlanSection, SectionRevision
-from app.plan_sections.services import content_hash
+from app.plan_sections.writing import content_hash
 from app.types import utcnow
 from tests.support.queries import count_queries
 

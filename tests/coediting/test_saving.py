@@ -233,11 +233,11 @@ def test_notes_are_cut_to_fit_with_the_merge_suffix(plan, risk_base):
 
 
 def test_a_merge_that_loses_the_race_again_merges_again_against_the_newest(plan, risk_base, monkeypatch):
-    from app.plan_sections import services
+    from app.plan_sections import writing
 
     a, b = plan.people.a.editor, plan.people.b.editor
     save_from(plan, b, "risk_assessment", changed(risk_base.content, risk_2="River flood"), risk_base.id)
-    real_save, landed = services.save_section, []
+    real_save, landed = writing.save_section, []
 
     def another_save_lands_first(membership, section, content, base_revision_id, note=None, **kwargs):
         if kwargs.get("kind") == "merge" and not landed:
@@ -246,7 +246,7 @@ def test_a_merge_that_loses_the_race_again_merges_again_against_the_newest(plan,
             landed.append(plan.save(plan.people.b.admin, "risk_assessment", ransomware))
         return real_save(membership, section, content, base_revision_id, note, **kwargs)
 
-    monkeypatch.setattr(services, "save_section", another_save_lands_first)
+    monkeypatch.setattr(writing, "save_section", another_save_lands_first)
     outcome = save_from(plan, a, "risk_assessment", changed(risk_base.content, risk_0="Port strike at Rotterdam"),
                         risk_base.id, "Mine")
     assert outcome.status == "merged" and outcome.revision.number == 4
@@ -256,11 +256,11 @@ def test_a_merge_that_loses_the_race_again_merges_again_against_the_newest(plan,
 
 
 def test_losing_every_round_keeps_the_attempt_rather_than_losing_it(plan, risk_base, monkeypatch):
-    from app.plan_sections import services
+    from app.plan_sections import writing
 
     a, b = plan.people.a.editor, plan.people.b.editor
     save_from(plan, b, "risk_assessment", changed(risk_base.content, risk_2="River flood"), risk_base.id)
-    real_save = services.save_section
+    real_save = writing.save_section
 
     def always_beaten(membership, section, content, base_revision_id, note=None, **kwargs):
         if kwargs.get("kind") == "merge":
@@ -269,7 +269,7 @@ def test_losing_every_round_keeps_the_attempt_rather_than_losing_it(plan, risk_b
         return real_save(membership, section, content, base_revision_id, note, **kwargs)
 
     monkeypatch.setattr(saving, "MAX_MERGE_ROUNDS", 3)
-    monkeypatch.setattr(services, "save_section", always_beaten)
+    monkeypatch.setattr(writing, "save_section", always_beaten)
     outcome = save_from(plan, a, "risk_assessment", changed(risk_base.content, risk_0="Port strike at Rotterdam"),
                         risk_base.id, "Mine")
     monkeypatch.undo()

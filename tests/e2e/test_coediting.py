@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from app.coediting import section_page
 from app.extensions import db
-from app.plan_sections import services
+from app.plan_sections import reading, writing
 from app.plan_sections.registry import get_section_type
 from tests.support.browser import sign_in
 from tests.support.factories import make_two_parties
@@ -21,12 +21,12 @@ def _seed(people) -> None:
     from app.partnerships.access import load_membership
 
     membership = load_membership(people.partnership.id, people.a.admin)
-    ctx = services.load_context(people.partnership.id)
+    ctx = reading.load_context(people.partnership.id)
     kind = get_section_type("risk_assessment").kind_by_key["risks"]
     risks = [sample_item(kind, ctx, n) | {"title": title} for n, title in
              enumerate(["Port strike", "Cyber attack", "Flood"], start=1)]
-    section = services.section_for(people.partnership.id, "risk_assessment")
-    services.save_section(membership, section, {"narrative": NARRATIVE, "items": {"risks": risks}}, None, "Start")
+    section = reading.section_for(people.partnership.id, "risk_assessment")
+    writing.save_section(membership, section, {"narrative": NARRATIVE, "items": {"risks": risks}}, None, "Start")
     db.session.commit()
 
 

@@ -134,11 +134,11 @@ def _comments(people: People, texts: list, round_no: int) -> None:
     """Comments on sections (the section page, the comments page, the activity feed and the
     home panel show them), each answered with a mention so the mention path renders them too."""
     from app.coediting import comments
-    from app.plan_sections import services as plan
+    from app.plan_sections import reading
 
     keys = ("risk_assessment", "business_case", "communications")
     for key, text in zip(keys, texts, strict=False):
-        section = plan.section_for(people.world.partnership.id, key)
+        section = reading.section_for(people.world.partnership.id, key)
         thread = comments.start_thread(people.admin("a"), section, text)
         comments.reply(people.admin("b"), thread, f"@{people.world.a.admin.full_name} {text}")
 
@@ -147,11 +147,11 @@ def _revision_notes(people: People, texts: list, round_no: int) -> None:
     """Edit notes (and narratives) of saves: the section page, its history and comparisons, the
     activity feed. Saved from the first revision each time, so later ones are merges."""
     from app.coediting import saving
-    from app.plan_sections import services as plan
+    from app.plan_sections import reading
     from app.plan_sections.registry import section_keys
 
     for n, text in enumerate(texts):
-        section = plan.section_for(people.world.partnership.id, section_keys()[n % len(section_keys())])
+        section = reading.section_for(people.world.partnership.id, section_keys()[n % len(section_keys())])
         base = section.current_revision_id
         saving.save_edit(people.admin("b"), section, {"narrative": f"Round {round_no}, {n}: {text}"}, base,
                          text[:200])

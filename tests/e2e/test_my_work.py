@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.plan_sections import services as plan_sections
+from app.plan_sections import reading, writing
 from tests.support.accessibility import assert_accessible
 from tests.support.browser import sign_in
 from tests.support.consent import propose_rename
@@ -34,8 +34,8 @@ def test_landing_on_my_work_and_subscribing_to_the_calendar(live_server, new_pag
         add_measures(people.partnership, people.a.admin)
         cycle = open_cycle(people.partnership, people.a.admin)
         proposal = propose_rename(people)
-        section = plan_sections.section_for(people.partnership.id, "risk_assessment")
-        plan_sections.save_section(load_membership(people.partnership.id, people.a.admin), section,
+        section = reading.section_for(people.partnership.id, "risk_assessment")
+        writing.save_section(load_membership(people.partnership.id, people.a.admin), section,
                                    {"narrative": "Few risks.", "items": {"risks": []}}, None)
         db.session.commit()
         mention(people.partnership, people.a.admin, "@Bob Admin could you add the customs risk?")

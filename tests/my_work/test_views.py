@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.plan_sections import services as plan_sections
+from app.plan_sections import reading, writing
 from app.plan_sections.models import PlanSection, SectionRevision
 from app.types import utcnow
 from tests.support import review_cycle
@@ -86,8 +86,8 @@ def _workload(partnership, admin_a, editor_b):
     measures are in and the risk assessment) and a mention."""
     waiting_review(partnership, admin_a)
     propose_rename(SimpleNamespace(partnership=partnership, a=SimpleNamespace(admin=admin_a)))
-    section = plan_sections.section_for(partnership.id, "risk_assessment")
-    plan_sections.save_section(load_membership(partnership.id, admin_a), section,
+    section = reading.section_for(partnership.id, "risk_assessment")
+    writing.save_section(load_membership(partnership.id, admin_a), section,
                                {"narrative": "Few risks.", "items": {"risks": []}}, None)
     db.session.commit()
     mention(partnership, admin_a, f"@{editor_b.full_name} have a look")

@@ -13,7 +13,7 @@ from app.plan_import.matching import (
     suggest_section,
     table_preview,
 )
-from app.plan_sections import services as plan
+from app.plan_sections import reading
 from app.plan_sections.registry import get_section_type
 
 
@@ -84,7 +84,7 @@ def test_columns_match_fields_by_label_name_and_synonym_case_insensitively_each_
 
 @pytest.fixture
 def ctx(two_parties):
-    return plan.load_context(two_parties.partnership.id)
+    return reading.load_context(two_parties.partnership.id)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.plan_import.models import PendingImport
 from app.plan_import.reading import OLE_SIGNATURE
-from app.plan_sections import services as plan
+from app.plan_sections import reading
 from tests.support.forms import invalid_fields
 from tests.support.plan_files import RISKS_MD
 
@@ -103,7 +103,7 @@ def test_a_choice_the_page_did_not_offer_is_shown_beside_its_heading_and_the_oth
     assert re.search(r'id="part_2-error">Choose a section of the plan, or Skip.</p>', text)
     assert '<option selected value="communications">9. Communications</option>' in text
     assert '<option selected value="management_activities">6. Management activities</option>' in text
-    assert plan.current_content(two_parties.partnership.id, "communications")["narrative"] == ""
+    assert reading.current_content(two_parties.partnership.id, "communications")["narrative"] == ""
 
 
 def test_update_preview_shows_the_new_mapping_and_import_saves_it(client_as, two_parties):
@@ -119,14 +119,14 @@ def test_update_preview_shows_the_new_mapping_and_import_saves_it(client_as, two
     overview = client.get(done.headers["Location"]).get_data(as_text=True)
     assert ("Imported from “plan.md” into 3 sections, one new revision each: Organisational arrangements, "
             "Risk assessment, Management activities.") in overview
-    content = plan.current_content(two_parties.partnership.id, "management_activities")
+    content = reading.current_content(two_parties.partnership.id, "management_activities")
     assert content["narrative"] == "Weekly calls."
     trail = client_as(two_parties.a.admin).get(f"/partnerships/{two_parties.partnership.id}/audit")
     assert "Eve Editor (Alpha Ltd) imported “plan.md” into the plan: 3 sections saved" in trail.get_data(as_text=True)
     # Sent again (a second click): told, not imported twice.
     again = client.submit(url, {**choices, "action": "import"}, follow_redirects=True)
     assert "was already imported" in again.get_data(as_text=True)
-    assert plan.section_for(two_parties.partnership.id, "management_activities").revision_count == 1
+    assert reading.section_for(two_parties.partnership.id, "management_activities").revision_count == 1
 
 
 def test_the_plan_overview_offers_the_import_to_editors_only(client_as, two_parties):

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.partnerships.access import load_membership
 from app.plan_import import services
 from app.plan_import.models import PendingImport
-from app.plan_sections import services as plan
+from app.plan_sections import reading, writing
 from app.plan_sections.models import SectionRevision
 from app.rules import RuleViolation
 from app.types import utcnow
@@ -38,7 +38,7 @@ def confirm(people, pending, mapping=None, user=None):
 
 
 def revisions(people, key):
-    section = plan.section_for(people.partnership.id, key)
+    section = reading.section_for(people.partnership.id, key)
     return list(db.session.scalars(
         sa.select(SectionRevision).where(SectionRevision.section_id == section.id).order_by(SectionRevision.number)))
 
@@ -79,8 +79,8 @@ def test_confirming_saves_one_revision_per_section_noted_with_the_file_and_audit
 
 def test_an_import_adds_to_what_a_section_holds_and_replaces_nothing(two_parties):
     editor = member(two_parties, two_parties.b.editor)
-    section = plan.section_for(two_parties.partnership.id, "organisational_arrangements")
-    plan.save_section(editor, section, {"narrative": "Our own words.", "items": {}}, None)
+    section = reading.section_for(two_parties.partnership.id, "organisational_arrangements")
+    writing.save_section(editor, section, {"narrative": "Our own words.", "items": {}}, None)
     db.session.commit()
     pending = start(two_parties)
     confirm(two_parties, pending)
@@ -93,7 +93,7 @@ def test_someone_saving_between_preview_and_confirm_is_merged_like_any_save(two_
     pending = start(two_parties)
     # Ed (Beta) writes the risk section after the upload was read.
     ed = member(two_parties, two_parties.b.editor)
-    section = plan.section_for(two_parties.partnership.id, "risk_assessment")
+    section = reading.section_for(two_parties.partnership.id, "risk_assessment")
     saving.save_edit(ed, section, {"narrative": "Ed's opening.", "items": {"risks": []}}, None, "Ed writes")
     db.session.commit()
     eve = member(two_parties, two_parties.a.editor)
@@ -113,7 +113,7 @@ def test_someone_saving_between_preview_and_confirm_is_merged_like_any_save(two_
 
 def test_changes_that_do_not_overlap_merge_into_the_import(two_parties):
     eve = member(two_parties, two_parties.a.editor)
-    section = plan.section_for(two_parties.partnership.id, "risk_assessment")
+    section = reading.section_for(two_parties.partnership.id, "risk_assessment")
     saving.save_edit(eve, section, {"narrative": "Intro.\n\nMiddle.\n\nEnd.", "items": {"risks": []}}, None)
     db.session.commit()
     pending = start(two_parties)
@@ -193,8 +193,8 @@ def test_the_sample_word_plan_imports_narratives_and_items(two_parties, sample_d
         "exit_arrangements"]
     results = confirm(two_parties, pending, mapping, user=two_parties.a.admin)
     assert {r.status for r in results.values()} == {"saved"}
-    risks = plan.current_content(two_parties.partnership.id, "risk_assessment")["items"]["risks"]
+    risks = reading.current_content(two_parties.partnership.id, "risk_assessment")["items"]["risks"]
     assert [r["title"] for r in risks][:2] == ["Peak-season capacity shortfall at the Rotterdam hub",
                                                "Forecast data arrives late or incomplete"]
-    commercial = plan.current_content(two_parties.partnership.id, "commercial_agreement")
+    commercial = reading.current_content(two_parties.partnership.id, "commercial_agreement")
     assert "| Milestone | Payment | When |" in commercial["narrative"]

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.plan_sections import services
+from app.plan_sections import reading, writing
 from app.plan_sections.models import PlanSection, SectionRevision
 from tests.support.databases import wait_until_blocked
 from tests.support.plans import risks_content
@@ -30,22 +30,22 @@ def test_two_saves_from_the_same_base_one_wins_the_other_is_told(app, plan):
 
     def first():
         with app.app_context():
-            section = services.section_for(partnership_id, "risk_assessment")
+            section = reading.section_for(partnership_id, "risk_assessment")
             membership = _membership(a_user, partnership_id)
-            outcome["a"] = services.save_section(membership, section, content_a, base_id).number
+            outcome["a"] = writing.save_section(membership, section, content_a, base_id).number
             first_holds_lock.set()
             outcome["b waited"] = wait_until_blocked(db.engine)  # the second writer waits on this row
             db.session.commit()
 
     def second():
         with app.app_context():
-            section = services.section_for(partnership_id, "risk_assessment")  # read before A commits
+            section = reading.section_for(partnership_id, "risk_assessment")  # read before A commits
             first_holds_lock.wait(5)
             try:
-                services.save_section(_membership(b_user, partnership_id), section, content_b, base_id)
+                writing.save_section(_membership(b_user, partnership_id), section, content_b, base_id)
                 db.session.commit()
                 outcome["b"] = "saved"
-            except services.StaleRevision as stale:
+            except writing.StaleRevision as stale:
                 db.session.rollback()
                 outcome["b"] = stale.current.number
 
@@ -68,18 +68,18 @@ def test_many_concurrent_savers_get_gapless_numbers_and_no_lost_update(app, plan
     def writer(n: int):
         with app.app_context():
             for attempt in range(20):
-                section = services.section_for(partnership_id, "risk_assessment")
+                section = reading.section_for(partnership_id, "risk_assessment")
                 content = risks_content_for(n, attempt)
                 if attempt == 0:
                     barrier.wait(5)
                 try:
-                    revision = services.save_section(
+                    revision = writing.save_section(
                         _membership(user_id, partnership_id), section, content, section.current_revision_id
                     )
                     db.session.commit()
                     saved.append(revision.number)
                     return
-                except services.StaleRevision:
+                except writing.StaleRevision:
                     db.session.rollback()
                     stale.append(n)
 
@@ -105,7 +105,7 @@ def test_sections_are_created_once_when_two_requests_race(app, plan):
         with app.app_context():
             barrier.wait(5)
             try:
-                services.ensure_sections(partnership_id)
+                reading.ensure_sections(partnership_id)
                 db.session.commit()
             except Exception as error:  # noqa: BLE001 - the assertion below reports it
                 errors.append(error)

@@ -3,7 +3,7 @@
 import pytest
 
 from app.extensions import db
-from app.plan_sections import services
+from app.plan_sections import reading, writing
 from app.plan_sections.registry import get_section_type, section_types
 from tests.support.queries import count_queries
 from tests.support.samples import sample_content, sample_item
@@ -45,11 +45,11 @@ def grow(plan, revisions: int, risks: int) -> None:
     section_type = get_section_type("communications")
     for n in range(revisions):
         content = sample_content(section_type, ctx) | {"narrative": f"Version {n}"}
-        services.save_section(membership, section, content, section.current_revision_id, ctx=ctx)
+        writing.save_section(membership, section, content, section.current_revision_id, ctx=ctx)
     kind = get_section_type("risk_assessment").kind_by_key["risks"]
     content = {"narrative": "Many risks.", "items": {"risks": [sample_item(kind, ctx, n) for n in range(risks)]}}
     risk_section = plan.section("risk_assessment")
-    services.save_section(membership, risk_section, content, risk_section.current_revision_id, ctx=ctx)
+    writing.save_section(membership, risk_section, content, risk_section.current_revision_id, ctx=ctx)
     db.session.commit()
 
 
@@ -74,11 +74,11 @@ def test_reading_one_sections_content_is_one_query(plan, revisions):
     section = plan.section("business_case")
     for n in range(revisions - 1):
         content = sample_content(get_section_type("business_case"), ctx) | {"narrative": f"Take {n}"}
-        services.save_section(plan.member(plan.people.a.editor), section, content, section.current_revision_id, ctx=ctx)
+        writing.save_section(plan.member(plan.people.a.editor), section, content, section.current_revision_id, ctx=ctx)
     db.session.commit()
     partnership_id = plan.partnership.id
     db.session.expire_all()
     with count_queries(db.engine) as statements:
-        measures = services.performance_measures(partnership_id)
+        measures = reading.performance_measures(partnership_id)
     assert len(measures) == 1
     assert len(statements) == 1

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.plan_sections import services
+from app.plan_sections import progress, reading, writing
 from app.plan_sections.models import PlanSection, SectionReview, SectionRevision
 from app.plan_sections.registry import get_section_type, section_keys
 from app.rules import RuleViolation
@@ -19,8 +19,8 @@ from tests.support.samples import sample_content, sample_item
 
 
 def test_sections_are_created_once_for_all_ten_keys(plan):
-    first = services.ensure_sections(plan.partnership.id)
-    again = services.ensure_sections(plan.partnership.id)
+    first = reading.ensure_sections(plan.partnership.id)
+    again = reading.ensure_sections(plan.partnership.id)
     assert list(first) == list(again) == section_keys()
     assert {s.id for s in first.values()} == {s.id for s in again.values()}
     count = db.session.scalar(sa.select(sa.func.count()).select_from(PlanSection))
@@ -86,8 +86,8 @@ def test_a_stale_base_is_refused_and_names_who_saved_meanwhile(plan):
     first = plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Port strike"))
     section = plan.section("risk_assessment")
     plan.save(plan.people.b.editor, "risk_assessment", risks_content(plan, "Port strike", "Flood"), "B's change")
-    with pytest.raises(services.StaleRevision) as stale:
-        services.save_section(
+    with pytest.raises(writing.StaleRevision) as stale:
+        writing.save_section(
             plan.member(plan.people.a.admin), section, risks_content(plan, "Something else"), first.id, "A's change"
         )
     assert stale.value.current.number == 2
@@ -104,8 +104,8 @@ def test_the_compare_and_swap_refuses_a_base_that_moved_after_it_was_read(plan):
     # Another transaction moves the pointer while this one still holds the old section row.
     with db.engine.begin() as other:
         other.execute(sa.update(PlanSection).where(PlanSection.id == section.id).values(current_revision_id=None))
-    with pytest.raises(services.StaleRevision):
-        services.save_section(membership, section, risks_content(plan, "Flood"), first.id)
+    with pytest.raises(writing.StaleRevision):
+        writing.save_section(membership, section, risks_content(plan, "Flood"), first.id)
     db.session.rollback()
     with db.engine.begin() as other:
         other.execute(sa.update(PlanSection).where(PlanSection.id == section.id).values(current_revision_id=first.id))
@@ -115,8 +115,8 @@ def test_saving_what_someone_else_just_saved_is_no_change(plan):
     first = plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Port strike"))
     section = plan.section("risk_assessment")
     second = plan.save(plan.people.b.editor, "risk_assessment", first.content | {"narrative": "Agreed wording."})
-    with pytest.raises(services.StaleRevision):
-        services.save_section(plan.member(plan.people.a.editor), section, second.content, first.id)
+    with pytest.raises(writing.StaleRevision):
+        writing.save_section(plan.member(plan.people.a.editor), section, second.content, first.id)
 
 
 def test_the_service_never_updates_or_deletes_revisions(plan):
@@ -125,7 +125,7 @@ def test_the_service_never_updates_or_deletes_revisions(plan):
         plan.save(plan.people.b.editor, "risk_assessment", risks_content(plan, "Port strike", "Flood"))
         plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Flood"))
         section = plan.section("risk_assessment")
-        services.mark_reviewed(plan.member(plan.people.b.admin), section, section.current_revision_id)
+        writing.mark_reviewed(plan.member(plan.people.b.admin), section, section.current_revision_id)
         db.session.commit()
     assert statements.matching("UPDATE section_revision") == []
     assert statements.matching("DELETE") == []
@@ -148,27 +148,27 @@ def test_revisions_and_reviews_refuse_to_be_changed_or_deleted(plan):
 def test_viewers_and_other_partnerships_cannot_save(plan):
     section = plan.section("risk_assessment")
     with pytest.raises(RuleViolation, match="admins and editors"):
-        services.save_section(plan.member(plan.people.a.viewer), section, risks_content(plan, "X"), None)
+        writing.save_section(plan.member(plan.people.a.viewer), section, risks_content(plan, "X"), None)
     outsider_membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == plan.people.outsider.id))
     with pytest.raises(RuleViolation, match="another partnership"):
-        services.save_section(outsider_membership, section, risks_content(plan, "X"), None)
+        writing.save_section(outsider_membership, section, risks_content(plan, "X"), None)
 
 
 def test_invalid_content_is_refused_with_its_errors(plan):
     content = risks_content(plan, "Port strike")
     content["items"]["risks"][0]["likelihood"] = 9
-    with pytest.raises(services.InvalidContent) as invalid:
-        services.save_section(plan.member(plan.people.a.editor), plan.section("risk_assessment"), content, None)
+    with pytest.raises(writing.InvalidContent) as invalid:
+        writing.save_section(plan.member(plan.people.a.editor), plan.section("risk_assessment"), content, None)
     assert list(invalid.value.errors) == ["items-risks-0-likelihood"]
     with pytest.raises(RuleViolation, match="200 characters"):
-        services.save_section(plan.member(plan.people.a.editor), plan.section("risk_assessment"),
+        writing.save_section(plan.member(plan.people.a.editor), plan.section("risk_assessment"),
                               risks_content(plan, "X"), None, "n" * 201)
 
 
 def test_marking_reviewed_records_who_and_which_revision_and_nothing_else(plan):
     revision = plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Port strike"))
     section = plan.section("risk_assessment")
-    review = services.mark_reviewed(plan.member(plan.people.b.editor), section, revision.id, "Still right")
+    review = writing.mark_reviewed(plan.member(plan.people.b.editor), section, revision.id, "Still right")
     db.session.commit()
     assert (review.revision_id, review.reviewer_id, review.party_id, review.note) == (
         revision.id, plan.people.b.editor.id, plan.people.b.party.id, "Still right"
@@ -183,12 +183,12 @@ def test_marking_reviewed_records_who_and_which_revision_and_nothing_else(plan):
 def test_a_review_of_an_outdated_page_or_an_empty_section_is_refused(plan):
     first = plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Port strike"))
     plan.save(plan.people.b.editor, "risk_assessment", risks_content(plan, "Flood"))
-    with pytest.raises(services.StaleRevision):
-        services.mark_reviewed(plan.member(plan.people.a.admin), plan.section("risk_assessment"), first.id)
+    with pytest.raises(writing.StaleRevision):
+        writing.mark_reviewed(plan.member(plan.people.a.admin), plan.section("risk_assessment"), first.id)
     with pytest.raises(RuleViolation, match="nothing to review"):
-        services.mark_reviewed(plan.member(plan.people.a.admin), plan.section("communications"), 1)
+        writing.mark_reviewed(plan.member(plan.people.a.admin), plan.section("communications"), 1)
     with pytest.raises(RuleViolation, match="admins and editors"):
-        services.mark_reviewed(plan.member(plan.people.a.viewer), plan.section("risk_assessment"), first.id)
+        writing.mark_reviewed(plan.member(plan.people.a.viewer), plan.section("risk_assessment"), first.id)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SectionReview)) == 0
 
 
@@ -197,10 +197,10 @@ def test_sections_go_stale_when_neither_changed_nor_reviewed_within_the_cadence(
     plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Old"), at=now - timedelta(days=100))
     plan.save(plan.people.a.editor, "communications", at=now - timedelta(days=100))
     section = plan.section("communications")
-    services.mark_reviewed(plan.member(plan.people.b.editor), section, section.current_revision_id,
+    writing.mark_reviewed(plan.member(plan.people.b.editor), section, section.current_revision_id,
                            at=now - timedelta(days=10))
     plan.save(plan.people.a.editor, "business_case", at=now - timedelta(days=80))
-    overview = services.plan_overview(plan.partnership)
+    overview = progress.plan_overview(plan.partnership)
     states = {s.key: s for s in overview.sections}
     assert states["risk_assessment"].stale
     assert not states["communications"].stale  # reviewed recently
@@ -208,30 +208,30 @@ def test_sections_go_stale_when_neither_changed_nor_reviewed_within_the_cadence(
     assert not states["exit_arrangements"].stale and not states["exit_arrangements"].is_started
     assert [s.key for s in overview.stale] == ["risk_assessment"]
     plan.partnership.review_cadence_months = 1  # the relationship's review cadence does not matter here
-    assert not services.plan_overview(plan.partnership).sections[1].stale
+    assert not progress.plan_overview(plan.partnership).sections[1].stale
     plan.partnership.section_review_cadence_months = 1
-    assert services.plan_overview(plan.partnership).sections[1].stale  # business case, under a monthly section cadence
+    assert progress.plan_overview(plan.partnership).sections[1].stale  # business case, under a monthly section cadence
 
 
 def test_completeness_is_declared_per_section_and_averaged_for_the_plan(plan):
-    empty = services.plan_overview(plan.partnership)
+    empty = progress.plan_overview(plan.partnership)
     assert empty.percent == 0 and len(empty.not_started) == 10
     plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "One", "Two"))
-    state = {s.key: s for s in services.plan_overview(plan.partnership).sections}["risk_assessment"]
+    state = {s.key: s for s in progress.plan_overview(plan.partnership).sections}["risk_assessment"]
     assert (state.completeness.done, state.completeness.total) == (1, 2)
     assert state.completeness.missing == ["Add at least 3 risks"]
     plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "One", "Two", "Three"))
-    overview = services.plan_overview(plan.partnership)
+    overview = progress.plan_overview(plan.partnership)
     assert overview.sections[3].completeness.percent == 100
     assert overview.percent == 10
 
 
 def test_performance_measures_are_read_by_stable_id(plan):
-    assert services.performance_measures(plan.partnership.id) == []
+    assert reading.performance_measures(plan.partnership.id) == []
     ctx = plan.context()
     content = sample_content(get_section_type("business_case"), ctx, items_per_kind=2)
     revision = plan.save(plan.people.a.editor, "business_case", content)
-    measures = services.performance_measures(plan.partnership.id)
+    measures = reading.performance_measures(plan.partnership.id)
     assert [m["name"] for m in measures] == ["Measure 1", "Measure 2"]
     assert set(measures[0]) == {"id", "name", "unit", "direction", "baseline", "target", "frequency",
                                 "data_owner", "definition"}
@@ -239,5 +239,5 @@ def test_performance_measures_are_read_by_stable_id(plan):
     renamed = revision.content | {"items": revision.content["items"] | {
         "measures": [revision.content["items"]["measures"][0] | {"name": "OTIF"}]}}
     plan.save(plan.people.b.editor, "business_case", renamed)
-    assert services.performance_measure(plan.partnership.id, first_id)["name"] == "OTIF"
-    assert services.performance_measure(plan.partnership.id, "msr-00000000") is None
+    assert reading.performance_measure(plan.partnership.id, first_id)["name"] == "OTIF"
+    assert reading.performance_measure(plan.partnership.id, "msr-00000000") is None

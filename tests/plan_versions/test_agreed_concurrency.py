@@ -13,7 +13,7 @@ from app.consent import services as consent
 from app.consent.models import Proposal
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.plan_sections import services as plan
+from app.plan_sections import reading
 from app.plan_sections.models import SectionRevision
 from tests.support.plans import narrative, switch_agreed_sections
 
@@ -55,7 +55,7 @@ def _member(partnership_id, user_id):
 
 def _save(partnership_id, user_id, content, base_id, note):
     def job():
-        section = plan.section_for(partnership_id, KEY)
+        section = reading.section_for(partnership_id, KEY)
         return saving.save_edit(_member(partnership_id, user_id), section, content, base_id, note).status
     return job
 

@@ -109,12 +109,12 @@ def test_the_draft_is_watermarked_on_every_page_and_has_no_signature_fields(vers
 
 
 def test_narratives_fetch_nothing_outside_the_apps_own_assets(versions):
-    from app.plan_sections import services as plan
+    from app.plan_sections import reading
     from app.plan_versions.document import document_html
     from app.signing.rendering.assets import StaticAssetFetcher
     from app.signing.rendering.pdf import render_pdf
 
-    content = plan.current_content(versions.partnership.id, "communications")
+    content = reading.current_content(versions.partnership.id, "communications")
     content["narrative"] = "![x](file:///etc/passwd) ![y](http://169.254.169.254/latest/meta-data/) [z](http://10.0.0.1/)"
     versions.save(versions.people.a.editor, "communications", content)
     fetcher = StaticAssetFetcher()

@@ -5,7 +5,7 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.plan_sections import services as plan
+from app.plan_sections import reading
 from app.review_cycle import assessments, cycles, dimensions
 from app.review_cycle.models import Adaptation, CycleRevision, ImprovementAction
 from tests.support.review_cycle import agree_all, assessment_form, open_cycle, submit
@@ -130,7 +130,7 @@ def test_actions_are_added_updated_promoted_and_reported(world, client_as):
     assert client_as(world.b.viewer).submit(url, {**fields, "status": "done"}).status_code == 403
     promoted = editor.submit(url + "/promote", {}, follow_redirects=True)
     assert "Continuous improvement section" in promoted.text
-    assert plan.current_content(world.partnership.id, "continuous_improvement")["items"]["initiatives"]
+    assert reading.current_content(world.partnership.id, "continuous_improvement")["items"]["initiatives"]
     agree_all(cycle, [world.a.admin, world.b.admin])
     agree_all(cycle, [world.a.admin, world.b.admin])
     report = client_as(world.b.viewer).get(_url(world, f"/{cycle.id}/report")).get_data(as_text=True)

@@ -10,7 +10,7 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.notifications.models import Notification
 from app.partnerships.access import load_membership
-from app.plan_sections import services as plan
+from app.plan_sections import reading
 from app.review_cycle import assessments, cycles, dimensions, improvement, periods, results, stages
 from app.review_cycle.forms import read_assessment
 from app.review_cycle.models import ReviewCycle, StageAgreement
@@ -215,7 +215,7 @@ def test_an_action_is_promoted_into_the_continuous_improvement_section(world):
     action = add_action(cycle, world.b.editor, "Cross-dock pilot", link=f"measure:{measure['id']}")
     improvement.promote_action(m(world, world.b.editor), action)
     db.session.commit()
-    initiatives = plan.current_content(world.partnership.id, "continuous_improvement")["items"]["initiatives"]
+    initiatives = reading.current_content(world.partnership.id, "continuous_improvement")["items"]["initiatives"]
     assert [(i["title"], i["linked_measure"], i["proposed_by"]) for i in initiatives] == [
         ("Cross-dock pilot", measure["id"], world.b.party.id)]
     assert action.promoted_at is not None

@@ -110,9 +110,9 @@ def _set(data, values: dict):
 
 
 def _items(partnership_id, key="risk_assessment") -> list:
-    from app.plan_sections import services as plan
+    from app.plan_sections import reading
 
-    return plan.current_content(partnership_id, key)["items"]["risks"]
+    return reading.current_content(partnership_id, key)["items"]["risks"]
 
 
 @pytest.mark.parametrize("base", ["", "-1", "abc", "0", "²", " 1", str(2**64), "9" * 30])

@@ -65,7 +65,7 @@ def _start_two_factor_setup(world, client):
 
 
 def _current_risk_revision(world) -> str:
-    from app.plan_sections.services import section_for
+    from app.plan_sections.reading import section_for
 
     return str(section_for(world.ab.partnership.id, "risk_assessment").current_revision_id)
 

@@ -6,7 +6,7 @@ from datetime import date
 from app.coediting import comments
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.plan_sections import services as plan_sections
+from app.plan_sections import reading
 from app.plan_versions import services as plan_versions
 from tests.support import review_cycle
 
@@ -16,7 +16,7 @@ def add_action(cycle, user, title: str, due: date, owner=None):
 
 
 def mention(partnership, author, body: str):
-    section = plan_sections.section_for(partnership.id, "risk_assessment")
+    section = reading.section_for(partnership.id, "risk_assessment")
     thread = comments.start_thread(load_membership(partnership.id, author), section, body)
     db.session.commit()
     return thread

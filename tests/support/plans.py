@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.partnerships.access import load_membership
 from app.partnerships.models import Membership
-from app.plan_sections import services
+from app.plan_sections import reading, writing
 from app.plan_sections.context import PlanContext
 from app.plan_sections.registry import get_section_type, section_types
 from app.plan_versions import services as plan_versions
@@ -38,18 +38,18 @@ class Plan:
         )
 
     def section(self, key: str):
-        return services.section_for(self.partnership.id, key)
+        return reading.section_for(self.partnership.id, key)
 
     def context(self) -> PlanContext:
-        contents = {t.key: services.current_content(self.partnership.id, t.key) for t in section_types()}
-        return services.load_context(self.partnership.id, contents)
+        contents = {t.key: reading.current_content(self.partnership.id, t.key) for t in section_types()}
+        return reading.load_context(self.partnership.id, contents)
 
     def save(self, user, key: str, content: dict | None = None, note: str | None = None, **kwargs):
         """Save as `user`, based on the current revision; sample content unless given."""
         section = self.section(key)
         if content is None:
             content = sample_content(get_section_type(key), self.context())
-        revision = services.save_section(
+        revision = writing.save_section(
             self.member(user), section, content, section.current_revision_id, note, **kwargs
         )
         db.session.commit()

@@ -5,7 +5,7 @@ from datetime import date
 
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.plan_sections import services as plan
+from app.plan_sections import reading, writing
 from app.review_cycle import assessments, cycles, improvement, stages
 from app.review_cycle.assessments import AssessmentInput
 from app.review_cycle.forms import read_assessment
@@ -32,10 +32,10 @@ def measures_content(party_a_id: int, party_b_id: int) -> dict:
 def add_measures(partnership, admin_user) -> list[dict]:
     membership = load_membership(partnership.id, admin_user)
     parties = [p.id for p in partnership.parties]
-    section = plan.section_for(partnership.id, "business_case")
-    plan.save_section(membership, section, measures_content(parties[0], parties[-1]), section.current_revision_id)
+    section = reading.section_for(partnership.id, "business_case")
+    writing.save_section(membership, section, measures_content(parties[0], parties[-1]), section.current_revision_id)
     db.session.commit()
-    return plan.performance_measures(partnership.id)
+    return reading.performance_measures(partnership.id)
 
 
 def assessment_form(cycle, party_id: int, score: int = 4, *, comment: str = "", text: str = "",

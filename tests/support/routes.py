@@ -108,15 +108,15 @@ def _coediting(partnership: Partnership, author, other) -> tuple[int, int]:
     """Two revisions of the risk assessment, `author`'s overlapping save kept as a conflict, and
     a comment thread by `other`."""
     from app.coediting import comments, saving
-    from app.plan_sections import services as plan
+    from app.plan_sections import reading, writing
 
     author_m, other_m = load_membership(partnership.id, author), load_membership(partnership.id, other)
-    section = plan.section_for(partnership.id, "risk_assessment")
+    section = reading.section_for(partnership.id, "risk_assessment")
     def content(start: str, end: str) -> dict:
         return {"narrative": f"{start}\n\nThe middle stays.\n\n{end}", "items": {"risks": []}}
 
-    first = plan.save_section(author_m, section, content("Start.", "End."), None)
-    plan.save_section(other_m, section, content("Their start.", "Their end."), first.id)
+    first = writing.save_section(author_m, section, content("Start.", "End."), None)
+    writing.save_section(other_m, section, content("Their start.", "Their end."), first.id)
     # Two overlapping paragraphs, so the conflict page has two choices to make.
     conflict = saving.save_edit(author_m, section, content("My start.", "My end."), first.id).conflict
     thread = comments.start_thread(other_m, section, "A question about the risks.")

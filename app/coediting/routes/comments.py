@@ -10,7 +10,7 @@ from app.coediting.routes import existing_section
 from app.coediting.section_page import comment_block, item_choices, reply_form
 from app.forms import ConfirmForm
 from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, has_permission, require
-from app.plan_sections import services as plan
+from app.plan_sections import reading
 from app.plan_sections.registry import section_type_or_404
 from app.rules import applying
 from app.submissions import claim
@@ -18,8 +18,8 @@ from app.submissions import claim
 
 def _page(section_type, section, *, form=None, reply_forms=None, status=200):
     membership = current_membership()
-    ctx = plan.section_context(section) if section is not None else plan.load_context(membership.partnership_id)
-    content = plan.content_of(section, section_type)
+    ctx = reading.section_context(section) if section is not None else reading.load_context(membership.partnership_id)
+    content = reading.content_of(section, section_type)
     block = comment_block(membership, section_type, section, content, ctx, form=form, reply_forms=reply_forms)
     return render_template(
         "coediting/comments.html",
@@ -38,10 +38,10 @@ def comments(partnership_id: int, section_key: str):
         return _page(section_type, section)
     if not has_permission(membership, Permission.EDIT_PLAN):
         abort(403)
-    section = plan.section_for(partnership_id, section_key)
-    ctx = plan.section_context(section)
+    section = reading.section_for(partnership_id, section_key)
+    ctx = reading.section_context(section)
     form = CommentForm()
-    form.item_id.choices = item_choices(section_type, plan.content_of(section, section_type), ctx)
+    form.item_id.choices = item_choices(section_type, reading.content_of(section, section_type), ctx)
     if form.validate_on_submit():
         submission = claim(form)
         with applying(form) as applied:

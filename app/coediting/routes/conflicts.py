@@ -13,7 +13,7 @@ from app.coediting.routes.outcomes import after_save
 from app.coediting.saving import conflict_of, discard_conflict, resolve_conflict
 from app.forms import ConfirmForm
 from app.partnerships.access import Permission, current_membership, has_permission, require
-from app.plan_sections import services as plan
+from app.plan_sections import reading, writing
 from app.plan_sections.registry import section_type_or_404
 from app.rules import applying
 
@@ -37,7 +37,7 @@ def _headings(conflict) -> dict[str, str]:
 
 
 def _render(section_type, section, conflict, resolution: Resolution | None = None, status: int = 200):
-    ctx = plan.section_context(section)
+    ctx = reading.section_context(section)
     base = conflict.base_revision.content if conflict.base_revision is not None else section_type.empty_content()
     theirs = conflict.their_revision.content
     ours = conflict.attempted_content
@@ -69,14 +69,14 @@ def conflict(partnership_id: int, section_key: str, conflict_id: int):
         return _render(section_type, section, found)
     if not has_permission(membership, Permission.EDIT_PLAN):
         abort(403)
-    ctx = plan.section_context(section)
+    ctx = reading.section_context(section)
     views = conflict_views(section_type, found.conflicts, _headings(found), [], ctx)
     resolution = read_resolution(request.form, views, ctx)
     if resolution.errors:
         return _render(section_type, section, found, resolution, 422)
     with applying(show=False) as applied:
         outcome = resolve_conflict(membership, found, resolution.choices, ctx=ctx)
-    if isinstance(applied.violation, plan.InvalidContent):
+    if isinstance(applied.violation, writing.InvalidContent):
         errors = applied.violation.errors.values()
         resolution.errors["form"] = "These choices do not make a valid section: " + "; ".join(errors)
         return _render(section_type, section, found, resolution, 422)

@@ -16,7 +16,7 @@ from app.coediting.saving import restore_revision
 from app.formatting import user_zone
 from app.inputs import DATE_MAX, DATE_MIN, int_arg, parse_date, parse_id
 from app.partnerships.access import Permission, current_membership, has_permission, require
-from app.plan_sections import services as plan
+from app.plan_sections import reading, writing
 from app.plan_sections.display import item_table, section_facts
 from app.plan_sections.registry import section_type_or_404, section_types
 from app.rules import applying, show_violation
@@ -55,7 +55,7 @@ def _revision_or_404(partnership_id: int, section_key: str, number: int):
 
 def _render_revision(section_type, section, revision, form, status=200):
     membership = current_membership()
-    ctx = plan.section_context(section)
+    ctx = reading.section_context(section)
     ctx.contents[section_type.key] = revision.content
     content = revision.content
     body = RevisionView(section_type, content, revision.narrative_html)
@@ -96,7 +96,7 @@ def restore(partnership_id: int, section_key: str, number: int):
         return _render_revision(section_type, section, found, form, 422)
     with applying(show=False) as applied:
         outcome = restore_revision(membership, section, found, form.base_revision_id.data, form.note.data)
-    if isinstance(applied.violation, plan.InvalidContent):
+    if isinstance(applied.violation, writing.InvalidContent):
         flash(f"Revision {number} cannot be restored as it is: {applied.violation.message}", "error")
         return redirect(url_for("coediting.revision", partnership_id=partnership_id, section_key=section_key,
                                 number=number))
@@ -140,7 +140,7 @@ def compare(partnership_id: int, section_key: str):
         old = found.get(old)
         if old is None:
             abort(404)
-    ctx = plan.section_context(section)
+    ctx = reading.section_context(section)
     old_content = old.content if old is not None else section_type.empty_content()
     view = section_diff(section_type, diff_content(old_content, new.content), old_content, new.content, ctx)
     return render_template(
@@ -184,7 +184,7 @@ def plan_compare(partnership_id: int):
     old_revisions = plan_revisions_at(partnership_id, older)
     new_revisions = plan_revisions_at(partnership_id, newer)
     new_contents = {k: r.content for k, r in new_revisions.items()}
-    ctx = plan.load_context(partnership_id, new_contents)
+    ctx = reading.load_context(partnership_id, new_contents)
     changes = present_plan_diff(diff_plans({k: r.content for k, r in old_revisions.items()}, new_contents), ctx)
     return render_template(
         "coediting/plan_compare.html",

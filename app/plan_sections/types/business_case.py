@@ -1,6 +1,6 @@
 """2. Business case — objectives, benefits per party and the joint performance measures.
 
-The review cycle reads the measures by their stable ids (see services.performance_measures).
+The review cycle reads the measures by their stable ids (see reading.performance_measures).
 """
 
 from decimal import Decimal
