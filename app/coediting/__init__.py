@@ -5,6 +5,8 @@ The pure engine (content.py, diffing.py, merging.py) knows nothing of the app; t
 builds the feature around it. Stable addresses other features link to (all under
 /partnerships/<id>):
 
+    /plan/<section_key>?sort=<kind key>.<column>&dir=<asc|desc>         coediting.section
+    /plan/<section_key>/edit                           (GET, POST)      coediting.edit
     /plan/<section_key>/history?party=<party id>&before=<n>&after=<n>   coediting.history
     /plan/<section_key>/revisions/<n>                                   coediting.revision
     /plan/<section_key>/revisions/<n>/restore          (POST)           coediting.restore
@@ -16,7 +18,7 @@ builds the feature around it. Stable addresses other features link to (all under
     /activity?section=<key>&party=<party id>&before=<cursor>            coediting.activity
 """
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, g
 
 from app.audit.actions import ACTIONS, AuditAction, fill_sentence
 from app.partnerships.navigation import PANELS, TABS, Panel, Tab
@@ -71,6 +73,21 @@ _AUDIT_ACTIONS = tuple(AuditAction(key, label, _sentence(template), show_changes
     ("plan.comment_thread_resolved", "Comment thread resolved", "{actor} resolved a comment thread on {section}"),
     ("plan.comment_thread_reopened", "Comment thread reopened", "{actor} reopened a comment thread on {section}"),
 ))
+
+@bp.app_context_processor
+def _open_comments_for_plan_pages():
+    """`open_comment_counts()` for the plan overview's comment counts: {section_key: open threads}."""
+
+    def open_comment_counts() -> dict[str, int]:
+        membership = g.get("membership")
+        if membership is None:
+            return {}
+        from app.coediting.comments import open_thread_counts
+
+        return open_thread_counts(membership.partnership_id)
+
+    return {"open_comment_counts": open_comment_counts}
+
 
 from app.coediting import routes  # noqa: E402,F401
 

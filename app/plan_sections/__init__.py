@@ -38,7 +38,7 @@ def _sections_written(membership) -> StepState:
     plan = _overview(membership)
     written = len(plan.sections) - len(plan.not_started)
     first = plan.not_started[0].key if plan.not_started else None
-    url = url_for("plan_sections.edit", partnership_id=membership.partnership_id, section_key=first) if (
+    url = url_for("coediting.edit", partnership_id=membership.partnership_id, section_key=first) if (
         first and _can_edit(membership)) else None
     return StepState(not plan.not_started, f"{written} of {len(plan.sections)} sections written", url)
 
@@ -48,7 +48,7 @@ def _measures_set(membership) -> StepState:
 
     business_case = next(s for s in _overview(membership).sections if s.key == "business_case")
     count = len(business_case.content["items"].get("measures", []))
-    url = url_for("plan_sections.edit", partnership_id=membership.partnership_id, section_key="business_case",
+    url = url_for("coediting.edit", partnership_id=membership.partnership_id, section_key="business_case",
                   _anchor="kind-measures") if _can_edit(membership) else None
     return StepState(count > 0, f"{count} measure{'' if count == 1 else 's'}", url)
 
@@ -65,7 +65,7 @@ def init_app(app: Flask) -> None:
     TABS.add(app, Tab(
         10, "Plan", "plan_sections.overview",
         also_for=(
-            "plan_sections.section", "plan_sections.edit", "plan_sections.full",
+            "coediting.section", "coediting.edit", "plan_sections.full",
             # A section's history, revisions, comparisons, comments and conflicts (app/coediting/).
             "coediting.history", "coediting.revision", "coediting.compare", "coediting.plan_compare",
             "coediting.comments", "coediting.conflict",

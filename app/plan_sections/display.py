@@ -61,7 +61,7 @@ def _cell(kind: ItemKind, name: str, item: dict, ctx: PlanContext, partnership_i
     linkable = isinstance(f, ItemRef) and value and partnership_id is not None
     if linkable and value in ctx.item_titles(f.target_section, f.target_kind):
         section_key, anchor = f.link(value)
-        href = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key, _anchor=anchor)
+        href = url_for("coediting.section", partnership_id=partnership_id, section_key=section_key, _anchor=anchor)
         return Markup('<a href="{0}">{1}</a>').format(href, shown)
     return shown
 

@@ -31,4 +31,4 @@ class RevisionView:
         return self.type.key
 
 
-from app.coediting.routes import activity, comments, conflicts, history, presence  # noqa: E402,F401
+from app.coediting.routes import activity, comments, conflicts, history, presence, section  # noqa: E402,F401

@@ -46,7 +46,7 @@ def comments(partnership_id: int, section_key: str):
         submission = claim(form)
         with applying(form) as applied:
             thread = service.start_thread(membership, section, form.body.data, form.item_id.data or None)
-            target = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key,
+            target = url_for("coediting.section", partnership_id=partnership_id, section_key=section_key,
                              _anchor=f"thread-{thread.id}")
             submission.led_to(target)
         if applied:
@@ -56,7 +56,7 @@ def comments(partnership_id: int, section_key: str):
 
 
 def _back(partnership_id, section_key, thread):
-    return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key,
+    return redirect(url_for("coediting.section", partnership_id=partnership_id, section_key=section_key,
                             _anchor=f"thread-{thread.id}"))
 
 

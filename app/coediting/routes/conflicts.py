@@ -82,7 +82,7 @@ def conflict(partnership_id: int, section_key: str, conflict_id: int):
         return _render(section_type, section, found, resolution, 422)
     if not applied:
         flash(applied.violation.message, "error")
-        return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key))
+        return redirect(url_for("coediting.section", partnership_id=partnership_id, section_key=section_key))
     return after_save(
         section_type, outcome,
         saved="Resolved: your choices are saved as revision {number}.",
@@ -102,4 +102,4 @@ def discard(partnership_id: int, section_key: str, conflict_id: int):
         discard_conflict(membership, found)
     if applied:
         flash(f"Your unsaved version of {section_type.title} is discarded. The section stays as it is.", "success")
-    return redirect(url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_key))
+    return redirect(url_for("coediting.section", partnership_id=partnership_id, section_key=section_key))

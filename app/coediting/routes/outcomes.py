@@ -25,7 +25,7 @@ def people_and_numbers(revisions) -> str:
 def after_save(section_type, outcome: SaveOutcome, *, saved: str, unchanged: str):
     """Say what a committed save did, and go where the person should look next."""
     partnership_id = request.view_args["partnership_id"]
-    section_url = url_for("plan_sections.section", partnership_id=partnership_id, section_key=section_type.key)
+    section_url = url_for("coediting.section", partnership_id=partnership_id, section_key=section_type.key)
     if outcome.status == "conflict":
         conflict = outcome.conflict
         theirs = conflict.their_revision
