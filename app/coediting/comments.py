@@ -171,7 +171,8 @@ def _notify_mentioned(membership: Membership, thread: CommentThread, comment: Co
         partnership=membership.partnership,
         title=f"{membership.user.full_name} mentioned you in a comment on “{title}”",
         body=_excerpt(comment.body),
-        link=section_path(section.partnership_id, section.section_key, f"/comments#comment-{comment.id}"),
+        link=section_path(section.partnership_id, section.section_key, "coediting.comments",
+                          _anchor=f"comment-{comment.id}"),
         actor=membership.user,
         dedupe_key=f"mention:{comment.id}",
     )

@@ -24,6 +24,7 @@ from app.audit.services import record_event
 from app.coediting.merging import MergeResult, ResolutionError, merge_content, resolve
 from app.coediting.models import EditConflict
 from app.extensions import db
+from app.links import path_for
 from app.notifications.services import notify_other_parties
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Party
@@ -80,9 +81,10 @@ class SaveGate:
 SAVE_GATES = Registry[SaveGate]("save_gates")
 
 
-def section_path(partnership_id: int, section_key: str, suffix: str = "") -> str:
-    """The app-relative address of a section page (for notifications, outside requests too)."""
-    return f"/partnerships/{partnership_id}/plan/{section_key}{suffix}"
+def section_path(partnership_id: int, section_key: str, endpoint: str = "coediting.section", **values) -> str:
+    """The path of a section's page (or of its comments, with that endpoint), for notifications
+    and My work."""
+    return path_for(endpoint, partnership_id=partnership_id, section_key=section_key, **values)
 
 
 def with_suffix(note: str | None, suffix: str) -> str:

@@ -23,6 +23,7 @@ from app.consent.kinds import ConsentError, Kind, Lapsed, get_kind
 from app.consent.models import OPEN, Proposal, ProposalResponse
 from app.extensions import db
 from app.inputs import CONTROL_MESSAGE, has_control_characters
+from app.links import path_for
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.models import Membership, Partnership, Party, Role
 from app.partnerships.parties import current_parties
@@ -35,7 +36,7 @@ SUMMARY_MAX = 300
 
 
 def proposal_path(proposal: Proposal) -> str:
-    return f"/partnerships/{proposal.partnership_id}/proposals/{proposal.id}"
+    return path_for("consent.show", partnership_id=proposal.partnership_id, proposal_id=proposal.id)
 
 
 def lock(proposal: Proposal) -> Proposal:

@@ -18,12 +18,16 @@ import icalendar
 import sqlalchemy as sa
 
 from app.accounts.models import User
+from app.coediting.saving import section_path
 from app.consent.models import OPEN, Proposal
+from app.consent.services import proposal_path
 from app.extensions import db
+from app.links import path_for
 from app.my_work.services import memberships_of
 from app.partnerships.models import Membership
 from app.plan_sections.portfolio_columns import plan_overviews
 from app.plan_versions.models import PlanVersion
+from app.plan_versions.services import version_path
 from app.review_cycle.cycles import cycle_path, stage_due_dates
 from app.review_cycle.models import STAGE_LABELS, ImprovementAction, ReviewCycle
 from app.types import utcnow
@@ -100,7 +104,7 @@ def _actions(user: User, memberships) -> list[CalendarEntry]:
         CalendarEntry(
             f"action-{a.id}", a.due_on, f"Action due: {a.title}",
             f"Improvement action you own in {_name(memberships, a.partnership_id)} ({a.status_label}).",
-            f"/partnerships/{a.partnership_id}/reviews/{a.cycle_id}/actions/{a.id}",
+            path_for("review_cycle.action", partnership_id=a.partnership_id, cycle_id=a.cycle_id, action_id=a.id),
         )
         for a in actions
     ]
@@ -118,7 +122,7 @@ def _versions(memberships) -> list[CalendarEntry]:
             f"version-{v.id}-sign-by", v.sign_by,
             f"Sign plan {v.label} by today: {_name(memberships, v.partnership_id)}",
             f"The last day for every party to sign plan {v.label} of {_name(memberships, v.partnership_id)}.",
-            f"/partnerships/{v.partnership_id}/versions/{v.id}",
+            version_path(v),
         )
         for v in versions
     ]
@@ -134,7 +138,7 @@ def _proposals(memberships, now: datetime) -> list[CalendarEntry]:
         CalendarEntry(
             f"proposal-{p.id}-expires", p.expires_at.date(), f"Proposal expires: {p.summary}",
             f"A proposal in {_name(memberships, p.partnership_id)} lapses unless every party has agreed by then.",
-            f"/partnerships/{p.partnership_id}/proposals/{p.id}",
+            proposal_path(p),
         )
         for p in proposals
     ]
@@ -149,7 +153,7 @@ def _plan_dates(memberships) -> list[CalendarEntry]:
         commercial = sections["commercial_agreement"].content["fields"]
         end, renewal, notice = _day(commercial.get("end_date")), _day(commercial.get("renewal_date")), \
             commercial.get("notice_days")
-        path = f"/partnerships/{pid}/plan/commercial_agreement"
+        path = section_path(pid, "commercial_agreement")
         if end:
             entries.append(CalendarEntry(f"plan-{pid}-contract-end", end, f"Contract term ends: {name}",
                                          f"The term of {name}'s commercial agreement ends.", path))
@@ -171,7 +175,7 @@ def _plan_dates(memberships) -> list[CalendarEntry]:
                         f"Exit notice by today for “{trigger['trigger']}”: {name}",
                         f"Exit trigger “{trigger['trigger']}” needs {days} days' notice before the term ends "
                         f"on {end.isoformat()}.",
-                        f"/partnerships/{pid}/plan/exit_arrangements",
+                        section_path(pid, "exit_arrangements"),
                     ))
     return entries
 

@@ -13,17 +13,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
+from app.coediting.saving import section_path
 from app.consent import services as consent
 from app.consent.models import OPEN, Proposal
 from app.extensions import db
 from app.formatting import format_date
+from app.links import path_for
 from app.notifications.models import Notification
 from app.notifications.services import visible_to
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership
 from app.plan_sections.portfolio_columns import plan_overviews
 from app.plan_versions.models import PlanVersion
-from app.plan_versions.services import may_sign_now
+from app.plan_versions.services import may_sign_now, version_path
 from app.review_cycle.cycles import cycle_path, is_party_of, parties_of_cycle
 from app.review_cycle.models import Assessment, ImprovementAction, ReviewCycle
 from app.types import utcnow
@@ -129,7 +131,8 @@ def actions(user: User, memberships: dict[int, Membership], today: date) -> list
         partnership = memberships[action.partnership_id].partnership
         items.append(WorkItem(
             "action", f"action-{action.id}", action.title, partnership.id, partnership.name,
-            f"/partnerships/{partnership.id}/reviews/{action.cycle_id}/actions/{action.id}",
+            path_for("review_cycle.action", partnership_id=partnership.id, cycle_id=action.cycle_id,
+                     action_id=action.id),
             due=action.due_on, detail=action.status_label, overdue=action.is_overdue(today),
             since=action.opened_at,
         ))
@@ -154,7 +157,7 @@ def signatures(memberships: dict[int, Membership], today: date) -> list[WorkItem
         partnership = membership.partnership
         items.append(WorkItem(
             "signature", f"signature-{version.id}-{membership.party_id}", f"Sign plan {version.label}",
-            partnership.id, partnership.name, f"/partnerships/{partnership.id}/versions/{version.id}/sign",
+            partnership.id, partnership.name, version_path(version, "plan_versions.sign"),
             due=version.sign_by, detail=f"Issued {format_date(version.issued_at)}",
             overdue=version.overdue_on(today), since=version.issued_at,
         ))
@@ -209,8 +212,8 @@ def assessments(memberships: dict[int, Membership], today: date) -> list[WorkIte
         items.append(WorkItem(
             "assessment", f"assessment-{cycle.id}-{membership.party_id}",
             f"Submit {party}'s review for {cycle.period}", partnership.id, partnership.name,
-            cycle_path(cycle, "/assessment"), due=cycle.review_due_on, detail="Your party has not submitted yet",
-            overdue=cycle.review_due_on < today, since=cycle.opened_at,
+            cycle_path(cycle, "review_cycle.assessment"), due=cycle.review_due_on,
+            detail="Your party has not submitted yet", overdue=cycle.review_due_on < today, since=cycle.opened_at,
         ))
     return items
 
@@ -228,7 +231,7 @@ def stale_sections(memberships: dict[int, Membership], now: datetime) -> list[Wo
         for state in overview.stale:
             items.append(WorkItem(
                 "section", f"section-{pid}-{state.key}", f"Review “{state.type.title}”", pid, partnership.name,
-                f"/partnerships/{pid}/plan/{state.key}", due=state.review_due.date(),
+                section_path(pid, state.key), due=state.review_due.date(),
                 detail="Not changed or reviewed within the cadence", overdue=True, since=state.review_due,
             ))
     return items

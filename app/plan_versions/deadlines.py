@@ -150,7 +150,7 @@ def signatures_due(now: datetime):
                     recipient=person, kind="signature_reminder", partnership=partnership, title=title,
                     body=services.signing_note(version) + " Read the version and its differences, then sign or "
                          "decline with a reason.",
-                    link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+                    link=services.version_path(version),
                     dedupe_key=f"signature_reminder:{version.id}:{party.id}:{point}:{version.sign_by.isoformat()}",
                     on_delivered=_audit_reminder(version, party, point, person),
                 )
@@ -221,7 +221,7 @@ def nudge(membership: Membership, version: PlanVersion, party_id: int | None, no
         title=f"{membership.user.full_name} ({membership.party.name}) asks whether {party.name} can sign plan "
               f"{version.label}{services.deadline_phrase(version)}",
         body=services.signing_note(version) + " A friendly reminder: the version waits for your party's signature.",
-        link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+        link=services.version_path(version),
     )
     return row
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts import two_factor
 from app.audit.services import record_event
 from app.extensions import db
+from app.links import path_for
 from app.notifications.models import Notification
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, has_permission
@@ -97,6 +98,11 @@ def contents_of(version: PlanVersion) -> dict[str, dict]:
 
 def working_contents(partnership_id: int) -> dict[str, dict]:
     return {key: revision.content for key, revision in current_revisions(partnership_id).items()}
+
+
+def version_path(version: PlanVersion, endpoint: str = "plan_versions.show") -> str:
+    """The path of a version's page (or of its signing page), for notifications and My work."""
+    return path_for(endpoint, partnership_id=version.partnership_id, version_id=version.id)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -289,7 +295,7 @@ def issue_version(membership: Membership, *, step: str, summary: str, sign_by: d
         signatories, "signature_requested", partnership=partnership, actor=membership.user,
         title=f"{membership.user.full_name} issued plan {label} for signature{deadline_phrase(version)}",
         body=f"{signing_note(version)}\n\n{summary}".strip(),
-        link=f"/partnerships/{partnership.id}/versions/{version.id}",
+        link=version_path(version),
         dedupe_key=f"signature_requested:{version.id}",
     )
     return version
@@ -392,7 +398,7 @@ def _ask_next(version: PlanVersion, user) -> None:
         partnership=partnership, actor=user,
         title=f"It is {turn.name}'s turn to sign plan {version.label}{deadline_phrase(version)}",
         body=f"{signing_note(version)}\n\n{version.summary}".strip(),
-        link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+        link=version_path(version),
         dedupe_key=f"signature_requested:{version.id}",
     )
 
@@ -483,7 +489,7 @@ def sign_version(membership: Membership, version: PlanVersion, request: SigningR
         obj=version, details={"version": version.label, "content_hash": version.content_hash,
                               "auth_method": auth_method, "signature_id": signature.id},
     )
-    link = f"/partnerships/{version.partnership_id}/versions/{version.id}"
+    link = version_path(version)
     partnership = membership.partnership
     if unsigned_parties(version):
         notify(
@@ -510,7 +516,7 @@ def _become_baseline(version: PlanVersion, user, membership: Membership) -> None
         members_of_partnership(version.partnership_id), "baseline_signed", partnership=membership.partnership,
         actor=user, include_actor=True,
         title=f"Plan {version.label} is signed by every party and is now the signed baseline",
-        link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+        link=version_path(version),
         dedupe_key=f"baseline_signed:{version.id}",
     )
 
@@ -542,7 +548,7 @@ def decline_version(membership: Membership, version: PlanVersion, reason: str) -
     notify(
         members_of_partnership(version.partnership_id), "signature_declined", partnership=membership.partnership,
         actor=membership.user, title=f"{membership.user.full_name} declined to sign plan {version.label}",
-        body=reason, link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+        body=reason, link=version_path(version),
     )
     return version
 
@@ -628,7 +634,7 @@ def close_for_party_that_left(party: Party, actor=None, **_) -> PlanVersion | No
         title=f"Plan {version.label} is withdrawn: {reason}",
         body=f"{version.label} can no longer be signed by every party it was issued to. Issue a new version "
              "for the parties taking part now.",
-        link=f"/partnerships/{version.partnership_id}/versions/{version.id}",
+        link=version_path(version),
         dedupe_key=f"version_withdrawn:{version.id}",
     )
     return version

@@ -18,7 +18,7 @@ from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Partnership
 from app.plan_versions.models import PlanVersion
-from app.plan_versions.services import STATUS_LABELS, _locked_version
+from app.plan_versions.services import STATUS_LABELS, _locked_version, version_path
 from app.types import utcnow
 
 KIND = "withdraw_version"
@@ -96,7 +96,7 @@ def _apply(proposal: Proposal, membership: Membership) -> None:
         party_id=proposal.proposed_by_party_id, obj=version,
         details={"version": version.label, "reason": proposal.reason[:500], "proposal": proposal.id},
     )
-    link = f"/partnerships/{version.partnership_id}/versions/{version.id}"
+    link = version_path(version)
     _close_signature_requests(version, now)
     notify(
         members_of_partnership(version.partnership_id), "version_withdrawn",

@@ -362,7 +362,8 @@ def submit(
         body = "Its scores stay hidden until every party has submitted."
     notify(members_of_partnership(partnership.id, exclude_party_id=membership.party_id),
            "review_submitted_by_other_party", partnership=partnership, title=title, body=body,
-           link=cycle_path(cycle, "/results" if cycle.revealed_at is not None else ""), actor=membership.user,
+           link=cycle_path(cycle, "review_cycle.results" if cycle.revealed_at is not None else "review_cycle.show"),
+           actor=membership.user,
            dedupe_key=f"review_submitted:{assessment.id}:{submission.number}" if corrected
            else f"review_submitted:{assessment.id}")
     _reveal_if_complete(membership, cycle, now)
@@ -391,5 +392,5 @@ def reveal_if_complete(cycle: ReviewCycle, now: datetime, *, actor, party_id: in
     notify(members_of_partnership(cycle.partnership_id), "review_stage_changed",
            partnership=db.session.get(Partnership, cycle.partnership_id),
            title=f"Every party has submitted: the results of {cycle.period} are in",
-           link=cycle_path(cycle, "/results"), actor=actor, include_actor=True)
+           link=cycle_path(cycle, "review_cycle.results"), actor=actor, include_actor=True)
     return True

@@ -116,7 +116,7 @@ def _apply(proposal: Proposal, membership: Membership) -> None:
            "review_stage_changed", partnership=db.session.get(Partnership, cycle.partnership_id), actor=membership.user,
            title=f"Every party agreed: correct {party.name}'s assessment of {cycle.period} and submit it again",
            body="It is your party's draft again; what it first submitted stays in the record.",
-           link=cycles.cycle_path(cycle, "/assessment"), dedupe_key=f"assessment_reopened:{proposal.id}")
+           link=cycles.cycle_path(cycle, "review_cycle.assessment"), dedupe_key=f"assessment_reopened:{proposal.id}")
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from app.audit.services import record_event
 from app.extensions import db
+from app.links import path_for
 from app.notifications.services import members_of_partnership, notify
 from app.partnerships.access import Permission, check_permission
 from app.partnerships.models import Membership, Partnership, Party
@@ -29,8 +30,10 @@ REVIEW_DAYS = 14  # from opening to the review's due date
 STAGE_DAYS = 7  # Adapt and Improve each get a week after the review
 
 
-def cycle_path(cycle: ReviewCycle, suffix: str = "") -> str:
-    return f"/partnerships/{cycle.partnership_id}/reviews/{cycle.id}{suffix}"
+def cycle_path(cycle: ReviewCycle, endpoint: str = "review_cycle.show", **values) -> str:
+    """The path of one of the cycle's pages (its overview unless `endpoint` says which), for
+    notifications and My work."""
+    return path_for(endpoint, partnership_id=cycle.partnership_id, cycle_id=cycle.id, **values)
 
 
 def parties_of(partnership_id: int) -> list[Party]:

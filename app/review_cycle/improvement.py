@@ -173,7 +173,7 @@ def _assigned(membership: Membership, cycle: ReviewCycle, action: ImprovementAct
     notify([owner], "action_assigned", partnership=membership.partnership,
            title=f"{membership.user.full_name} assigned you an action: {action.title}",
            body=f"Due {action.due_on:%-d %B %Y} ({cycle.period} review).",
-           link=cycle_path(cycle, f"/actions/{action.id}"), actor=membership.user)
+           link=cycle_path(cycle, "review_cycle.action", action_id=action.id), actor=membership.user)
 
 
 def add_action(membership: Membership, cycle: ReviewCycle, fields: dict, *,

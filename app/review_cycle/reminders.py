@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.links import path_for
 from app.notifications.delivery import Reminder
 from app.notifications.services import members_of_partnership
 from app.partnerships.models import Partnership, PartnershipStatus, Role
@@ -47,7 +48,7 @@ def reviews_due(now: datetime):
                 yield Reminder(
                     recipient=person, kind="review_due", title=title, partnership=partnership,
                     body="Score each health dimension and record your measures' actuals, then submit.",
-                    link=cycle_path(cycle, "/assessment"),
+                    link=cycle_path(cycle, "review_cycle.assessment"),
                     dedupe_key=f"review_due:{cycle.id}:{party.id}:{cycle.review_due_on.isoformat()}:{int(late)}",
                 )
 
@@ -80,7 +81,7 @@ def reviews_to_open(now: datetime):
                 recipient=person, kind="review_due", partnership=partnership,
                 title=f"Time to open the {period} review of {partnership.name}",
                 body=f"The period ends {end:%-d %B %Y}. Any party's admin can open the cycle.",
-                link=f"/partnerships/{partnership.id}/reviews",
+                link=path_for("review_cycle.index", partnership_id=partnership.id),
                 dedupe_key=f"review_open:{partnership.id}:{period}",
             )
 
@@ -104,6 +105,6 @@ def actions_overdue(now: datetime):
                 recipient=person, kind="action_overdue", partnership=partnership,
                 title=f"Overdue since {action.due_on:%-d %B}: {action.title}",
                 body=f"{action.owner_party.name} committed to it in the {cycle.period} review.",
-                link=cycle_path(cycle, f"/actions/{action.id}"),
+                link=cycle_path(cycle, "review_cycle.action", action_id=action.id),
                 dedupe_key=f"action_overdue:{action.id}:{action.due_on.isoformat()}",
             )

@@ -121,8 +121,8 @@ def _advance(cycle: ReviewCycle, stage: str, now: datetime, *, actor, party_id: 
     title = (f"The {cycle.period} review is closed: its report is ready" if closing
              else f"The {cycle.period} review moved to {cycle.stage_label}")
     notify(members_of_partnership(cycle.partnership_id), "review_stage_changed", partnership=partnership,
-           title=title, link=cycle_path(cycle, "/report" if closing else ""), actor=actor,
-           include_actor=True)
+           title=title, link=cycle_path(cycle, "review_cycle.report_page" if closing else "review_cycle.show"),
+           actor=actor, include_actor=True)
     if closing:
         from app.review_cycle.report import REPORT_JOB
 
