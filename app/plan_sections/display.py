@@ -1,5 +1,5 @@
 """How section content reads on the page: item tables (sortable where declared) and the
-section-level facts, built from the declarations alone."""
+section-level facts, built from the declarations alone, and a section's body, which holds them."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from app.plan_sections.context import PlanContext
 from app.plan_sections.fields import Date, Integer, ItemRef, LongText, Money, Number, PerParty
+from app.plan_sections.models import SectionRevision
 from app.plan_sections.schema import ItemKind, SectionType
 
 NUMERIC = (Integer, Number, Money)
@@ -129,3 +130,63 @@ def section_facts(section_type: SectionType, content: dict, ctx: PlanContext) ->
 
 def missing_facts(section_type: SectionType, content: dict) -> list[str]:
     return [f.label for f in section_type.fields if content["fields"].get(f.name) in (None, "", {})]
+
+
+@dataclass(frozen=True)
+class SectionBody:
+    """A section as it reads: its narrative, summary, facts and item tables. The section_body
+    macro (templates/plan_sections/_macros.html) shows it on the section page, the whole plan,
+    a single revision and the plan document; the Word file writes the same."""
+
+    type: SectionType
+    revision: SectionRevision | None  # the revision read; None while nobody has written the section
+    facts: tuple[Detail, ...]
+    tables: tuple[ItemTable, ...]
+    summary: dict | None  # the type's summary (the risk heat map…) of a written section
+
+    @property
+    def key(self) -> str:
+        return self.type.key
+
+    @property
+    def is_started(self) -> bool:
+        return self.revision is not None
+
+    @property
+    def narrative_html(self) -> str:
+        return self.revision.narrative_html if self.revision is not None else ""
+
+
+def section_body(
+    section_type: SectionType,
+    revision: SectionRevision | None,
+    ctx: PlanContext,
+    *,
+    content: dict | None = None,
+    partnership_id: int | None = None,
+    sort: str | None = None,
+    direction: str = "asc",
+) -> SectionBody:
+    """How `revision` of a section reads (None: not written yet).
+
+    `content` is the revision's content as a plan version froze it, for a version's document;
+    otherwise the revision's own is read. `partnership_id` links item references to their items
+    (not in the document). `sort` ("kind.column", as in the section page's address) and
+    `direction` order one of the tables.
+    """
+    if content is None:
+        content = revision.content if revision is not None else section_type.empty_content()
+    sort_kind, _, sort_column = (sort or "").partition(".")
+    tables = tuple(
+        item_table(
+            kind,
+            content["items"][kind.key],
+            ctx,
+            sort=sort_column if sort_kind == kind.key else None,
+            direction=direction,
+            partnership_id=partnership_id,
+        )
+        for kind in section_type.item_kinds
+    )
+    summary = section_type.summary(content, ctx) if section_type.summary and revision is not None else None
+    return SectionBody(section_type, revision, tuple(section_facts(section_type, content, ctx)), tables, summary)

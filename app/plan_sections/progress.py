@@ -45,10 +45,6 @@ class SectionState:
         return self.revision is not None
 
     @property
-    def narrative_html(self) -> str:
-        return self.revision.narrative_html if self.revision is not None else ""
-
-    @property
     def reviewed_at(self) -> datetime | None:
         return self.section.last_reviewed_at if self.section is not None else None
 

@@ -9,7 +9,7 @@ from app.inputs import form_id
 from app.markdown import render_markdown
 from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import bp, progress, reading, writing
-from app.plan_sections.display import item_table, section_facts
+from app.plan_sections.display import section_body
 from app.plan_sections.export import items_csv
 from app.plan_sections.registry import section_type_or_404
 from app.rules import applying
@@ -31,15 +31,7 @@ def full(partnership_id: int):
     plan = progress.plan_overview(membership.partnership)
     ctx = reading.load_context(partnership_id, {s.key: s.content for s in plan.sections})
     sections = [
-        {
-            "state": state,
-            "facts": section_facts(state.type, state.content, ctx),
-            "tables": [
-                item_table(kind, state.content["items"][kind.key], ctx, partnership_id=partnership_id)
-                for kind in state.type.item_kinds
-            ],
-            "summary": state.type.summary(state.content, ctx) if state.type.summary else None,
-        }
+        (state, section_body(state.type, state.revision, ctx, partnership_id=partnership_id))
         for state in plan.sections
     ]
     return render_template(

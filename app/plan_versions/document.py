@@ -6,45 +6,17 @@ renderer (app/plan_versions/pdfs.py) and the benchmark call it.
 """
 
 from contextlib import nullcontext
-from dataclasses import dataclass
 
 from flask import current_app, has_request_context, render_template
 
 from app.partnerships.models import Partnership
 from app.plan_sections import reading
-from app.plan_sections.display import item_table, section_facts
-from app.plan_sections.models import SectionRevision
+from app.plan_sections.display import section_body
 from app.plan_sections.registry import section_types
-from app.plan_sections.schema import SectionType
 from app.plan_versions import services
 from app.plan_versions.models import PlanVersion
 from app.signing.rendering import SIGNATURE_ANCHOR_PREFIX
 from app.types import utcnow
-
-
-@dataclass
-class DocumentSection:
-    """A section as it reads in the document; quacks like SectionState for the shared macros."""
-
-    type: SectionType
-    content: dict
-    revision: SectionRevision | None
-
-    @property
-    def key(self) -> str:
-        return self.type.key
-
-    @property
-    def is_started(self) -> bool:
-        return self.revision is not None
-
-    @property
-    def narrative_html(self) -> str:
-        return self.revision.narrative_html if self.revision is not None else ""
-
-    @property
-    def completeness(self):
-        return self.type.completeness(self.content)
 
 
 def signature_field_name(party_id: int) -> str:
@@ -59,16 +31,12 @@ def document_context(partnership: Partnership, version: PlanVersion | None = Non
         revisions = services.current_revisions(partnership.id)
         contents = {key: revision.content for key, revision in revisions.items()}
     ctx = reading.load_context(partnership.id, contents)
-    sections = []
-    for section_type in section_types():
-        content = contents.get(section_type.key) or section_type.empty_content()
-        state = DocumentSection(section_type, content, revisions.get(section_type.key))
-        sections.append({
-            "state": state,
-            "facts": section_facts(section_type, content, ctx),
-            "tables": [item_table(kind, content["items"][kind.key], ctx) for kind in section_type.item_kinds],
-            "summary": section_type.summary(content, ctx) if section_type.summary and state.is_started else None,
-        })
+    # A version reads as it was frozen; its revisions give the narrative and who wrote it.
+    sections = [
+        section_body(section_type, revisions.get(section_type.key), ctx,
+                     content=contents.get(section_type.key) or section_type.empty_content())
+        for section_type in section_types()
+    ]
     baseline = services.baseline_of(partnership.id)
     content_hash = version.content_hash if version is not None else services.sha256_hex(
         services.canonical_json({"format": services.CANONICAL_FORMAT, "version": "draft",

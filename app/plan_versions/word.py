@@ -25,6 +25,7 @@ from docx.shared import Cm, Pt, RGBColor
 from markupsafe import Markup
 
 from app.partnerships.models import Partnership
+from app.plan_sections.display import SectionBody
 from app.plan_versions import services
 from app.plan_versions.document import document_context, utc_date, utc_time
 from app.plan_versions.models import PlanVersion
@@ -63,8 +64,8 @@ def plan_docx(partnership: Partnership, version: PlanVersion | None = None, *, e
     _set_up(document, context, exported_by)
     _cover(document, context)
     _contents(document, context)
-    for number, entry in enumerate(context["sections"], start=1):
-        _section(document, entry, number)
+    for number, body in enumerate(context["sections"], start=1):
+        _section(document, body, number)
     _signatures(document, context)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -251,8 +252,8 @@ def _cover(document, context: dict) -> None:
 def _contents(document, context: dict) -> None:
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     paragraph_in(document, "Contents", "Heading 1")
-    for number, entry in enumerate(context["sections"], start=1):
-        section_type = entry["state"].type
+    for number, body in enumerate(context["sections"], start=1):
+        section_type = body.type
         paragraph = document.add_paragraph()
         paragraph.paragraph_format.space_after = Pt(3)
         add_internal_link(paragraph, _anchor(number), f"{section_type.number}. {section_type.title}")
@@ -265,35 +266,34 @@ def _anchor(number: int) -> str:
 
 # -- sections ---------------------------------------------------------------------------------
 
-def _section(document, entry: dict, number: int) -> None:
-    state = entry["state"]
-    section_type = state.type
+def _section(document, body: SectionBody, number: int) -> None:
+    section_type = body.type
     heading = paragraph_in(document, style="Heading 1")
     heading.paragraph_format.page_break_before = True
     heading.add_run(f"{section_type.number} ")
     heading.add_run(xml_text(section_type.title))
     add_bookmark(heading, _anchor(number), number)
     meta = f"{section_type.subtitle}"
-    if state.revision is not None:
-        revision = state.revision
+    if body.revision is not None:
+        revision = body.revision
         meta += (f" · revision {revision.number}, last changed by {revision.author.full_name} "
                  f"({revision.author_party.name}) on {utc_date(revision.created_at)}")
     else:
         meta += " · not written"
     paragraph_in(document, meta, "Section Meta")
 
-    if state.narrative_html:
-        append_html(document, document, state.narrative_html, heading_offset=1)
-    elif not state.is_started:
+    if body.narrative_html:
+        append_html(document, document, body.narrative_html, heading_offset=1)
+    elif not body.is_started:
         paragraph = document.add_paragraph()
         paragraph.add_run("Nobody has written this section yet.").bold = True
         paragraph.add_run(" " + section_type.guidance)
-    if entry["summary"] is not None and state.is_started and section_type.key in SUMMARY_WRITERS:
-        SUMMARY_WRITERS[section_type.key](document, entry["summary"])
-    if entry["facts"]:
-        _facts(document, entry["facts"])
-    if state.is_started:
-        for table in entry["tables"]:
+    if body.summary is not None and body.is_started and section_type.key in SUMMARY_WRITERS:
+        SUMMARY_WRITERS[section_type.key](document, body.summary)
+    if body.facts:
+        _facts(document, body.facts)
+    if body.is_started:
+        for table in body.tables:
             _item_table(document, table)
 
 

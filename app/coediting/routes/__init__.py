@@ -1,12 +1,9 @@
 """Co-editing's pages, one module per area; helpers they share are here."""
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.plan_sections.models import PlanSection
-from app.plan_sections.schema import SectionType
 
 
 def existing_section(partnership_id: int, section_key: str) -> PlanSection | None:
@@ -15,20 +12,6 @@ def existing_section(partnership_id: int, section_key: str) -> PlanSection | Non
         sa.select(PlanSection).where(PlanSection.partnership_id == partnership_id,
                                      PlanSection.section_key == section_key)
     )
-
-
-@dataclass
-class RevisionView:
-    """A revision shaped like the section state the plan's body macro reads."""
-
-    type: SectionType
-    content: dict
-    narrative_html: str
-    is_started: bool = True
-
-    @property
-    def key(self) -> str:
-        return self.type.key
 
 
 from app.coediting.routes import activity, comments, conflicts, history, presence, section  # noqa: E402,F401

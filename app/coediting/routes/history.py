@@ -10,14 +10,14 @@ from app.coediting.forms import RestoreForm
 from app.coediting.history import history_page, revision_by_number, revisions_by_number
 from app.coediting.plan_diff import diff_plans, plan_revisions_at, present_plan_diff
 from app.coediting.presenting import section_diff
-from app.coediting.routes import RevisionView, existing_section
+from app.coediting.routes import existing_section
 from app.coediting.routes.outcomes import after_save
 from app.coediting.saving import restore_revision
 from app.formatting import user_zone
 from app.inputs import DATE_MAX, DATE_MIN, int_arg, parse_date, parse_id
 from app.partnerships.access import Permission, current_membership, has_permission, require
 from app.plan_sections import reading, writing
-from app.plan_sections.display import item_table, section_facts
+from app.plan_sections.display import section_body
 from app.plan_sections.registry import section_type_or_404, section_types
 from app.rules import applying, show_violation
 from app.types import utcnow
@@ -57,8 +57,6 @@ def _render_revision(section_type, section, revision, form, status=200):
     membership = current_membership()
     ctx = reading.section_context(section)
     ctx.contents[section_type.key] = revision.content
-    content = revision.content
-    body = RevisionView(section_type, content, revision.narrative_html)
     current = section.current_revision
     return render_template(
         "coediting/revision.html",
@@ -66,11 +64,7 @@ def _render_revision(section_type, section, revision, form, status=200):
         section=section,
         revision=revision,
         current=current,
-        body=body,
-        facts=section_facts(section_type, content, ctx),
-        tables=[item_table(kind, content["items"][kind.key], ctx, partnership_id=section.partnership_id)
-                for kind in section_type.item_kinds],
-        summary=section_type.summary(content, ctx) if section_type.summary else None,
+        body=section_body(section_type, revision, ctx, partnership_id=section.partnership_id),
         form=form,
         can_restore=has_permission(membership, Permission.EDIT_PLAN) and current is not None
         and current.id != revision.id,

@@ -12,7 +12,7 @@ from app.consent.services import ConsentError
 from app.markdown import render_markdown
 from app.partnerships.access import Permission, current_membership, require
 from app.plan_sections import forms, progress, reading, signals, writing
-from app.plan_sections.display import item_table, section_facts
+from app.plan_sections.display import section_body
 from app.plan_sections.registry import section_type_or_404, section_types
 from app.rules import applying
 
@@ -36,28 +36,16 @@ def section(partnership_id: int, section_key: str):
     states = {s.key: s for s in plan.sections}
     state = states[section_key]
     ctx = reading.load_context(partnership_id, {key: states[key].content for key in keys})
-    sort, _, column = (request.args.get("sort") or "").partition(".")
     direction = request.args.get("dir") if request.args.get("dir") in SORT_DIRECTIONS else "asc"
-    tables = [
-        item_table(
-            kind,
-            state.content["items"][kind.key],
-            ctx,
-            sort=column if sort == kind.key else None,
-            direction=direction,
-            partnership_id=partnership_id,
-        )
-        for kind in section_type.item_kinds
-    ]
+    body = section_body(section_type, state.revision, ctx, partnership_id=partnership_id,
+                        sort=request.args.get("sort"), direction=direction)
     previous, following = _neighbours(section_type)
     return render_template(
         "coediting/section.html",
         plan=plan,
         state=state,
         section_type=section_type,
-        facts=section_facts(section_type, state.content, ctx),
-        tables=tables,
-        summary=section_type.summary(state.content, ctx) if section_type.summary else None,
+        body=body,
         previous=previous,
         following=following,
         coediting=coediting_extras(membership, section_type, state, ctx),
