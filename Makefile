@@ -70,7 +70,7 @@ bench: $(VENV)/.dev-installed
 
 # Fails on any finding. Justified exceptions are marked inline (# noqa: Sxxx / # nosec Bxxx,
 # each with its reason) and listed in the README. lint-imports checks the import contracts
-# in pyproject.toml (features depend downward only; ignored imports carry their reason there).
+# in pyproject.toml (features depend downward only, with no import ignored).
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check $(LINT_PATHS) tests bench tools
 	$(VENV)/bin/bandit --quiet --recursive $(filter-out migrations/env.py,$(LINT_PATHS))

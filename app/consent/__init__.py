@@ -7,8 +7,10 @@ Stable addresses (under /partnerships/<id>):
     /proposals/<proposal_id>/agree     (POST)   consent.agree     an asked party's admin (or signatory)
     /proposals/<proposal_id>/decline   (POST)   consent.decline   the same, with a reason
     /proposals/<proposal_id>/withdraw  (POST)   consent.withdraw  the proposing party's admins
+    /settings                  (GET, POST)     consent.settings  the partnership's details, changed by proposal
 
-Features add what a proposal can change to `app.consent.kinds.KINDS` from their `init_app`.
+Features add what a proposal can change to `app.consent.kinds.KINDS` from their `init_app`;
+consent's own kind changes the partnership's details (profile.py).
 """
 
 from flask import Blueprint, Flask
@@ -16,6 +18,7 @@ from flask import Blueprint, Flask
 from app.audit.actions import ACTIONS, AuditAction
 from app.notifications.kinds import KINDS as NOTIFICATION_KINDS
 from app.notifications.kinds import Delivery, NotificationKind
+from app.partnerships.access import Permission
 from app.partnerships.navigation import PANELS, TABS, Panel, Tab
 
 bp = Blueprint("consent", __name__)
@@ -70,7 +73,8 @@ def init_app(app: Flask) -> None:
     """The pages and reminders (imported here, not at the top: they use the features that
     propose); a party leaving or joining lapses the open proposals (they no longer ask the
     parties taking part)."""
-    from app.consent import reminders, routes  # noqa: F401 - routes: the blueprint's pages
+    from app.consent import profile, reminders, routes  # noqa: F401 - routes: the blueprint's pages
+    from app.consent.kinds import KINDS as PROPOSAL_KINDS
     from app.jobs import PERIODIC, PeriodicSpec
     from app.notifications.delivery import REMINDER_SOURCES
     from app.partnerships import signals
@@ -78,7 +82,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     TABS.add(app, Tab(94, "Proposals", "consent.index",
                       also_for=("consent.show", "consent.agree", "consent.decline", "consent.withdraw")))
+    TABS.add(app, Tab(100, "Settings", "consent.settings", permission=Permission.EDIT_PARTNERSHIP))
     PANELS.add(app, Panel(2, "consent/_panel.html", _panel))
+    # Changing the partnership's details goes through consent.
+    PROPOSAL_KINDS.add(app, profile.PROPOSAL_KIND)
+    app.add_template_global(profile.describe, "profile_describe")
+    app.add_template_global(profile.FIELDS, "profile_fields")
     for kind in _NOTIFICATION_KINDS:
         NOTIFICATION_KINDS.add(app, kind)
     for action in _AUDIT_ACTIONS:

@@ -1,13 +1,16 @@
+"""The proposals' pages (list, one proposal, agreeing, declining, withdrawing) and the
+partnership's details, whose changes are proposals."""
+
 from flask import abort, flash, redirect, render_template, url_for
 
-from app.consent import services
-from app.consent.forms import AnswerForm
+from app.consent import profile, services
+from app.consent.forms import AnswerForm, PartnershipSettingsForm
 from app.consent.kinds import get_kind
 from app.consent.models import Proposal
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.partnerships.access import current_membership, get_in_partnership_or_404
-from app.rules import RuleViolation, apply_to_form
+from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, require
+from app.rules import RuleViolation, apply_to_form, applying
 
 from . import bp
 
@@ -108,3 +111,36 @@ def withdraw(partnership_id: int, proposal_id: int):
     db.session.commit()
     flash("You withdrew the proposal; nothing changes.", "success")
     return redirect(url_for("consent.show", partnership_id=partnership_id, proposal_id=proposal_id))
+
+
+@bp.route("/partnerships/<int:partnership_id>/settings", methods=["GET", "POST"])
+@require(Permission.EDIT_PARTNERSHIP)
+def settings(partnership_id: int):
+    """The partnership's details: a change is proposed to every other party (app/consent/profile.py)."""
+    membership = current_membership()
+    partnership = membership.partnership
+    form = PartnershipSettingsForm(obj=partnership)
+    status = 200
+    if form.is_submitted() and not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+    elif form.is_submitted():
+        values = {field: getattr(form, field).data for field in profile.FIELDS}
+        with applying(form) as applied:
+            proposal = profile.propose_changes(membership, values, reason=form.reason.data or "")
+        if isinstance(applied.violation, services.ConsentError):
+            # Another proposal is open (409): the form keeps what was typed, the page says why.
+            status = applied.violation.status
+        elif applied:
+            if proposal is None:
+                flash("Nothing was changed.", "success")
+                return redirect(url_for("consent.settings", partnership_id=partnership_id))
+            if proposal.status == "agreed":
+                flash("The partnership's details are saved (no other party takes part to be asked).", "success")
+            else:
+                flash("Your change is proposed: it is made when every other party agrees.", "success")
+            return redirect(url_for("consent.show", partnership_id=partnership_id, proposal_id=proposal.id))
+    status = 422 if form.errors else status
+    return render_template(
+        "consent/settings.html", form=form, pending=services.open_of_kind(partnership_id, "profile"),
+    ), status

@@ -4,10 +4,10 @@ this week Northwind proposed admitting a packaging partner, waiting for Contoso'
 
 from datetime import UTC, datetime, time, timedelta
 
+from app.consent import profile
 from app.consent import services as consent
 from app.demo.workspace import PURPOSE, Demo
 from app.invitations import services as invitations
-from app.partnerships import proposals
 from app.types import clock_at, utcnow
 
 SHARPER_PURPOSE = PURPOSE + (
@@ -25,8 +25,8 @@ def proposals_by_consent(demo: Demo) -> None:
     alex = demo.member("alex.morgan@northwind.example")
     partnership = demo.partnership
     with clock_at(_at(41, 15, 20)):
-        values = {field: getattr(partnership, field) for field in proposals.FIELDS}
-        purpose = proposals.propose_changes(
+        values = {field: getattr(partnership, field) for field in profile.FIELDS}
+        purpose = profile.propose_changes(
             dana, {**values, "purpose": SHARPER_PURPOSE},
             reason="The packaging pilot worked; the steering group asked for it to be part of the alliance.",
         )

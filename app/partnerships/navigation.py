@@ -1,5 +1,6 @@
-"""The tabs of a partnership's pages, the panels of its home page and a new partnership's
-first steps. Each feature adds its own to the app's registries from its `init_app`."""
+"""The tabs of a partnership's pages, the panels of its home page and of its members page, and
+a new partnership's first steps. Each feature adds its own to the app's registries from its
+`init_app`."""
 
 from dataclasses import dataclass
 
@@ -36,6 +37,21 @@ class Panel:
 
 
 PANELS = Registry[Panel]("partnership_panels", order=lambda p: p.order)
+# The members page's blocks below the parties (the invitations and proposed new parties).
+MEMBER_PANELS = Registry[Panel]("member_panels", order=lambda p: p.order)
+
+
+def panels_shown(registry: Registry[Panel], membership) -> list[tuple[str, object]]:
+    """(template, context) of each panel the member may see and whose `load` answers."""
+    from app.partnerships.access import has_permission
+
+    shown = []
+    for panel in registry.all():
+        if has_permission(membership, panel.permission):
+            context = panel.load(membership)
+            if context is not None:
+                shown.append((panel.template, context))
+    return shown
 
 
 @dataclass(frozen=True)
@@ -90,7 +106,6 @@ def init_app(app: Flask) -> None:
     for tab in (
         Tab(0, "Overview", "partnerships.show"),
         Tab(90, "Members", "partnerships.members", also_for=("invitations.new",)),
-        Tab(100, "Settings", "partnerships.settings", permission=Permission.EDIT_PARTNERSHIP),
     ):
         TABS.add(app, tab)
     FIRST_STEPS.add(app, FirstStep(

@@ -1,18 +1,14 @@
+"""The partnership's own pages: creating one, its home page, its members by party, and leaving."""
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.forms import ConfirmForm
-from app.invitations import services as invitations
 from app.partnerships import bp, leaving, services
 from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, has_permission, require
-from app.partnerships.forms import (
-    LeavePartyForm,
-    MemberForm,
-    PartnershipForm,
-    PartnershipSettingsForm,
-)
+from app.partnerships.forms import LeavePartyForm, MemberForm, PartnershipForm
 from app.partnerships.models import Membership
-from app.partnerships.navigation import PANELS, first_steps
+from app.partnerships.navigation import MEMBER_PANELS, PANELS, first_steps, panels_shown
 from app.rules import applying, show_violation
 from app.submissions import claim
 from app.types import utcnow
@@ -51,77 +47,27 @@ def create():
 @bp.get("/partnerships/<int:partnership_id>")
 def show(partnership_id: int):
     membership = current_membership()
-    panels = []
-    for panel in PANELS.all():
-        if has_permission(membership, panel.permission):
-            context = panel.load(membership)
-            if context is not None:
-                panels.append((panel.template, context))
     return render_template(
         "partnerships/show.html",
         parties=services.members_by_party(membership.partnership),
-        panels=panels,
+        panels=panels_shown(PANELS, membership),
         first_steps=first_steps(membership),
     )
-
-
-@bp.route("/partnerships/<int:partnership_id>/settings", methods=["GET", "POST"])
-@require(Permission.EDIT_PARTNERSHIP)
-def settings(partnership_id: int):
-    from app.consent import services as consent
-    from app.partnerships import proposals
-
-    membership = current_membership()
-    partnership = membership.partnership
-    form = PartnershipSettingsForm(obj=partnership)
-    status = 200
-    if form.is_submitted() and not form.validate():
-        if form.csrf_token.errors:
-            abort(400)
-    elif form.is_submitted():
-        values = {field: getattr(form, field).data for field in proposals.FIELDS}
-        with applying(form) as applied:
-            proposal = proposals.propose_changes(membership, values, reason=form.reason.data or "")
-        if isinstance(applied.violation, consent.ConsentError):
-            # Another proposal is open (409): the form keeps what was typed, the page says why.
-            status = applied.violation.status
-        elif applied:
-            if proposal is None:
-                flash("Nothing was changed.", "success")
-                return redirect(url_for("partnerships.settings", partnership_id=partnership_id))
-            if proposal.status == "agreed":
-                flash("The partnership's details are saved (no other party takes part to be asked).", "success")
-            else:
-                flash("Your change is proposed: it is made when every other party agrees.", "success")
-            return redirect(url_for("consent.show", partnership_id=partnership_id, proposal_id=proposal.id))
-    status = 422 if form.errors else status
-    return render_template(
-        "partnerships/settings.html", form=form, pending=consent.open_of_kind(partnership_id, "profile"),
-    ), status
 
 
 @bp.get("/partnerships/<int:partnership_id>/members")
 def members(partnership_id: int):
     membership = current_membership()
-    can_invite = has_permission(membership, Permission.INVITE)
     return render_template(
         "partnerships/members.html",
         parties=services.members_by_party(membership.partnership),
-        invitations=invitations.invitations_of(partnership_id) if can_invite else [],
-        admissions=_open_admissions(partnership_id),
+        panels=panels_shown(MEMBER_PANELS, membership),
         former_parties=services.former_parties(membership.partnership),
         can_manage=has_permission(membership, Permission.MANAGE_OWN_PARTY),
-        can_invite=can_invite,
+        can_invite=has_permission(membership, Permission.INVITE),
         member_form=lambda m: MemberForm(prefix=f"m{m.id}", obj=m, formdata=None),
         confirm_form=ConfirmForm(),
-        now=utcnow(),
     )
-
-
-def _open_admissions(partnership_id: int):
-    from app.consent import services as consent
-
-    return consent.open_of_kind(partnership_id, "admit_party")
 
 
 @bp.post("/partnerships/<int:partnership_id>/members/<int:membership_id>")

@@ -8,10 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import User
-from app.consent import services
+from app.consent import profile, services
 from app.consent.models import Proposal, ProposalResponse
 from app.extensions import db
-from app.partnerships import proposals
 from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
 from app.partnerships.models import Partnership
@@ -227,7 +226,7 @@ def test_two_admins_of_different_parties_proposing_at_once_open_one_proposal(app
     def proposer(user_id, name):
         def work():
             partnership = db.session.get(Partnership, pid)
-            return proposals.propose_changes(_member(pid, user_id), details(partnership, name=name)).id
+            return profile.propose_changes(_member(pid, user_id), details(partnership, name=name)).id
         return work
 
     outcome = _at_once(app, proposer(two_parties.a.admin.id, "From Alpha"),

@@ -7,13 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
-from app.consent import services
+from app.consent import profile, services
 from app.consent.models import Proposal
 from app.extensions import db
 from app.inputs import CONTROL_MESSAGE
 from app.jobs import run_periodic
 from app.notifications.delivery import send_due
-from app.partnerships import proposals
 from app.partnerships.models import Partnership
 from app.rules import RuleViolation
 from app.types import utcnow
@@ -50,7 +49,7 @@ def test_only_an_admin_proposes(two_parties, who):
     user = getattr(two_parties.a, who)
     membership = member(two_parties.partnership.id, user)
     with pytest.raises(services.ConsentError) as refused:
-        proposals.propose_changes(membership, details(two_parties.partnership, name="Mine now"))
+        profile.propose_changes(membership, details(two_parties.partnership, name="Mine now"))
     assert refused.value.status == 403
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 0
@@ -71,7 +70,7 @@ def test_a_proposal_asks_every_other_party_and_changes_nothing_yet(two_parties):
 
 def test_nothing_differs_proposes_nothing(two_parties):
     membership = member(two_parties.partnership.id, two_parties.a.admin)
-    assert proposals.propose_changes(membership, details(two_parties.partnership, name=" Alpha–Beta Alliance ")) is None
+    assert profile.propose_changes(membership, details(two_parties.partnership, name=" Alpha–Beta Alliance ")) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 0
 
 
@@ -80,7 +79,7 @@ def test_one_open_profile_proposal_at_a_time(two_parties):
     for user in (two_parties.a.admin, two_parties.b.admin):
         membership = member(two_parties.partnership.id, user)
         with pytest.raises(services.ConsentError) as refused:
-            proposals.propose_changes(membership, details(two_parties.partnership, purpose="Another purpose."))
+            profile.propose_changes(membership, details(two_parties.partnership, purpose="Another purpose."))
         db.session.rollback()
         assert refused.value.status == 409
         assert "Alpha Ltd already proposed this" in refused.value.message
@@ -106,7 +105,7 @@ def test_the_proposal_lifetime_comes_from_the_partnership(two_parties):
 def test_bad_values_are_refused_at_their_field(two_parties, field, value, message):
     membership = member(two_parties.partnership.id, two_parties.a.admin)
     with pytest.raises(RuleViolation) as refused:
-        proposals.propose_changes(membership, details(two_parties.partnership, **{field: value}))
+        profile.propose_changes(membership, details(two_parties.partnership, **{field: value}))
     assert (refused.value.field, refused.value.message) == (field, message)
 
 
@@ -114,7 +113,7 @@ def test_a_partnership_of_one_party_changes_at_once(app):
     creator = make_organisation_user("Solo Ltd")
     partnership = make_partnership(creator, name="Solo Plan")
     db.session.commit()
-    proposal = proposals.propose_changes(member(partnership.id, creator),
+    proposal = profile.propose_changes(member(partnership.id, creator),
                                          details(partnership, name="Solo Plan 2", review_cadence_months=6))
     db.session.commit()
     assert proposal.status == "agreed" and proposal.asked_party_ids == []

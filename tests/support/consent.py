@@ -5,11 +5,11 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
+from app.consent import profile
 from app.consent import services as consent
 from app.consent.models import Proposal
 from app.extensions import db
 from app.notifications.models import Notification
-from app.partnerships import proposals
 from app.partnerships import services as partnerships
 from app.partnerships.access import load_membership
 from app.partnerships.models import Invitation, Membership, Partnership, Role
@@ -50,13 +50,13 @@ def member(partnership_id: int, user: User):
 
 def details(partnership: Partnership, **changes) -> dict:
     """The partnership's details as the settings form would send them, with `changes`."""
-    return {**{field: getattr(partnership, field) for field in proposals.FIELDS}, **changes}
+    return {**{field: getattr(partnership, field) for field in profile.FIELDS}, **changes}
 
 
 def propose_rename(world, user=None, name: str = "Renamed Alliance", **more) -> Proposal:
     user = user or world.a.admin
     partnership = db.session.get(Partnership, world.partnership.id)
-    proposal = proposals.propose_changes(member(partnership.id, user), details(partnership, name=name, **more),
+    proposal = profile.propose_changes(member(partnership.id, user), details(partnership, name=name, **more),
                                          reason="Agreed at the steering group.")
     db.session.commit()
     return proposal

@@ -145,10 +145,10 @@ def _waiting_draft(partnership: Partnership, by) -> int:
 
 def _proposal(partnership: Partnership, admin) -> int:
     """A proposal to rename the partnership, waiting for the other party's answer."""
-    from app.partnerships import proposals
+    from app.consent import profile
 
-    values = {field: getattr(partnership, field) for field in proposals.FIELDS}
-    proposal = proposals.propose_changes(load_membership(partnership.id, admin), {**values, "name": "Renamed"})
+    values = {field: getattr(partnership, field) for field in profile.FIELDS}
+    proposal = profile.propose_changes(load_membership(partnership.id, admin), {**values, "name": "Renamed"})
     db.session.commit()
     return proposal.id
 
