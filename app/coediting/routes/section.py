@@ -27,15 +27,21 @@ def _neighbours(section_type):
     return previous, following
 
 
+def _plan_section(membership, section_type):
+    """The plan overview, the section's state in it and the context its content is read in (the
+    sections it refers to, from the same overview)."""
+    plan = progress.plan_overview(membership.partnership)
+    states = {s.key: s for s in plan.sections}
+    keys = [section_type.key, *reading.referenced_sections(section_type)]
+    ctx = reading.load_context(membership.partnership_id, {key: states[key].content for key in keys})
+    return plan, states[section_type.key], ctx
+
+
 @bp.get("/partnerships/<int:partnership_id>/plan/<section_key>")
 def section(partnership_id: int, section_key: str):
     membership = current_membership()
     section_type = section_type_or_404(section_key)
-    keys = [section_key, *reading.referenced_sections(section_type)]
-    plan = progress.plan_overview(membership.partnership)
-    states = {s.key: s for s in plan.sections}
-    state = states[section_key]
-    ctx = reading.load_context(partnership_id, {key: states[key].content for key in keys})
+    plan, state, ctx = _plan_section(membership, section_type)
     direction = request.args.get("dir") if request.args.get("dir") in SORT_DIRECTIONS else "asc"
     body = section_body(section_type, state.revision, ctx, partnership_id=partnership_id,
                         sort=request.args.get("sort"), direction=direction)
@@ -95,11 +101,7 @@ def _render_edit(section_type, state, edit, ctx, plan, *, focus=None, preview=No
 def edit(partnership_id: int, section_key: str):
     membership = current_membership()
     section_type = section_type_or_404(section_key)
-    keys = [section_key, *reading.referenced_sections(section_type)]
-    plan = progress.plan_overview(membership.partnership)
-    states = {s.key: s for s in plan.sections}
-    state = states[section_key]
-    ctx = reading.load_context(partnership_id, {key: states[key].content for key in keys})
+    plan, state, ctx = _plan_section(membership, section_type)
     ctx = ctx.with_base(state.content if state.is_started else None)
     base_id = state.revision.id if state.revision is not None else None
 
