@@ -5,25 +5,53 @@ import threading
 
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 from tests.support.factories import PASSWORD
 from tests.support.mail import SMTPServer
 
 
 class LiveServer:
-    """The app behind a threaded WSGI server on a free loopback port, mail going to `smtp`."""
+    """The app behind a threaded WSGI server on a free loopback port, mail going to `smtp`.
+
+    stop() waits for the requests already being answered: a page closing at the end of a test
+    sends a last request (a presence heartbeat saying it leaves), and the test's rows must not
+    be removed under it. Requests arriving after stop() are refused with 503."""
 
     def __init__(self, app, smtp: SMTPServer | None):
         self.app = app
         self.smtp = smtp
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._answering = 0
+        self._stopping = False
+        self._idle = threading.Condition()
+        self._server = make_server("127.0.0.1", 0, self._counted, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _counted(self, environ, start_response):
+        with self._idle:
+            if self._stopping:
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"The test server is stopping."]
+            self._answering += 1
+        try:
+            return ClosingIterator(self.app(environ, start_response), self._answered)
+        except BaseException:
+            self._answered()
+            raise
+
+    def _answered(self):
+        with self._idle:
+            self._answering -= 1
+            self._idle.notify_all()
 
     def start(self):
         self._thread.start()
 
     def stop(self):
+        with self._idle:
+            self._stopping = True
+            self._idle.wait_for(lambda: self._answering == 0, timeout=30)
         self._server.shutdown()
         self._thread.join(5)
 

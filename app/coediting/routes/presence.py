@@ -1,5 +1,5 @@
 """Who else has a section open: read by polling (GET, changes nothing), reported by heartbeats
-(POST, admins and editors) from app/static/js/presence.js while a section page is open."""
+(POST, admins and editors) from app/static/js/coediting.js while a section page is open."""
 
 from flask import abort, jsonify, request
 
