@@ -7,6 +7,7 @@ odd links never reach the page with a script, a style or an unsafe URL.
 """
 
 import re
+import threading
 
 import markdown
 import nh3
@@ -79,13 +80,26 @@ def outline(html: str, top: int = 3) -> str:
     return _HEADING.sub(renumber, html)
 
 
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's converter, reset before each use: Markdown instances keep state between
+    conversions (reset clears it), and building one with its extensions costs about as much
+    as converting a paragraph."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = markdown.Markdown(
+            extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS
+        )
+    return converter.reset()
+
+
 def render_markdown(text: str | None) -> str:
     """Sanitised HTML for the Markdown `text` (an empty string for none)."""
     if not text or not text.strip():
         return ""
-    # A fresh converter per call: Markdown instances keep state between conversions.
-    converter = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
-    return outline(sanitise_html(converter.convert(text))).strip()
+    return outline(sanitise_html(_converter().convert(text))).strip()
 
 
 # A narrative diff rendered as it reads: the changed stretches are marked with private-use

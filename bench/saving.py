@@ -46,18 +46,27 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def jointly_save(app, partnership_id: int, email: str, edit) -> str:
-    """One save as a request makes it: load, edit the current content, save_edit, commit."""
+    """One save as the editor's request makes it: the membership (the gate's), the plan's section
+    rows and the context the form is read against (the edit view's), then save_edit with that
+    context, and commit."""
     from app.coediting.saving import save_edit
     from app.extensions import db
     from app.plan_sections import reading
+    from app.plan_sections.registry import get_section_type
 
     with app.app_context():
         membership = _membership(partnership_id, email)
-        section = reading.section_for(partnership_id, SECTION)
-        content = copy.deepcopy(reading.current_content(partnership_id, SECTION))
+        rows = {s.section_key: s for s in reading.section_rows(partnership_id)}
+        section_type = get_section_type(SECTION)
+        keys = [SECTION, *reading.referenced_sections(section_type)]
+        ctx = reading.load_context(partnership_id, {
+            key: reading.content_of(rows.get(key), get_section_type(key)) for key in keys
+        })
+        section = rows[SECTION]
+        content = copy.deepcopy(reading.content_of(section, section_type))
         base = section.current_revision_id
         edit(content)
-        outcome = save_edit(membership, section, content, base, "Benchmark save")
+        outcome = save_edit(membership, section, content, base, "Benchmark save", ctx=ctx)
         db.session.commit()
         return outcome.status
 

@@ -98,6 +98,16 @@ def test_line_breaks_are_kept_and_empty_text_renders_nothing():
     assert render_markdown("") == "" and render_markdown("   \n ") == "" and render_markdown(None) == ""
 
 
+def test_one_text_leaves_nothing_behind_for_the_next():
+    # The converter is reused between texts: a link reference or a footnote-like definition
+    # in one narrative must not resolve a link in the next person's.
+    first = render_markdown("# Risks\n\nSee [the register][reg].\n\n[reg]: https://example.com/register")
+    second = render_markdown("# Risks\n\nSee [the register][reg].")
+    assert 'href="https://example.com/register"' in first
+    assert "href" not in second and "[the register][reg]" in second
+    assert second.count("<h3") == 1
+
+
 def test_a_narrative_diff_reads_as_markdown_with_its_changes_marked():
     from types import SimpleNamespace as Piece
 

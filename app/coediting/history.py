@@ -7,7 +7,7 @@ ten-thousandth page costs the same single query as the first, whatever the histo
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from app.extensions import db
 from app.partnerships.models import Party
@@ -40,11 +40,17 @@ def history_page(
     size: int | None = None,
 ) -> HistoryPage:
     """One page of revisions, newest first: the newest ones, those numbered below `before`, or
-    those just above `after`. `party_id` keeps one party's revisions. One query."""
+    those just above `after`. `party_id` keeps one party's revisions. One query.
+
+    The rows leave out each revision's content and narrative (a list of revisions shows neither),
+    so a full page of 25 costs about what a section's first few revisions do.
+    """
     size = size or PAGE_SIZE
     if section is None or section.revision_count == 0:
         return HistoryPage([], None, None)
-    query = _with_people(sa.select(SectionRevision).where(SectionRevision.section_id == section.id))
+    query = _with_people(sa.select(SectionRevision).where(SectionRevision.section_id == section.id)).options(
+        defer(SectionRevision.content), defer(SectionRevision.narrative_html)
+    )
     if party_id is not None:
         query = query.where(SectionRevision.author_party_id == party_id)
     if after is not None:

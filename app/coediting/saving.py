@@ -25,7 +25,7 @@ from app.coediting.merging import MergeResult, ResolutionError, merge_content, r
 from app.coediting.models import EditConflict
 from app.extensions import db
 from app.links import path_for
-from app.notifications.services import notify_other_parties
+from app.notifications.services import notify
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership, Party
 from app.plan_sections import reading, writing
@@ -178,6 +178,8 @@ def save_edit(
             membership, section, _validated(section, section_type, content, base_content, ctx, known),
             base_revision, writing.clean_note(note, NOTE_MAX, "note"), kind,
         ))
+    # Loaded once here rather than by save_section: the notification below reads its members.
+    ctx = ctx if ctx is not None else reading.section_context(section)
     try:
         revision = writing.save_section(
             membership, section, content, base_revision_id, note, kind=kind, ctx=ctx, known=known, at=at
@@ -189,7 +191,7 @@ def save_edit(
         )
     if revision is None:
         return SaveOutcome("unchanged")
-    _tell_other_parties(membership, section, revision)
+    _tell_other_parties(membership, section, revision, ctx)
     return SaveOutcome("saved", revision)
 
 
@@ -232,7 +234,7 @@ def _merge_and_save(
                 "merged_with": [r.number for r in merged_with],
             },
         )
-        _tell_other_parties(membership, section, revision)
+        _tell_other_parties(membership, section, revision, ctx)
         return SaveOutcome("merged", revision, merged_with=merged_with)
     # Lost the race every time: keep the attempt (nothing is lost) for its page to settle.
     return SaveOutcome("conflict", conflict=_keep(
@@ -299,11 +301,20 @@ def _keep(membership, section, base_revision, theirs, ours, note, kind, result, 
     return conflict
 
 
-def _tell_other_parties(membership: Membership, section: PlanSection, revision: SectionRevision) -> None:
+def _tell_other_parties(
+    membership: Membership, section: PlanSection, revision: SectionRevision, ctx: PlanContext
+) -> None:
+    """Notify the members of the other parties, read from the context the save was checked
+    against (the partnership's members as this transaction sees them) rather than again."""
     section_type = get_section_type(section.section_key)
-    notify_other_parties(
-        membership,
+    recipients = sorted(
+        (m.user for m in ctx.members.values() if m.party_id != membership.party_id), key=lambda user: user.id
+    )
+    notify(
+        recipients,
         "section_changed_by_other_party",
+        partnership=membership.partnership,
+        actor=membership.user,
         title=f"{membership.party.name} changed “{section_type.title}”",
         body=revision.note or "",
         link=section_path(section.partnership_id, section.section_key),

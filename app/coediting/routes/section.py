@@ -123,7 +123,8 @@ def edit(partnership_id: int, section_key: str):
     if errors:
         edit_state.errors = errors
         return _render_edit(section_type, state, edit_state, ctx, plan, status=422)
-    section = reading.section_for(partnership_id, section_key)
+    # The row the plan overview already read (created with its siblings if this is its first save).
+    section = state.section if state.section is not None else reading.section_for(partnership_id, section_key)
     with applying(show=False) as applied:
         # If someone saved since this editor's base revision, the save merges with their
         # changes, or keeps this one for its author to resolve (app/coediting/saving.py).
