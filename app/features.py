@@ -10,6 +10,7 @@ from app import (
     consent,
     core,
     invitations,
+    lifecycle,
     my_work,
     notifications,
     organisations,
@@ -38,4 +39,5 @@ FEATURES = (
     consent,
     portfolio,
     my_work,
+    lifecycle,
 )

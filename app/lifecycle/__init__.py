@@ -1,0 +1,45 @@
+"""Each partnership's place in the eight-stage lifecycle of a collaborative relationship, with the
+evidence Jointly holds for every stage and what is still missing.
+
+Addresses (under /partnerships/<id>):
+
+    /lifecycle                         lifecycle.map     the coverage view, for every member
+
+`lifecycle_pdf(partnership_id)` (document.py) renders the same map as a PDF for evidence packs.
+"""
+
+from flask import Blueprint, Flask
+
+from app.partnerships.navigation import PANELS, TABS, Panel, Tab, once_per_request
+
+bp = Blueprint("lifecycle", __name__)
+
+
+def map_for(membership):
+    """The member's lifecycle map, computed once per request (the home page's panel and the page)."""
+    from app.lifecycle.coverage import lifecycle_map
+    from app.lifecycle.evidence import load_snapshot
+    from app.partnerships.access import has_permission
+    from app.plan_sections.progress import plan_overview
+
+    partnership = membership.partnership
+    # The plan panel of the home page reads the same overview under this key.
+    plan = once_per_request(f"plan:{partnership.id}", lambda: plan_overview(partnership))
+    return once_per_request(
+        f"lifecycle:{partnership.id}",
+        lambda: lifecycle_map(load_snapshot(partnership, plan), lambda permission: has_permission(membership,
+                                                                                                  permission)),
+    )
+
+
+def _panel(membership):
+    return {"map": map_for(membership)}
+
+
+from app.lifecycle import routes  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    TABS.add(app, Tab(35, "Lifecycle", "lifecycle.map"))
+    PANELS.add(app, Panel(16, "lifecycle/_panel.html", _panel))
