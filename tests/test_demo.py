@@ -72,6 +72,10 @@ def test_demo_shows_an_agreed_change_and_a_proposal_waiting_for_contoso(app, run
     partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     home = client.get(f"/partnerships/{partnership.id}").get_data(as_text=True)
     assert "Waiting for your agreement" in home and "Admit Adventure Works Packaging" in home
+    # Signed, reviewed for three quarters and acting on it: the lifecycle map places it accordingly.
+    assert "Stage 7 of 8: Staying together." in home
+    lifecycle = client.get(f"/partnerships/{partnership.id}/lifecycle").get_data(as_text=True)
+    assert lifecycle.count('lifecycle-strip__stage lifecycle-strip__stage--covered') == 6
     feed = client.get(f"/partnerships/{partnership.id}/activity").get_data(as_text=True)
     assert "agreed, the last party to do so" in feed and "Change the partnership&#39;s purpose" in feed
     assert "returnable packaging" in partnership.purpose  # the agreed change was made

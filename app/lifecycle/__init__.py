@@ -23,13 +23,13 @@ def map_for(membership):
     from app.plan_sections.progress import plan_overview
 
     partnership = membership.partnership
-    # The plan panel of the home page reads the same overview under this key.
-    plan = once_per_request(f"plan:{partnership.id}", lambda: plan_overview(partnership))
-    return once_per_request(
-        f"lifecycle:{partnership.id}",
-        lambda: lifecycle_map(load_snapshot(partnership, plan), lambda permission: has_permission(membership,
-                                                                                                  permission)),
-    )
+
+    def compute():
+        # The home page's plan panel reads the same overview under this key: one query for both.
+        plan = once_per_request(f"plan:{partnership.id}", lambda: plan_overview(partnership))
+        return lifecycle_map(load_snapshot(partnership, plan), lambda needed: has_permission(membership, needed))
+
+    return once_per_request(f"lifecycle:{partnership.id}", compute)
 
 
 def _panel(membership):

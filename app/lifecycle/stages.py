@@ -83,7 +83,7 @@ ISSUE_VERSION = Place("plan_versions.new", "Issue a version for signature", perm
 REVIEWS = Place("review_cycle.index", "Reviews")
 RUN_REVIEWS = Place("review_cycle.index", "Go to the reviews", permission=Permission.EDIT_PARTNERSHIP)
 PLAN = Place("plan_sections.overview", "Plan")
-REVIEW_SECTIONS = Place("plan_sections.overview", "Review the overdue sections", permission=Permission.EDIT_PLAN)
+REVIEW_SECTIONS = Place("plan_sections.overview", "Bring the plan up to date", permission=Permission.EDIT_PLAN)
 AUDIT_TRAIL = Place("audit_trail.trail", "Audit trail", lambda _s: {"action": "partnership.updated"},
                     permission=Permission.VIEW_AUDIT)
 

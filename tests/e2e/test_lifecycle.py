@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.support.accessibility import assert_accessible
+from tests.support.accessibility import assert_accessible, assert_no_sideways_scroll
 from tests.support.browser import sign_in
 from tests.support.factories import make_two_parties
 from tests.support.lifecycle import two_stages_short
@@ -48,6 +48,7 @@ def test_closing_the_gaps_the_lifecycle_map_shows(live_server, new_page):
     expect(summary).to_contain_text("Stage 5 of 8: Working together. 2 stages short of evidence.")
     expect(page.locator("#stage-knowledge .lifecycle-badge")).to_have_text("Short of evidence")
     assert_accessible(page, "Lifecycle map")
+    assert_no_sideways_scroll(page, "Lifecycle map")
     shot(page, "short")
 
     page.locator("#rule-knowledge-register").get_by_role("link", name="Add to Knowledge management").click()
