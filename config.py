@@ -103,6 +103,10 @@ class Config:
     DRAFT_PDF_PER_PARTNERSHIP_PER_HOUR = _int("DRAFT_PDF_PER_PARTNERSHIP_PER_HOUR", 30)
     DRAFT_PDF_MAX_PENDING = _int("DRAFT_PDF_MAX_PENDING", 3)
     DRAFT_PDF_KEEP_HOURS = _int("DRAFT_PDF_KEEP_HOURS", 24)
+    # Evidence packs (app/evidence): exports a partnership may ask for each hour, and how long a
+    # pack's file is kept (its row, with its hashes, stays; each partnership's newest file too).
+    EVIDENCE_PACKS_PER_HOUR = _int("EVIDENCE_PACKS_PER_HOUR", 10)
+    EVIDENCE_PACK_KEEP_DAYS = _int("EVIDENCE_PACK_KEEP_DAYS", 30)
     # Uploaded PDFs are checked in a child process (app/signing/inspection.py) stopped after
     # this much wall-clock time, CPU time or memory beyond what the checker itself needs.
     VERIFY_TIMEOUT_SECONDS = _int("VERIFY_TIMEOUT_SECONDS", 60)

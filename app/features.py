@@ -9,6 +9,7 @@ from app import (
     coediting,
     consent,
     core,
+    evidence,
     invitations,
     lifecycle,
     my_work,
@@ -40,4 +41,5 @@ FEATURES = (
     portfolio,
     my_work,
     lifecycle,
+    evidence,
 )

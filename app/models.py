@@ -4,6 +4,7 @@ from app.accounts.models import CalendarFeed, Organisation, PasswordReset, Recov
 from app.audit.models import AuditChain, AuditCheckpoint, AuditEvent, AuditVerification  # noqa: F401
 from app.coediting.models import Comment, CommentThread, EditConflict, SectionPresence  # noqa: F401
 from app.consent.models import Proposal, ProposalResponse  # noqa: F401
+from app.evidence.models import EvidencePack  # noqa: F401
 from app.jobs.models import JobProblem  # noqa: F401
 from app.mail.models import OutboundMail  # noqa: F401
 from app.notifications.models import Notification, NotificationDigest, NotificationPreference  # noqa: F401

@@ -94,3 +94,21 @@ INTEGRITY_CHECKS = Registry[Callable[[Any], None]]("integrity_checks")
 # Where a person lands after signing in: fn(user) -> a URL, or None to let the next one answer
 # (accounts asks each in turn; my work offers its page).
 LANDING_PAGES = Registry[Callable[[Any], str | None]]("landing_pages")
+
+
+@dataclass(frozen=True)
+class UploadVerifier:
+    """Another kind of file the /verify page checks besides plan PDFs (app/plan_versions reads
+    these; app/evidence adds evidence packs). A file is matched by its first bytes, never its
+    name; `verify(data, name, sha256)` returns a result that `template` shows as `result`."""
+
+    key: str
+    label: str  # in the form's help and messages: "an evidence pack (ZIP)"
+    noun: str  # in the page's title: "evidence pack"
+    intro: str  # a sentence for the page's introduction: what checking one tells
+    sniff: Callable[[bytes], bool]
+    verify: Callable[[bytes, str, str], Any]
+    template: str
+
+
+UPLOAD_VERIFIERS = Registry[UploadVerifier]("upload_verifiers", key=lambda verifier: verifier.key)

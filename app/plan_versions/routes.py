@@ -25,6 +25,7 @@ from app.plan_versions.forms import (
 )
 from app.plan_versions.models import DraftPdf, PlanVersion
 from app.plan_versions.verification import VerificationRefused, verify_pdf
+from app.registries import UPLOAD_VERIFIERS, UploadVerifier
 from app.rules import RuleViolation, applying
 from app.submissions import claim
 from app.types import utcnow
@@ -416,30 +417,50 @@ def _pdf_response(data: bytes, name: str, sha256: str | None):
     return response
 
 
+def _verifiable() -> tuple[FileKind, list[UploadVerifier]]:
+    """What /verify accepts: plan PDFs, and the kinds other features add, told apart by content."""
+    pdf, others = KINDS["pdf"], UPLOAD_VERIFIERS.all()
+    if not others:
+        return pdf, others
+    label = " or ".join(["a plan PDF", *(other.label for other in others)])
+    return FileKind(label, "bin", "application/octet-stream", pdf.max_bytes,
+                    lambda head: pdf.sniff(head) or any(other.sniff(head) for other in others)), others
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @login_required
 def verify():
     form = VerifyForm()
-    result, status = None, 200
+    kind, others = _verifiable()
+    if others:
+        form.file.label.text = "File to verify"
+        form.file.description = f"{kind.label[0].upper()}{kind.label[1:]} exported from Jointly, up to 20 MB."
+        form.file.render_kw = None
+    result, status, template = None, 200, None
     if form.validate_on_submit():
         try:
-            upload = read_upload(request.files.get("file"), KINDS["pdf"])
+            upload = read_upload(request.files.get("file"), kind)
         except RuleViolation as violation:
             form.file.errors = [violation.message]
             status = 422
         else:
-            try:
-                result = verify_pdf(upload.data)
-            except VerificationRefused as refused:
-                form.file.errors = [f"{refused} A plan PDF from Jointly is checked well within these limits: "
-                                    "this file is not one, or it was altered to be hard to read."]
-                status = 422
+            other = next((o for o in others if o.sniff(upload.data[:1024])), None)
+            if other is not None:
+                result, template = other.verify(upload.data, upload.original_name, upload.sha256), other.template
             else:
-                result.file_name, result.file_sha256 = upload.original_name, upload.sha256
-                result.file_size = upload.size
+                try:
+                    result = verify_pdf(upload.data)
+                except VerificationRefused as refused:
+                    form.file.errors = [f"{refused} A plan PDF from Jointly is checked well within these limits: "
+                                        "this file is not one, or it was altered to be hard to read."]
+                    status = 422
+                else:
+                    result.file_name, result.file_sha256 = upload.original_name, upload.sha256
+                    result.file_size = upload.size
     elif form.is_submitted():
         status = 422
-    return render_template("plan_versions/verify.html", form=form, result=result), status
+    return render_template("plan_versions/verify.html", form=form, result=result, result_template=template,
+                           others=others), status
 
 
 @bp.route("/organisation/signing-key", methods=["GET", "POST"])

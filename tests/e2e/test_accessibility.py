@@ -42,6 +42,7 @@ NOT_PAGES = {
     "plan_versions.pdf",
     "plan_versions.pdf_status",
     "plan_versions.draft_status",
+    "evidence.status",
     "review_cycle.report_pdf",
     "review_cycle.report_pdf_status",
     "my_work.count",

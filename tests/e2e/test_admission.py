@@ -117,7 +117,7 @@ def _verify_green(page, base: str, pdf: bytes, tmp_path) -> None:
     path = tmp_path / "v1.0.pdf"
     path.write_bytes(pdf)
     page.goto(f"{base}/verify")
-    page.get_by_label("PDF to verify").set_input_files(str(path))
+    page.get_by_label("File to verify").set_input_files(str(path))
     page.get_by_role("button", name="Verify", exact=True).click()
     result = page.locator(".verify-result")
     expect(result).to_contain_text("Intact, signed by every party of v1.0")

@@ -92,7 +92,7 @@ def test_both_parties_sign_a_version_and_its_pdf_verifies(live_server, new_page,
     assert signatures == {"Alpha Ltd": "Signed", "Beta GmbH": "Signed"}
 
     b.goto(f"{live_server.url}/verify")
-    b.get_by_label("PDF to verify").set_input_files(str(path))
+    b.get_by_label("File to verify").set_input_files(str(path))
     b.get_by_role("button", name="Verify", exact=True).click()
     result = b.locator(".verify-result")
     expect(result).to_contain_text("Intact, signed by every party of")

@@ -52,6 +52,8 @@ class World:
     dimensions: dict = field(default_factory=dict)
     # Per partnership id: a DRAFT PDF asked for and waiting for a worker.
     drafts: dict = field(default_factory=dict)
+    # Per partnership id: an evidence pack asked for and waiting for a worker.
+    packs: dict = field(default_factory=dict)
     # Per partnership id: a proposal to rename it, by A's admin / C's admin, waiting for the other party.
     proposals: dict = field(default_factory=dict)
     # Per partnership id: a plan file uploaded by A's admin / C's admin, waiting for its preview's confirmation.
@@ -84,6 +86,7 @@ class World:
             "action_id": self.actions[partnership.id],
             "dimension_id": self.dimensions[partnership.id],
             "draft_id": self.drafts[partnership.id],
+            "pack_id": self.packs[partnership.id],
             "proposal_id": self.proposals[partnership.id],
             "import_id": self.imports[partnership.id],
             # A message the outbox holds for A's organisation (sent: nothing to send again).
@@ -141,6 +144,15 @@ def _waiting_draft(partnership: Partnership, by) -> int:
     db.session.add(draft)
     db.session.commit()
     return draft.id
+
+
+def _waiting_pack(partnership: Partnership, by) -> int:
+    from app.evidence.models import EvidencePack
+
+    pack = EvidencePack(partnership_id=partnership.id, organisation_id=by.organisation_id, requested_by_id=by.id)
+    db.session.add(pack)
+    db.session.commit()
+    return pack.id
 
 
 def _proposal(partnership: Partnership, admin) -> int:
@@ -204,6 +216,7 @@ def build_world(app) -> World:
         world.conflicts[partnership.id], world.threads[partnership.id] = conflict_id, thread_id
         world.versions[partnership.id] = _plan_version(partnership, author)
         world.drafts[partnership.id] = _waiting_draft(partnership, author)
+        world.packs[partnership.id] = _waiting_pack(partnership, author)
         world.proposals[partnership.id] = _proposal(partnership, author)
         world.imports[partnership.id] = _pending_import(partnership, author)
     world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")

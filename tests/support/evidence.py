@@ -1,0 +1,60 @@
+"""Evidence packs in tests: a pack exported through the services, and the ways of tampering
+with one that the checks must refuse."""
+
+import io
+import json
+import zipfile
+
+from app.accounts.models import Organisation
+from app.evidence.packing import export_pack
+from app.evidence.signature import sign_detached
+from app.extensions import db
+
+
+def pack_of(partnership, organisation: Organisation | None = None) -> bytes:
+    """The partnership's pack, signed for `organisation` (the first party's by default)."""
+    organisation = organisation or partnership.parties[0].organisation
+    data, _fingerprint, _count = export_pack(partnership, organisation, None)
+    db.session.commit()
+    return data
+
+
+def entries(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def manifest_of(data: bytes) -> dict:
+    return json.loads(entries(data)["manifest.json"])
+
+
+def rezip(files, *, compression=zipfile.ZIP_DEFLATED) -> bytes:
+    """A ZIP of (name, bytes) pairs, in that order (the same name twice makes two entries)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, content in files:
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            archive.writestr(info, content, compress_type=compression)
+    return buffer.getvalue()
+
+
+def edited(data: bytes, name: str, change=lambda content: content + b" ") -> bytes:
+    return rezip([(n, change(c) if n == name else c) for n, c in entries(data).items()])
+
+
+def without(data: bytes, name: str) -> bytes:
+    return rezip([(n, c) for n, c in entries(data).items() if n != name])
+
+
+def with_extra(data: bytes, name: str = "plan/extra.pdf", content: bytes = b"%PDF-1.7 not from Jointly") -> bytes:
+    return rezip([*entries(data).items(), (name, content)])
+
+
+def resigned(data: bytes, identity, change=lambda manifest: manifest) -> bytes:
+    """The pack with its manifest changed by `change` and signed again with `identity`."""
+    files = entries(data)
+    manifest = change(json.loads(files["manifest.json"]))
+    manifest_bytes = json.dumps(manifest, indent=1).encode()
+    files["manifest.json"] = manifest_bytes
+    files["manifest.json.p7s"] = sign_detached(manifest_bytes, identity)
+    return rezip(files.items())
