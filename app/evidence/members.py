@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.lifecycle.document import lifecycle_pdf
 from app.partnerships.models import Partnership
 
 
@@ -113,9 +114,23 @@ def audit_trail(partnership: Partnership) -> Iterable[Member]:
                    "that signed them, itself signed.")]
 
 
-PRODUCERS: tuple[Callable[[Partnership], Iterable[Member]], ...] = (
+def document(name: str, description: str, make: Callable[[int], bytes]) -> Callable[[Partnership], list[Member]]:
+    """A producer of one member made by `make(partnership_id)` (a PDF another feature renders)."""
+
+    def produce(partnership: Partnership) -> list[Member]:
+        return [Member(name, make(partnership.id), description)]
+
+    produce.__name__ = name
+    return produce
+
+
+Producer = Callable[[Partnership], Iterable[Member]]
+
+PRODUCERS: tuple[Producer, ...] = (
     signed_plan,
     version_history,
     review_reports,
+    document("lifecycle/lifecycle-map.pdf", "The lifecycle map: the eight stages of the relationship, where it "
+             "stands and the evidence Jointly holds for each, as of the export.", lifecycle_pdf),
     audit_trail,
 )

@@ -24,7 +24,7 @@ from app import jobs
 from app.accounts.models import Organisation, User
 from app.audit.services import record_event
 from app.evidence.checking import FORMAT, MANIFEST, SIGNATURE
-from app.evidence.members import PRODUCERS, Member
+from app.evidence.members import PRODUCERS, Member, Producer
 from app.evidence.models import EvidencePack
 from app.evidence.signature import sign_detached
 from app.extensions import db
@@ -122,10 +122,11 @@ def build_pack(pack_id: int) -> bool:
         return bool(done)
 
 
-def export_pack(partnership: Partnership, organisation: Organisation, person: User | None) -> tuple[bytes, str, int]:
+def export_pack(partnership: Partnership, organisation: Organisation, person: User | None,
+                producers: tuple[Producer, ...] = PRODUCERS) -> tuple[bytes, str, int]:
     """The pack's ZIP, the fingerprint of the certificate that signed it and its member count
     (the command calls this directly; the job through build_pack)."""
-    members = [member for producer in PRODUCERS for member in producer(partnership)]
+    members = [member for producer in producers for member in producer(partnership)]
     key = identities.key_for(organisation, person)
     identity = identities.identity_of(key)
     return assemble(partnership, organisation, person, members, identity), identity.fingerprint, len(members) + 1

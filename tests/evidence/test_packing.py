@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.audit.export import verify_export
 from app.audit.models import AuditEvent
-from app.evidence import packing
+from app.evidence import members, packing
 from app.evidence.checking import check_pack
 from app.evidence.models import EvidencePack
 from app.evidence.verification import judge
@@ -36,13 +36,14 @@ def test_the_pack_holds_the_signed_plan_its_history_every_review_report_and_the_
     for _stage in STAGES:
         agree_all(cycle, [people.a.admin, people.b.admin])
 
-    data = pack_of(versions.partnership, people.b.admin.organisation)
+    data = pack_of(versions.partnership, people.b.admin.organisation, members.PRODUCERS)
     files = entries(data)
     assert list(files) == ["manifest.json", "manifest.json.p7s", "README.txt", "plan/plan-v1.0-signed.pdf",
                            "plan/version-history.json", f"reviews/review-2026-Q3-{cycle.id}.pdf",
-                           "audit/audit-trail.signed.json"]
+                           "lifecycle/lifecycle-map.pdf", "audit/audit-trail.signed.json"]
     assert files["plan/plan-v1.0-signed.pdf"] == pdfs.document_state(version).latest.data
     assert files[f"reviews/review-2026-Q3-{cycle.id}.pdf"] == report.stored_report(cycle.id).data
+    assert files["lifecycle/lifecycle-map.pdf"].startswith(b"%PDF-")
 
     history = json.loads(files["plan/version-history.json"])["versions"]
     assert [(v["version"], v["status"], v["content_sha256"]) for v in history] == [
@@ -115,7 +116,7 @@ def test_only_an_admin_asks_for_a_pack_one_at_a_time_and_within_the_hourly_limit
     assert event.actor_id == two_parties.b.admin.id and event.details == {"organisation": "Beta GmbH"}
     db.session.refresh(first)
     assert first.status == "ready" and first.organisation_id == two_parties.b.admin.organisation_id
-    assert first.sha256 == hashlib.sha256(first.data).hexdigest() and first.member_count == 2
+    assert first.sha256 == hashlib.sha256(first.data).hexdigest() and first.member_count == 3
     app.config["EVIDENCE_PACKS_PER_HOUR"] = 1
     with pytest.raises(packing.PackLimit, match="exported 1 evidence packs in the last hour"):
         packing.request_pack(load_membership(partnership.id, two_parties.a.admin))

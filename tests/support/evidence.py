@@ -6,15 +6,19 @@ import json
 import zipfile
 
 from app.accounts.models import Organisation
+from app.evidence import members
 from app.evidence.packing import export_pack
 from app.evidence.signature import sign_detached
 from app.extensions import db
 
+# A pack quick to make, for the tests of what checking it finds: its README and audit trail only.
+LIGHT = (members.audit_trail,)
 
-def pack_of(partnership, organisation: Organisation | None = None) -> bytes:
+
+def pack_of(partnership, organisation: Organisation | None = None, producers=LIGHT) -> bytes:
     """The partnership's pack, signed for `organisation` (the first party's by default)."""
     organisation = organisation or partnership.parties[0].organisation
-    data, _fingerprint, _count = export_pack(partnership, organisation, None)
+    data, _fingerprint, _count = export_pack(partnership, organisation, None, producers)
     db.session.commit()
     return data
 
