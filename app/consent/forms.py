@@ -4,6 +4,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 from app.consent.services import REASON_MAX
 from app.forms import Form
 from app.partnerships.forms import CADENCE_CHOICES, STATUS_CHOICES, PartnershipForm
+from app.partnerships.models import MATURITY_CADENCES
 
 
 class AnswerForm(Form):
@@ -27,6 +28,10 @@ class PartnershipSettingsForm(Form):
     section_review_cadence_months = SelectField(
         "Section review cadence", choices=CADENCE_CHOICES, coerce=int, default=3,
         description="How often each section of the plan is due for a review.",
+    )
+    maturity_cadence_months = SelectField(
+        "Maturity assessment cadence", choices=list(MATURITY_CADENCES.items()), coerce=int, default=12,
+        description="How often the parties assess the relationship's maturity together.",
     )
     proposal_ttl_days = IntegerField(
         "Days a proposal stays open",

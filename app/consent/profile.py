@@ -11,6 +11,7 @@ from app.consent import services as consent
 from app.consent.kinds import Kind, Lapsed
 from app.extensions import db
 from app.partnerships.models import (
+    MATURITY_CADENCES,
     PARTNERSHIP_TYPE_LABELS,
     REVIEW_CADENCES,
     Membership,
@@ -29,6 +30,7 @@ FIELDS = {
     "start_date": "Start date",
     "review_cadence_months": "Review cadence",
     "section_review_cadence_months": "Section review cadence",
+    "maturity_cadence_months": "Maturity assessment cadence",
     "proposal_ttl_days": "Days a proposal stays open",
     "agreed_sections": "Agreed sections",
 }
@@ -45,6 +47,8 @@ def describe(field: str, value) -> str:
         return PartnershipStatus(value).label
     if field in ("review_cadence_months", "section_review_cadence_months"):
         return REVIEW_CADENCES.get(value, f"Every {value} months")
+    if field == "maturity_cadence_months":
+        return MATURITY_CADENCES.get(value, f"Every {value} months")
     if field == "start_date":
         return date.fromisoformat(value).strftime("%-d %B %Y")
     if field == "proposal_ttl_days":
@@ -89,6 +93,8 @@ def check_values(values: dict) -> None:
     for field in ("review_cadence_months", "section_review_cadence_months"):
         if values.get(field) not in REVIEW_CADENCES:
             raise RuleViolation("Choose a cadence from the list.", field)
+    if "maturity_cadence_months" in values and values["maturity_cadence_months"] not in MATURITY_CADENCES:
+        raise RuleViolation("Choose a cadence from the list.", "maturity_cadence_months")
     low, high = PROPOSAL_TTL_RANGE
     ttl = values.get("proposal_ttl_days")
     if not isinstance(ttl, int) or not low <= ttl <= high:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
-from app.demo import coediting, plan, portfolio, proposals, reviews, versions
+from app.demo import coediting, maturity, plan, portfolio, proposals, reviews, versions
 from app.demo.workspace import Demo, people_and_partnership, started_on
 from app.extensions import db
 from app.types import clock_at, utcnow
@@ -19,6 +19,7 @@ STEPS = (
     coediting.co_edit_the_plan,  # a merge, a restore, an unresolved overlapping save, comments
     versions.plan_versions,  # v1.0 signed by both parties, v1.1 awaiting Contoso's signature
     reviews.review_cycles,  # three closed quarterly reviews, and this quarter's in Review
+    maturity.maturity_assessments,  # two closed yearly maturity assessments, and this year's in Review
     portfolio.more_partnerships,  # Northwind's other partnerships, and an invitation
     proposals.proposals_by_consent,  # a sharper purpose agreed, a new party's admission waiting
 )

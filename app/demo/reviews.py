@@ -112,7 +112,7 @@ def _when(moment: datetime, step, *args):
         return step(*args, at=moment)
 
 
-def _past_news_read(partnership_id: int) -> None:
+def past_news_read(partnership_id: int) -> None:
     """What the closed cycles told people was read long ago."""
     import sqlalchemy as sa
 
@@ -181,7 +181,7 @@ def review_cycles(demo: Demo) -> None:
                 _when(opened + timedelta(days=done), improvement.update_action, member, action, fields, "done")
         for admin in admins:
             _when(opened + timedelta(days=74), stages.agree, admin, cycle, "operate")
-    _past_news_read(partnership.id)
+    past_news_read(partnership.id)
     opened = utcnow() - timedelta(days=6)
     cycle = _when(opened, cycles.open_cycle, nw, labels[3], opened.date() + timedelta(days=14))
     _when(opened + timedelta(days=4), assessments.submit, people["nw"], cycle,

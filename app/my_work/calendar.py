@@ -80,11 +80,14 @@ def _cycles(memberships) -> list[CalendarEntry]:
         name = _name(memberships, cycle.partnership_id)
         for stage, due in stage_due_dates(cycle).items():
             if stage == "review":
-                summary = f"Review {cycle.period} due: {name}"
-                description = f"Every party's review of {name} for {cycle.period} is due."
+                summary = f"{cycle.title} due: {name}"
+                description = (f"Every party's maturity assessment of {name} for {cycle.period} is due."
+                               if cycle.is_maturity else f"Every party's review of {name} for {cycle.period} is due.")
             elif stage == "operate":
-                summary = f"Review cycle {cycle.period} closes: {name}"
-                description = f"The {cycle.period} cycle of {name} is due to close."
+                summary = (f"{cycle.title} closes: {name}" if cycle.is_maturity
+                           else f"Review cycle {cycle.period} closes: {name}")
+                description = (f"The {cycle.name} of {name} is due to close." if cycle.is_maturity
+                               else f"The {cycle.period} cycle of {name} is due to close.")
             else:
                 summary = f"{STAGE_LABELS[stage]} stage of {cycle.period} due: {name}"
                 description = f"The {STAGE_LABELS[stage]} stage of {name}'s {cycle.period} cycle is due to end."

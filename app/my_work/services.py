@@ -211,7 +211,8 @@ def assessments(memberships: dict[int, Membership], today: date) -> list[WorkIte
         party = next((p.name for p in parties_of_cycle(cycle) if p.id == membership.party_id), "your party")
         items.append(WorkItem(
             "assessment", f"assessment-{cycle.id}-{membership.party_id}",
-            f"Submit {party}'s review for {cycle.period}", partnership.id, partnership.name,
+            f"Submit {party}'s maturity assessment for {cycle.period}" if cycle.is_maturity
+            else f"Submit {party}'s review for {cycle.period}", partnership.id, partnership.name,
             cycle_path(cycle, "review_cycle.assessment"), due=cycle.review_due_on,
             detail="Your party has not submitted yet", overdue=cycle.review_due_on < today, since=cycle.opened_at,
         ))

@@ -51,6 +51,8 @@ class PartnershipStatus(enum.StrEnum):
 
 # Review cadence in months, with the words people use for it.
 REVIEW_CADENCES = {1: "Monthly", 3: "Quarterly", 6: "Half-yearly", 12: "Yearly"}
+# How often the parties assess the relationship's maturity together (yearly unless they agree otherwise).
+MATURITY_CADENCES = {6: "Half-yearly", 12: "Yearly"}
 
 
 class Role(enum.StrEnum):
@@ -74,6 +76,7 @@ class Partnership(db.Model):
         sa.CheckConstraint(_in("status", PartnershipStatus), name="status"),
         sa.CheckConstraint("review_cadence_months IN (1, 3, 6, 12)", name="cadence"),
         sa.CheckConstraint("section_review_cadence_months IN (1, 3, 6, 12)", name="section_cadence"),
+        sa.CheckConstraint("maturity_cadence_months IN (6, 12)", name="maturity_cadence"),
         sa.CheckConstraint("proposal_ttl_days BETWEEN 1 AND 90", name="proposal_ttl"),
     )
 
@@ -86,6 +89,8 @@ class Partnership(db.Model):
     review_cadence_months: Mapped[int] = mapped_column(default=3)
     # How often each plan section is due for a review by someone of the parties.
     section_review_cadence_months: Mapped[int] = mapped_column(default=3, server_default="3")
+    # How often a joint maturity assessment is due (app/review_cycle/maturity.py).
+    maturity_cadence_months: Mapped[int] = mapped_column(default=12, server_default="12")
     # Days a proposal stays open for the other parties' answers (app/consent).
     proposal_ttl_days: Mapped[int] = mapped_column(default=14, server_default="14")
     # Agreed sections: an edit to a section of the signed baseline is proposed, not saved.
@@ -112,6 +117,10 @@ class Partnership(db.Model):
     @property
     def cadence_label(self) -> str:
         return REVIEW_CADENCES.get(self.review_cadence_months, f"Every {self.review_cadence_months} months")
+
+    @property
+    def maturity_cadence_label(self) -> str:
+        return MATURITY_CADENCES.get(self.maturity_cadence_months, f"Every {self.maturity_cadence_months} months")
 
     def __repr__(self) -> str:
         return f"<Partnership {self.id} {self.name!r}>"

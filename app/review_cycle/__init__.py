@@ -13,6 +13,10 @@ Addresses (all under /partnerships/<id>):
     /reviews/<cycle_id>/agree                 (POST)    review_cycle.agree (stage gates)
     /reviews/<cycle_id>/actions/<action_id>             review_cycle.action
     /reviews/<cycle_id>/report, /report.pdf             review_cycle.report_page, .report_pdf
+    /maturity                                           review_cycle.maturity_index (GET), .start_maturity (POST)
+
+A maturity assessment (app/review_cycle/maturity.py) is a cycle of another kind: the same
+pages, blindness and stage gates, on the maturity dimensions, without the Adapt stage.
 
 A section editor opened with ?cycle=<cycle_id> links the revisions saved from it to the cycle.
 """
@@ -38,6 +42,12 @@ def _panel(membership):
     from app.review_cycle.panel import panel_for
 
     return once_per_request(f"reviews:{membership.partnership_id}", lambda: panel_for(membership))
+
+
+def _maturity_panel(membership):
+    from app.review_cycle.maturity import panel_for
+
+    return once_per_request(f"maturity:{membership.partnership_id}", lambda: panel_for(membership))
 
 
 def _first_review(membership) -> StepState:
@@ -70,6 +80,8 @@ def _sentence(template: str):
 _AUDIT_ACTIONS = tuple(AuditAction(key, label, _sentence(template), show_changes=key in (
     "review.action_updated", "review.dimension_renamed")) for key, label, template in (
     ("review.cycle_opened", "Review cycle opened", "{actor} opened the {period} review (scores due {review_due_on})"),
+    ("maturity.started", "Maturity assessment started",
+     "{actor} started the {period} maturity assessment (ratings due {review_due_on})"),
     ("review.submitted", "Review submitted", "{actor} submitted their party's review of {period}"),
     ("review.reopened", "Assessment reopened to correct it",
      "Every party agreed: {party}'s review of {period} is open again for {party} to correct"),
@@ -97,7 +109,7 @@ _AUDIT_ACTIONS = tuple(AuditAction(key, label, _sentence(template), show_changes
 ))
 
 
-from app.review_cycle import routes  # noqa: E402,F401
+from app.review_cycle import maturity_routes, routes  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:
@@ -126,9 +138,11 @@ def init_app(app: Flask) -> None:
         also_for=("review_cycle.show", "review_cycle.assessment", "review_cycle.results", "review_cycle.action",
                   "review_cycle.report_page", "review_cycle.dimensions", "review_cycle.open_cycle",
                   "review_cycle.add_adaptation", "review_cycle.add_action", "review_cycle.update_action",
-                  "review_cycle.add_dimension", "review_cycle.dimension"),
+                  "review_cycle.add_dimension", "review_cycle.dimension", "review_cycle.maturity_index",
+                  "review_cycle.start_maturity"),
     ))
     PANELS.add(app, Panel(15, "review_cycle/_panel.html", _panel))
+    PANELS.add(app, Panel(16, "review_cycle/_maturity_panel.html", _maturity_panel))
     FIRST_STEPS.add(app, FirstStep(
         40, "Open the first review",
         "Each party scores the relationship blind; you then agree what to adapt and improve.",
@@ -144,10 +158,12 @@ def init_app(app: Flask) -> None:
         Metric("kept", "Commitments kept", portfolio_columns.commitments_kept, template, "kept_cell", order=34),
         Metric("reviews", "Actions · next review", portfolio_columns.reviews, template, "reviews_cell", order=36,
                sort_key=lambda value: value.sort_value),
+        Metric("maturity", "Maturity", portfolio_columns.maturity, template, "maturity_cell", order=32,
+               sort_key=lambda value: value.overall, descending_first=True),
     ):
         PORTFOLIO_METRICS.add(app, metric)
     report.add_jobs(app)
-    for source in (reminders.reviews_due, reminders.reviews_to_open, reminders.actions_overdue):
+    for source in (reminders.reviews_due, reminders.reviews_to_open, reminders.maturity_due, reminders.actions_overdue):
         REMINDER_SOURCES.add(app, source)
     PROPOSAL_KINDS.add(app, corrections.PROPOSAL_KIND)
     # A party leaving: the open cycle stops waiting for it, and the warning says so first.

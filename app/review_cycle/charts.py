@@ -22,6 +22,11 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
+def _figure(value: float) -> str:
+    """A value as a tooltip shows it: 72, 3.4."""
+    return str(value) if isinstance(value, int) else f"{value:.1f}"
+
+
 def radar(axes: list[str], series: list[tuple[str, str, list[int | None]]], *, size: int = 360,
           title: str = "Scores by dimension") -> Markup:
     """`series`: (label, colour, one score 1–5 or None per axis)."""
@@ -99,26 +104,28 @@ def _legend(series, x: float, y: float) -> str:
     return "".join(parts)
 
 
-def trend_chart(periods: list[str], series: list[tuple[str, str, list[int | None]]], *,
-                title: str = "Health index over the cycles") -> Markup:
-    """Lines of 0–100 values over the periods; `series`: (label, colour, values)."""
+def trend_chart(periods: list[str], series: list[tuple[str, str, list[float | None]]], *,
+                title: str = "Health index over the cycles", scale: tuple[float, float] = (0, 100),
+                ticks: tuple[float, ...] = (0, 25, 50, 75, 100)) -> Markup:
+    """Lines of values on `scale` (0–100 unless told) over the periods; `series`: (label, colour, values)."""
     if not periods:
         return Markup("")
+    low, high = scale
     width, height, left, right, top, bottom = 640, 250, 56, 44, 46, 34
     inner_w, inner_h = width - left - right, height - top - bottom
     step = inner_w / max(len(periods) - 1, 1)
 
     def xy(i: int, value: float) -> tuple[float, float]:
         x = left + (i * step if len(periods) > 1 else inner_w / 2)
-        return x, top + inner_h * (1 - value / 100)
+        return x, top + inner_h * (1 - (value - low) / (high - low))
 
     parts = [f'<svg class="chart chart--trend" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">', f"<title>{escape(title)}</title>"]
-    for level in (0, 25, 50, 75, 100):
+    for level in ticks:
         _, y = xy(0, level)
         parts.append(f'<line x1="{left}" y1="{_n(y)}" x2="{width - right + 20}" y2="{_n(y)}" stroke="{GRID}"/>'
                      f'<text x="{left - 6}" y="{_n(y + 4)}" text-anchor="end" font-size="10" '
-                     f'fill="#6b7380">{level}</text>')
+                     f'fill="#6b7380">{_figure(level)}</text>')
     for i, period in enumerate(periods):
         x, _ = xy(i, 0)
         parts.append(f'<text x="{_n(x)}" y="{height - 12}" text-anchor="middle" font-size="11" '
@@ -130,24 +137,26 @@ def trend_chart(periods: list[str], series: list[tuple[str, str, list[int | None
             line = " ".join(f"{_n(x)},{_n(y)}" for (x, y), _ in pts)
             parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>')
         for (x, y), v in pts:
-            parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{colour}"><title>{escape(label)}: {v}'
-                         f"</title></circle>")
+            parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{colour}"><title>{escape(label)}: '
+                         f"{_figure(v)}</title></circle>")
     parts.append(_legend(series, left, 16))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  # nosec B704
 
 
-def sparkline(values: list[int | None], *, width: int = 84, height: int = 22, label: str = "Health trend") -> Markup:
+def sparkline(values: list[float | None], *, width: int = 84, height: int = 22, label: str = "Health trend",
+              scale: tuple[float, float] = (0, 100)) -> Markup:
     points = [v for v in values if v is not None]
     if len(points) < 2:
         return Markup("")
+    low, high = scale
     step = (width - 4) / (len(points) - 1)
-    coords = [(2 + i * step, 2 + (height - 4) * (1 - v / 100)) for i, v in enumerate(points)]
+    coords = [(2 + i * step, 2 + (height - 4) * (1 - (v - low) / (high - low))) for i, v in enumerate(points)]
     line = " ".join(f"{_n(x)},{_n(y)}" for x, y in coords)
     last_x, last_y = coords[-1]
     return Markup(  # noqa: S704  # nosec B704
         f'<svg class="sparkline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(label)}: {", ".join(str(v) for v in points)}" xmlns="http://www.w3.org/2000/svg">'
+        f'aria-label="{escape(label)}: {", ".join(_figure(v) for v in points)}" xmlns="http://www.w3.org/2000/svg">'
         f'<polyline points="{line}" fill="none" stroke="{PALETTE[0]}" stroke-width="1.8"/>'
         f'<circle cx="{_n(last_x)}" cy="{_n(last_y)}" r="2.4" fill="{PALETTE[0]}"/></svg>'
     )

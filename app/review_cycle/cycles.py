@@ -22,6 +22,7 @@ from app.partnerships.parties import RecordParty, cycle_parties, record_parties,
 from app.plan_sections.reading import performance_measures
 from app.review_cycle import periods
 from app.review_cycle.dimensions import ensure_dimensions
+from app.review_cycle.maturity_scale import DIMENSIONS
 from app.review_cycle.models import CLOSED, ReviewCycle
 from app.rules import RuleViolation
 from app.types import utcnow
@@ -68,21 +69,51 @@ def not_a_party_message(cycle: ReviewCycle, party: Party) -> str:
             "cycle on.")
 
 
+def parties_of_cycles(partnership_id: int, up_to: ReviewCycle | None, kind: str = "review") -> list:
+    """Everyone who took part in the revealed cycles of the kind (up to `up_to`), as those cycles
+    name them: a party that joined later appears from its first cycle on, and one that left stays
+    in the cycles it took part in."""
+    query = sa.select(ReviewCycle.parties).where(ReviewCycle.partnership_id == partnership_id,
+                                                 ReviewCycle.kind == kind, ReviewCycle.revealed_at.is_not(None))
+    if up_to is not None:
+        query = query.where(ReviewCycle.period <= up_to.period)
+    seen = {}
+    for stored in db.session.scalars(query.order_by(ReviewCycle.period)):
+        for party in record_parties(stored):
+            seen.pop(party.id, None)
+            seen[party.id] = party  # the name the latest of these cycles gives it
+    return sorted(seen.values(), key=lambda party: party.id)
+
+
 # -- cycles ---------------------------------------------------------------------------------------
 
 
-def cycles_of(partnership_id: int) -> list[ReviewCycle]:
-    """Every cycle, newest period first."""
+def cycles_of(partnership_id: int, kind: str = "review") -> list[ReviewCycle]:
+    """Every cycle of the kind, newest period first."""
     return list(db.session.scalars(
-        sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id)
+        sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.kind == kind)
         .order_by(ReviewCycle.period.desc())
     ))
 
 
-def open_cycle_of(partnership_id: int) -> ReviewCycle | None:
+def open_cycle_of(partnership_id: int, kind: str = "review") -> ReviewCycle | None:
     return db.session.scalar(
-        sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.stage != CLOSED)
+        sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.kind == kind,
+                                     ReviewCycle.stage != CLOSED)
     )
+
+
+def open_cycles_of(partnership_id: int) -> list[ReviewCycle]:
+    """The open cycle of each kind (a quarterly review and a maturity assessment may run at once)."""
+    return list(db.session.scalars(
+        sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.stage != CLOSED)
+        .order_by(ReviewCycle.id)
+    ))
+
+
+def cadence_months(partnership: Partnership, kind: str = "review") -> int:
+    """How many months a period of this kind of cycle covers."""
+    return partnership.maturity_cadence_months if kind == "maturity" else partnership.review_cadence_months
 
 
 def cycle_of(partnership_id: int, cycle_id: int) -> ReviewCycle | None:
@@ -90,11 +121,11 @@ def cycle_of(partnership_id: int, cycle_id: int) -> ReviewCycle | None:
     return cycle if cycle is not None and cycle.partnership_id == partnership_id else None
 
 
-def proposed_period(partnership: Partnership, today: date | None = None) -> str:
-    """The period after the latest cycle's, or the current period for a first cycle."""
-    months = partnership.review_cadence_months
+def proposed_period(partnership: Partnership, today: date | None = None, kind: str = "review") -> str:
+    """The period after the latest cycle's of the kind, or the current period for a first cycle."""
+    months = cadence_months(partnership, kind)
     latest = db.session.scalar(
-        sa.select(ReviewCycle.period).where(ReviewCycle.partnership_id == partnership.id)
+        sa.select(ReviewCycle.period).where(ReviewCycle.partnership_id == partnership.id, ReviewCycle.kind == kind)
         .order_by(ReviewCycle.period.desc()).limit(1)
     )
     if latest and periods.period_bounds(latest, months):
@@ -105,43 +136,58 @@ def proposed_period(partnership: Partnership, today: date | None = None) -> str:
 def stage_due_dates(cycle: ReviewCycle) -> dict[str, date]:
     adapt = min(cycle.review_due_on + timedelta(days=STAGE_DAYS), cycle.close_due_on)
     improve = min(adapt + timedelta(days=STAGE_DAYS), cycle.close_due_on)
-    return {"review": cycle.review_due_on, "adapt": adapt, "improve": improve, "operate": cycle.close_due_on}
+    dues = {"review": cycle.review_due_on, "adapt": adapt, "improve": improve, "operate": cycle.close_due_on}
+    if cycle.is_maturity:  # no Adapt stage: Improve gets the week Adapt would have had
+        dues["improve"] = adapt
+    return {stage: dues[stage] for stage in cycle.stages}
 
 
 def open_cycle(
-    membership: Membership, period: str, review_due_on: date | None = None, *, at: datetime | None = None
+    membership: Membership, period: str, review_due_on: date | None = None, *, at: datetime | None = None,
+    kind: str = "review",
 ) -> ReviewCycle:
-    """Open the partnership's cycle for `period`. One open cycle at a time, whoever tries at once."""
-    check_permission(membership, Permission.EDIT_PARTNERSHIP, "Only a partnership admin can open a review cycle.")
+    """Open the partnership's cycle of the kind for `period`. One open cycle of each kind at a
+    time, whoever tries at once."""
+    maturity = kind == "maturity"
+    check_permission(membership, Permission.EDIT_PARTNERSHIP,
+                     "Only a partnership admin can start a maturity assessment." if maturity
+                     else "Only a partnership admin can open a review cycle.")
     partnership = membership.partnership
-    months = partnership.review_cadence_months
+    months = cadence_months(partnership, kind)
     period = (period or "").strip().upper()
     bounds = periods.period_bounds(period, months)
     if bounds is None:
-        raise RuleViolation(
-            f"Name the period like {periods.EXAMPLES[months]} ({partnership.cadence_label.lower()} reviews).", "period"
-        )
+        what = (f"{partnership.maturity_cadence_label.lower()} maturity assessments" if maturity
+                else f"{partnership.cadence_label.lower()} reviews")
+        raise RuleViolation(f"Name the period like {periods.EXAMPLES[months]} ({what}).", "period")
     now = at or utcnow()
-    current = open_cycle_of(partnership.id)
+    current = open_cycle_of(partnership.id, kind)
     if current is not None:
-        raise RuleViolation(f"The {current.period} cycle is still open: close it before opening another.", "period")
+        raise RuleViolation(f"The {current.name} is still open: close it before starting another.", "period")
     if db.session.scalar(sa.select(ReviewCycle.id).where(
-            ReviewCycle.partnership_id == partnership.id, ReviewCycle.period == period)) is not None:
-        raise RuleViolation(f"There is already a cycle for {period}.", "period")
+            ReviewCycle.partnership_id == partnership.id, ReviewCycle.kind == kind,
+            ReviewCycle.period == period)) is not None:
+        raise RuleViolation(f"There is already {'a maturity assessment' if maturity else 'a cycle'} for {period}.",
+                            "period")
     close_due = max(bounds[1], now.date() + timedelta(days=REVIEW_DAYS + 2 * STAGE_DAYS))
     review_due = review_due_on or now.date() + timedelta(days=REVIEW_DAYS)
     if review_due < now.date() or review_due > close_due:
         raise RuleViolation(
             f"Choose a due date between today and {close_due:%-d %B %Y}.", "review_due_on"
         )
-    dims = ensure_dimensions(partnership.id)
-    measures = [
-        {k: m[k] for k in ("id", "name", "unit", "direction", "baseline", "target", "data_owner")}
-        for m in performance_measures(partnership.id)
-    ]
+    if maturity:
+        # The maturity dimensions are the same for every partnership, so assessments compare over
+        # the years; a maturity assessment scores no performance measures.
+        dims, measures = [{"id": d.key, "name": d.name} for d in DIMENSIONS], []
+    else:
+        dims = [{"id": d.id, "name": d.name} for d in ensure_dimensions(partnership.id)]
+        measures = [
+            {k: m[k] for k in ("id", "name", "unit", "direction", "baseline", "target", "data_owner")}
+            for m in performance_measures(partnership.id)
+        ]
     cycle = ReviewCycle(
-        partnership_id=partnership.id, period=period, stage="review",
-        dimensions=[{"id": d.id, "name": d.name} for d in dims], measures=measures,
+        partnership_id=partnership.id, kind=kind, period=period, stage="review",
+        dimensions=dims, measures=measures,
         review_due_on=review_due, close_due_on=close_due, opened_at=now, opened_by_id=membership.user_id,
         stage_changed_at=now, parties=cycle_parties(partnership),
     )
@@ -152,12 +198,14 @@ def open_cycle(
     except IntegrityError:
         # Someone opened one in the same moment: the partial unique index refused the second.
         raise RuleViolation("Another cycle was opened just now: open it from the list.", "period") from None
-    record_event("review.cycle_opened", actor=membership.user, partnership_id=partnership.id,
-                 party_id=membership.party_id, obj=cycle,
+    record_event("maturity.started" if maturity else "review.cycle_opened", actor=membership.user,
+                 partnership_id=partnership.id, party_id=membership.party_id, obj=cycle,
                  details={"period": period, "review_due_on": review_due.isoformat()})
     notify(members_of_partnership(partnership.id), "review_stage_changed", partnership=partnership,
-           title=f"The {period} review is open: scores are due {review_due:%-d %B}",
-           body="Each party scores the relationship on its own; scores stay hidden until every party has submitted.",
+           title=f"The {cycle.name} is open: scores are due {review_due:%-d %B}",
+           body=("Each party rates the relationship's maturity on its own, with its evidence; ratings stay hidden "
+                 "until every party has submitted." if maturity else
+                 "Each party scores the relationship on its own; scores stay hidden until every party has submitted."),
            link=cycle_path(cycle), actor=membership.user)
     return cycle
 

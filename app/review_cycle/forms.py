@@ -32,6 +32,13 @@ class OpenCycleForm(OnceForm):
                               description="When each party should have submitted its scores (two weeks by default).")
 
 
+class StartMaturityForm(OnceForm):
+    period = StringField("Period", validators=[DataRequired(message="Name the period.")],
+                         description="Proposed from the maturity schedule: the year (or half-year) being assessed.")
+    review_due_on = DateField("Ratings due", validators=[Optional()],
+                              description="When each party should have submitted its ratings (two weeks by default).")
+
+
 class AdaptationForm(OnceForm):
     what = TextAreaField("What changes in how we work",
                          validators=[DataRequired(message="Say what changes."), Length(max=TEXT_MAX)])

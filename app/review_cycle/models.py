@@ -19,6 +19,11 @@ from app.types import utcnow
 
 STAGES = ("review", "adapt", "improve", "operate")
 CLOSED = "closed"
+# What a cycle is: the quarterly review of the relationship's health, or the maturity assessment
+# (app/review_cycle/maturity.py), scored by the same blind engine on its own schedule. A maturity
+# assessment has no Adapt stage: it changes no plan section, it commits to actions.
+KINDS = ("review", "maturity")
+KIND_STAGES = {"review": STAGES, "maturity": ("review", "improve", "operate")}
 STAGE_LABELS = {"review": "Review", "adapt": "Adapt", "improve": "Improve", "operate": "Operate", CLOSED: "Closed"}
 ACTION_STATUSES = ("open", "in_progress", "done", "dropped")
 ACTION_STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
@@ -46,17 +51,19 @@ class HealthDimension(db.Model):
 class ReviewCycle(db.Model):
     __tablename__ = "review_cycle"
     __table_args__ = (
-        sa.UniqueConstraint("partnership_id", "period"),
+        sa.UniqueConstraint("partnership_id", "kind", "period"),
         sa.CheckConstraint(_in("stage", (*STAGES, CLOSED)), name="stage"),
-        # One open cycle per partnership, whoever opens it and however many at once.
+        sa.CheckConstraint(_in("kind", KINDS), name="kind"),
+        # One open cycle of each kind per partnership, whoever opens it and however many at once.
         sa.Index(
-            "uq_review_cycle_one_open", "partnership_id", unique=True,
+            "uq_review_cycle_one_open", "partnership_id", "kind", unique=True,
             sqlite_where=sa.text("stage != 'closed'"), postgresql_where=sa.text("stage != 'closed'"),
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="review", server_default="review")
     period: Mapped[str] = mapped_column(sa.String(20))  # "2026-Q4", "2026-H2", "2026-11", "2026"
     stage: Mapped[str] = mapped_column(sa.String(20), default="review")
     # [{"id": dimension id, "name": ...}] and the business case's measures, as at opening.
@@ -84,6 +91,25 @@ class ReviewCycle(db.Model):
     @property
     def stage_label(self) -> str:
         return STAGE_LABELS[self.stage]
+
+    @property
+    def is_maturity(self) -> bool:
+        return self.kind == "maturity"
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The stages this kind of cycle goes through, in order."""
+        return KIND_STAGES[self.kind]
+
+    @property
+    def name(self) -> str:
+        """How a sentence names it: "the 2026-Q4 review", "the 2026 maturity assessment"."""
+        return f"{self.period} maturity assessment" if self.is_maturity else f"{self.period} review"
+
+    @property
+    def title(self) -> str:
+        """How a page heading names it: "Review 2026-Q4", "Maturity assessment 2026"."""
+        return f"Maturity assessment {self.period}" if self.is_maturity else f"Review {self.period}"
 
 
 class Assessment(db.Model):

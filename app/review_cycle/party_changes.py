@@ -9,16 +9,15 @@ from app.audit.services import record_event
 from app.extensions import db
 from app.partnerships.models import Party
 from app.review_cycle.assessments import reveal_if_complete
-from app.review_cycle.cycles import is_party_of, lock, open_cycle_of
+from app.review_cycle.cycles import is_party_of, lock, open_cycles_of
 from app.review_cycle.models import Assessment, ReviewCycle
 from app.review_cycle.stages import advance_if_agreed
 from app.types import utcnow
 
 
 def admitted_into_open_cycle_receiver(party: Party) -> None:
-    """An agreed admission asked for the new party to take part in the open cycle, if any."""
-    cycle = open_cycle_of(party.partnership_id)
-    if cycle is not None:
+    """An agreed admission asked for the new party to take part in the open cycles, if any."""
+    for cycle in open_cycles_of(party.partnership_id):
         admit_into_open_cycle(cycle, party)
 
 
@@ -38,12 +37,18 @@ def admit_into_open_cycle(cycle: ReviewCycle, party: Party, *, actor=None) -> bo
     return True
 
 
-def party_left_open_cycle(party: Party, *, actor=None, at: datetime | None = None) -> ReviewCycle | None:
+def party_left_open_cycles(party: Party, *, actor=None, at: datetime | None = None) -> list[ReviewCycle]:
+    """A party left: the open cycles (a review, a maturity assessment) stop waiting for it."""
+    return [cycle for cycle in open_cycles_of(party.partnership_id)
+            if party_left_open_cycle(cycle, party, actor=actor, at=at) is not None]
+
+
+def party_left_open_cycle(cycle: ReviewCycle, party: Party, *, actor=None,
+                          at: datetime | None = None) -> ReviewCycle | None:
     """A party left: the open cycle stops waiting for it. Unless it had already submitted (then
     its review stays part of the record), it is no longer one of the cycle's parties; the cycle
     is revealed, or moves on, if the remaining parties have done what it waited for."""
-    cycle = open_cycle_of(party.partnership_id)
-    if cycle is None or not is_party_of(cycle, party.id):
+    if not is_party_of(cycle, party.id):
         return None
     cycle = lock(cycle)
     now = at or utcnow()
@@ -60,16 +65,21 @@ def party_left_open_cycle(party: Party, *, actor=None, at: datetime | None = Non
 
 
 def party_left_receiver(party: Party, actor=None, **_) -> None:
-    party_left_open_cycle(party, actor=actor)
+    party_left_open_cycles(party, actor=actor)
 
 
 def leaving_consequences(party: Party) -> list[str]:
-    cycle = open_cycle_of(party.partnership_id)
-    if cycle is None or not is_party_of(cycle, party.id):
-        return []
-    submitted = db.session.scalar(sa.select(Assessment.id).where(
-        Assessment.cycle_id == cycle.id, Assessment.party_id == party.id, Assessment.submitted_at.is_not(None)))
-    if submitted is not None:
-        return [f"The {cycle.period} review no longer waits for {party.name}; the review it submitted stays part "
-                "of the cycle."]
-    return [f"The {cycle.period} review no longer waits for {party.name}: it goes on with the other parties."]
+    said = []
+    for cycle in open_cycles_of(party.partnership_id):
+        if not is_party_of(cycle, party.id):
+            continue
+        submitted = db.session.scalar(sa.select(Assessment.id).where(
+            Assessment.cycle_id == cycle.id, Assessment.party_id == party.id, Assessment.submitted_at.is_not(None)))
+        if submitted is not None:
+            said.append(f"The {cycle.name} no longer waits for {party.name}; the assessment it submitted stays "
+                        "part of the record." if cycle.is_maturity else
+                        f"The {cycle.name} no longer waits for {party.name}; the review it submitted stays part "
+                        "of the cycle.")
+        else:
+            said.append(f"The {cycle.name} no longer waits for {party.name}: it goes on with the other parties.")
+    return said

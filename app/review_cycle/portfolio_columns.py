@@ -18,8 +18,11 @@ from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.partnerships.models import Partnership, Party
+from app.partnerships.parties import record_parties
 from app.review_cycle import charts, periods, results
 from app.review_cycle.cycles import stage_due_dates
+from app.review_cycle.maturity import overall_level
+from app.review_cycle.maturity_scale import level_name
 from app.review_cycle.models import CLOSED, Assessment, ImprovementAction, ReviewCycle
 from app.types import utcnow
 
@@ -86,7 +89,8 @@ class Reviews:
 
 @dataclass
 class Loaded:
-    cycles: dict[int, list[ReviewCycle]]
+    cycles: dict[int, list[ReviewCycle]]  # the quarterly reviews
+    maturity: dict[int, list[ReviewCycle]]  # the maturity assessments
     assessments: dict[int, list[Assessment]]
     actions: dict[int, list[ImprovementAction]]
     parties: dict[int, list[Party]]
@@ -98,8 +102,9 @@ def _load(partnership_ids: list[int]) -> Loaded:
     cache = g.setdefault("review_cycle_metrics", {}) if has_request_context() else {}
     if key in cache:
         return cache[key]
-    cycles, assessments, seen = defaultdict(list), defaultdict(list), set()
-    # Assessments come along only for revealed cycles: nothing blind is even loaded here.
+    cycles, maturity_cycles, assessments, seen = defaultdict(list), defaultdict(list), defaultdict(list), set()
+    # Assessments come along only for revealed cycles: nothing blind is even loaded here. Both
+    # kinds in one query: the maturity assessments feed their own column only.
     for cycle, assessment in db.session.execute(
         sa.select(ReviewCycle, Assessment)
         .outerjoin(Assessment, sa.and_(Assessment.cycle_id == ReviewCycle.id, ReviewCycle.revealed_at.is_not(None),
@@ -109,7 +114,7 @@ def _load(partnership_ids: list[int]) -> Loaded:
     ):
         if cycle.id not in seen:
             seen.add(cycle.id)
-            cycles[cycle.partnership_id].append(cycle)
+            (maturity_cycles if cycle.is_maturity else cycles)[cycle.partnership_id].append(cycle)
         if assessment is not None:
             assessments[cycle.id].append(assessment)
     actions = defaultdict(list)
@@ -119,7 +124,7 @@ def _load(partnership_ids: list[int]) -> Loaded:
         actions[action.partnership_id].append(action)
     partnerships = _partnerships(partnership_ids)
     parties = {pid: list(p.parties) for pid, p in partnerships.items()}
-    loaded = Loaded(cycles, assessments, actions, parties, partnerships)
+    loaded = Loaded(cycles, maturity_cycles, assessments, actions, parties, partnerships)
     cache[key] = loaded
     return loaded
 
@@ -206,3 +211,40 @@ def next_review(partnership_ids: list[int]) -> dict[int, NextReview]:
 def reviews(partnership_ids: list[int]) -> dict[int, Reviews]:
     actions = open_actions(partnership_ids)
     return {pid: Reviews(actions.get(pid), due) for pid, due in next_review(partnership_ids).items()}
+
+
+@dataclass(frozen=True)
+class Maturity:
+    """The latest revealed maturity assessment: joint level, each party's, and the trend."""
+
+    overall: float
+    level: str
+    period: str
+    trend: tuple[float, ...]
+    by_party: tuple[tuple[str, float | None], ...]
+    under_way: str | None  # the period of an assessment still blind, if one is
+
+    @property
+    def sparkline(self):
+        return charts.sparkline(list(self.trend), label=f"Joint maturity over {len(self.trend)} assessments",
+                                scale=(1, 5))
+
+
+def maturity(partnership_ids: list[int]) -> dict[int, Maturity]:
+    """The maturity column, from the cycles the other columns load (an assessment still blind
+    contributes nothing but its period)."""
+    data = _load(partnership_ids)
+    by_cycle, found_cycles = data.assessments, data.maturity
+    found = {}
+    for pid, cycles in found_cycles.items():
+        series = [(c, overall_level(by_cycle[c.id])) for c in cycles if c.revealed_at is not None]
+        series = [(c, value) for c, value in series if value is not None]
+        blind = next((c.period for c in cycles if c.revealed_at is None and c.stage != CLOSED), None)
+        if not series:
+            continue
+        latest, value = series[-1]
+        names = {party.id: party.name for party in record_parties(latest.parties)}
+        by_party = tuple((names.get(a.party_id, "A former party"), overall_level([a])) for a in by_cycle[latest.id])
+        found[pid] = Maturity(value, level_name(value), latest.period, tuple(v for _c, v in series[-8:]), by_party,
+                              blind)
+    return found

@@ -42,25 +42,29 @@ def reviews_due(now: datetime):
             if party.id in submitted:
                 continue
             people = members_of_partnership(cycle.partnership_id, roles=[Role.ADMIN, Role.EDITOR], party_id=party.id)
-            title = (f"{party.name}'s review of {cycle.period} was due {cycle.review_due_on:%-d %B}"
-                     if late else f"{party.name}'s review of {cycle.period} is due {cycle.review_due_on:%-d %B}")
+            what = f"{party.name}'s {cycle.name}"
+            title = (f"{what} was due {cycle.review_due_on:%-d %B}" if late
+                     else f"{what} is due {cycle.review_due_on:%-d %B}")
             for person in people:
                 yield Reminder(
                     recipient=person, kind="review_due", title=title, partnership=partnership,
-                    body="Score each health dimension and record your measures' actuals, then submit.",
+                    body=("Rate each maturity dimension with your evidence, then submit." if cycle.is_maturity
+                          else "Score each health dimension and record your measures' actuals, then submit."),
                     link=cycle_path(cycle, "review_cycle.assessment"),
                     dedupe_key=f"review_due:{cycle.id}:{party.id}:{cycle.review_due_on.isoformat()}:{int(late)}",
                 )
 
 
 OPEN_DAYS_BEFORE = 14
+MATURITY_DAYS_BEFORE = 30
 
 
 def reviews_to_open(now: datetime):
     today = now.date()
-    open_ids = sa.select(ReviewCycle.partnership_id).where(ReviewCycle.stage != CLOSED)
+    open_ids = sa.select(ReviewCycle.partnership_id).where(ReviewCycle.stage != CLOSED, ReviewCycle.kind == "review")
     latest = dict(db.session.execute(
-        sa.select(ReviewCycle.partnership_id, sa.func.max(ReviewCycle.period)).group_by(ReviewCycle.partnership_id)
+        sa.select(ReviewCycle.partnership_id, sa.func.max(ReviewCycle.period)).where(ReviewCycle.kind == "review")
+        .group_by(ReviewCycle.partnership_id)
     ).all())
     partnerships = db.session.scalars(
         sa.select(Partnership).where(Partnership.status == PartnershipStatus.ACTIVE.value,
@@ -104,7 +108,42 @@ def actions_overdue(now: datetime):
             yield Reminder(
                 recipient=person, kind="action_overdue", partnership=partnership,
                 title=f"Overdue since {action.due_on:%-d %B}: {action.title}",
-                body=f"{action.owner_party.name} committed to it in the {cycle.period} review.",
+                body=f"{action.owner_party.name} committed to it in the {cycle.name}.",
                 link=cycle_path(cycle, "review_cycle.action", action_id=action.id),
                 dedupe_key=f"action_overdue:{action.id}:{action.due_on.isoformat()}",
+            )
+
+
+def maturity_due(now: datetime):
+    """Admins of an active partnership that has assessed its maturity before, when the next
+    assessment falls due (a month before its period ends) and none is under way. Its own
+    schedule: the quarterly reviews' reminders neither wait for it nor count it."""
+    today = now.date()
+    under_way = sa.select(ReviewCycle.partnership_id).where(ReviewCycle.stage != CLOSED,
+                                                            ReviewCycle.kind == "maturity")
+    latest = dict(db.session.execute(
+        sa.select(ReviewCycle.partnership_id, sa.func.max(ReviewCycle.period)).where(ReviewCycle.kind == "maturity")
+        .group_by(ReviewCycle.partnership_id)
+    ).all())
+    if not latest:
+        return
+    partnerships = db.session.scalars(
+        sa.select(Partnership).where(Partnership.status == PartnershipStatus.ACTIVE.value,
+                                     Partnership.id.in_(list(latest)), Partnership.id.not_in(under_way))
+    ).all()
+    for partnership in partnerships:
+        months = partnership.maturity_cadence_months
+        last = latest[partnership.id]
+        period = (periods.next_period(last, months) if periods.period_bounds(last, months)
+                  else periods.period_of(today, months))
+        end = periods.period_bounds(period, months)[1]
+        if today < end - timedelta(days=MATURITY_DAYS_BEFORE):
+            continue
+        for person in members_of_partnership(partnership.id, roles=[Role.ADMIN]):
+            yield Reminder(
+                recipient=person, kind="review_due", partnership=partnership,
+                title=f"Time for the {period} maturity assessment of {partnership.name}",
+                body=f"Due by {end:%-d %B %Y}. Any party's admin can start it; the quarterly reviews go on as usual.",
+                link=path_for("review_cycle.maturity_index", partnership_id=partnership.id),
+                dedupe_key=f"maturity_due:{partnership.id}:{period}",
             )

@@ -17,32 +17,15 @@ from app.extensions import db
 from app.jobs import locks
 from app.jobs.models import JobProblem
 from app.partnerships.models import Membership
-from app.partnerships.parties import record_parties
 from app.plan_sections.registry import section_types
-from app.review_cycle import assessments, charts, corrections, cycles, improvement, results
+from app.review_cycle import assessments, charts, corrections, cycles, improvement, maturity, results
 from app.review_cycle.models import CLOSED, ReviewCycle, ReviewReportDocument
 from app.types import utcnow
 
 
-def _parties_of_cycles(partnership_id: int, up_to: ReviewCycle | None) -> list:
-    """Everyone who took part in the revealed cycles (up to `up_to`), as those cycles name them:
-    a party that joined later appears from its first cycle on, and one that left stays in the
-    cycles it took part in."""
-    query = sa.select(ReviewCycle.parties).where(ReviewCycle.partnership_id == partnership_id,
-                                                 ReviewCycle.revealed_at.is_not(None))
-    if up_to is not None:
-        query = query.where(ReviewCycle.period <= up_to.period)
-    seen = {}
-    for stored in db.session.scalars(query.order_by(ReviewCycle.period)):
-        for party in record_parties(stored):
-            seen.pop(party.id, None)
-            seen[party.id] = party  # the name the latest of these cycles gives it
-    return sorted(seen.values(), key=lambda party: party.id)
-
-
 def trend_for(partnership_id: int, up_to: ReviewCycle | None = None) -> dict:
     points = results.trend(partnership_id, up_to)
-    parties = _parties_of_cycles(partnership_id, up_to)
+    parties = cycles.parties_of_cycles(partnership_id, up_to)
     series = [("Health index", "#111827", [p.index for p in points])]
     series += [(party.name, charts.party_colour(n), [p.by_party.get(party.id) for p in points])
                for n, party in enumerate(parties)]
@@ -59,6 +42,8 @@ def kept_for(partnership_id: int, today: date, up_to: ReviewCycle | None = None)
 def results_for(cycle: ReviewCycle, membership: Membership | None, today: date) -> dict | None:
     if cycle.revealed_at is None:
         return None
+    if cycle.is_maturity:
+        return {**maturity.results_for(cycle, membership), "kept": kept_for(cycle.partnership_id, today, cycle)}
     visible = assessments.visible_assessments(cycle, membership)
     parties = [p for p in cycles.parties_of_cycle(cycle) if p.id in visible]
     rows = results.dimension_results(cycle, visible)
@@ -101,6 +86,25 @@ def report_for(cycle: ReviewCycle, membership: Membership | None, today: date) -
 
 # -- the stored PDF, rendered by a worker ---------------------------------------------------------
 
+
+def document_options(partnership, cycle: ReviewCycle) -> dict:
+    """The PDF's title, subject and keywords."""
+    if cycle.is_maturity:
+        return {"title": f"{partnership.name}: maturity assessment {cycle.period}", "author": "Jointly",
+                "subject": f"Maturity assessment results of {cycle.period}",
+                "keywords": ["maturity assessment", cycle.period], "lang": "en"}
+    return {"title": f"{partnership.name}: review {cycle.period}", "author": "Jointly",
+            "subject": f"Review report of {cycle.period}", "keywords": ["review", cycle.period], "lang": "en"}
+
+
+def report_html(partnership, cycle: ReviewCycle, as_of: date) -> str:
+    """The report as the PDF prints it, as of a day, read by nobody in particular (so only once
+    the cycle is revealed does it hold any party's scores)."""
+    with current_app.test_request_context(base_url=current_app.config.get("APP_BASE_URL") or "http://localhost"):
+        return render_template("review_cycle/report_document.html", partnership=partnership, cycle=cycle,
+                               cycle_parties=cycles.parties_of_cycle(cycle),
+                               data=report_for(cycle, None, as_of) if cycle.revealed_at is not None else {})
+
 REPORT_JOB = "review_report_pdf"
 
 
@@ -123,13 +127,8 @@ def build_report_document(cycle_id: int) -> bool:
         partnership = db.session.get(Partnership, cycle.partnership_id)
         # As of the day it closed, whoever renders it and whenever.
         closed_on = (cycle.closed_at or utcnow()).date()
-        with current_app.test_request_context(base_url=current_app.config.get("APP_BASE_URL") or "http://localhost"):
-            html = render_template("review_cycle/report_document.html", partnership=partnership, cycle=cycle,
-                                   cycle_parties=cycles.parties_of_cycle(cycle),
-                                   data=report_for(cycle, None, closed_on))
-        options = {"title": f"{partnership.name}: review {cycle.period}", "author": "Jointly",
-                   "subject": f"Review report of {cycle.period}", "keywords": ["review", cycle.period],
-                   "lang": "en"}
+        html = report_html(partnership, cycle, closed_on)
+        options = document_options(partnership, cycle)
         db.session.commit()  # nothing is held while rendering
         from app.signing.rendering.pdf import render_pdf
 

@@ -144,8 +144,8 @@ def revealed_assessments(cycle_ids: list[int]) -> dict[int, list[Assessment]]:
 
 
 def trend(partnership_id: int, up_to: ReviewCycle | None = None) -> list[TrendPoint]:
-    """The health index of every revealed cycle, oldest first (up to and including `up_to`)."""
-    query = sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id,
+    """The health index of every revealed review, oldest first (up to and including `up_to`)."""
+    query = sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.kind == "review",
                                          ReviewCycle.revealed_at.is_not(None))
     if up_to is not None:
         query = query.where(ReviewCycle.period <= up_to.period)
@@ -188,7 +188,9 @@ def kept_by_party(cycles: list[ReviewCycle], actions: list[ImprovementAction], p
 
 def commitments_kept(partnership_id: int, parties: list[Party], today: date,
                      up_to: ReviewCycle | None = None) -> list[Kept]:
-    query = sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id)
+    # The last four reviews; a maturity assessment's actions count in its own report.
+    kind = up_to.kind if up_to is not None else "review"
+    query = sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.kind == kind)
     if up_to is not None:
         query = query.where(ReviewCycle.period <= up_to.period)
     cycles = list(db.session.scalars(query.order_by(ReviewCycle.period.desc()).limit(KEPT_WINDOW)))

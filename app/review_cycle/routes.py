@@ -13,7 +13,7 @@ from app.partnerships.access import Permission, current_membership, get_in_partn
 from app.partnerships.models import Role
 from app.plan_sections.reading import load_context
 from app.plan_sections.registry import section_types
-from app.review_cycle import assessments, bp, corrections, cycles, export, forms, improvement, report, stages
+from app.review_cycle import assessments, bp, corrections, cycles, export, forms, improvement, maturity, report, stages
 from app.review_cycle import dimensions as health_dimensions  # the module; `dimensions` is a view here
 from app.review_cycle.models import (
     ACTION_STATUS_LABELS,
@@ -243,6 +243,7 @@ def _render_assessment(membership, cycle, own, values, errors, status=200, *, co
         correction=corrections.open_correction(own) if own is not None else None,
         can_correct=submitted and cycle.is_open and _is_admin(membership),
         correction_form=correction_form or forms.CorrectionForm(formdata=None),
+        maturity=maturity.form_guide() if cycle.is_maturity else None,
     ), status
 
 
@@ -280,9 +281,10 @@ def results_export(partnership_id: int, cycle_id: int):
     if cycle.revealed_at is None:
         abort(404)
     data = report.results_for(cycle, membership, _today())
-    filename = file_name(membership.partnership.name, "review", cycle.period, "results", extension="csv")
+    filename = file_name(membership.partnership.name, cycle.kind, cycle.period, "results", extension="csv")
     headers = {"Content-Disposition": content_disposition(filename), "Cache-Control": "private, no-store"}
-    return Response(export.results_csv(cycle, data), mimetype="text/csv", headers=headers)
+    text = maturity.results_csv(cycle, data) if cycle.is_maturity else export.results_csv(cycle, data)
+    return Response(text, mimetype="text/csv", headers=headers)
 
 
 @bp.post("/partnerships/<int:partnership_id>/reviews/<int:cycle_id>/agree")
@@ -417,7 +419,7 @@ def report_pdf(partnership_id: int, cycle_id: int):
             cycle=cycle, problem=jobs.problem_for(report.REPORT_JOB, f"cycle:{cycle.id}"),
             form=ConfirmForm(formdata=None),
         ), 202
-    filename = file_name(membership.partnership.name, "review", cycle.period, extension="pdf")
+    filename = file_name(membership.partnership.name, cycle.kind, cycle.period, extension="pdf")
     return stored.data, 200, {"Content-Type": "application/pdf", "X-Content-SHA256": stored.sha256,
                               "Content-Disposition": content_disposition(filename),
                               "Cache-Control": "private, no-store"}

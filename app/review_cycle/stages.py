@@ -50,12 +50,13 @@ def agree(membership: Membership, cycle: ReviewCycle, stage: str, *, at: datetim
     if cycle.partnership_id != membership.partnership_id:
         raise RuleViolation("That cycle belongs to another partnership.")
     cycle = lock(cycle)  # agreements and the advance, one at a time
-    if stage not in STAGES:
-        raise RuleViolation("There is no such stage.")
+    if stage not in cycle.stages:
+        raise RuleViolation("There is no such stage." if stage not in STAGES
+                            else f"The {cycle.name} has no {STAGE_LABELS[stage]} stage.")
     if cycle.stage == CLOSED:
-        raise RuleViolation(f"The {cycle.period} cycle is closed.")
+        raise RuleViolation(f"The {cycle.name} is closed.")
     if stage != cycle.stage:
-        if STAGES.index(stage) > STAGES.index(cycle.stage):
+        if cycle.stages.index(stage) > cycle.stages.index(cycle.stage):
             raise RuleViolation(
                 f"No stage may be skipped: the cycle is in {cycle.stage_label}, so it cannot leave "
                 f"{STAGE_LABELS[stage]} yet."
@@ -74,7 +75,7 @@ def agree(membership: Membership, cycle: ReviewCycle, stage: str, *, at: datetim
                                user_id=membership.user_id, agreed_at=now)
     db.session.add(agreement)
     db.session.flush()
-    closing = stage == STAGES[-1]
+    closing = stage == cycle.stages[-1]
     record_event("review.stage_agreed", actor=membership.user, partnership_id=cycle.partnership_id,
                  party_id=membership.party_id, obj=cycle, details={"period": cycle.period, "stage": stage})
     agreed = {a.party_id for a in live} | {membership.party_id}
@@ -103,12 +104,13 @@ def advance_if_agreed(cycle: ReviewCycle, now: datetime, *, actor, party_id: int
 
 
 def _advance(cycle: ReviewCycle, stage: str, now: datetime, *, actor, party_id: int | None) -> bool:
-    closing = stage == STAGES[-1]
+    order = cycle.stages
+    closing = stage == order[-1]
     partnership = db.session.get(Partnership, cycle.partnership_id)
     advanced = db.session.execute(
         sa.update(ReviewCycle)
         .where(ReviewCycle.id == cycle.id, ReviewCycle.stage == stage)
-        .values(stage=CLOSED if closing else STAGES[STAGES.index(stage) + 1], stage_changed_at=now,
+        .values(stage=CLOSED if closing else order[order.index(stage) + 1], stage_changed_at=now,
                 closed_at=now if closing else None)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -118,8 +120,8 @@ def _advance(cycle: ReviewCycle, stage: str, now: datetime, *, actor, party_id: 
     record_event("review.closed" if closing else "review.stage_advanced", actor=actor,
                  partnership_id=cycle.partnership_id, party_id=party_id, obj=cycle,
                  details={"period": cycle.period, "stage": [stage, cycle.stage]})
-    title = (f"The {cycle.period} review is closed: its report is ready" if closing
-             else f"The {cycle.period} review moved to {cycle.stage_label}")
+    title = (f"The {cycle.name} is closed: its report is ready" if closing
+             else f"The {cycle.name} moved to {cycle.stage_label}")
     notify(members_of_partnership(cycle.partnership_id), "review_stage_changed", partnership=partnership,
            title=title, link=cycle_path(cycle, "review_cycle.report_page" if closing else "review_cycle.show"),
            actor=actor, include_actor=True)

@@ -8,7 +8,7 @@ from datetime import date
 from app.partnerships.parties import RecordParty
 from app.review_cycle.assessments import Submission, submissions
 from app.review_cycle.cycles import parties_waited_for, stage_due_dates
-from app.review_cycle.models import CLOSED, STAGE_LABELS, STAGES, ReviewCycle, StageAgreement
+from app.review_cycle.models import CLOSED, STAGE_LABELS, ReviewCycle, StageAgreement
 from app.review_cycle.stages import live_agreements
 
 NEEDS = {
@@ -16,6 +16,12 @@ NEEDS = {
               "and submits. Scores stay hidden until every party has submitted.",
     "adapt": "Agree what changes in how you work, and change the plan where it should say so.",
     "improve": "Commit to improvement actions: an owner party and person, a due date, what each improves.",
+    "maturity_review": "Each party rates every maturity dimension on the five levels, notes its evidence, and "
+                       "submits. Ratings stay hidden until every party has submitted.",
+    "maturity_improve": "Commit to the actions that raise maturity where it is lowest or the parties see it "
+                        "differently: an owner party and person, a due date, the dimension each improves.",
+    "maturity_operate": "Work the actions through until the next assessment and keep their status current; "
+                        "close the assessment together when they are done.",
     "operate": "Work the actions through the period and keep their status current; close the cycle "
                "together when the period is done.",
 }
@@ -61,11 +67,13 @@ class Stepper:
 
 def stepper(cycle: ReviewCycle, today: date) -> Stepper:
     dues = stage_due_dates(cycle)
-    position = len(STAGES) if cycle.stage == CLOSED else STAGES.index(cycle.stage)
+    order = cycle.stages
+    position = len(order) if cycle.stage == CLOSED else order.index(cycle.stage)
+    needs = {key: NEEDS.get(f"{cycle.kind}_{key}", NEEDS[key]) for key in order}
     steps = [
         Step(key, STAGE_LABELS[key], "done" if i < position else ("current" if i == position else "upcoming"),
-             dues[key], NEEDS[key])
-        for i, key in enumerate(STAGES)
+             dues[key], needs[key])
+        for i, key in enumerate(order)
     ]
     subs = submissions(cycle)
     # Whom the stage waits for: the cycle's parties, but no longer one that left the partnership.
@@ -77,8 +85,8 @@ def stepper(cycle: ReviewCycle, today: date) -> Stepper:
         waiting = [Waiting(s.party, "submit its assessment") for s in subs
                    if s.submitted_at is None and s.party.id in waited]
     elif cycle.stage != CLOSED:
-        what = "close the cycle" if cycle.stage == STAGES[-1] else \
-            f"move on to {STAGE_LABELS[STAGES[STAGES.index(cycle.stage) + 1]]}"
+        what = ("close the assessment" if cycle.is_maturity else "close the cycle") if cycle.stage == order[-1] \
+            else f"move on to {STAGE_LABELS[order[order.index(cycle.stage) + 1]]}"
         waiting = [Waiting(p, f"agree to {what}") for p in parties if p.id not in agreements]
     overdue = cycle.stage != CLOSED and dues[cycle.stage] < today
     return Stepper(cycle, steps, subs, agreements, parties, waiting, overdue)

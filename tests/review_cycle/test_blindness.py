@@ -163,3 +163,58 @@ def test_a_correction_asked_for_before_the_reveal_tells_the_other_party_only_tha
         assert mails and _leaks(mails, hidden) == [], stage
     own = client_as(world.ab.a.admin).get(f"/partnerships/{partnership_id}/proposals/{proposal.id}").text
     assert REASON_MARKER in own  # the proposing party reads its own reason
+
+
+# -- the maturity assessment: the same engine, the same blindness ---------------------------------
+
+MATURITY_A = ["MATURITYEVIDENCEALPHA", "MATURITYSTRENGTHALPHA", "MATURITYBACKALPHA"]
+MATURITY_B = ["MATURITYDRAFTBETA", "MATURITYDRAFTSTRENGTHBETA"]
+
+
+@pytest.fixture
+def blind_maturity_world(app):
+    """Beside the open quarterly review, a maturity assessment Alpha has submitted (every rating 5,
+    its evidence, strengths and what holds it back) and Beta has only drafted."""
+    from app.review_cycle import maturity
+
+    world = build_world(app)
+    partnership = world.ab.partnership
+    admin = load_membership(partnership.id, world.ab.a.admin)
+    cycle = maturity.start_assessment(admin, cycles.proposed_period(partnership, kind=maturity.KIND))
+    a, b = load_membership(partnership.id, world.ab.a.editor), load_membership(partnership.id, world.ab.b.editor)
+    form = assessment_form(cycle, a.party_id, 5, comment=MATURITY_A[0])
+    form["achievements"], form["concerns"] = MATURITY_A[1], MATURITY_A[2]
+    assessments.submit(a, cycle, read_assessment(cycle, form))
+    draft = assessment_form(cycle, b.party_id, 1, comment=MATURITY_B[0], text=MATURITY_B[1])
+    assessments.save_draft(b, cycle, read_assessment(cycle, draft))
+    db.session.commit()
+    world.cycles[partnership.id] = cycle.id  # the walk's cycle pages are the maturity assessment's
+    return world
+
+
+def test_no_page_shows_another_partys_maturity_ratings_before_the_reveal(app, blind_maturity_world, client_as):
+    world = blind_maturity_world
+    partnership_id = world.ab.partnership.id
+    for user, hidden, own in (
+        (world.ab.b.admin, MATURITY_A, MATURITY_B), (world.ab.b.viewer, MATURITY_A + MATURITY_B, []),
+        (world.ab.a.viewer, MATURITY_B, []),
+    ):
+        client = client_as(user)
+        pages = _walk(app, world, client)
+        pages["notifications"] = client.get("/notifications").text
+        pages["audit export"] = client.get(f"/partnerships/{partnership_id}/audit.csv").text
+        assert _leaks(pages, hidden) == []
+        results = next(body for page, body in pages.items() if page.startswith("review_cycle.results "))
+        assert "Maturity assessment" in results and "score-dot" not in results and "chart--radar" not in results
+        assert next(page for page in pages if page.startswith("review_cycle.results_export ")).endswith("(404)")
+        overview = next(body for page, body in pages.items() if page.startswith("partnerships.show "))
+        assert "ratings stay hidden until every party has submitted" in overview
+        if own:
+            assert any(own[0] in body for body in pages.values())
+    # Then Beta submits: every party reads every rating.
+    cycle = cycles.cycle_of(partnership_id, world.cycles[partnership_id])
+    b = load_membership(partnership_id, world.ab.b.editor)
+    assessments.submit(b, cycle, assessments.AssessmentInput.of(assessments.own_assessment(cycle, b.party_id)))
+    db.session.commit()
+    body = client_as(world.ab.b.viewer).get(f"/partnerships/{partnership_id}/reviews/{cycle.id}/results").text
+    assert all(marker in body for marker in MATURITY_A + MATURITY_B)
