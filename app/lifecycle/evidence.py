@@ -112,7 +112,9 @@ def load_snapshot(partnership: Partnership, plan: PlanOverview | None = None) ->
     cycles = db.session.execute(
         sa.select(ReviewCycle.id, ReviewCycle.period, ReviewCycle.revealed_at, ReviewCycle.closed_at,
                   ReviewCycle.stage)
-        .where(ReviewCycle.partnership_id == partnership.id).order_by(ReviewCycle.period)
+        # The quarterly reviews: a maturity assessment (kind "maturity") is not one of them.
+        .where(ReviewCycle.partnership_id == partnership.id, ReviewCycle.kind == "review")
+        .order_by(ReviewCycle.period)
     ).all()
     actions = db.session.execute(
         sa.select(ImprovementAction.id, ImprovementAction.cycle_id, ImprovementAction.title, ImprovementAction.status)
