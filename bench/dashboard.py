@@ -2,8 +2,9 @@
 
 Two organisations are signed up on a copy of the demo database, each with a user who
 creates its partnerships through the service (with the demo's Contoso as the other
-party, a plan section saved in each): 20 for one, 200 for the other. The two dashboards
-are timed alternately through the test client, and their queries counted.
+party, a plan section saved in each): 20 for one, 200 for the other. The two dashboards'
+first pages (25 partnerships each: the portfolio is paged) are timed alternately through the
+test client, and their queries counted.
 """
 
 import os
@@ -55,5 +56,7 @@ def run() -> list:
             clients.append(client)
         times = alternating_medians([lambda c=c: c.get("/home") for c in clients], repeat, warmup=3)
     same = "same" if counts[0] == counts[1] else "**differ**"
-    return [Row("6 dashboard", "dashboard, 200 vs 20 partnerships", times[1] * 1000, times[0] * 1000, "ms", 3.0,
-                f"queries 20/200: {counts[0]}/{counts[1]} ({same})")]
+    from app.portfolio.services import PAGE_SIZE
+
+    return [Row("6 dashboard", "dashboard, 200 vs 20 partnerships", times[1] * 1000, times[0] * 1000, "ms", 2.0,
+                f"first page, {PAGE_SIZE} a page; queries 20/200: {counts[0]}/{counts[1]} ({same})")]

@@ -20,9 +20,11 @@ def version_html(app, partnership_id: int, *, issue: bool = False) -> tuple[str,
     and which version it is: the partnership's newest version, or (issue=True) a new one issued
     from the working plan. Issuing through the service commits no PDF build: the views start
     those, so nothing renders in the background while the benchmark measures."""
+    from app.consent import services as consent
     from app.extensions import db
     from app.partnerships.models import Membership, Partnership, Role
     from app.plan_versions import services as versions
+    from app.plan_versions import withdrawal
     from app.plan_versions.document import document_html
     from app.plan_versions.models import PlanVersion
 
@@ -30,10 +32,15 @@ def version_html(app, partnership_id: int, *, issue: bool = False) -> tuple[str,
         partnership = db.session.get(Partnership, partnership_id)
         if issue:
             pending = versions.awaiting_of(partnership_id)
-            if pending is not None:  # the demo's v1.1 awaits a signature: its issuer withdraws it
+            if pending is not None:  # the demo's v1.1 awaits a signature: withdrawn with every party's consent
                 issuer = db.session.scalar(sa.select(Membership).where(
                     Membership.partnership_id == partnership_id, Membership.user_id == pending.issued_by_id))
-                versions.withdraw_version(issuer, pending)
+                proposal = withdrawal.propose_withdrawal(issuer, pending, "Benchmark: the large plan replaces it.")
+                for party_id in proposal.asked_party_ids:
+                    answerer = db.session.scalar(sa.select(Membership).where(
+                        Membership.partnership_id == partnership_id, Membership.party_id == party_id,
+                        Membership.role == Role.ADMIN).order_by(Membership.id).limit(1))
+                    consent.respond(answerer, proposal, "agree")
             admin = db.session.scalar(
                 sa.select(Membership).where(Membership.partnership_id == partnership_id, Membership.role == Role.ADMIN)
                 .order_by(Membership.id).limit(1)

@@ -1,23 +1,14 @@
-"""The portfolio dashboard's columns: loading every column of `PORTFOLIO_METRICS` in one
-batch each, and the two columns whose data exists from the start (people, last activity).
+"""The portfolio dashboard's own columns, whose data exists from the start (people, last activity).
 
 Other features add their columns to `app.registries.PORTFOLIO_METRICS` from their `init_app`.
 """
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.registries import PORTFOLIO_METRICS, Metric
-
-
-def load_metrics(partnership_ids: list[int]) -> dict[str, dict[int, Any]]:
-    if not partnership_ids:
-        return {metric.key: {} for metric in PORTFOLIO_METRICS.all()}
-    return {metric.key: metric.load(partnership_ids) for metric in PORTFOLIO_METRICS.all()}
-
+from app.registries import Metric
 
 # --- Metrics whose data exists from the start -------------------------------------
 

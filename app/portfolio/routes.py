@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from app.partnerships.forms import STATUS_CHOICES, TYPE_CHOICES
 from app.partnerships.services import may_start_partnership
 from app.portfolio import bp
-from app.portfolio.services import build_portfolio, sort_options
+from app.portfolio.services import PAGE_SIZE, build_portfolio, sort_options
 from app.registries import PORTFOLIO_METRICS
 
 
@@ -21,10 +21,13 @@ def index():
         order=request.args.get("order"),
         type_filter=request.args.get("type"),
         status_filter=request.args.get("status"),
+        after=request.args.get("after"),
+        before=request.args.get("before"),
     )
     return render_template(
         "portfolio/index.html",
         portfolio=portfolio,
+        page_size=PAGE_SIZE,
         metrics=metrics,
         cells={m.key: getattr(current_app.jinja_env.get_template(m.template).module, m.macro) for m in metrics},
         sort_options=sort_options(),
