@@ -75,6 +75,21 @@ def test_signing_is_an_incremental_update(plan_pdf, signed_once, signed_twice):
     assert signed_twice.startswith(signed_once)
 
 
+def test_signatures_leave_the_named_destinations_where_they_are(plan_pdf, signed_once, signed_twice):
+    """The document's anchors (named destinations) sit in an object of their own, written once before
+    signing, so a signature neither parses nor copies them; the links still resolve."""
+    from pyhanko.pdf_utils.generic import IndirectObject
+
+    for pdf in (plan_pdf, signed_once, signed_twice):
+        root = pades.open_reader(pdf).root
+        assert isinstance(root.raw_get("/Names"), IndirectObject)
+        destinations = root["/Names"]["/Dests"]["/Names"]
+        assert len(destinations) > 20 and {"business-case", "signatures"} <= set(list(destinations)[::2])
+    for earlier, later in ((plan_pdf, signed_once), (signed_once, signed_twice)):
+        update = later[len(earlier):]
+        assert b"/Dests" not in update and len(update) < 40_000
+
+
 def test_content_hash_survives_signing(plan_pdf, signed_once, signed_twice):
     hashes = {pades.read_content_hash(pdf) for pdf in (plan_pdf, signed_once, signed_twice)}
     assert hashes == {CONTENT_HASH}
