@@ -4,16 +4,16 @@
   is unique per kind, and one cycle of each kind may be open at a time.
 - partnership.maturity_cadence_months: how often a maturity assessment is due (yearly by default).
 
-Revision ID: 0015_maturity_assessment
-Revises: 0014_calendar_feeds
+Revision ID: 0016_maturity_assessment
+Revises: 0015_evidence_packs
 Create Date: 2026-12-04 07:10:00.000000
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0015_maturity_assessment"
-down_revision = "0014_calendar_feeds"
+revision = "0016_maturity_assessment"
+down_revision = "0015_evidence_packs"
 branch_labels = None
 depends_on = None
 
