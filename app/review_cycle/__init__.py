@@ -82,6 +82,9 @@ _AUDIT_ACTIONS = tuple(AuditAction(key, label, _sentence(template), show_changes
     ("review.cycle_opened", "Review cycle opened", "{actor} opened the {period} review (scores due {review_due_on})"),
     ("maturity.started", "Maturity assessment started",
      "{actor} started the {period} maturity assessment (ratings due {review_due_on})"),
+    ("maturity.revealed", "Maturity assessment results revealed",
+     "Every party had submitted: the {period} maturity assessment results were revealed (joint maturity "
+     "{joint_maturity} of 5)"),
     ("review.submitted", "Review submitted", "{actor} submitted their party's review of {period}"),
     ("review.reopened", "Assessment reopened to correct it",
      "Every party agreed: {party}'s review of {period} is open again for {party} to correct"),

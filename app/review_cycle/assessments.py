@@ -354,12 +354,13 @@ def submit(
     record_event("review.submitted", actor=membership.user, partnership_id=partnership.id,
                  party_id=membership.party_id, obj=assessment,
                  details={"period": cycle.period, **({"submission": submission.number} if corrected else {})})
+    what = "maturity assessment" if cycle.is_maturity else "review"
     if corrected and cycle.revealed_at is not None:
-        title = f"{membership.party.name} submitted its corrected review of {cycle.period}"
+        title = f"{membership.party.name} submitted its corrected {what} of {cycle.period}"
         body = "The results now use the correction; what it first submitted stays in the record."
     else:
-        title = f"{membership.party.name} submitted its {'corrected ' if corrected else ''}review of {cycle.period}"
-        body = "Its scores stay hidden until every party has submitted."
+        title = f"{membership.party.name} submitted its {'corrected ' if corrected else ''}{what} of {cycle.period}"
+        body = f"Its {'ratings' if cycle.is_maturity else 'scores'} stay hidden until every party has submitted."
     notify(members_of_partnership(partnership.id, exclude_party_id=membership.party_id),
            "review_submitted_by_other_party", partnership=partnership, title=title, body=body,
            link=cycle_path(cycle, "review_cycle.results" if cycle.revealed_at is not None else "review_cycle.show"),
@@ -383,14 +384,19 @@ def reveal_if_complete(cycle: ReviewCycle, now: datetime, *, actor, party_id: in
     if not party_ids or not party_ids <= submitted or cycle.revealed_at is not None or cycle.stage != "review":
         return False
     cycle.revealed_at = now
-    from app.review_cycle.results import health_index
+    from app.review_cycle.results import health_index, mean
 
-    index = health_index(list(db.session.scalars(sa.select(Assessment).where(Assessment.cycle_id == cycle.id))),
-                         cycle)
-    record_event("review.revealed", actor=actor, partnership_id=cycle.partnership_id,
-                 party_id=party_id, obj=cycle, details={"period": cycle.period, "health_index": index})
+    found = list(db.session.scalars(sa.select(Assessment).where(Assessment.cycle_id == cycle.id)))
+    if cycle.is_maturity:  # the joint maturity, 1.0 to 5.0
+        joint = mean([e["score"] for a in found for e in a.scores.values() if e.get("score") is not None])
+        record_event("maturity.revealed", actor=actor, partnership_id=cycle.partnership_id, party_id=party_id,
+                     obj=cycle, details={"period": cycle.period,
+                                         "joint_maturity": None if joint is None else f"{joint:.1f}"})
+    else:
+        record_event("review.revealed", actor=actor, partnership_id=cycle.partnership_id, party_id=party_id,
+                     obj=cycle, details={"period": cycle.period, "health_index": health_index(found)})
     notify(members_of_partnership(cycle.partnership_id), "review_stage_changed",
            partnership=db.session.get(Partnership, cycle.partnership_id),
-           title=f"Every party has submitted: the results of {cycle.period} are in",
+           title=f"Every party has submitted: the results of the {cycle.name} are in",
            link=cycle_path(cycle, "review_cycle.results"), actor=actor, include_actor=True)
     return True

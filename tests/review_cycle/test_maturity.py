@@ -77,6 +77,17 @@ def test_ratings_stay_blind_until_every_party_submits_then_gaps_show(world):
     assert data["party_level"] == {world.a.party.id: 3.1, world.b.party.id: 2.9}
     assert data["overall"] == 3.0 and data["overall_level"] == "Defined"
     assert rows["Governance"].comments[world.a.party.id] == EVIDENCE
+    # The record says what the parties were told: a maturity assessment's submission and results.
+    import sqlalchemy as sa
+
+    from app.audit.models import AuditEvent
+    from app.notifications.models import Notification
+
+    revealed = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "maturity.revealed"))
+    assert revealed.details == {"period": cycle.period, "joint_maturity": "3.0"}
+    titles = set(db.session.scalars(sa.select(Notification.title).where(Notification.recipient_id == world.b.admin.id)))
+    assert f"Alpha Ltd submitted its maturity assessment of {cycle.period}" in titles
+    assert f"Every party has submitted: the results of the {cycle.name} are in" in titles
 
 
 def test_stages_are_review_improve_operate_and_actions_work_as_in_a_review(world):
