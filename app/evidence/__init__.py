@@ -1,6 +1,6 @@
 """Evidence packs a certifier can verify: one signed ZIP of a partnership's signed plan, its
-version history, review reports and audit trail, exported by a partnership admin and checked
-by anyone offline (`ermp verify-pack`, the /verify page, or OpenSSL).
+version history, review reports, maturity results, lifecycle map and audit trail, exported by a
+partnership admin and checked by anyone offline (`ermp verify-pack`, the /verify page, or OpenSSL).
 
 Stable addresses (under /partnerships/<id>):
 
@@ -9,6 +9,7 @@ Stable addresses (under /partnerships/<id>):
     /evidence/<pack_id>                    (GET)   evidence.pack    the ZIP, or "being prepared"
     /evidence/<pack_id>/status             (GET)   evidence.status  JSON for the preparing page
     /evidence/<pack_id>/retry              (POST)  evidence.retry   queue a failed pack again
+    /evidence/certificates/<org_id>.pem    (GET)   evidence.certificate  a party's signing certificate
 """
 
 from flask import Blueprint, Flask

@@ -14,8 +14,9 @@ def _echo_verification(result) -> None:
     check, manifest = result.check, result.manifest
     if manifest:
         partnership = manifest.get("partnership") or {}
-        click.echo(f"Evidence pack of “{partnership.get('name')}”, exported by {result.exporter} on "
-                   f"{manifest.get('exported_at')} (Jointly {(manifest.get('generator') or {}).get('version')}).")
+        when = f"{result.exported_at:%Y-%m-%d %H:%M %Z}" if result.exported_at else "an unknown time"
+        click.echo(f"Evidence pack of “{partnership.get('name')}”, exported by {result.exporter} on {when} "
+                   f"(Jointly {(manifest.get('generator') or {}).get('version')}).")
     signature = check.signature
     if signature is not None:
         if signature.ok:
@@ -45,8 +46,8 @@ def register() -> None:
     @click.option("--organisation", "organisation_id", type=int,
                   help="The party organisation whose key signs the pack (default: the partnership's first party).")
     def evidence_pack_command(partnership_id: int, output: str, organisation_id: int | None):
-        """Write a partnership's evidence pack (signed plan, version history, review reports, audit
-        trail; a manifest signed by a party organisation's key) to a ZIP file."""
+        """Write a partnership's evidence pack (signed plan, version history, review reports, maturity
+        results, lifecycle map, audit trail; a manifest signed by a party organisation's key) to a ZIP file."""
         from app.audit.services import record_event
         from app.evidence.packing import export_pack
         from app.partnerships.models import Partnership

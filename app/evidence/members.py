@@ -83,14 +83,20 @@ def version_history(partnership: Partnership) -> Iterable[Member]:
                    "SHA-256 of each version's content and of its newest PDF.")]
 
 
+def _slug(period: str) -> str:
+    return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in period)
+
+
 def review_reports(partnership: Partnership) -> Iterable[Member]:
-    """The report PDF of every closed review cycle, oldest first, as stored when it closed."""
+    """The report PDF of every closed quarterly review, oldest first, as stored when it closed
+    (maturity assessments have members of their own)."""
     from app.review_cycle import report
     from app.review_cycle.models import CLOSED, ReviewCycle
 
     cycles = db.session.scalars(
         sa.select(ReviewCycle)
-        .where(ReviewCycle.partnership_id == partnership.id, ReviewCycle.stage == CLOSED)
+        .where(ReviewCycle.partnership_id == partnership.id, ReviewCycle.stage == CLOSED,
+               ReviewCycle.kind == "review")
         .order_by(ReviewCycle.opened_at, ReviewCycle.id)
     ).all()
     members = []
@@ -99,9 +105,26 @@ def review_reports(partnership: Partnership) -> Iterable[Member]:
         if stored is None:
             report.build_report_document(cycle.id)
             stored = report.stored_report(cycle.id)
-        slug = "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in cycle.period)
-        members.append(Member(f"reviews/review-{slug}-{cycle.id}.pdf", stored.data,
+        members.append(Member(f"reviews/review-{_slug(cycle.period)}-{cycle.id}.pdf", stored.data,
                               f"The report of the review of {cycle.period}, as it closed."))
+    return members
+
+
+def maturity_results(partnership: Partnership) -> Iterable[Member]:
+    """Every revealed joint maturity assessment: all of them as data, and each one's results PDF."""
+    from app.review_cycle import maturity_export
+
+    revealed = maturity_export.revealed_maturity_assessments(partnership.id)
+    if not revealed:
+        return []
+    members = [Member("maturity/maturity-results.json", _json(maturity_export.maturity_results(partnership.id)),
+                      "Every revealed maturity assessment: the scale and dimensions, each party's level and "
+                      "evidence per dimension, the perception gaps and the improvement actions.")]
+    for cycle in revealed:
+        members.append(Member(f"maturity/maturity-{_slug(cycle.period)}-{cycle.id}.pdf",
+                              maturity_export.maturity_results_pdf(cycle.id),
+                              f"The results of the maturity assessment of {cycle.period}"
+                              f"{', as it closed' if cycle.closed_at else ', as of the export'}."))
     return members
 
 
@@ -130,6 +153,7 @@ PRODUCERS: tuple[Producer, ...] = (
     signed_plan,
     version_history,
     review_reports,
+    maturity_results,
     document("lifecycle/lifecycle-map.pdf", "The lifecycle map: the eight stages of the relationship, where it "
              "stands and the evidence Jointly holds for each, as of the export.", lifecycle_pdf),
     audit_trail,

@@ -33,6 +33,7 @@ from app.jobs.models import JobProblem
 from app.partnerships.access import Permission, check_permission
 from app.partnerships.models import Membership, Partnership
 from app.plan_versions import identities
+from app.plan_versions.models import OrganisationSigningKey
 from app.rules import RuleViolation
 from app.signing.keys import SigningIdentity
 from app.types import utcnow
@@ -85,6 +86,16 @@ def request_pack(membership: Membership) -> EvidencePack:
                  party_id=membership.party_id, obj=pack, details={"organisation": user.organisation.name})
     jobs.enqueue_on_commit(JOB, pack.id)
     return pack
+
+
+def party_certificates(partnership: Partnership) -> dict[int, tuple[Organisation, OrganisationSigningKey]]:
+    """Each party organisation's current signing certificate, by organisation id (those with one)."""
+    found = {}
+    for party in partnership.parties:
+        key = identities.current_key(party.organisation_id)
+        if key is not None:
+            found[party.organisation_id] = (party.organisation, key)
+    return found
 
 
 def packs_of(partnership_id: int) -> list[EvidencePack]:
@@ -173,13 +184,17 @@ def _readme(partnership: Partnership, organisation: Organisation, members: list[
         "the certificate its signatures on the plan PDFs are made with. It is carried inside the signature.",
         "",
         "To check the pack: `flask --app wsgi ermp verify-pack FILE`, or the Verify page of Jointly.",
-        "Without Jointly: unzip the pack and, in its folder, with the exporting organisation's certificate",
-        "(org.pem, obtained from the organisation itself; the fingerprint above must match it), run",
+        "Without Jointly: unzip the pack and, in its folder, put the exporting organisation's certificate",
+        "as org.pem: ask the organisation for it (admins download it from the partnership's Evidence page),",
+        "or take the one inside the signature and compare its fingerprint with the one the organisation gives:",
+        f"    openssl pkcs7 -inform DER -in {SIGNATURE} -print_certs -out org.pem",
+        "    openssl x509 -in org.pem -noout -fingerprint -sha256",
+        "Then",
         f"  $ openssl cms -verify -binary -inform DER -in {SIGNATURE} -content {MANIFEST} -CAfile org.pem "
         "-purpose any -out /dev/null",
         f"  $ jq -r '.members[] | \"\\(.sha256)  \\(.name)\"' {MANIFEST} | sha256sum -c",
         "The first says \"Verification successful\" only for the manifest as signed by that certificate;",
-        "the second says OK for every file the manifest lists (extra files are not in the manifest).",
+        "the second says OK for every file the manifest lists. A file it does not list is no part of the evidence.",
         "",
     ]
     return Member(README, "\n".join(lines).encode(), "This file: what the pack holds and how to check it.")

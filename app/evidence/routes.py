@@ -22,7 +22,7 @@ def index(partnership_id: int):
 def _index(form, limit: str | None = None, status: int = 200):
     membership = current_membership()
     return render_template("evidence/index.html", form=form, packs=packing.packs_of(membership.partnership_id),
-                           limit=limit), status
+                           certificates=packing.party_certificates(membership.partnership), limit=limit), status
 
 
 @bp.post("/partnerships/<int:partnership_id>/evidence")
@@ -54,6 +54,22 @@ def pack(partnership_id: int, pack_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-SHA256"] = found.sha256
+    return response
+
+
+@bp.get("/partnerships/<int:partnership_id>/evidence/certificates/<int:organisation_id>.pem")
+@require(Permission.VIEW_AUDIT)
+def certificate(partnership_id: int, organisation_id: int):
+    """A party's current signing certificate, to hand a certifier with the pack (public data:
+    it is inside every signature the organisation makes)."""
+    found = packing.party_certificates(current_membership().partnership).get(organisation_id)
+    if found is None:
+        abort(404)
+    organisation, key = found
+    response = current_app.response_class(key.certificate_pem, mimetype="application/x-pem-file")
+    response.headers["Content-Disposition"] = content_disposition(
+        file_name(organisation.name, "signing-certificate", extension="pem"))
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

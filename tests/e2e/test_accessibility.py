@@ -43,6 +43,7 @@ NOT_PAGES = {
     "plan_versions.pdf_status",
     "plan_versions.draft_status",
     "evidence.status",
+    "evidence.certificate",
     "review_cycle.report_pdf",
     "review_cycle.report_pdf_status",
     "my_work.count",

@@ -18,14 +18,28 @@ from app.extensions import db
 from app.partnerships.access import load_membership
 from app.plan_versions import pdfs
 from app.plan_versions.identities import key_for
-from app.review_cycle import report
+from app.review_cycle import assessments, maturity, report
 from app.review_cycle.models import STAGES
 from app.rules import RuleViolation
 from tests.support.evidence import entries, pack_of
-from tests.support.review_cycle import agree_all, open_cycle, submit
+from tests.support.review_cycle import agree_all, assessment_input, open_cycle, submit
 
 
-def test_the_pack_holds_the_signed_plan_its_history_every_review_report_and_the_audit_trail(versions):
+def _maturity(partnership, people, period, levels, evidence, both=True):
+    """A maturity assessment rated by A's editor (`levels`, with `evidence`) and, with `both`, by B's."""
+    cycle = maturity.start_assessment(load_membership(partnership.id, people.a.admin), period)
+    db.session.commit()
+    for user in (people.a.editor, people.b.editor) if both else (people.a.editor,):
+        membership = load_membership(partnership.id, user)
+        given = assessment_input(cycle, membership.party_id, 3, comment=evidence)
+        given.scores.update({key: assessments.DimensionScore(level, evidence) for key, level in levels.items()})
+        assessments.submit(membership, cycle, given)
+        db.session.commit()
+    db.session.refresh(cycle)
+    return cycle
+
+
+def test_the_pack_holds_the_signed_plan_its_history_reviews_maturity_lifecycle_and_audit_trail(versions):
     people = versions.people
     version = versions.issue()
     versions.sign(version, people.a.admin)
@@ -35,15 +49,29 @@ def test_the_pack_holds_the_signed_plan_its_history_every_review_report_and_the_
     submit(cycle, people.b.admin, 3)
     for _stage in STAGES:
         agree_all(cycle, [people.a.admin, people.b.admin])
+    assessed = _maturity(versions.partnership, people, "2025", {"risk": 4}, "MATURITYEVIDENCE")
+    for _stage in assessed.stages:
+        agree_all(assessed, [people.a.admin, people.b.admin])
+    blind = _maturity(versions.partnership, people, "2026", {"risk": 5}, "BLINDRATING", both=False)
+    assert blind.revealed_at is None
 
     data = pack_of(versions.partnership, people.b.admin.organisation, members.PRODUCERS)
     files = entries(data)
     assert list(files) == ["manifest.json", "manifest.json.p7s", "README.txt", "plan/plan-v1.0-signed.pdf",
                            "plan/version-history.json", f"reviews/review-2026-Q3-{cycle.id}.pdf",
+                           "maturity/maturity-results.json", f"maturity/maturity-2025-{assessed.id}.pdf",
                            "lifecycle/lifecycle-map.pdf", "audit/audit-trail.signed.json"]
     assert files["plan/plan-v1.0-signed.pdf"] == pdfs.document_state(version).latest.data
     assert files[f"reviews/review-2026-Q3-{cycle.id}.pdf"] == report.stored_report(cycle.id).data
     assert files["lifecycle/lifecycle-map.pdf"].startswith(b"%PDF-")
+    assert files[f"maturity/maturity-2025-{assessed.id}.pdf"] == report.stored_report(assessed.id).data
+    maturity_results = json.loads(files["maturity/maturity-results.json"])
+    assert [a["period"] for a in maturity_results["assessments"]] == ["2025"]
+    assert "MATURITYEVIDENCE" in files["maturity/maturity-results.json"].decode()
+    # A party's ratings of an assessment still blind leave the database in no member.
+    for name in ("maturity/maturity-results.json", "audit/audit-trail.signed.json", "README.txt",
+                 "plan/version-history.json"):
+        assert b"BLINDRATING" not in files[name]
 
     history = json.loads(files["plan/version-history.json"])["versions"]
     assert [(v["version"], v["status"], v["content_sha256"]) for v in history] == [
@@ -86,6 +114,12 @@ def test_the_readme_commands_check_the_pack_with_openssl_and_sha256sum(two_parti
     openssl, checksums = [line.removeprefix("  $ ") for line in readme.splitlines() if line.startswith("  $ ")]
     assert openssl.startswith("openssl cms -verify") and checksums.startswith("jq -r")
     folder = tmp_path / "pack"
+    # The certificate inside the signature, and its fingerprint to compare with the organisation's.
+    extract, fingerprint = [line.strip() for line in readme.splitlines() if line.startswith("    openssl ")]
+    (folder / "org.pem").unlink()
+    assert _shell(extract, folder).returncode == 0
+    printed = _shell(fingerprint, folder).stdout
+    assert key_for(two_parties.a.admin.organisation).fingerprint.upper() in printed
     run = _shell(openssl, folder)
     assert run.returncode == 0 and "Verification successful" in run.stderr
     run = _shell(checksums, folder)

@@ -36,6 +36,15 @@ def test_an_admin_exports_a_pack_and_the_other_partys_admin_downloads_it(two_par
     listing = beta.get(_url(partnership)).get_data(as_text=True)
     assert "Ada Admin" in listing and "Alpha Ltd" in listing and "Download" in listing
     assert beta.get(location).data == download.data
+    # The exporter's certificate, to hand a certifier with the pack; Beta has signed nothing yet.
+    alpha_org, beta_org = two_parties.a.admin.organisation_id, two_parties.b.admin.organisation_id
+    pem = beta.get(_url(partnership, f"/certificates/{alpha_org}.pem"))
+    assert pem.status_code == 200 and pem.data.startswith(b"-----BEGIN CERTIFICATE-----")
+    assert pem.headers["Content-Disposition"].startswith('attachment; filename="Alpha-Ltd-signing-certificate.pem"')
+    assert "Alpha Ltd's signing certificate (PEM)" in listing
+    assert beta.get(_url(partnership, f"/certificates/{beta_org}.pem")).status_code == 404
+    outsider_org = two_parties.outsider.organisation_id
+    assert beta.get(_url(partnership, f"/certificates/{outsider_org}.pem")).status_code == 404
     trail = beta.get(f"/partnerships/{partnership.id}/audit").get_data(as_text=True)
     assert "Ada Admin (Alpha Ltd) exported an evidence pack, signed for Alpha Ltd" in trail
 

@@ -87,6 +87,7 @@ class World:
             "dimension_id": self.dimensions[partnership.id],
             "draft_id": self.drafts[partnership.id],
             "pack_id": self.packs[partnership.id],
+            "organisation_id": partnership.parties[0].organisation_id,  # a party organisation of it
             "proposal_id": self.proposals[partnership.id],
             "import_id": self.imports[partnership.id],
             # A message the outbox holds for A's organisation (sent: nothing to send again).
