@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.audit.services import record_event
 from app.coediting.models import Comment, CommentThread
@@ -94,16 +94,17 @@ def threads_of(section: PlanSection | None) -> list[CommentThread]:
     """Every thread of a section, open ones first then newest first, with comments and authors: one query."""
     if section is None:
         return []
+    # The comments come in the same statement (a joined collection), not a second one.
     return list(db.session.scalars(
         sa.select(CommentThread)
         .where(CommentThread.section_id == section.id)
         .options(
-            selectinload(CommentThread.comments).joinedload(Comment.author),
-            selectinload(CommentThread.comments).joinedload(Comment.party).joinedload(Party.organisation),
+            joinedload(CommentThread.comments).joinedload(Comment.author),
+            joinedload(CommentThread.comments).joinedload(Comment.party).joinedload(Party.organisation),
             joinedload(CommentThread.status_changed_by),
         )
         .order_by(CommentThread.status, CommentThread.id.desc())  # "open" sorts before "resolved"
-    ))
+    ).unique())
 
 
 def open_thread_counts(partnership_id: int) -> dict[str, int]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app.accounts import two_factor
 from app.audit.services import record_event
@@ -575,14 +575,27 @@ class BaselineChanges:
 
 
 def baseline_changes(partnership_id: int) -> BaselineChanges:
-    """Which sections changed since the signed baseline (two queries)."""
-    baseline = baseline_of(partnership_id)
-    if baseline is None:
+    """Which sections changed since the signed baseline, in one query: the baseline (the newest
+    signed version, without its canonical text, which this does not read) beside the current
+    revision of each written section."""
+    newest_signed = (
+        sa.select(PlanVersion.id)
+        .where(PlanVersion.partnership_id == partnership_id, PlanVersion.status == "signed")
+        .order_by(PlanVersion.signed_at.desc(), PlanVersion.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(PlanVersion, PlanSection.section_key, PlanSection.current_revision_id)
+        .outerjoin(PlanSection, sa.and_(PlanSection.partnership_id == PlanVersion.partnership_id,
+                                        PlanSection.current_revision_id.is_not(None)))
+        .where(PlanVersion.id == newest_signed)
+        .options(defer(PlanVersion.canonical))
+    ).all()
+    if not rows:
         return BaselineChanges(None, frozenset())
-    current = dict(db.session.execute(
-        sa.select(PlanSection.section_key, PlanSection.current_revision_id)
-        .where(PlanSection.partnership_id == partnership_id, PlanSection.current_revision_id.is_not(None))
-    ).all())
+    baseline = rows[0][0]
+    current = {key: revision_id for _version, key, revision_id in rows if key is not None}
     frozen = baseline.revision_ids
     keys = {t.key for t in section_types()}
     changed = {key for key in keys if current.get(key) != frozen.get(key)}
