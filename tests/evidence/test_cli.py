@@ -1,8 +1,11 @@
 """`ermp evidence-pack` and `ermp verify-pack` through the Flask CLI runner."""
 
-from app.plan_versions.identities import key_for
+import pytest
+
+from app.extensions import db
+from app.plan_versions.identities import identity_of, key_for
 from app.signing.keys import generate_identity
-from tests.support.evidence import edited, resigned, rezip, with_extra, without
+from tests.support.evidence import edited, entries, resigned, rezip, with_extra, without
 
 
 def _export(runner, two_parties, out, *extra):
@@ -31,13 +34,16 @@ def test_an_organisation_that_is_no_party_is_refused(two_parties, runner, tmp_pa
     assert result.exit_code != 0 and "is not a party of Alpha–Beta Alliance" in result.output
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")
 def test_each_kind_of_tampering_fails_and_says_what_is_wrong(two_parties, runner, tmp_path):
     out = tmp_path / "pack.zip"
     _export(runner, two_parties, out)
     data = out.read_bytes()
     stranger = generate_identity("Alpha Ltd")
+    beta_key = identity_of(key_for(two_parties.b.admin.organisation))
+    db.session.commit()  # Beta's key, generated now, as on its first signature
     beta_cert = tmp_path / "beta.pem"
-    beta_cert.write_text(key_for(two_parties.b.admin.organisation).certificate_pem)
+    beta_cert.write_text(beta_key.certificate_pem().decode())
     cases = {
         "edited": (edited(data, "README.txt"), "CHANGED  README.txt",
                    "The file README.txt was changed (its SHA-256 is not the one the manifest lists)."),
@@ -50,6 +56,10 @@ def test_each_kind_of_tampering_fails_and_says_what_is_wrong(two_parties, runner
         "bomb": (rezip([("manifest.json", b"{}"), ("manifest.json.p7s", b""), ("x.pdf", b"\0" * 4_000_000)]),
                  "FAILED: Not a valid evidence pack.", "refused as a possible ZIP bomb"),
         "traversal": (with_extra(data, "../evil.sh"), "FAILED: Not a valid evidence pack.", "an unsafe name"),
+        "duplicate": (rezip([*entries(data).items(), ("README.txt", b"another")]), "FAILED: Not a valid evidence "
+                      "pack.", "two entries named 'README.txt'"),
+        "other key": (resigned(data, beta_key), "NOT trusted: The "
+                      "manifest says Alpha Ltd exported the pack, but it is signed with Beta GmbH's", "FAILED"),
     }
     for kind, (pack, first, second) in cases.items():
         path = tmp_path / f"{kind}.zip"

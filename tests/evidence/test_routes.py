@@ -123,3 +123,27 @@ def test_the_verify_page_refuses_a_hostile_zip(two_parties, client_as, hostile, 
     client = client_as(two_parties.a.editor)
     body = _upload(client, hostile(pack_of(two_parties.partnership))).text
     assert "Not a valid evidence pack" in body and message in body
+
+
+def test_the_verify_page_refuses_a_missing_member_a_duplicate_and_a_manifest_signed_by_another_key(
+        two_parties, client_as):
+    from app.extensions import db
+    from app.plan_versions.identities import identity_of, key_for
+    from app.signing.keys import generate_identity
+    from tests.support.evidence import entries, resigned, without
+
+    data = pack_of(two_parties.partnership)
+    client = client_as(two_parties.b.admin)
+    body = _upload(client, without(data, "README.txt")).text
+    assert "The file README.txt is missing (the manifest lists it)" in body and "Missing" in body
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        doubled = rezip([*entries(data).items(), ("README.txt", b"another README")])
+    assert "two entries named &#39;README.txt&#39;" in _upload(client, doubled).text
+    body = _upload(client, resigned(data, generate_identity("Alpha Ltd"))).text
+    assert "Not trusted: the manifest is signed by a certificate Jointly does not trust for it" in body
+    assert "this installation does not know" in body
+    beta = identity_of(key_for(two_parties.b.admin.organisation))
+    db.session.commit()  # Beta's key, generated now, as on its first signature
+    body = _upload(client, resigned(data, beta)).text
+    assert "The manifest says Alpha Ltd exported the pack, but it is signed with Beta GmbH&#39;s signing " \
+           "certificate" in body
