@@ -3,7 +3,7 @@
     make bench                  # every item, then the table is printed and written to bench/results.md
     make bench ONLY=history     # one item (or several: ONLY=history,save)
 
-Items: pdf, load, history, save, diff, dashboard, coldstart. Figures are medians of
+Items: pdf, load, history, save, diff, dashboard, coldstart, jobs, memory. Figures are medians of
 repeated runs after a warm-up; ratios are Jointly / baseline. Needs PostgreSQL
 (BENCH_DATABASE_URL, default the local server as user postgres) and wrk for `load`.
 """
@@ -31,6 +31,7 @@ ITEMS = {
     "dashboard": "bench.dashboard",
     "coldstart": "bench.cold_start",
     "jobs": "bench.jobs",
+    "memory": "bench.memory",
 }
 RESULTS = os.path.join(os.path.dirname(__file__), "results.md")
 
