@@ -32,6 +32,7 @@ ITEMS = {
     "coldstart": "bench.cold_start",
     "jobs": "bench.jobs",
     "memory": "bench.memory",
+    "scale": "bench.scale",
 }
 RESULTS = os.path.join(os.path.dirname(__file__), "results.md")
 
