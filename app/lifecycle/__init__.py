@@ -21,13 +21,16 @@ def map_for(membership):
     from app.lifecycle.evidence import load_snapshot
     from app.partnerships.access import has_permission
     from app.plan_sections.progress import plan_overview
+    from app.review_cycle import cycles_this_request
 
     partnership = membership.partnership
 
     def compute():
         # The home page's plan panel reads the same overview under this key: one query for both.
         plan = once_per_request(f"plan:{partnership.id}", lambda: plan_overview(partnership))
-        return lifecycle_map(load_snapshot(partnership, plan), lambda needed: has_permission(membership, needed))
+        # And the review and maturity panels the partnership's cycles: one query for the three.
+        snapshot = load_snapshot(partnership, plan, cycles_this_request(partnership.id))
+        return lifecycle_map(snapshot, lambda needed: has_permission(membership, needed))
 
     return once_per_request(f"lifecycle:{partnership.id}", compute)
 

@@ -38,16 +38,26 @@ from app.partnerships.navigation import (
 bp = Blueprint("review_cycle", __name__)
 
 
+def cycles_this_request(partnership_id: int):
+    """The partnership's cycles of both kinds, read once per request: the home page's review,
+    maturity and lifecycle panels all read them. Never kept across requests."""
+    from app.review_cycle.cycles import partnership_cycles
+
+    return once_per_request(f"review_cycles:{partnership_id}", lambda: partnership_cycles(partnership_id))
+
+
 def _panel(membership):
     from app.review_cycle.panel import panel_for
 
-    return once_per_request(f"reviews:{membership.partnership_id}", lambda: panel_for(membership))
+    return once_per_request(f"reviews:{membership.partnership_id}",
+                            lambda: panel_for(membership, cycles_this_request(membership.partnership_id)))
 
 
 def _maturity_panel(membership):
     from app.review_cycle.maturity import panel_for
 
-    return once_per_request(f"maturity:{membership.partnership_id}", lambda: panel_for(membership))
+    return once_per_request(f"maturity:{membership.partnership_id}",
+                            lambda: panel_for(membership, cycles_this_request(membership.partnership_id)))
 
 
 def _first_review(membership) -> StepState:

@@ -69,16 +69,21 @@ def not_a_party_message(cycle: ReviewCycle, party: Party) -> str:
             "cycle on.")
 
 
-def parties_of_cycles(partnership_id: int, up_to: ReviewCycle | None, kind: str = "review") -> list:
+def parties_of_cycles(partnership_id: int, up_to: ReviewCycle | None, kind: str = "review",
+                      loaded: list[ReviewCycle] | None = None) -> list:
     """Everyone who took part in the revealed cycles of the kind (up to `up_to`), as those cycles
     name them: a party that joined later appears from its first cycle on, and one that left stays
-    in the cycles it took part in."""
-    query = sa.select(ReviewCycle.parties).where(ReviewCycle.partnership_id == partnership_id,
-                                                 ReviewCycle.kind == kind, ReviewCycle.revealed_at.is_not(None))
-    if up_to is not None:
-        query = query.where(ReviewCycle.period <= up_to.period)
+    in the cycles it took part in. `loaded`: the partnership's cycles, when the caller holds them."""
+    if loaded is not None:
+        stored_parties = [c.parties for c in revealed_of(loaded, kind, up_to)]
+    else:
+        query = sa.select(ReviewCycle.parties).where(ReviewCycle.partnership_id == partnership_id,
+                                                     ReviewCycle.kind == kind, ReviewCycle.revealed_at.is_not(None))
+        if up_to is not None:
+            query = query.where(ReviewCycle.period <= up_to.period)
+        stored_parties = db.session.scalars(query.order_by(ReviewCycle.period))
     seen = {}
-    for stored in db.session.scalars(query.order_by(ReviewCycle.period)):
+    for stored in stored_parties:
         for party in record_parties(stored):
             seen.pop(party.id, None)
             seen[party.id] = party  # the name the latest of these cycles gives it
@@ -86,6 +91,22 @@ def parties_of_cycles(partnership_id: int, up_to: ReviewCycle | None, kind: str 
 
 
 # -- cycles ---------------------------------------------------------------------------------------
+
+
+def partnership_cycles(partnership_id: int) -> list[ReviewCycle]:
+    """Every cycle of both kinds, oldest period first, in one query: a partnership has a few a
+    year. The functions taking `loaded` read these instead of querying again (the home page's
+    panels share one load); their other callers read fresh rows."""
+    return list(db.session.scalars(
+        sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id)
+        .order_by(ReviewCycle.period, ReviewCycle.id)
+    ))
+
+
+def revealed_of(loaded: list[ReviewCycle], kind: str, up_to: ReviewCycle | None = None) -> list[ReviewCycle]:
+    """The revealed cycles of the kind among `loaded` (up to and including `up_to`), oldest first."""
+    return sorted((c for c in loaded if c.kind == kind and c.revealed_at is not None
+                   and (up_to is None or c.period <= up_to.period)), key=lambda c: c.period)
 
 
 def cycles_of(partnership_id: int, kind: str = "review") -> list[ReviewCycle]:
@@ -96,7 +117,10 @@ def cycles_of(partnership_id: int, kind: str = "review") -> list[ReviewCycle]:
     ))
 
 
-def open_cycle_of(partnership_id: int, kind: str = "review") -> ReviewCycle | None:
+def open_cycle_of(partnership_id: int, kind: str = "review",
+                  loaded: list[ReviewCycle] | None = None) -> ReviewCycle | None:
+    if loaded is not None:
+        return next((c for c in loaded if c.kind == kind and c.stage != CLOSED), None)
     return db.session.scalar(
         sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.kind == kind,
                                      ReviewCycle.stage != CLOSED)
@@ -121,13 +145,17 @@ def cycle_of(partnership_id: int, cycle_id: int) -> ReviewCycle | None:
     return cycle if cycle is not None and cycle.partnership_id == partnership_id else None
 
 
-def proposed_period(partnership: Partnership, today: date | None = None, kind: str = "review") -> str:
+def proposed_period(partnership: Partnership, today: date | None = None, kind: str = "review",
+                    loaded: list[ReviewCycle] | None = None) -> str:
     """The period after the latest cycle's of the kind, or the current period for a first cycle."""
     months = cadence_months(partnership, kind)
-    latest = db.session.scalar(
-        sa.select(ReviewCycle.period).where(ReviewCycle.partnership_id == partnership.id, ReviewCycle.kind == kind)
-        .order_by(ReviewCycle.period.desc()).limit(1)
-    )
+    if loaded is not None:
+        latest = max((c.period for c in loaded if c.kind == kind), default=None)
+    else:
+        latest = db.session.scalar(
+            sa.select(ReviewCycle.period).where(ReviewCycle.partnership_id == partnership.id, ReviewCycle.kind == kind)
+            .order_by(ReviewCycle.period.desc()).limit(1)
+        )
     if latest and periods.period_bounds(latest, months):
         return periods.next_period(latest, months)
     return periods.period_of(today or utcnow().date(), months)

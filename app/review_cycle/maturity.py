@@ -57,18 +57,24 @@ class Schedule:
     due_soon: bool
 
 
-def schedule(partnership: Partnership, today: date | None = None) -> Schedule:
+def schedule(partnership: Partnership, today: date | None = None,
+             loaded: list[ReviewCycle] | None = None) -> Schedule:
+    """`loaded`: the partnership's cycles of both kinds (cycles.partnership_cycles), if held."""
     today = today or utcnow().date()
     months = partnership.maturity_cadence_months
-    period = cycles.proposed_period(partnership, today, KIND)
+    period = cycles.proposed_period(partnership, today, KIND, loaded=loaded)
     due_on = periods.period_bounds(period, months)[1]
-    latest = db.session.scalar(
-        sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership.id, ReviewCycle.kind == KIND,
-                                     ReviewCycle.revealed_at.is_not(None))
-        .order_by(ReviewCycle.period.desc()).limit(1)
-    )
-    return Schedule(cycles.open_cycle_of(partnership.id, KIND), latest, period, due_on, due_on < today,
-                    today >= due_on - timedelta(days=DUE_SOON_DAYS))
+    if loaded is not None:
+        revealed = cycles.revealed_of(loaded, KIND)
+        latest = revealed[-1] if revealed else None
+    else:
+        latest = db.session.scalar(
+            sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership.id, ReviewCycle.kind == KIND,
+                                         ReviewCycle.revealed_at.is_not(None))
+            .order_by(ReviewCycle.period.desc()).limit(1)
+        )
+    return Schedule(cycles.open_cycle_of(partnership.id, KIND, loaded=loaded), latest, period, due_on,
+                    due_on < today, today >= due_on - timedelta(days=DUE_SOON_DAYS))
 
 
 # -- one assessment's results ---------------------------------------------------------------------
@@ -129,13 +135,18 @@ class TrendPoint:
     dimensions_by_party: dict[str, dict[int, int | None]]
 
 
-def trend(partnership_id: int, up_to: ReviewCycle | None = None) -> list[TrendPoint]:
-    """Every revealed maturity assessment, oldest first (up to and including `up_to`)."""
-    query = sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.kind == KIND,
-                                         ReviewCycle.revealed_at.is_not(None))
-    if up_to is not None:
-        query = query.where(ReviewCycle.period <= up_to.period)
-    found_cycles = list(db.session.scalars(query.order_by(ReviewCycle.period)))
+def trend(partnership_id: int, up_to: ReviewCycle | None = None,
+          loaded: list[ReviewCycle] | None = None) -> list[TrendPoint]:
+    """Every revealed maturity assessment, oldest first (up to and including `up_to`).
+    `loaded`: the partnership's cycles (cycles.partnership_cycles), when the caller holds them."""
+    if loaded is not None:
+        found_cycles = cycles.revealed_of(loaded, KIND, up_to)
+    else:
+        query = sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.kind == KIND,
+                                             ReviewCycle.revealed_at.is_not(None))
+        if up_to is not None:
+            query = query.where(ReviewCycle.period <= up_to.period)
+        found_cycles = list(db.session.scalars(query.order_by(ReviewCycle.period)))
     found = results.revealed_assessments([c.id for c in found_cycles])
     points = []
     for cycle in found_cycles:
@@ -149,10 +160,11 @@ def trend(partnership_id: int, up_to: ReviewCycle | None = None) -> list[TrendPo
     return points
 
 
-def trend_for(partnership_id: int, up_to: ReviewCycle | None = None) -> dict:
+def trend_for(partnership_id: int, up_to: ReviewCycle | None = None,
+              loaded: list[ReviewCycle] | None = None) -> dict:
     """The trend with its parties, its chart (joint and per party, 1 to 5) and a row per dimension."""
-    points = trend(partnership_id, up_to)
-    parties = cycles.parties_of_cycles(partnership_id, up_to, KIND)
+    points = trend(partnership_id, up_to, loaded)
+    parties = cycles.parties_of_cycles(partnership_id, up_to, KIND, loaded)
     series = [("Joint maturity", "#111827", [p.overall for p in points])]
     series += [(party.name, charts.party_colour(n), [p.by_party.get(party.id) for p in points])
                for n, party in enumerate(parties)]
@@ -169,10 +181,11 @@ def trend_for(partnership_id: int, up_to: ReviewCycle | None = None) -> dict:
     return {"points": points, "parties": parties, "chart": chart, "dimensions": dimensions}
 
 
-def panel_for(membership: Membership) -> dict:
-    """The maturity block on the partnership's home page."""
+def panel_for(membership: Membership, loaded: list[ReviewCycle] | None = None) -> dict:
+    """The maturity block on the partnership's home page. `loaded`: the partnership's cycles of
+    both kinds (cycles.partnership_cycles), when the caller holds them."""
     partnership = membership.partnership
-    found = trend_for(partnership.id)
+    found = trend_for(partnership.id, loaded=loaded)
     points = found["points"]
     lines = [("Joint", [p.overall for p in points])]
     lines += [(party.name, [p.by_party.get(party.id) for p in points]) for party in found["parties"]]
@@ -185,7 +198,7 @@ def panel_for(membership: Membership) -> dict:
         "latest": points[-1] if points else None,
         "previous": points[-2] if len(points) > 1 else None,
         "level": level_name(points[-1].overall) if points else None,
-        "schedule": schedule(partnership),
+        "schedule": schedule(partnership, loaded=loaded),
     }
 
 

@@ -6,10 +6,11 @@ from app.review_cycle.stepper import stepper
 from app.types import utcnow
 
 
-def panel_for(membership) -> dict:
+def panel_for(membership, loaded=None) -> dict:
+    """`loaded`: the partnership's cycles of both kinds (cycles.partnership_cycles), if held."""
     partnership_id = membership.partnership_id
-    points = [p for p in results.trend(partnership_id) if p.index is not None]
-    current = cycles.open_cycle_of(partnership_id)
+    points = [p for p in results.trend(partnership_id, loaded=loaded) if p.index is not None]
+    current = cycles.open_cycle_of(partnership_id, loaded=loaded)
     return {
         "latest": points[-1] if points else None,
         "previous": points[-2] if len(points) > 1 else None,

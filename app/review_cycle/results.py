@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.partnerships.models import Party
+from app.review_cycle.cycles import revealed_of
 from app.review_cycle.models import Assessment, ImprovementAction, ReviewCycle
 
 GAP_FLAG = 2  # a perception gap this large is highlighted
@@ -143,13 +144,18 @@ def revealed_assessments(cycle_ids: list[int]) -> dict[int, list[Assessment]]:
     return found
 
 
-def trend(partnership_id: int, up_to: ReviewCycle | None = None) -> list[TrendPoint]:
-    """The health index of every revealed review, oldest first (up to and including `up_to`)."""
-    query = sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id, ReviewCycle.kind == "review",
-                                         ReviewCycle.revealed_at.is_not(None))
-    if up_to is not None:
-        query = query.where(ReviewCycle.period <= up_to.period)
-    cycles = list(db.session.scalars(query.order_by(ReviewCycle.period)))
+def trend(partnership_id: int, up_to: ReviewCycle | None = None,
+          loaded: list[ReviewCycle] | None = None) -> list[TrendPoint]:
+    """The health index of every revealed review, oldest first (up to and including `up_to`).
+    `loaded`: the partnership's cycles (cycles.partnership_cycles), when the caller holds them."""
+    if loaded is not None:
+        cycles = revealed_of(loaded, "review", up_to)
+    else:
+        query = sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id,
+                                             ReviewCycle.kind == "review", ReviewCycle.revealed_at.is_not(None))
+        if up_to is not None:
+            query = query.where(ReviewCycle.period <= up_to.period)
+        cycles = list(db.session.scalars(query.order_by(ReviewCycle.period)))
     found = revealed_assessments([c.id for c in cycles])
     return [
         TrendPoint(c.period, health_index(found[c.id]), {a.party_id: party_index(a) for a in found[c.id]})
