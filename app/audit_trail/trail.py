@@ -58,15 +58,19 @@ def party_names(partnership_id: int) -> dict[int, str]:
 
 
 def filter_choices(partnership_id: int) -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
-    """The actions and the people that occur in this partnership's trail."""
-    actions = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.partnership_id == partnership_id).distinct()
+    """The actions and the people that occur in this partnership's trail.
+
+    The distinct (action, actor) pairs come from the partnership's own events, and the people
+    are then read by primary key: asking for the users whose id is among the events' actors in
+    one statement let PostgreSQL's planner answer with a scan of every user of the instance."""
+    pairs = db.session.execute(
+        sa.select(AuditEvent.action, AuditEvent.actor_id).where(AuditEvent.partnership_id == partnership_id).distinct()
     ).all()
+    actions = {action for action, _ in pairs}
+    actor_ids = sorted({actor_id for _, actor_id in pairs if actor_id is not None})
     people = db.session.execute(
-        sa.select(User.id, User.full_name)
-        .where(User.id.in_(sa.select(AuditEvent.actor_id).where(AuditEvent.partnership_id == partnership_id)))
-        .order_by(User.full_name)
-    ).all()
+        sa.select(User.id, User.full_name).where(User.id.in_(actor_ids)).order_by(User.full_name, User.id)
+    ).all() if actor_ids else []
     return sorted(((a, action_label(a)) for a in actions), key=lambda pair: pair[1].lower()), [tuple(p) for p in people]
 
 
