@@ -35,8 +35,8 @@ class InvitationForm(OnceForm):
         render_kw={"rows": 3},
     )
     include_in_current_cycle = BooleanField(
-        "Include them in the current review cycle",
-        description="Only while the open cycle is still in its Review stage when they join; "
+        "Include them in the open review and maturity assessment",
+        description="Only while an open cycle is still in its Review stage when they join; "
                     "otherwise they take part from the next cycle.",
     )
     reason = TextAreaField(

@@ -303,3 +303,18 @@ def test_the_admission_proposal_says_what_the_new_party_would_see(two_parties, c
     cycle = open_cycle(two_parties.partnership, two_parties.a.admin, "2026-Q4")
     proposal.payload = {**proposal.payload, "include_in_current_cycle": True}
     assert admission_visibility(proposal).cycle_note.startswith(f"the open {cycle.period} review includes them")
+    # A maturity assessment is named as one, beside the quarterly review, open or revealed.
+    from app.review_cycle.maturity import start_assessment
+    from tests.support.review_cycle import submit
+
+    maturity = start_assessment(load_membership(two_parties.partnership.id, two_parties.a.admin), "2026")
+    db.session.commit()
+    assert admission_visibility(proposal).cycle_note.startswith(
+        f"the open {cycle.period} review and the open 2026 maturity assessment include them if still in Review")
+    proposal.payload = {**proposal.payload, "include_in_current_cycle": False}
+    assert admission_visibility(proposal).cycle_note.startswith(
+        f"the open {cycle.period} review and the open 2026 maturity assessment go on with the parties they opened")
+    for admin in (two_parties.a.admin, two_parties.b.admin):
+        submit(maturity, admin, 3)
+    line = next(line for line in admission_visibility(proposal).lines if line.startswith("The scores"))
+    assert line.startswith("The scores, comments and actuals of 0 review cycles and 1 maturity assessment whose")
