@@ -76,6 +76,13 @@ def test_demo_shows_an_agreed_change_and_a_proposal_waiting_for_contoso(app, run
     assert "Stage 7 of 8: Staying together." in home
     lifecycle = client.get(f"/partnerships/{partnership.id}/lifecycle").get_data(as_text=True)
     assert lifecycle.count('lifecycle-strip__stage lifecycle-strip__stage--covered') == 6
+    # Last year's maturity assessment: the parties saw governance two levels apart, flagged.
+    from app.review_cycle.maturity import assessments_of, results_for
+
+    last_year = [cycle for cycle in assessments_of(partnership.id) if cycle.revealed_at is not None][0]
+    assert [row.name for row in results_for(last_year, None)["rows"] if row.flagged] == ["Governance"]
+    results = client.get(f"/partnerships/{partnership.id}/reviews/{last_year.id}/results").get_data(as_text=True)
+    assert "Perception gaps of 2 levels or more:</strong> Governance." in results
     feed = client.get(f"/partnerships/{partnership.id}/activity").get_data(as_text=True)
     assert "agreed, the last party to do so" in feed and "Change the partnership&#39;s purpose" in feed
     assert "returnable packaging" in partnership.purpose  # the agreed change was made

@@ -1,6 +1,8 @@
 """The demo's maturity assessments: a baseline when the partnership started, a second a year ago
 (both closed, with actions), and this year's in the Review stage, where Northwind has submitted
-and Contoso has a draft, so the overview and the portfolio show a trend and a blind assessment."""
+and Contoso has a draft, so the overview and the portfolio show a trend and a blind assessment.
+A year ago the parties saw governance two levels apart (Northwind 3, Contoso 1: plant decisions
+bypassing the ladder), a flagged perception gap that the year's actions answer."""
 
 from datetime import date, datetime, timedelta
 
@@ -15,7 +17,7 @@ from app.types import clock_at, utcnow
 # knowledge sharing, behaviours, exit readiness.
 RATINGS = {
     "nw": [[2, 2, 2, 2, 1, 2, 1], [3, 3, 3, 3, 2, 3, 2], [4, 3, 3, 4, 3, 4, 2]],
-    "ct": [[2, 1, 2, 2, 2, 2, 1], [3, 2, 3, 2, 3, 3, 2], [3, 3, 0, 0, 0, 0, 0]],
+    "ct": [[2, 1, 2, 2, 2, 2, 1], [3, 1, 3, 2, 3, 3, 2], [3, 3, 0, 0, 0, 0, 0]],
 }
 EVIDENCE = {
     ("nw", "governance"): "Steering group meets monthly with minutes; decision rights are in the plan.",
@@ -33,6 +35,7 @@ NOTES = {
 ACTIONS = [  # (assessment index, title, owner email, dimension key, due days after opening, done days or None)
     (0, "Name an executive sponsor on each side", ALEX, "leadership", 45, 30),
     (0, "Agree the escalation ladder for plant decisions", DANA, "governance", 60, 75),
+    (1, "Walk both plant managers through the escalation ladder", DANA, "governance", 30, 28),
     (1, "List the disposition of shared tooling and data at exit", PRIYA, "exit_readiness", 90, 80),
     (1, "Quarterly lessons-learned session open to both teams", LUIS, "knowledge_sharing", 60, 55),
 ]
