@@ -4,8 +4,11 @@ ZIP, is its manifest signed and unchanged, and does every member match the manif
 A pack may come from anyone, so nothing is trusted before it is counted: the ZIP's entries
 (how many, their names, their declared sizes and compression ratios) are checked before any is
 read; each member is then read in chunks, stopping as soon as it exceeds what it declared or
-the pack's limits, and hashed as it streams. Whether the certificate that signed the manifest
-is one to trust is the installation's question (app/evidence/verification.py).
+the pack's limits, and hashed as it streams. Once every member matches, the signed plan PDFs
+(plan/*-signed.pdf) have their own PAdES signatures validated too, so the pack proves that the
+plan in it is the one its parties signed, not only the one its exporter packed. Whether the
+certificate that signed the manifest is one to trust is the installation's question
+(app/evidence/verification.py).
 """
 
 import hashlib
@@ -31,11 +34,14 @@ class PackLimits:
     max_ratio: int = 200  # uncompressed / compressed, per entry (PDFs and JSON stay far below)
     max_manifest_bytes: int = 2 * 1024 * 1024
     max_signature_bytes: int = 256 * 1024
+    max_signed_pdf_bytes: int = 64 * 1024 * 1024  # a signed plan whose signatures are validated
 
 
 # What a member's name may be: ASCII path segments, no "..", no absolute paths or backslashes.
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,4}")
 _CHUNK = 64 * 1024
+# The members that hold a signed plan: their PAdES signatures are validated as well.
+SIGNED_PDF = re.compile(r"plan/[A-Za-z0-9._-]+-signed\.pdf")
 
 
 @dataclass
@@ -43,7 +49,10 @@ class MemberCheck:
     name: str
     size: int | None  # as found in the pack (None: missing)
     sha256: str | None
-    problem: str | None = None  # "changed", "missing", "not in the manifest"
+    problem: str | None = None  # "changed", "missing", "not in the manifest", "signatures"
+    # A signed plan's PAdES signatures, each {"signer", "fingerprint", "ok", "error"}, once checked.
+    signatures: list[dict] | None = None
+    signatures_problem: str | None = None  # why they do not prove the plan, as a clause
 
 
 @dataclass
@@ -98,10 +107,14 @@ def check_pack(data: bytes, limits: PackLimits | None = None) -> PackCheck:
         result.problem = f"The manifest's signature does not verify: {result.signature.problem}."
         return result
     try:
-        result.members = _check_members(archive, result.manifest, limits)
+        result.members, signed = _check_members(archive, result.manifest, limits)
     except Refused as refused:
         result.problem = str(refused)
         return result
+    if not result.member_problems:
+        for member in result.members:
+            if member.name in signed:
+                _check_signatures(member, signed[member.name])
     bad = result.member_problems
     if bad:
         result.problem = "; ".join(_member_sentence(member) for member in bad) + "."
@@ -147,9 +160,11 @@ def _open(data: bytes, limits: PackLimits) -> zipfile.ZipFile:
     return archive
 
 
-def _read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limit: int, digest=None) -> bytes | None:
-    """The entry's bytes (or only its hash, into `digest`), read in chunks and never more than
-    it declared or than `limit`."""
+def _read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limit: int, digest=None, *,
+          keep: bool = False) -> bytes | None:
+    """The entry's bytes (or only its hash, into `digest`, and its bytes too when `keep`), read in
+    chunks and never more than it declared or than `limit`."""
+    keep = keep or digest is None
     allowed = min(entry.file_size, limit)
     if entry.file_size > limit:
         raise Refused(f"The entry {entry.filename!r} is larger than such an entry may be.")
@@ -163,11 +178,11 @@ def _read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limit: int, digest=N
                                   "possible ZIP bomb.")
                 if digest is not None:
                     digest.update(chunk)
-                else:
+                if keep:
                     chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
         raise Refused(f"The entry {entry.filename!r} is damaged ({error}).") from error
-    return None if digest is not None else b"".join(chunks)
+    return b"".join(chunks) if keep else None
 
 
 def _manifest(data: bytes) -> dict:
@@ -186,29 +201,60 @@ def _manifest(data: bytes) -> dict:
     return manifest
 
 
-def _check_members(archive: zipfile.ZipFile, manifest: dict, limits: PackLimits) -> list[MemberCheck]:
+def _check_members(archive: zipfile.ZipFile, manifest: dict,
+                   limits: PackLimits) -> tuple[list[MemberCheck], dict[str, bytes]]:
+    """Each member against the manifest, and the bytes of the signed plan PDFs among them."""
     present = {entry.filename: entry for entry in archive.infolist()}
     listed = {}
     for member in manifest["members"]:
         if member["name"] in listed or member["name"] in (MANIFEST, SIGNATURE):
             raise Refused(f"The manifest lists {member['name']!r} twice.")
         listed[member["name"]] = member
-    checks = []
+    checks, signed = [], {}
     for name, member in listed.items():
         entry = present.get(name)
         if entry is None:
             checks.append(MemberCheck(name, None, None, "missing"))
             continue
         digest = hashlib.sha256()
-        _read(archive, entry, limits.max_total_uncompressed, digest)
+        keep = SIGNED_PDF.fullmatch(name) is not None and entry.file_size <= limits.max_signed_pdf_bytes
+        content = _read(archive, entry, limits.max_total_uncompressed, digest, keep=keep)
         found = MemberCheck(name, entry.file_size, digest.hexdigest())
         if found.sha256 != member["sha256"].lower() or found.size != member["size"]:
             found.problem = "changed"
+        elif SIGNED_PDF.fullmatch(name) and not keep:
+            found.problem, found.signatures_problem = "signatures", "it is too large to have its signatures checked"
+        elif keep:
+            signed[name] = content
         checks.append(found)
     for name, entry in present.items():
         if name not in listed and name not in (MANIFEST, SIGNATURE):
             checks.append(MemberCheck(name, entry.file_size, None, "not in the manifest"))
-    return checks
+    return checks, signed
+
+
+def _check_signatures(member: MemberCheck, data: bytes) -> None:
+    """Validate a signed plan's PAdES signatures (as /verify does a PDF, without trust roots: the
+    signers are named by their certificates' organisation and fingerprint)."""
+    from app.signing.pades import validate_pdf
+
+    report = validate_pdf(data)
+    member.signatures = [
+        {"signer": s.signer_organisation or s.signer_common_name or "an unnamed signer",
+         "fingerprint": s.certificate_fingerprint, "ok": s.ok, "error": s.error}
+        for s in report.signatures
+    ]
+    if report.error:
+        member.signatures_problem = "it is not a readable PDF"
+    elif not report.signatures:
+        member.signatures_problem = "it holds no digital signature"
+    elif not all(s["ok"] for s in member.signatures):
+        broken = [s["signer"] for s in member.signatures if not s["ok"]]
+        member.signatures_problem = f"the signature of {', '.join(broken)} does not verify"
+    elif not report.intact_and_covers_document:
+        member.signatures_problem = "its signatures do not cover the whole document"
+    if member.signatures_problem:
+        member.problem = "signatures"
 
 
 def _member_sentence(member: MemberCheck) -> str:
@@ -216,4 +262,5 @@ def _member_sentence(member: MemberCheck) -> str:
         "changed": f"the file {member.name} was changed (its SHA-256 is not the one the manifest lists)",
         "missing": f"the file {member.name} is missing (the manifest lists it)",
         "not in the manifest": f"the file {member.name} was added (the manifest does not list it)",
+        "signatures": f"the signed plan {member.name} does not prove itself: {member.signatures_problem}",
     }[member.problem]

@@ -31,9 +31,16 @@ def _echo_verification(result) -> None:
     for note in result.notes:
         click.echo(f"Note: {note}")
     for member in check.members:
-        state = {"changed": "CHANGED", "missing": "MISSING", "not in the manifest": "EXTRA"}.get(member.problem, "ok")
+        state = {"changed": "CHANGED", "missing": "MISSING", "not in the manifest": "EXTRA",
+                 "signatures": "UNSIGNED"}.get(member.problem, "ok")
         size = f"{member.size} bytes" if member.size is not None else "—"
         click.echo(f"  {state:<8} {member.name} ({size})")
+        for signature in member.signatures or []:
+            verdict = "valid" if signature["ok"] else "NOT valid"
+            click.echo(f"             signed by {signature['signer']}: {verdict} "
+                       f"(certificate SHA-256 {signature['fingerprint']})")
+        if member.signatures_problem:
+            click.echo(f"             {member.signatures_problem[0].upper()}{member.signatures_problem[1:]}.")
 
 
 def register() -> None:

@@ -61,6 +61,9 @@ class PackVerification:
             return "Forged or damaged: the manifest's signature does not verify"
         if self.not_trusted:
             return "Not trusted: the manifest is signed by a certificate Jointly does not trust for it"
+        problems = {member.problem for member in self.check.member_problems}
+        if problems == {"signatures"}:
+            return "Not intact: the signed plan in the pack does not carry valid signatures"
         return "Not intact: the pack's files do not match its signed manifest"
 
     @property

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from app.evidence import members
 from app.evidence.checking import PackLimits, check_pack
 from app.evidence.verification import judge
 from app.plan_versions.identities import identity_of, key_for
@@ -138,3 +139,47 @@ def test_what_is_not_a_pack_says_so(pack):
     other_format = resigned(pack, generate_identity("X"), lambda m: {**m, "format": "other/1"})
     assert "format jointly-evidence-pack/1" in check_pack(other_format).problem
     assert json.loads(entries(pack)["manifest.json"]) == manifest_of(pack)
+
+
+def _signed_plan_pack(versions):
+    version = versions.issue()
+    versions.sign(version, versions.people.a.admin)
+    versions.sign(version, versions.people.b.admin)
+    return pack_of(versions.partnership, producers=(members.signed_plan,))
+
+
+def test_the_signed_plan_in_a_pack_has_every_partys_signature_checked(versions):
+    check = check_pack(_signed_plan_pack(versions))
+    assert check.ok, check.problem
+    plan = next(member for member in check.members if member.name == "plan/plan-v1.0-signed.pdf")
+    assert [(s["signer"], s["ok"]) for s in plan.signatures] == [("Alpha Ltd", True), ("Beta GmbH", True)]
+    assert plan.signatures[1]["fingerprint"] == key_for(versions.people.b.admin.organisation).fingerprint
+    assert plan.signatures_problem is None and judge(check).ok
+
+
+def test_a_signed_plan_altered_and_packed_again_by_its_exporter_is_refused(versions):
+    pack = _signed_plan_pack(versions)
+    name = "plan/plan-v1.0-signed.pdf"
+    pdf = entries(pack)[name]
+    inside = pdf.index(b"stream\n") + 40  # a byte of the first content the signatures cover
+    altered = pdf[:inside] + bytes([pdf[inside] ^ 0x01]) + pdf[inside + 1:]
+    exporter = identity_of(key_for(versions.people.a.admin.organisation))
+    repacked = edited(pack, name, lambda _content: altered)
+    check = check_pack(resigned(repacked, exporter, _rehash(repacked)))
+    assert not check.ok
+    assert check.problem.startswith(f"The signed plan {name} does not prove itself: the signature of ")
+    plan = next(member for member in check.members if member.name == name)
+    assert plan.problem == "signatures" and not all(s["ok"] for s in plan.signatures)
+    result = judge(check)
+    assert result.trusted_because is not None and not result.ok  # the exporter's own key, yet refused
+    assert result.verdict == "Not intact: the signed plan in the pack does not carry valid signatures"
+    # A PDF with no signature at all, in the signed plan's place, is refused too.
+    unsigned = edited(pack, name, lambda _content: _unsigned_pdf())
+    check = check_pack(resigned(unsigned, exporter, _rehash(unsigned)))
+    assert check.problem == f"The signed plan {name} does not prove itself: it holds no digital signature."
+
+
+def _unsigned_pdf() -> bytes:
+    from app.signing.rendering.pdf import render_pdf
+
+    return render_pdf("<h1>A plan nobody signed</h1>", title="Unsigned", author="Nobody", subject="Unsigned")

@@ -76,3 +76,20 @@ def test_each_kind_of_tampering_fails_and_says_what_is_wrong(two_parties, runner
     assert result.exit_code == 0 and "Trusted: Signed with the certificate you gave to trust" in result.output
     result = runner.invoke(args=["ermp", "verify-pack", str(out), "--trust", str(out)])
     assert result.exit_code != 0 and "is not a certificate" in result.output
+
+
+def test_verify_pack_checks_the_signed_plans_signatures(versions, runner, tmp_path):
+    from app.evidence import members
+    from tests.support.evidence import pack_of
+
+    version = versions.issue()
+    versions.sign(version, versions.people.a.admin)
+    versions.sign(version, versions.people.b.admin)
+    out = tmp_path / "pack.zip"
+    out.write_bytes(pack_of(versions.partnership, producers=(members.signed_plan,)))
+    result = runner.invoke(args=["ermp", "verify-pack", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "  ok       plan/plan-v1.0-signed.pdf" in result.output
+    for organisation in (versions.people.a.admin.organisation, versions.people.b.admin.organisation):
+        assert (f"signed by {organisation.name}: valid (certificate SHA-256 {key_for(organisation).fingerprint})"
+                in result.output)

@@ -147,3 +147,17 @@ def test_the_verify_page_refuses_a_missing_member_a_duplicate_and_a_manifest_sig
     body = _upload(client, resigned(data, beta)).text
     assert "The manifest says Alpha Ltd exported the pack, but it is signed with Beta GmbH&#39;s signing " \
            "certificate" in body
+
+
+def test_the_verify_page_shows_each_signature_of_the_signed_plan_in_a_pack(versions, client_as):
+    from app.evidence import members
+
+    version = versions.issue()
+    versions.sign(version, versions.people.a.admin)
+    versions.sign(version, versions.people.b.admin)
+    data = pack_of(versions.partnership, producers=(members.signed_plan,))
+    body = _upload(client_as(versions.people.b.viewer), data).text
+    assert "Intact evidence pack, signed by Alpha Ltd" in body
+    assert body.count("the signature verifies") == 2
+    for organisation in ("Alpha Ltd", "Beta GmbH"):
+        assert f"Signed by {organisation}: the signature verifies" in body
