@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from app.extensions import db
 from app.partnerships.models import Party
@@ -144,6 +145,18 @@ def revealed_assessments(cycle_ids: list[int]) -> dict[int, list[Assessment]]:
     return found
 
 
+def revealed_assessments_of(loaded: list[ReviewCycle]) -> dict[int, list[Assessment]]:
+    """The assessments of every revealed cycle among `loaded` (both kinds), read once per request:
+    the home page's review and maturity trends share one statement. Outside a request, read each time."""
+    ids = sorted(c.id for c in loaded if c.revealed_at is not None)
+    if not has_request_context():
+        return revealed_assessments(ids)
+    memo = g.setdefault("revealed_assessments", {})
+    if tuple(ids) not in memo:
+        memo[tuple(ids)] = revealed_assessments(ids)
+    return memo[tuple(ids)]
+
+
 def trend(partnership_id: int, up_to: ReviewCycle | None = None,
           loaded: list[ReviewCycle] | None = None) -> list[TrendPoint]:
     """The health index of every revealed review, oldest first (up to and including `up_to`).
@@ -156,7 +169,7 @@ def trend(partnership_id: int, up_to: ReviewCycle | None = None,
         if up_to is not None:
             query = query.where(ReviewCycle.period <= up_to.period)
         cycles = list(db.session.scalars(query.order_by(ReviewCycle.period)))
-    found = revealed_assessments([c.id for c in cycles])
+    found = revealed_assessments_of(loaded) if loaded is not None else revealed_assessments([c.id for c in cycles])
     return [
         TrendPoint(c.period, health_index(found[c.id]), {a.party_id: party_index(a) for a in found[c.id]})
         for c in cycles

@@ -33,9 +33,9 @@ MOST_QUERIES = 12
 # assessment's and the lifecycle map (1), and the rest of the lifecycle map's evidence: signed
 # versions, improvement actions, audit events (3; it shares the plan's section rows).
 HOME_QUERIES = 14
-# Once reviews and maturity assessments have been revealed, each panel's trend reads their
-# assessments (1 each): a fixed number, however many cycles there have been.
-HOME_QUERIES_REVEALED = HOME_QUERIES + 2
+# Once reviews and maturity assessments have been revealed, the two panels' trends read their
+# assessments in one statement they share: a fixed number, however many cycles there have been.
+HOME_QUERIES_REVEALED = HOME_QUERIES + 1
 
 
 def page_costs(client, partnership_id: int) -> dict[str, int]:
