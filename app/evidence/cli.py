@@ -32,7 +32,7 @@ def _echo_verification(result) -> None:
         click.echo(f"Note: {note}")
     for member in check.members:
         state = {"changed": "CHANGED", "missing": "MISSING", "not in the manifest": "EXTRA",
-                 "signatures": "UNSIGNED"}.get(member.problem, "ok")
+                 "signatures": "SIG FAIL"}.get(member.problem, "ok")
         size = f"{member.size} bytes" if member.size is not None else "—"
         click.echo(f"  {state:<8} {member.name} ({size})")
         for signature in member.signatures or []:
