@@ -1,7 +1,6 @@
 """Checking a pack as a file: each kind of tampering is refused, saying what is wrong, and a
 hostile ZIP (bomb, traversal, duplicates) is refused before anything of it is unpacked."""
 
-import hashlib
 import json
 
 import pytest
@@ -11,7 +10,18 @@ from app.evidence.checking import PackLimits, check_pack
 from app.evidence.verification import judge
 from app.plan_versions.identities import identity_of, key_for
 from app.signing.keys import generate_identity
-from tests.support.evidence import edited, entries, manifest_of, pack_of, resigned, rezip, with_extra, without
+from tests.support.evidence import (
+    altered_signed_plan,
+    edited,
+    entries,
+    manifest_of,
+    pack_of,
+    rehash,
+    resigned,
+    rezip,
+    with_extra,
+    without,
+)
 
 
 @pytest.fixture
@@ -56,7 +66,7 @@ def test_a_manifest_changed_after_signing_is_refused(pack):
 
 def test_a_manifest_signed_again_by_a_stranger_is_intact_but_not_trusted(pack):
     stranger = generate_identity("Alpha Ltd")  # names the exporter, but is not its key
-    forged = resigned(edited(pack, "README.txt"), stranger, _rehash(edited(pack, "README.txt")))
+    forged = resigned(edited(pack, "README.txt"), stranger, rehash(edited(pack, "README.txt")))
     check = check_pack(forged)
     assert check.ok, check.problem  # consistent in itself...
     result = judge(check)
@@ -75,18 +85,6 @@ def test_a_manifest_signed_with_the_other_partys_key_is_not_trusted_for_the_expo
     assert not result.ok
     assert result.not_trusted.startswith("The manifest says Alpha Ltd exported the pack, but it is signed with "
                                          "Beta GmbH's signing certificate")
-
-
-def _rehash(data):
-    files = entries(data)
-
-    def change(manifest):
-        for member in manifest["members"]:
-            member["sha256"] = hashlib.sha256(files[member["name"]]).hexdigest()
-            member["size"] = len(files[member["name"]])
-        return manifest
-
-    return change
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(pack):
@@ -160,12 +158,8 @@ def test_the_signed_plan_in_a_pack_has_every_partys_signature_checked(versions):
 def test_a_signed_plan_altered_and_packed_again_by_its_exporter_is_refused(versions):
     pack = _signed_plan_pack(versions)
     name = "plan/plan-v1.0-signed.pdf"
-    pdf = entries(pack)[name]
-    inside = pdf.index(b"stream\n") + 40  # a byte of the first content the signatures cover
-    altered = pdf[:inside] + bytes([pdf[inside] ^ 0x01]) + pdf[inside + 1:]
     exporter = identity_of(key_for(versions.people.a.admin.organisation))
-    repacked = edited(pack, name, lambda _content: altered)
-    check = check_pack(resigned(repacked, exporter, _rehash(repacked)))
+    check = check_pack(altered_signed_plan(pack, name, exporter))
     assert not check.ok
     assert check.problem.startswith(f"The signed plan {name} does not prove itself: the signature of ")
     plan = next(member for member in check.members if member.name == name)
@@ -175,7 +169,7 @@ def test_a_signed_plan_altered_and_packed_again_by_its_exporter_is_refused(versi
     assert result.verdict == "Not intact: the signed plan in the pack does not carry valid signatures"
     # A PDF with no signature at all, in the signed plan's place, is refused too.
     unsigned = edited(pack, name, lambda _content: _unsigned_pdf())
-    check = check_pack(resigned(unsigned, exporter, _rehash(unsigned)))
+    check = check_pack(resigned(unsigned, exporter, rehash(unsigned)))
     assert check.problem == f"The signed plan {name} does not prove itself: it holds no digital signature."
 
 

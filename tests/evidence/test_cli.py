@@ -93,3 +93,12 @@ def test_verify_pack_checks_the_signed_plans_signatures(versions, runner, tmp_pa
     for organisation in (versions.people.a.admin.organisation, versions.people.b.admin.organisation):
         assert (f"signed by {organisation.name}: valid (certificate SHA-256 {key_for(organisation).fingerprint})"
                 in result.output)
+    # The plan altered and the manifest signed again by the exporter: refused, the plan named.
+    from tests.support.evidence import altered_signed_plan
+
+    forged = tmp_path / "forged.zip"
+    forged.write_bytes(altered_signed_plan(out.read_bytes(), "plan/plan-v1.0-signed.pdf",
+                                           identity_of(key_for(versions.people.a.admin.organisation))))
+    result = runner.invoke(args=["ermp", "verify-pack", str(forged)])
+    assert result.exit_code != 0
+    assert "  SIG FAIL plan/plan-v1.0-signed.pdf" in result.output and "NOT valid" in result.output

@@ -1,6 +1,7 @@
 """Evidence packs in tests: a pack exported through the services, and the ways of tampering
 with one that the checks must refuse."""
 
+import hashlib
 import io
 import json
 import zipfile
@@ -62,3 +63,25 @@ def resigned(data: bytes, identity, change=lambda manifest: manifest) -> bytes:
     files["manifest.json"] = manifest_bytes
     files["manifest.json.p7s"] = sign_detached(manifest_bytes, identity)
     return rezip(files.items())
+
+
+def rehash(data: bytes):
+    """A manifest change (for `resigned`) listing each member's SHA-256 and size as `data` holds them."""
+    files = entries(data)
+
+    def change(manifest):
+        for member in manifest["members"]:
+            member["sha256"] = hashlib.sha256(files[member["name"]]).hexdigest()
+            member["size"] = len(files[member["name"]])
+        return manifest
+
+    return change
+
+
+def altered_signed_plan(pack: bytes, name: str, identity) -> bytes:
+    """The pack with one byte of its signed plan's signed content flipped, its manifest listing the
+    new hash and signed again with `identity` (as an exporter hiding an edit would)."""
+    pdf = entries(pack)[name]
+    inside = pdf.index(b"stream\n") + 40  # a byte of the first content the signatures cover
+    repacked = edited(pack, name, lambda _content: pdf[:inside] + bytes([pdf[inside] ^ 0x01]) + pdf[inside + 1:])
+    return resigned(repacked, identity, rehash(repacked))
