@@ -250,7 +250,10 @@ def _check_signatures(member: MemberCheck, data: bytes) -> None:
         member.signatures_problem = "it holds no digital signature"
     elif not all(s["ok"] for s in member.signatures):
         broken = [s["signer"] for s in member.signatures if not s["ok"]]
-        member.signatures_problem = f"the signature of {', '.join(broken)} does not verify"
+        if len(broken) == 1:
+            member.signatures_problem = f"the signature of {broken[0]} does not verify"
+        else:
+            member.signatures_problem = f"the signatures of {', '.join(broken[:-1])} and {broken[-1]} do not verify"
     elif not report.intact_and_covers_document:
         member.signatures_problem = "its signatures do not cover the whole document"
     if member.signatures_problem:
