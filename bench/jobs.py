@@ -45,7 +45,9 @@ def _issue_large_versions(app, partnership_id: int) -> list[int]:
     from app.extensions import db
     from app.partnerships.models import Membership, Role
     from app.plan_versions import services as versions
+    from app.plan_versions import withdrawal
     from bench import plans
+    from tests.support.consent import agree_for_every_party
 
     plans.make_large_plan(app, partnership_id)
     made = []
@@ -59,7 +61,10 @@ def _issue_large_versions(app, partnership_id: int) -> list[int]:
             if pending is not None:
                 issuer = db.session.scalar(sa.select(Membership).where(
                     Membership.partnership_id == partnership_id, Membership.user_id == pending.issued_by_id))
-                versions.withdraw_version(issuer, pending)
+                # Withdrawing takes every other party's agreement (a proposal), as in the app.
+                proposal = withdrawal.propose_withdrawal(issuer, pending, "Benchmark: make way for the next export.")
+                agree_for_every_party(proposal)
+                assert proposal.status == "agreed", proposal.outcome
             made.append(versions.issue_version(admin, step="minor", summary=f"Benchmark export {n + 1}.").id)
             db.session.commit()
     return made

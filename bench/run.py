@@ -14,6 +14,7 @@ import platform
 import shutil
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
@@ -97,12 +98,18 @@ def main() -> int:
     import importlib
 
     started = time.perf_counter()
-    results = []
+    results, failed = [], []
     try:
         for name in chosen:
             item_started = time.perf_counter()
             common.log(f"{name}…")
-            results.extend(importlib.import_module(ITEMS[name]).run())
+            try:
+                results.extend(importlib.import_module(ITEMS[name]).run())
+            except Exception:  # noqa: BLE001 - one broken item must not lose the others' figures
+                traceback.print_exc()
+                failed.append(name)
+                common.log(f"{name} FAILED (above); the other items go on")
+                continue
             common.log(f"{name} took {time.perf_counter() - item_started:.0f} s")
     finally:
         common.drop_template()
@@ -114,6 +121,8 @@ def main() -> int:
     print("\n".join(lines))
     missed = [r for r in results if r.met is False]
     print(f"\n{len(results)} figures, {len(missed)} targets missed, {took:.0f} s")
+    if failed:
+        print(f"FAILED items (no figures): {', '.join(failed)}")
     header = [
         "# Benchmark results",
         "",
@@ -122,9 +131,11 @@ def main() -> int:
         "Ratios are Jointly / baseline (for requests/s: Jointly / baseline, higher is better).",
         "",
     ]
+    if failed:
+        header += [f"Failed, without figures: {', '.join(failed)}.", ""]
     with open(args.output, "w", encoding="utf-8") as handle:
         handle.write("\n".join(header + lines) + "\n")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
