@@ -92,6 +92,9 @@ class Config:
     # Background jobs (app/jobs): Huey, on SQLite under the instance folder, or on Redis when
     # REDIS_URL is set. JOB_WORKERS: jobs one `ermp worker` runs at once (processes).
     JOB_WORKERS = _int("JOB_WORKERS", 2)
+    # How much lower the worker's CPU priority is than the web server's (Unix nice, 0-19): a PDF
+    # render takes a whole core for seconds, and on a small machine requests should win it.
+    JOB_WORKER_NICE = _int("JOB_WORKER_NICE", 10)
     # Periodic sweeps re-queue work left unfinished (a killed worker) once it is this old, so
     # work just queued is not queued twice.
     JOB_SWEEP_GRACE_SECONDS = _int("JOB_SWEEP_GRACE_SECONDS", 30)

@@ -1,6 +1,7 @@
 """`flask --app wsgi ermp worker`: run a worker (any number, on any machines sharing the queue)."""
 
 import logging
+import os
 
 import click
 from flask import current_app
@@ -37,7 +38,13 @@ def register() -> None:
 
         logging.getLogger("huey").setLevel(logging.INFO if verbose else logging.WARNING)
         store = "Redis" if app.config.get("REDIS_URL") else "SQLite"
-        click.echo(f"Jointly worker: {count} {'threads' if threads else 'processes'}, queue in {store}.")
+        # Renders and signatures yield the CPU to the web server's requests (the job processes
+        # the consumer forks inherit it).
+        nice = max(0, min(19, app.config["JOB_WORKER_NICE"]))
+        if nice and hasattr(os, "nice"):
+            os.nice(nice)
+        click.echo(f"Jointly worker: {count} {'threads' if threads else 'processes'}, queue in {store}"
+                   + (f", at lower CPU priority than the web server (nice +{nice})." if nice else "."))
         # Catch up at once with whatever a stopped worker left (the sweeps are idempotent).
         for spec in PERIODIC.all():
             enqueue(spec.name)

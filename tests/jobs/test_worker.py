@@ -4,6 +4,8 @@ database, or (JOINTLY_TEST_DB=postgresql) against Redis and PostgreSQL.
 Few and focused: each starts real processes and renders real PDFs.
 """
 
+import os
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -46,6 +48,9 @@ def test_a_worker_killed_mid_render_leaves_nothing_and_the_pdf_is_made_after_res
     first = queue.start_worker()
     wait_for(lambda: _held_elsewhere(f"plan-pdf:{version.id}"), timeout=90, interval=0.05,
              what="the worker to start rendering")
+    # It renders at a lower CPU priority than the web server's (JOB_WORKER_NICE, 10 by default).
+    assert os.getpriority(os.PRIO_PROCESS, first.process.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
+    assert "at lower CPU priority than the web server (nice +10)" in first.log()
     first.kill()  # SIGKILL mid-render: no cleanup, the job is lost from the queue
     assert _numbers(version.id) == []
     # The lock dies with the process (the kernel or the server frees it as the job process exits).
