@@ -217,15 +217,16 @@ def _check_members(archive: zipfile.ZipFile, manifest: dict,
             checks.append(MemberCheck(name, None, None, "missing"))
             continue
         digest = hashlib.sha256()
-        keep = SIGNED_PDF.fullmatch(name) is not None and entry.file_size <= limits.max_signed_pdf_bytes
+        signed_plan = SIGNED_PDF.fullmatch(name) is not None
+        keep = signed_plan and entry.file_size <= limits.max_signed_pdf_bytes
         content = _read(archive, entry, limits.max_total_uncompressed, digest, keep=keep)
         found = MemberCheck(name, entry.file_size, digest.hexdigest())
         if found.sha256 != member["sha256"].lower() or found.size != member["size"]:
             found.problem = "changed"
-        elif SIGNED_PDF.fullmatch(name) and not keep:
-            found.problem, found.signatures_problem = "signatures", "it is too large to have its signatures checked"
         elif keep:
             signed[name] = content
+        elif signed_plan:
+            found.problem, found.signatures_problem = "signatures", "it is too large to have its signatures checked"
         checks.append(found)
     for name, entry in present.items():
         if name not in listed and name not in (MANIFEST, SIGNATURE):

@@ -13,10 +13,6 @@ def _name(cycle: ReviewCycle) -> str:
     return f"the open {cycle.period} {'maturity assessment' if cycle.is_maturity else 'review'}"
 
 
-def _and(names: list[str]) -> str:
-    return " and ".join(names)
-
-
 def cycles_seen(proposal, **_kwargs) -> Seen:
     """`invitations.visibility.what_a_new_party_sees`: revealed results, and the open cycles."""
     partnership_id = proposal.partnership_id
@@ -28,16 +24,15 @@ def cycles_seen(proposal, **_kwargs) -> Seen:
     results = plural(revealed.get("review", 0), "review cycle")
     if revealed.get("maturity"):
         results += f" and {plural(revealed['maturity'], 'maturity assessment')}"
-    open_cycles = open_cycles_of(partnership_id)
-    names = _and([_name(cycle) for cycle in open_cycles])
+    open_cycles = open_cycles_of(partnership_id)  # one of each kind at most
+    names = " and ".join(_name(cycle) for cycle in open_cycles)
+    one = len(open_cycles) == 1
     if open_cycles and proposal.payload.get("include_in_current_cycle"):
-        verb = "includes" if len(open_cycles) == 1 else "include"
-        cycle_note = (f"{names} {verb} them if still in Review when they join; "
+        cycle_note = (f"{names} {'includes' if one else 'include'} them if still in Review when they join; "
                       "closed cycles and their reports never change.")
     elif open_cycles:
-        verb = "goes" if len(open_cycles) == 1 else "go"
-        cycle_note = (f"{names} {verb} on with the parties {'it' if len(open_cycles) == 1 else 'they'} opened with; "
-                      "they take part from the next cycle. Closed cycles and their reports never change.")
+        cycle_note = (f"{names} {'goes' if one else 'go'} on with the parties {'it' if one else 'they'} opened "
+                      "with; they take part from the next cycle. Closed cycles and their reports never change.")
     else:
         cycle_note = None
     return Seen(30, f"The scores, comments and actuals of {results} whose results were "

@@ -147,8 +147,7 @@ def trend(partnership_id: int, up_to: ReviewCycle | None = None,
         if up_to is not None:
             query = query.where(ReviewCycle.period <= up_to.period)
         found_cycles = list(db.session.scalars(query.order_by(ReviewCycle.period)))
-    found = (results.revealed_assessments_of(loaded) if loaded is not None
-             else results.revealed_assessments([c.id for c in found_cycles]))
+    found = results.revealed_assessments_of(found_cycles, loaded)
     points = []
     for cycle in found_cycles:
         rows = results.dimension_results(cycle, {a.party_id: a for a in found[cycle.id]})

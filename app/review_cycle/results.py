@@ -10,10 +10,11 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import has_request_context
 
 from app.extensions import db
 from app.partnerships.models import Party
+from app.partnerships.navigation import once_per_request
 from app.review_cycle.cycles import revealed_of
 from app.review_cycle.models import Assessment, ImprovementAction, ReviewCycle
 
@@ -145,16 +146,14 @@ def revealed_assessments(cycle_ids: list[int]) -> dict[int, list[Assessment]]:
     return found
 
 
-def revealed_assessments_of(loaded: list[ReviewCycle]) -> dict[int, list[Assessment]]:
-    """The assessments of every revealed cycle among `loaded` (both kinds), read once per request:
-    the home page's review and maturity trends share one statement. Outside a request, read each time."""
+def revealed_assessments_of(cycles: list[ReviewCycle], loaded: list[ReviewCycle] | None) -> dict[int, list[Assessment]]:
+    """The assessments of the trend's `cycles`. When the caller holds the partnership's cycles
+    (`loaded`, both kinds) in a request, those of every revealed cycle among them are read once
+    for the request: the home page's review and maturity trends share one statement."""
+    if loaded is None or not has_request_context():
+        return revealed_assessments([c.id for c in cycles])
     ids = sorted(c.id for c in loaded if c.revealed_at is not None)
-    if not has_request_context():
-        return revealed_assessments(ids)
-    memo = g.setdefault("revealed_assessments", {})
-    if tuple(ids) not in memo:
-        memo[tuple(ids)] = revealed_assessments(ids)
-    return memo[tuple(ids)]
+    return once_per_request(f"revealed_assessments:{ids}", lambda: revealed_assessments(ids))
 
 
 def trend(partnership_id: int, up_to: ReviewCycle | None = None,
@@ -169,7 +168,7 @@ def trend(partnership_id: int, up_to: ReviewCycle | None = None,
         if up_to is not None:
             query = query.where(ReviewCycle.period <= up_to.period)
         cycles = list(db.session.scalars(query.order_by(ReviewCycle.period)))
-    found = revealed_assessments_of(loaded) if loaded is not None else revealed_assessments([c.id for c in cycles])
+    found = revealed_assessments_of(cycles, loaded)
     return [
         TrendPoint(c.period, health_index(found[c.id]), {a.party_id: party_index(a) for a in found[c.id]})
         for c in cycles
