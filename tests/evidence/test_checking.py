@@ -5,7 +5,6 @@ import json
 
 import pytest
 
-from app.evidence import members
 from app.evidence.checking import PackLimits, check_pack
 from app.evidence.verification import judge
 from app.plan_versions.identities import identity_of, key_for
@@ -19,6 +18,7 @@ from tests.support.evidence import (
     rehash,
     resigned,
     rezip,
+    signed_plan_pack,
     with_extra,
     without,
 )
@@ -139,15 +139,8 @@ def test_what_is_not_a_pack_says_so(pack):
     assert json.loads(entries(pack)["manifest.json"]) == manifest_of(pack)
 
 
-def _signed_plan_pack(versions):
-    version = versions.issue()
-    versions.sign(version, versions.people.a.admin)
-    versions.sign(version, versions.people.b.admin)
-    return pack_of(versions.partnership, producers=(members.signed_plan,))
-
-
 def test_the_signed_plan_in_a_pack_has_every_partys_signature_checked(versions):
-    check = check_pack(_signed_plan_pack(versions))
+    check = check_pack(signed_plan_pack(versions))
     assert check.ok, check.problem
     plan = next(member for member in check.members if member.name == "plan/plan-v1.0-signed.pdf")
     assert [(s["signer"], s["ok"]) for s in plan.signatures] == [("Alpha Ltd", True), ("Beta GmbH", True)]
@@ -156,7 +149,7 @@ def test_the_signed_plan_in_a_pack_has_every_partys_signature_checked(versions):
 
 
 def test_a_signed_plan_altered_and_packed_again_by_its_exporter_is_refused(versions):
-    pack = _signed_plan_pack(versions)
+    pack = signed_plan_pack(versions)
     name = "plan/plan-v1.0-signed.pdf"
     exporter = identity_of(key_for(versions.people.a.admin.organisation))
     check = check_pack(altered_signed_plan(pack, name, exporter))

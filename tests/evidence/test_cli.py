@@ -5,7 +5,16 @@ import pytest
 from app.extensions import db
 from app.plan_versions.identities import identity_of, key_for
 from app.signing.keys import generate_identity
-from tests.support.evidence import edited, entries, resigned, rezip, with_extra, without
+from tests.support.evidence import (
+    altered_signed_plan,
+    edited,
+    entries,
+    resigned,
+    rezip,
+    signed_plan_pack,
+    with_extra,
+    without,
+)
 
 
 def _export(runner, two_parties, out, *extra):
@@ -79,14 +88,8 @@ def test_each_kind_of_tampering_fails_and_says_what_is_wrong(two_parties, runner
 
 
 def test_verify_pack_checks_the_signed_plans_signatures(versions, runner, tmp_path):
-    from app.evidence import members
-    from tests.support.evidence import pack_of
-
-    version = versions.issue()
-    versions.sign(version, versions.people.a.admin)
-    versions.sign(version, versions.people.b.admin)
     out = tmp_path / "pack.zip"
-    out.write_bytes(pack_of(versions.partnership, producers=(members.signed_plan,)))
+    out.write_bytes(signed_plan_pack(versions))
     result = runner.invoke(args=["ermp", "verify-pack", str(out)])
     assert result.exit_code == 0, result.output
     assert "  ok       plan/plan-v1.0-signed.pdf" in result.output
@@ -94,8 +97,6 @@ def test_verify_pack_checks_the_signed_plans_signatures(versions, runner, tmp_pa
         assert (f"signed by {organisation.name}: valid (certificate SHA-256 {key_for(organisation).fingerprint})"
                 in result.output)
     # The plan altered and the manifest signed again by the exporter: refused, the plan named.
-    from tests.support.evidence import altered_signed_plan
-
     forged = tmp_path / "forged.zip"
     forged.write_bytes(altered_signed_plan(out.read_bytes(), "plan/plan-v1.0-signed.pdf",
                                            identity_of(key_for(versions.people.a.admin.organisation))))

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from tests.support.evidence import edited, pack_of, rezip, with_extra
+from tests.support.evidence import edited, pack_of, rezip, signed_plan_pack, with_extra
 
 
 def _url(partnership, path: str = "") -> str:
@@ -150,13 +150,7 @@ def test_the_verify_page_refuses_a_missing_member_a_duplicate_and_a_manifest_sig
 
 
 def test_the_verify_page_shows_each_signature_of_the_signed_plan_in_a_pack(versions, client_as):
-    from app.evidence import members
-
-    version = versions.issue()
-    versions.sign(version, versions.people.a.admin)
-    versions.sign(version, versions.people.b.admin)
-    data = pack_of(versions.partnership, producers=(members.signed_plan,))
-    body = _upload(client_as(versions.people.b.viewer), data).text
+    body = _upload(client_as(versions.people.b.viewer), signed_plan_pack(versions)).text
     assert "Intact evidence pack, signed by Alpha Ltd" in body
     assert body.count("the signature verifies") == 2
     for organisation in ("Alpha Ltd", "Beta GmbH"):

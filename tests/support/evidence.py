@@ -24,6 +24,14 @@ def pack_of(partnership, organisation: Organisation | None = None, producers=LIG
     return data
 
 
+def signed_plan_pack(versions) -> bytes:
+    """A plan version issued and signed by both parties, and a pack holding its signed PDF only."""
+    version = versions.issue()
+    versions.sign(version, versions.people.a.admin)
+    versions.sign(version, versions.people.b.admin)
+    return pack_of(versions.partnership, producers=(members.signed_plan,))
+
+
 def entries(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {info.filename: archive.read(info) for info in archive.infolist()}
