@@ -21,6 +21,7 @@ from app import (
     plan_versions,
     portfolio,
     review_cycle,
+    search,
 )
 
 FEATURES = (
@@ -42,4 +43,5 @@ FEATURES = (
     my_work,
     lifecycle,
     evidence,
+    search,
 )

@@ -29,4 +29,5 @@ from app.review_cycle.models import (  # noqa: F401
     ReviewReportDocument,
     StageAgreement,
 )
+from app.search.models import SearchEntry  # noqa: F401
 from app.submissions import FormSubmission  # noqa: F401

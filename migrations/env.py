@@ -6,6 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.search.models import belongs_to_the_engine
 from app.types import UTCDateTime
 
 config = context.config
@@ -26,6 +27,15 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, _parent_names):
+    """The search index's engine-written parts are not compared (app/search/models.py)."""
+    return not belongs_to_the_engine(name, type_)
+
+
+def include_object(obj, name, type_, _reflected, _compare_to):
+    return not belongs_to_the_engine(name, type_)
+
+
 def run_migrations_offline():
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
@@ -33,6 +43,8 @@ def run_migrations_offline():
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_name=include_name,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -49,6 +61,8 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_name", include_name)
+    conf_args.setdefault("include_object", include_object)
 
     with target_db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

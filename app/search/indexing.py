@@ -1,0 +1,190 @@
+"""Keeping the search index in step with what it describes, in the same transaction.
+
+Every flush is looked at once (a session event): new section revisions, comments, improvement
+actions, adaptations, plan versions and assessment submissions, changed actions and adaptations,
+and review cycles just revealed. Their entries are written with Core statements on the flush's
+own connection, so they commit or roll back with the change, whichever feature made it and
+however (a view, a job, the demo, an import). No feature imports this module.
+
+Review text is entered only when its cycle is revealed: before that it is not in the index at
+all, so no query, filter or mistake can find it (the search also checks the cycle on the way
+out). `rebuild()` makes a partnership's entries again from the records (`flask ermp
+search-reindex`), and the periodic `search_backfill` job indexes partnerships that have content
+but no entries (an installation upgraded from before search existed).
+"""
+
+import logging
+
+import sqlalchemy as sa
+from flask_sqlalchemy.session import Session
+
+from app.coediting.models import Comment, CommentThread
+from app.extensions import db
+from app.plan_sections.models import PlanSection, SectionRevision
+from app.plan_versions.models import PlanVersion
+from app.review_cycle.models import Adaptation, Assessment, AssessmentSubmission, ImprovementAction, ReviewCycle
+from app.search import documents
+from app.search.models import SearchEntry
+
+log = logging.getLogger("jointly.search")
+_TABLE = SearchEntry.__table__
+BACKFILL_BATCH = 20
+
+
+def _changed(obj, *names: str) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _section_of(session, revision: SectionRevision) -> PlanSection | None:
+    return session.get(PlanSection, revision.section_id)
+
+
+def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[str, list[str]]], list[PlanSection]]:
+    """What this flush changes in the index: entries to write, (kind, sources) to replace, and
+    sections whose current entries are made again."""
+    entries: list[documents.Entry] = []
+    replaced: list[tuple[str, list[str]]] = []
+    sections: list[PlanSection] = []
+    revealed: list[ReviewCycle] = []
+    for obj in session.new:
+        if isinstance(obj, SectionRevision):
+            section = _section_of(session, obj)
+            if section is not None:
+                sections.append(section)
+                entries.extend(documents.section_entries(section, obj))
+                entries.append(documents.revision_entry(section, obj))
+        elif isinstance(obj, Comment):
+            thread = session.get(CommentThread, obj.thread_id)
+            section = session.get(PlanSection, thread.section_id)
+            entries.append(documents.comment_entry(obj, thread, section.section_key))
+        elif isinstance(obj, ImprovementAction):
+            entries.append(documents.action_entry(obj))
+        elif isinstance(obj, Adaptation):
+            entries.append(documents.adaptation_entry(obj, session.get(ReviewCycle, obj.cycle_id)))
+        elif isinstance(obj, PlanVersion):
+            entries.append(documents.version_entry(obj))
+        elif isinstance(obj, AssessmentSubmission):
+            assessment = session.get(Assessment, obj.assessment_id)
+            cycle = session.get(ReviewCycle, assessment.cycle_id)
+            if cycle.revealed_at is not None:  # a correction, submitted after the reveal
+                entries.append(documents.review_entry(obj, assessment, cycle))
+    for obj in session.dirty:
+        if isinstance(obj, ImprovementAction) and _changed(obj, "title", "description", "link_label", "owner_party_id"):
+            replaced.append(("action", [str(obj.id)]))
+            entries.append(documents.action_entry(obj))
+        elif isinstance(obj, Adaptation) and _changed(obj, "what", "why", "section_key"):
+            replaced.append(("adaptation", [str(obj.id)]))
+            entries.append(documents.adaptation_entry(obj, session.get(ReviewCycle, obj.cycle_id)))
+        elif isinstance(obj, PlanVersion) and _changed(obj, "summary"):
+            replaced.append(("version", [str(obj.id)]))
+            entries.append(documents.version_entry(obj))
+        elif isinstance(obj, ReviewCycle) and obj.revealed_at is not None and _changed(obj, "revealed_at"):
+            revealed.append(obj)
+    for cycle in revealed:
+        found = review_entries(session, cycle)
+        replaced.append(("review", [e.source for e in found]))
+        entries.extend(found)
+    return entries, replaced, sections
+
+
+def review_entries(session, cycle: ReviewCycle) -> list[documents.Entry]:
+    rows = session.execute(
+        sa.select(AssessmentSubmission, Assessment)
+        .join(Assessment, Assessment.id == AssessmentSubmission.assessment_id)
+        .where(Assessment.cycle_id == cycle.id)
+        .order_by(AssessmentSubmission.id)
+    ).all()
+    return [documents.review_entry(submission, assessment, cycle) for submission, assessment in rows]
+
+
+def write(connection, entries: list[documents.Entry], replaced=(), sections=()) -> None:
+    """Replace what `replaced` and `sections` name by `entries`, in as few statements as it takes."""
+    for section in sections:
+        connection.execute(sa.delete(_TABLE).where(
+            _TABLE.c.partnership_id == section.partnership_id, _TABLE.c.kind.in_(("section", "item")),
+            _TABLE.c.section_key == section.section_key,
+        ))
+    for kind, sources in replaced:
+        if sources:
+            connection.execute(sa.delete(_TABLE).where(_TABLE.c.kind == kind, _TABLE.c.source.in_(sources)))
+    if entries:
+        connection.execute(sa.insert(_TABLE), [entry.row() for entry in entries])
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _index_flush(session, _flush_context) -> None:
+    if not session.new and not session.dirty:
+        return
+    entries, replaced, sections = entries_for_flush(session)
+    if entries or replaced or sections:
+        write(session.connection(), entries, replaced, sections)
+
+
+# --- Rebuilding ----------------------------------------------------------------------------------
+
+
+def partnership_entries(partnership_id: int) -> list[documents.Entry]:
+    """Every entry of a partnership, made afresh from its records."""
+    session = db.session
+    entries: list[documents.Entry] = []
+    sections = {s.id: s for s in session.scalars(
+        sa.select(PlanSection).where(PlanSection.partnership_id == partnership_id))}
+    if sections:
+        for revision in session.scalars(sa.select(SectionRevision).where(SectionRevision.section_id.in_(sections))
+                                        .order_by(SectionRevision.id)):
+            section = sections[revision.section_id]
+            entries.append(documents.revision_entry(section, revision))
+            if section.current_revision_id == revision.id:
+                entries.extend(documents.section_entries(section, revision))
+    for comment, thread, section_key in session.execute(
+        sa.select(Comment, CommentThread, PlanSection.section_key)
+        .join(CommentThread, CommentThread.id == Comment.thread_id)
+        .join(PlanSection, PlanSection.id == CommentThread.section_id)
+        .where(CommentThread.partnership_id == partnership_id).order_by(Comment.id)
+    ):
+        entries.append(documents.comment_entry(comment, thread, section_key))
+    cycles = {c.id: c for c in session.scalars(
+        sa.select(ReviewCycle).where(ReviewCycle.partnership_id == partnership_id))}
+    actions = sa.select(ImprovementAction).where(ImprovementAction.partnership_id == partnership_id)
+    for action in session.scalars(actions):
+        entries.append(documents.action_entry(action))
+    if cycles:
+        for adaptation in session.scalars(sa.select(Adaptation).where(Adaptation.cycle_id.in_(cycles))):
+            entries.append(documents.adaptation_entry(adaptation, cycles[adaptation.cycle_id]))
+    for cycle in cycles.values():
+        if cycle.revealed_at is not None:
+            entries.extend(review_entries(session, cycle))
+    for version in session.scalars(sa.select(PlanVersion).where(PlanVersion.partnership_id == partnership_id)):
+        entries.append(documents.version_entry(version))
+    return entries
+
+
+def rebuild(partnership_id: int) -> int:
+    """Make one partnership's entries again from its records (in the caller's transaction)."""
+    entries = partnership_entries(partnership_id)
+    connection = db.session.connection()
+    connection.execute(sa.delete(_TABLE).where(_TABLE.c.partnership_id == partnership_id))
+    for start in range(0, len(entries), 1000):
+        connection.execute(sa.insert(_TABLE), [e.row() for e in entries[start:start + 1000]])
+    return len(entries)
+
+
+def unindexed_partnerships(limit: int) -> list[int]:
+    """Partnerships with plan content but no entry at all: written before search existed."""
+    has_entry = sa.select(SearchEntry.id).where(SearchEntry.partnership_id == PlanSection.partnership_id).exists()
+    return list(db.session.scalars(
+        sa.select(PlanSection.partnership_id).where(PlanSection.current_revision_id.is_not(None), ~has_entry)
+        .distinct().order_by(PlanSection.partnership_id).limit(limit)
+    ))
+
+
+def backfill() -> int:
+    """The periodic job: index a batch of unindexed partnerships (each in its own transaction)."""
+    done = 0
+    for partnership_id in unindexed_partnerships(BACKFILL_BATCH):
+        count = rebuild(partnership_id)
+        db.session.commit()
+        log.info("search: indexed partnership %s (%s entries)", partnership_id, count)
+        done += 1
+    return done
