@@ -3,7 +3,7 @@
     make bench                  # every item, then the table is printed and written to bench/results.md
     make bench ONLY=history     # one item (or several: ONLY=history,save)
 
-Items: pdf, load, history, save, diff, dashboard, coldstart, jobs, memory. Figures are medians of
+Items: pdf, load, history, save, diff, dashboard, coldstart, jobs, memory, scale, search. Figures are medians of
 repeated runs after a warm-up; ratios are Jointly / baseline. Needs PostgreSQL
 (BENCH_DATABASE_URL, default the local server as user postgres) and wrk for `load`.
 """
@@ -34,6 +34,7 @@ ITEMS = {
     "jobs": "bench.jobs",
     "memory": "bench.memory",
     "scale": "bench.scale",
+    "search": "bench.search",
 }
 RESULTS = os.path.join(os.path.dirname(__file__), "results.md")
 

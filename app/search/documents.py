@@ -17,6 +17,7 @@ TITLE_MAX = 300
 # A whole section can be long; what a search needs of it fits well within this.
 BODY_MAX = 100_000
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MARKDOWN_NOISE = re.compile(r"(^|\s)(#{1,6}|>|[-*+]|\d+\.)\s+|[*_`~]{1,3}|!?\[([^\]]*)\]\([^)]*\)", re.MULTILINE)
 
 
@@ -38,10 +39,12 @@ class Entry:
     revision_id: int | None = None
 
     def row(self) -> dict:
+        title = _CONTROL.sub(" ", self.title).strip() or self.label
         return {
             "partnership_id": self.partnership_id, "kind": self.kind, "source": self.source,
-            "label": self.label[:60], "title": (self.title.strip() or self.label)[:TITLE_MAX],
-            "body": self.body[:BODY_MAX], "link": self.link, "occurred_at": self.occurred_at,
+            "label": self.label[:60], "title": title[:TITLE_MAX],
+            # Control characters never reach the index: the search marks matched words with two.
+            "body": _CONTROL.sub(" ", self.body[:BODY_MAX]), "link": self.link, "occurred_at": self.occurred_at,
             "section_key": self.section_key, "party_id": self.party_id, "cycle_id": self.cycle_id,
             "revision_id": self.revision_id,
         }

@@ -43,6 +43,7 @@ KIND_LABELS = {
 }
 
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -244,13 +245,14 @@ def _sqlite(user_id: int, parsed, filters: Filters):
 def search(user_id: int, text: str, filters: Filters | None = None) -> Results:
     """One page of what `text` finds among the user's partnerships, best first."""
     filters = filters or Filters()
-    parsed = parse(text[:QUERY_MAX])
+    text = _CONTROL.sub(" ", text[:QUERY_MAX])  # neither engine takes a NUL; nobody means one
+    parsed = parse(text)
     if parsed.is_empty:
         return Results([], 0, 1, {})
     page = max(1, filters.page)
     window = {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
     if db.engine.dialect.name == "postgresql":
-        rows = db.session.execute(_postgresql(user_id, text[:QUERY_MAX], filters).limit(window["limit"])
+        rows = db.session.execute(_postgresql(user_id, text, filters).limit(window["limit"])
                                   .offset(window["offset"])).all()
         total = rows[0].total if rows else 0
     else:

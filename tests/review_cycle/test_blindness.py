@@ -83,6 +83,13 @@ def _leaks(pages: dict[str, str], markers: list[str]) -> list[str]:
     return [f"{marker} on {page}" for page, body in pages.items() for marker in markers if marker in body]
 
 
+def _found_by_search(client, markers: list[str]) -> list[str]:
+    """The markers the search page finds anything for (older revisions included); the page repeats
+    what was typed, so a leak is a result, not the marker's text."""
+    return [marker for marker in markers
+            if "search-hit" in client.get("/search", query_string={"q": marker, "older": "y"}).text]
+
+
 def test_no_page_shows_another_partys_assessment_before_the_reveal(app, blind_world, client_as):
     world = blind_world
     checked = 0
@@ -91,9 +98,11 @@ def test_no_page_shows_another_partys_assessment_before_the_reveal(app, blind_wo
         (world.ab.b.viewer, A_MARKERS + B_MARKERS, []),  # viewers do not even see their own party's draft form
         (world.ab.a.admin, B_MARKERS, A_MARKERS), (world.ab.a.viewer, B_MARKERS, []),
     ):
-        pages = _walk(app, world, client_as(user))
+        client = client_as(user)
+        pages = _walk(app, world, client)
         checked += len(pages)
         assert _leaks(pages, hidden) == []
+        assert _found_by_search(client, hidden) == []
         results = next(body for page, body in pages.items() if page.startswith("review_cycle.results "))
         export = next(page for page in pages if page.startswith("review_cycle.results_export "))
         assert export.endswith("(404)"), export  # the results CSV does not exist before the reveal
@@ -125,6 +134,9 @@ def test_after_the_last_submission_everything_is_shown(app, blind_world, client_
     for marker in A_MARKERS[:4] + B_MARKERS[:3]:
         assert marker in body
     assert "Disputed" in body and "<svg" in body
+    # Revealed, every party's text is found by search too (numbers are not words to search for).
+    words = [A_MARKERS[0], A_MARKERS[1], A_MARKERS[2], A_MARKERS[4], B_MARKERS[0], B_MARKERS[1], B_MARKERS[3]]
+    assert _found_by_search(client_as(world.ab.b.viewer), words) == words
 
 
 REASON_MARKER = "BLINDREASONALPHA"
@@ -157,6 +169,7 @@ def test_a_correction_asked_for_before_the_reveal_tells_the_other_party_only_tha
             pages["notifications"] = client.get("/notifications").text
             pages["audit export"] = client.get(f"/partnerships/{partnership_id}/audit.csv").text
             assert _leaks(pages, hidden) == [], stage
+            assert _found_by_search(client, hidden) == [], stage
             assert "correct" in pages["proposal"] and "Alpha Ltd" in pages["proposal"]
         mails = {f"mail to {m['To']}": text_of(m) for m in file_outbox(app)
                  if "beta.example.com" in str(m["To"])}
@@ -204,6 +217,7 @@ def test_no_page_shows_another_partys_maturity_ratings_before_the_reveal(app, bl
         pages["notifications"] = client.get("/notifications").text
         pages["audit export"] = client.get(f"/partnerships/{partnership_id}/audit.csv").text
         assert _leaks(pages, hidden) == []
+        assert _found_by_search(client, hidden) == []
         results = next(body for page, body in pages.items() if page.startswith("review_cycle.results "))
         assert "Maturity assessment" in results and "score-dot" not in results and "chart--radar" not in results
         assert next(page for page in pages if page.startswith("review_cycle.results_export ")).endswith("(404)")
@@ -218,3 +232,4 @@ def test_no_page_shows_another_partys_maturity_ratings_before_the_reveal(app, bl
     db.session.commit()
     body = client_as(world.ab.b.viewer).get(f"/partnerships/{partnership_id}/reviews/{cycle.id}/results").text
     assert all(marker in body for marker in MATURITY_A + MATURITY_B)
+    assert _found_by_search(client_as(world.ab.b.viewer), MATURITY_A + MATURITY_B) == MATURITY_A + MATURITY_B
