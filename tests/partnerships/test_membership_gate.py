@@ -51,6 +51,37 @@ def test_members_of_another_partnership_get_404_for_every_url_and_change_nothing
     assert difference(before, snapshot()) == {}
 
 
+def test_search_finds_nothing_of_a_partnership_one_is_not_in(app, world, client_as):
+    """The one page that reads every partnership's text: C and D search for words only A–B's plan,
+    comments and actions hold (and name A–B in the filter), and find nothing of it."""
+    from app.coediting import comments
+    from app.partnerships.access import load_membership
+    from app.plan_sections import reading, writing
+    from app.review_cycle.models import ReviewCycle
+    from tests.support.review_cycle import add_action
+
+    ab = world.ab
+    editor = load_membership(ab.partnership.id, ab.a.editor)
+    section = reading.section_for(ab.partnership.id, "risk_assessment")
+    content = reading.current_content(ab.partnership.id, "risk_assessment")
+    content["narrative"] = "GATEMARKERNARRATIVE of the alliance"
+    writing.save_section(editor, section, content, section.current_revision_id)
+    comments.start_thread(editor, section, "GATEMARKERCOMMENT please look")
+    db.session.commit()
+    add_action(db.session.get(ReviewCycle, world.cycles[ab.partnership.id]), ab.a.admin, title="GATEMARKERACTION")
+    markers = ["GATEMARKERNARRATIVE", "GATEMARKERCOMMENT", "GATEMARKERACTION"]
+    member = client_as(ab.b.viewer)
+    assert all("search-hit" in member.get("/search", query_string={"q": m}).text for m in markers)
+    for outsider in (world.c_admin, world.d_admin):
+        client = client_as(outsider)
+        for marker in markers:
+            page = client.get("/search", query_string={"q": marker, "older": "y"}).text
+            assert "search-hit" not in page and "Nothing found" in page, (outsider.email, marker)
+        named = client.get("/search", query_string={"q": markers[0], "partnership": ab.partnership.id}).text
+        assert 'id="partnership-error"' in named and "search-hit" not in named
+        assert ab.partnership.name not in named
+
+
 def test_ids_from_the_other_partnership_are_not_found_inside_ones_own(app, world, client_as):
     """A–B's admin, on A–B's URLs, with C–D's membership and invitation ids: 404, never a change.
 
