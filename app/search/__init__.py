@@ -22,4 +22,4 @@ def init_app(app: Flask) -> None:
     from app.search import cli, indexing, routes  # noqa: F401 - the routes and command join bp and ermp
 
     app.register_blueprint(bp)
-    PERIODIC.add(app, PeriodicSpec("search_backfill", indexing.backfill, minutes=5))
+    PERIODIC.add(app, PeriodicSpec("search_backfill", indexing.backfill, minutes=1))

@@ -38,6 +38,10 @@ class Entry:
     cycle_id: int | None = None
     revision_id: int | None = None
 
+    def same_text(self, other: "Entry") -> bool:
+        """Whether `other` reads the same (found by the same words, shown and linked the same)."""
+        return (self.label, self.title, self.body, self.link) == (other.label, other.title, other.body, other.link)
+
     def row(self) -> dict:
         title = _CONTROL.sub(" ", self.title).strip() or self.label
         return {

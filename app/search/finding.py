@@ -8,7 +8,7 @@ typed is read as FTS5's own syntax. Both stem English words ("risks" finds "risk
 The boundaries, in the one statement every search runs:
 - only partnerships the person is a member of now (a party that left takes its people out);
 - a review's text only once its cycle is revealed (it is not indexed before, and checked here);
-- older revisions only when asked for, and never the one a section shows now (that is the section).
+- older revisions only when asked for (a revision is entered when a newer one replaces it).
 """
 
 import re
@@ -17,14 +17,14 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from app.accounts.models import Organisation
 from app.extensions import db
 from app.partnerships.models import Membership, Partnership, Party
-from app.plan_sections.models import PlanSection
 from app.plan_sections.registry import get_section_type
 from app.review_cycle.models import ReviewCycle
-from app.search.models import DOCUMENT_SQL, FTS_TABLE, SearchEntry
+from app.search.models import FTS_TABLE, SearchEntry, document_sql, scope_lexeme
 
 PAGE_SIZE = 20
 QUERY_MAX = 200
@@ -167,10 +167,7 @@ def _visible(user_id: int, filters: Filters) -> list:
     conditions = [entry.partnership_id.in_(member_partnerships(user_id))]
     revealed = sa.select(ReviewCycle.id).where(ReviewCycle.id == entry.cycle_id, ReviewCycle.revealed_at.is_not(None))
     conditions.append(sa.or_(entry.kind != "review", revealed.exists()))
-    if filters.older:
-        current = sa.select(PlanSection.id).where(PlanSection.current_revision_id == entry.revision_id)
-        conditions.append(sa.or_(entry.kind != "revision", ~current.exists()))
-    else:
+    if not filters.older:  # a "revision" entry is one a section replaced (the current one is the section)
         conditions.append(entry.kind != "revision")
     if filters.partnership_id is not None:
         conditions.append(entry.partnership_id == filters.partnership_id)
@@ -199,31 +196,36 @@ def _columns():
             SearchEntry.section_key, SearchEntry.occurred_at, Organisation.name.label("party_name"))
 
 
-def _postgresql(user_id: int, parsed_text: str, filters: Filters):
-    query = sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), parsed_text)
-    document = sa.literal_column(DOCUMENT_SQL)
+def _postgresql(user_id: int, text: str, filters: Filters, scope: list[int]):
+    english = sa.literal_column("'english'::regconfig")
+    query = sa.func.websearch_to_tsquery(english, text)
+    # The member's partnerships ANDed into the query: the index leaves out every other entry.
+    in_scope = sa.cast(sa.literal(" | ".join(f"'{scope_lexeme(i)}'" for i in scope), sa.Text()), TSQUERY)
+    document = sa.literal_column(document_sql(SearchEntry.__tablename__))
     options = f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
     return (
         sa.select(
             *_columns(),
-            sa.func.ts_headline(sa.literal_column("'english'::regconfig"), SearchEntry.title, query,
+            sa.func.ts_headline(english, SearchEntry.title, query,
                                 f"StartSel={START}, StopSel={STOP}, HighlightAll=true").label("title"),
-            sa.func.ts_headline(sa.literal_column("'english'::regconfig"), SearchEntry.body, query, options)
-            .label("snippet"),
+            sa.func.ts_headline(english, SearchEntry.body, query, options).label("snippet"),
             sa.func.count().over().label("total"),
         )
         .outerjoin(Party, Party.id == SearchEntry.party_id)
         .outerjoin(Organisation, Organisation.id == Party.organisation_id)
-        .where(document.op("@@")(query), *_visible(user_id, filters))
+        .where(document.op("@@")(query.op("&&")(in_scope)), *_visible(user_id, filters))
         .order_by(sa.func.ts_rank_cd(document, query).desc(), SearchEntry.occurred_at.desc(), SearchEntry.id.desc())
     )
 
 
-def _sqlite(user_id: int, parsed, filters: Filters):
+def _sqlite(user_id: int, parsed, filters: Filters, scope: list[int]):
     """The page's statement and the count's: FTS5's ranking and snippets cannot run beside a
-    window function, so the total is a statement of its own."""
+    window function, so the total is a statement of its own. The typed words are looked for in
+    the title and text only, and the member's partnerships ANDed in through the scope column."""
     fts = sa.table(FTS_TABLE, sa.column("rowid"))
-    match = sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=fts5_expression(parsed))
+    partnerships = " OR ".join(f'"p{i}"' for i in scope)
+    expression = f"{{title body}} : ({fts5_expression(parsed)}) AND scope : ({partnerships})"
+    match = sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=expression)
     joined = fts.join(SearchEntry, SearchEntry.id == fts.c.rowid)
     count = sa.select(sa.func.count()).select_from(joined).where(match, *_visible(user_id, filters))
     return count, (
@@ -249,14 +251,19 @@ def search(user_id: int, text: str, filters: Filters | None = None) -> Results:
     parsed = parse(text)
     if parsed.is_empty:
         return Results([], 0, 1, {})
+    scope = list(db.session.scalars(member_partnerships(user_id)))
+    if filters.partnership_id is not None:
+        scope = [i for i in scope if i == filters.partnership_id]
+    if not scope:
+        return Results([], 0, 1, {})
     page = max(1, filters.page)
     window = {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
     if db.engine.dialect.name == "postgresql":
-        rows = db.session.execute(_postgresql(user_id, text, filters).limit(window["limit"])
+        rows = db.session.execute(_postgresql(user_id, text, filters, scope).limit(window["limit"])
                                   .offset(window["offset"])).all()
         total = rows[0].total if rows else 0
     else:
-        count, statement = _sqlite(user_id, parsed, filters)
+        count, statement = _sqlite(user_id, parsed, filters, scope)
         rows = db.session.execute(statement.limit(window["limit"]).offset(window["offset"])).all()
         total = db.session.execute(count).scalar_one() if rows or page > 1 else 0
     hits = [

@@ -14,12 +14,14 @@ but no entries (an installation upgraded from before search existed).
 """
 
 import logging
+import time
 
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session
 
 from app.coediting.models import Comment, CommentThread
 from app.extensions import db
+from app.jobs.locks import exclusive
 from app.plan_sections.models import PlanSection, SectionRevision
 from app.plan_versions.models import PlanVersion
 from app.review_cycle.models import Adaptation, Assessment, AssessmentSubmission, ImprovementAction, ReviewCycle
@@ -29,6 +31,7 @@ from app.search.models import SearchEntry
 log = logging.getLogger("jointly.search")
 _TABLE = SearchEntry.__table__
 BACKFILL_BATCH = 20
+BACKFILL_SECONDS = 40  # a run of the periodic job (every minute) stops taking batches after this
 
 
 def _changed(obj, *names: str) -> bool:
@@ -36,24 +39,35 @@ def _changed(obj, *names: str) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-def _section_of(session, revision: SectionRevision) -> PlanSection | None:
-    return session.get(PlanSection, revision.section_id)
+def section_change(section: PlanSection, previous: SectionRevision | None, revision: SectionRevision):
+    """What a new revision changes in the index: the entries of the section and of the items it
+    changed or added (unchanged ones keep who wrote them and when), the sources it removed, and
+    the revision it replaces, now an older revision."""
+    before = {e.source: e for e in documents.section_entries(section, previous)} if previous is not None else {}
+    after = {e.source: e for e in documents.section_entries(section, revision)}
+    written = [e for source, e in after.items() if source not in before or not before[source].same_text(e)]
+    gone = [source for source in before if source not in after] + [e.source for e in written if e.source in before]
+    if previous is not None:
+        written.append(documents.revision_entry(section, previous))
+    return written, gone
 
 
-def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[str, list[str]]], list[PlanSection]]:
-    """What this flush changes in the index: entries to write, (kind, sources) to replace, and
-    sections whose current entries are made again."""
+def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[str, list[str]]]]:
+    """What this flush changes in the index: entries to write, and (kinds, sources) they replace or
+    that are gone."""
     entries: list[documents.Entry] = []
-    replaced: list[tuple[str, list[str]]] = []
-    sections: list[PlanSection] = []
+    replaced: list[tuple[tuple[str, ...], list[str]]] = []
     revealed: list[ReviewCycle] = []
     for obj in session.new:
         if isinstance(obj, SectionRevision):
-            section = _section_of(session, obj)
-            if section is not None:
-                sections.append(section)
-                entries.extend(documents.section_entries(section, obj))
-                entries.append(documents.revision_entry(section, obj))
+            section = session.get(PlanSection, obj.section_id)
+            # The section still points at the revision this one replaces (the pointer moves after
+            # the flush): the first and only time both are at hand.
+            previous = None if section.current_revision_id is None else session.get(
+                SectionRevision, section.current_revision_id)
+            written, gone = section_change(section, previous, obj)
+            entries.extend(written)
+            replaced.append((("section", "item"), gone))
         elif isinstance(obj, Comment):
             thread = session.get(CommentThread, obj.thread_id)
             section = session.get(PlanSection, thread.section_id)
@@ -71,21 +85,21 @@ def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[str, l
                 entries.append(documents.review_entry(obj, assessment, cycle))
     for obj in session.dirty:
         if isinstance(obj, ImprovementAction) and _changed(obj, "title", "description", "link_label", "owner_party_id"):
-            replaced.append(("action", [str(obj.id)]))
+            replaced.append((("action",), [str(obj.id)]))
             entries.append(documents.action_entry(obj))
         elif isinstance(obj, Adaptation) and _changed(obj, "what", "why", "section_key"):
-            replaced.append(("adaptation", [str(obj.id)]))
+            replaced.append((("adaptation",), [str(obj.id)]))
             entries.append(documents.adaptation_entry(obj, session.get(ReviewCycle, obj.cycle_id)))
         elif isinstance(obj, PlanVersion) and _changed(obj, "summary"):
-            replaced.append(("version", [str(obj.id)]))
+            replaced.append((("version",), [str(obj.id)]))
             entries.append(documents.version_entry(obj))
         elif isinstance(obj, ReviewCycle) and obj.revealed_at is not None and _changed(obj, "revealed_at"):
             revealed.append(obj)
     for cycle in revealed:
         found = review_entries(session, cycle)
-        replaced.append(("review", [e.source for e in found]))
+        replaced.append((("review",), [e.source for e in found]))
         entries.extend(found)
-    return entries, replaced, sections
+    return entries, replaced
 
 
 def review_entries(session, cycle: ReviewCycle) -> list[documents.Entry]:
@@ -98,16 +112,12 @@ def review_entries(session, cycle: ReviewCycle) -> list[documents.Entry]:
     return [documents.review_entry(submission, assessment, cycle) for submission, assessment in rows]
 
 
-def write(connection, entries: list[documents.Entry], replaced=(), sections=()) -> None:
-    """Replace what `replaced` and `sections` name by `entries`, in as few statements as it takes."""
-    for section in sections:
-        connection.execute(sa.delete(_TABLE).where(
-            _TABLE.c.partnership_id == section.partnership_id, _TABLE.c.kind.in_(("section", "item")),
-            _TABLE.c.section_key == section.section_key,
-        ))
-    for kind, sources in replaced:
+def write(connection, entries: list[documents.Entry], replaced=()) -> None:
+    """Remove what `replaced` names ((kinds, sources) pairs) and write `entries`, in as few
+    statements as it takes."""
+    for kinds, sources in replaced:
         if sources:
-            connection.execute(sa.delete(_TABLE).where(_TABLE.c.kind == kind, _TABLE.c.source.in_(sources)))
+            connection.execute(sa.delete(_TABLE).where(_TABLE.c.kind.in_(kinds), _TABLE.c.source.in_(sources)))
     if entries:
         connection.execute(sa.insert(_TABLE), [entry.row() for entry in entries])
 
@@ -116,9 +126,9 @@ def write(connection, entries: list[documents.Entry], replaced=(), sections=()) 
 def _index_flush(session, _flush_context) -> None:
     if not session.new and not session.dirty:
         return
-    entries, replaced, sections = entries_for_flush(session)
-    if entries or replaced or sections:
-        write(session.connection(), entries, replaced, sections)
+    entries, replaced = entries_for_flush(session)
+    if entries or replaced:
+        write(session.connection(), entries, replaced)
 
 
 # --- Rebuilding ----------------------------------------------------------------------------------
@@ -131,12 +141,22 @@ def partnership_entries(partnership_id: int) -> list[documents.Entry]:
     sections = {s.id: s for s in session.scalars(
         sa.select(PlanSection).where(PlanSection.partnership_id == partnership_id))}
     if sections:
-        for revision in session.scalars(sa.select(SectionRevision).where(SectionRevision.section_id.in_(sections))
-                                        .order_by(SectionRevision.id)):
-            section = sections[revision.section_id]
-            entries.append(documents.revision_entry(section, revision))
-            if section.current_revision_id == revision.id:
-                entries.extend(documents.section_entries(section, revision))
+        # Each section's revisions in order, changing the entries as each save did.
+        current: dict[int, dict[str, documents.Entry]] = {section_id: {} for section_id in sections}
+        previous: dict[int, SectionRevision] = {}
+        revisions = sa.select(SectionRevision).where(SectionRevision.section_id.in_(sections))
+        for revision in session.scalars(revisions.order_by(SectionRevision.section_id, SectionRevision.number)):
+            section, state = sections[revision.section_id], current[revision.section_id]
+            written, gone = section_change(section, previous.get(section.id), revision)
+            for source in gone:
+                state.pop(source, None)
+            for entry in written:
+                if entry.kind == "revision":
+                    entries.append(entry)
+                else:
+                    state[entry.source] = entry
+            previous[section.id] = revision
+        entries.extend(entry for state in current.values() for entry in state.values())
     for comment, thread, section_key in session.execute(
         sa.select(Comment, CommentThread, PlanSection.section_key)
         .join(CommentThread, CommentThread.id == Comment.thread_id)
@@ -179,12 +199,19 @@ def unindexed_partnerships(limit: int) -> list[int]:
     ))
 
 
-def backfill() -> int:
-    """The periodic job: index a batch of unindexed partnerships (each in its own transaction)."""
-    done = 0
-    for partnership_id in unindexed_partnerships(BACKFILL_BATCH):
-        count = rebuild(partnership_id)
-        db.session.commit()
-        log.info("search: indexed partnership %s (%s entries)", partnership_id, count)
-        done += 1
+def backfill(seconds: float = BACKFILL_SECONDS) -> int:
+    """The periodic job: index unindexed partnerships, each in its own transaction, batch after
+    batch for up to `seconds` (about 75 ms a partnership of a hundred revisions); one worker at a
+    time (another finds the lock taken and leaves the work to it)."""
+    done, started = 0, time.monotonic()
+    with exclusive("search_backfill") as mine:
+        while mine and time.monotonic() - started < seconds:
+            batch = unindexed_partnerships(BACKFILL_BATCH)
+            for partnership_id in batch:
+                count = rebuild(partnership_id)
+                db.session.commit()
+                log.info("search: indexed partnership %s (%s entries)", partnership_id, count)
+                done += 1
+            if len(batch) < BACKFILL_BATCH:
+                break
     return done

@@ -1,8 +1,10 @@
 """Search: the index of what members can find, with the engine's full-text index over it.
 
 - search_entry: one row per searchable thing (app/search/models.py).
-- PostgreSQL: a GIN index over the entry's tsvector (title and text, English).
-- SQLite: an FTS5 table over the same columns, kept in step by triggers.
+- PostgreSQL: a GIN index over the entry's tsvector (title and text, English, and a lexeme
+  naming its partnership, which searches AND in).
+- SQLite: an FTS5 table over the same columns and the partnership as a token, its content read
+  through a view, kept in step by triggers.
 
 The index starts empty: the worker's periodic `search_backfill` job fills it for partnerships
 written before (`flask --app wsgi ermp search-reindex` does it at once).
@@ -22,25 +24,31 @@ branch_labels = None
 depends_on = None
 
 # As app/search/models.py declares them at this revision (a migration stands alone).
-DOCUMENT_SQL = "to_tsvector('english'::regconfig, (title::text || ' ' || body))"
+DOCUMENT_SQL = ("(to_tsvector('english'::regconfig, (title::text || ' ' || body)) || "
+                "array_to_tsvector(ARRAY['jointly:' || partnership_id::text]))")
 FTS_CREATE = (
-    "CREATE VIRTUAL TABLE search_entry_fts USING fts5(title, body, content='search_entry', "
+    "CREATE VIEW search_entry_fts_source AS "
+    "SELECT id, title, body, 'p' || partnership_id AS scope FROM search_entry",
+    "CREATE VIRTUAL TABLE search_entry_fts USING fts5(title, body, scope, content='search_entry_fts_source', "
     "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
     "CREATE TRIGGER search_entry_fts_insert AFTER INSERT ON search_entry BEGIN "
-    "INSERT INTO search_entry_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "INSERT INTO search_entry_fts(rowid, title, body, scope) "
+    "VALUES (new.id, new.title, new.body, 'p' || new.partnership_id); END",
     "CREATE TRIGGER search_entry_fts_delete AFTER DELETE ON search_entry BEGIN "
-    "INSERT INTO search_entry_fts(search_entry_fts, rowid, title, body) "
-    "VALUES ('delete', old.id, old.title, old.body); END",
+    "INSERT INTO search_entry_fts(search_entry_fts, rowid, title, body, scope) "
+    "VALUES ('delete', old.id, old.title, old.body, 'p' || old.partnership_id); END",
     "CREATE TRIGGER search_entry_fts_update AFTER UPDATE ON search_entry BEGIN "
-    "INSERT INTO search_entry_fts(search_entry_fts, rowid, title, body) "
-    "VALUES ('delete', old.id, old.title, old.body); "
-    "INSERT INTO search_entry_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "INSERT INTO search_entry_fts(search_entry_fts, rowid, title, body, scope) "
+    "VALUES ('delete', old.id, old.title, old.body, 'p' || old.partnership_id); "
+    "INSERT INTO search_entry_fts(rowid, title, body, scope) "
+    "VALUES (new.id, new.title, new.body, 'p' || new.partnership_id); END",
 )
 FTS_DROP = (
     "DROP TRIGGER IF EXISTS search_entry_fts_update",
     "DROP TRIGGER IF EXISTS search_entry_fts_delete",
     "DROP TRIGGER IF EXISTS search_entry_fts_insert",
     "DROP TABLE IF EXISTS search_entry_fts",
+    "DROP VIEW IF EXISTS search_entry_fts_source",
 )
 
 

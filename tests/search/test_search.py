@@ -55,6 +55,24 @@ def test_text_a_section_no_longer_says_is_found_only_among_older_revisions(plan)
     assert {h.kind for h in search(reader, "antwerp", Filters(older=True)).hits} == {"item"}
 
 
+def test_a_save_rewrites_only_what_it_changed_and_enters_the_revision_it_replaced(plan):
+    from tests.support.queries import count_queries
+
+    first = _risks(plan, "Port strike", "Flood", "Cyber attack")
+    content = first.content | {"items": {"risks": [dict(r) for r in first.content["items"]["risks"]]}}
+    content["items"]["risks"][1]["title"] = "River flood"
+    with count_queries(db.engine) as statements:
+        plan.save(plan.people.b.editor, "risk_assessment", content)
+    written = [s for s in statements.matching("search_entry") if not s.startswith("SELECT")]
+    assert len(written) == 2  # one DELETE of the changed item's entry, one INSERT of it and revision 1
+    found = {str(h.title).replace("<mark>", "").replace("</mark>", ""): h.party_name
+             for h in search(plan.people.a.viewer.id, "strike OR flood OR cyber").hits}
+    # Who wrote each item, as the plan has it: Beta changed the flood; the others are Alpha's still.
+    assert found == {"Port strike": "Alpha Ltd", "River flood": "Beta GmbH", "Cyber attack": "Alpha Ltd"}
+    older = search(plan.people.a.viewer.id, "flood", Filters(older=True, kind=None)).hits
+    assert sorted(h.title.striptags() for h in older) == ["Risk assessment, revision 1", "River flood"]
+
+
 def test_phrases_exclusions_and_alternatives_read_as_on_a_web_search_engine(plan):
     _risks(plan, "Port strike at Rotterdam", "Strike of the drivers", "Flood in Antwerp")
     reader = plan.people.a.admin.id
@@ -193,10 +211,10 @@ def test_postgresql_answers_from_the_gin_index(plan):
     _risks(plan, "Port strike at Rotterdam")
     from app.search.finding import _postgresql
 
-    statement = _postgresql(plan.people.a.admin.id, "strike", Filters())
+    statement = _postgresql(plan.people.a.admin.id, "strike", Filters(), [plan.partnership.id])
     db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
-    compiled = statement.compile(db.engine)
-    plan_text = "\n".join(db.session.execute(sa.text(f"EXPLAIN {compiled}"), compiled.params).scalars())
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan_text = "\n".join(db.session.connection().exec_driver_sql(f"EXPLAIN {sql}").scalars())
     assert "ix_search_entry_document" in plan_text
 
 
