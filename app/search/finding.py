@@ -213,7 +213,8 @@ def _postgresql(user_id: int, text: str, filters: Filters, scope: list[int]):
         )
         .outerjoin(Party, Party.id == SearchEntry.party_id)
         .outerjoin(Organisation, Organisation.id == Party.organisation_id)
-        .where(document.op("@@")(query.op("&&")(in_scope)), *_visible(user_id, filters))
+        # A query of stop words only ("the") is empty: it finds nothing, not the whole scope.
+        .where(sa.func.numnode(query) > 0, document.op("@@")(query.op("&&")(in_scope)), *_visible(user_id, filters))
         .order_by(sa.func.ts_rank_cd(document, query).desc(), SearchEntry.occurred_at.desc(), SearchEntry.id.desc())
     )
 

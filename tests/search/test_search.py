@@ -218,6 +218,14 @@ def test_postgresql_answers_from_the_gin_index(plan):
     assert "ix_search_entry_document" in plan_text
 
 
+@pytest.mark.postgres_only
+def test_a_query_of_stop_words_finds_nothing_rather_than_everything(plan):
+    _risks(plan, "Port strike", narrative="The risks of the port and the sea.")
+    assert search(plan.people.a.admin.id, "the").total == 0
+    assert search(plan.people.a.admin.id, "the OR and").total == 0
+    assert search(plan.people.a.admin.id, "the sea").total == 1
+
+
 def plan_section(partnership_id: int, key: str):
     from app.plan_sections import reading
 
