@@ -130,7 +130,7 @@ def comment_entry(comment, thread, section_key: str) -> "Entry":
 def action_entry(action) -> "Entry":
     return Entry(
         partnership_id=action.partnership_id, kind="action", source=str(action.id), label="Improvement action",
-        title=action.title, body=_join(action.description, action.link_label or ""),
+        title=action.title, body=action.description or "",
         link=path_for("review_cycle.action", partnership_id=action.partnership_id, cycle_id=action.cycle_id,
                       action_id=action.id),
         occurred_at=action.opened_at, party_id=action.owner_party_id,

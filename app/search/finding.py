@@ -42,6 +42,14 @@ KIND_LABELS = {
     "version": "Plan versions",
 }
 
+# Headings of hits that belong to no plan section.
+GROUP_HEADINGS = {
+    "action": "Improvement actions",
+    "adaptation": "Adaptations",
+    "review": "Reviews and maturity assessments",
+    "version": "Plan versions",
+}
+
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -123,6 +131,11 @@ class Hit:
         section_type = get_section_type(self.section_key) if self.section_key else None
         return section_type.title if section_type else None
 
+    @property
+    def heading(self) -> str:
+        """Where it is listed on the page: its plan section, else what it is ("Improvement actions")."""
+        return self.section_title or GROUP_HEADINGS.get(self.kind, self.label)
+
 
 @dataclass
 class Group:
@@ -149,12 +162,12 @@ class Results:
         for hit in self.hits:
             group = groups.setdefault(hit.partnership_id, Group(hit.partnership_id,
                                                                 self.partnership_names.get(hit.partnership_id, "")))
-            for key, hits in group.sections:
-                if key == hit.section_title:
+            for heading, hits in group.sections:
+                if heading == hit.heading:
                     hits.append(hit)
                     break
             else:
-                group.sections.append((hit.section_title, [hit]))
+                group.sections.append((hit.heading, [hit]))
         return list(groups.values())
 
 
