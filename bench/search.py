@@ -175,7 +175,7 @@ def _listening(on: bool) -> None:
 
 def _saves(app, partnership_id: int, repeat: int) -> tuple[float, float, int]:
     """Median seconds of a save with the listener and without it, timed alternately, and the
-    section's current entries (the section and its items), which each save deletes and writes again."""
+    section's current entries (the section and its items)."""
     from app.extensions import db
     from app.search.models import SearchEntry
 
@@ -239,12 +239,14 @@ def _engine_rows(engine: str, app, size_note: str, searches: int, saves: int) ->
                + ", ".join(f"{text} {total:,}" for text, total in found.items())),
         Row("search", f"{label}: save a revision of the demo's risk register, listener on vs off",
             with_index * 1000, without * 1000, "ms", 1.2,
-            f"one paragraph of the narrative changed; each save deletes and writes again the section's {written} "
-            f"entries (the section and its risks) and adds the revision's; median of {saves} each, alternately"),
+            f"one paragraph of the narrative changed; of the section's {written} entries (the section and its "
+            f"risks) a save writes again the section's, and the old paragraph under the revision it replaced; "
+            f"median of {saves} each, alternately"),
         Row("search", f"{label}: save a revision of a {LARGE['risks']}-risk register, listener on vs off",
             large[0] * 1000, large[1] * 1000, "ms", 1.2,
-            f"the same edit; each save deletes and writes again {large[2]:,} entries and adds the revision's "
-            f"(the whole register's text); median of {max(5, saves // 3)} each, alternately"),
+            f"the same edit; {large[2]:,} entries, of which a save writes the same two; the rest is comparing "
+            f"the register's {LARGE['risks']} risks with the revision before; median of {max(5, saves // 3)} "
+            f"each, alternately"),
     ]
 
 

@@ -99,14 +99,11 @@ def section_entries(section, revision) -> list["Entry"]:
     return entries
 
 
-def revision_entry(section, revision) -> "Entry":
-    """A saved revision as a whole, found when someone asks for older text."""
+def revision_entry(section, revision, replaced: list["Entry"]) -> "Entry":
+    """What a newer revision no longer says of `revision` (the `replaced` entries, as they read in
+    it), found when someone asks for older text and linked to the revision that said it."""
     section_type = get_section_type(section.section_key)
-    content = revision.content or {}
-    texts = [plain(content.get("narrative", "")), *_texts_of(section_type.fields, content.get("fields") or {})]
-    for kind in section_type.item_kinds:
-        for item in (content.get("items") or {}).get(kind.key) or []:
-            texts.extend(plain(t) for t in _texts_of(kind.fields, item))
+    texts = [text for entry in replaced for text in (entry.title if entry.kind == "item" else "", entry.body)]
     return Entry(
         partnership_id=section.partnership_id, kind="revision", source=str(revision.id), label="Earlier revision",
         title=f"{section_type.title}, revision {revision.number}", body=_join(*texts),

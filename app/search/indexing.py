@@ -41,14 +41,15 @@ def _changed(obj, *names: str) -> bool:
 
 def section_change(section: PlanSection, previous: SectionRevision | None, revision: SectionRevision):
     """What a new revision changes in the index: the entries of the section and of the items it
-    changed or added (unchanged ones keep who wrote them and when), the sources it removed, and
-    the revision it replaces, now an older revision."""
+    changed or added (unchanged ones keep who wrote them and when), the sources it removed or
+    changed, and the text it no longer says, entered as the replaced revision's (what "include
+    older revisions" finds, where it was said)."""
     before = {e.source: e for e in documents.section_entries(section, previous)} if previous is not None else {}
     after = {e.source: e for e in documents.section_entries(section, revision)}
     written = [e for source, e in after.items() if source not in before or not before[source].same_text(e)]
     gone = [source for source in before if source not in after] + [e.source for e in written if e.source in before]
-    if previous is not None:
-        written.append(documents.revision_entry(section, previous))
+    if gone:
+        written.append(documents.revision_entry(section, previous, [before[source] for source in gone]))
     return written, gone
 
 

@@ -25,8 +25,8 @@ from app.extensions import db
 from app.types import utcnow
 
 # What an entry is. "review" holds a party's assessment, entered only once its cycle is revealed;
-# "revision" holds a whole saved revision of a section, entered when a newer revision replaces it
-# (the current text is the section's own entries) and found only when asked for older text.
+# "revision" holds the text a newer revision of a section no longer says (its removed and changed
+# items, its old narrative), under the revision that said it; found only when asked for older text.
 KINDS = ("section", "item", "comment", "action", "adaptation", "review", "version", "revision")
 
 # The tsvector PostgreSQL indexes; queries use the very same expression so that the index serves.
