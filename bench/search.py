@@ -244,8 +244,8 @@ def _engine_rows(engine: str, app, size_note: str, searches: int, saves: int) ->
             f"median of {saves} each, alternately"),
         Row("search", f"{label}: save a revision of a {LARGE['risks']}-risk register, listener on vs off",
             large[0] * 1000, large[1] * 1000, "ms", 1.2,
-            f"the same edit; {large[2]:,} entries, of which a save writes the same two; the rest is comparing "
-            f"the register's {LARGE['risks']} risks with the revision before; median of {max(5, saves // 3)} "
+            f"the same edit; {large[2]:,} entries, of which a save writes the same two; the rest is finding "
+            f"which of the {LARGE['risks']} risks the revision changed; median of {max(5, saves // 3)} "
             f"each, alternately"),
     ]
 

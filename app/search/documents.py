@@ -74,8 +74,10 @@ def _texts_of(fields, values: dict) -> list[str]:
     return [values[f.name] for f in fields if isinstance(f, Text) and isinstance(values.get(f.name), str)]
 
 
-def section_entries(section, revision) -> list["Entry"]:
-    """A section's current text: the section itself (narrative and fields) and each of its items."""
+def section_entries(section, revision, unchanged: frozenset[str] = frozenset(),
+                    same_section: bool = False) -> list["Entry"]:
+    """A section's current text: the section itself (narrative and fields) and each of its items;
+    but the items whose ids are `unchanged`, and the section itself when `same_section`."""
     section_type = get_section_type(section.section_key)
     if section_type is None:
         return []
@@ -83,12 +85,14 @@ def section_entries(section, revision) -> list["Entry"]:
     page = path_for("coediting.section", partnership_id=section.partnership_id, section_key=section.section_key)
     common = {"partnership_id": section.partnership_id, "section_key": section.section_key,
               "party_id": revision.author_party_id, "occurred_at": revision.created_at}
-    entries = [Entry(kind="section", source=str(section.id), label="Section", title=section_type.title,
-                     link=page, body=_join(plain(content.get("narrative", "")),
-                                           *_texts_of(section_type.fields, content.get("fields") or {})),
-                     **common)]
+    entries = [] if same_section else [Entry(
+        kind="section", source=str(section.id), label="Section", title=section_type.title, link=page,
+        body=_join(plain(content.get("narrative", "")), *_texts_of(section_type.fields, content.get("fields") or {})),
+        **common)]
     for kind in section_type.item_kinds:
         for item in (content.get("items") or {}).get(kind.key) or []:
+            if item["id"] in unchanged:
+                continue
             title = item.get(kind.title)
             entries.append(Entry(
                 kind="item", source=f"{section.id}:{item['id']}", label=kind.singular,

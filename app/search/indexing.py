@@ -39,13 +39,31 @@ def _changed(obj, *names: str) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
+def _unchanged(previous: SectionRevision | None, revision: SectionRevision) -> tuple[frozenset[str], bool]:
+    """The ids of items stored the same in both revisions, and whether the section's own text is
+    the same: what a save need not look at (a one-line edit of a 500-item register is one item)."""
+    if previous is None:
+        return frozenset(), False
+    old, new = previous.content or {}, revision.content or {}
+
+    def items(content):
+        return {item["id"]: item for kind in (content.get("items") or {}).values() for item in kind}
+
+    old_items = items(old)
+    same = frozenset(item_id for item_id, item in items(new).items() if old_items.get(item_id) == item)
+    same_section = (old.get("narrative"), old.get("fields")) == (new.get("narrative"), new.get("fields"))
+    return same, same_section
+
+
 def section_change(section: PlanSection, previous: SectionRevision | None, revision: SectionRevision):
     """What a new revision changes in the index: the entries of the section and of the items it
     changed or added (unchanged ones keep who wrote them and when), the sources it removed or
     changed, and the text it no longer says, entered as the replaced revision's (what "include
     older revisions" finds, where it was said)."""
-    before = {e.source: e for e in documents.section_entries(section, previous)} if previous is not None else {}
-    after = {e.source: e for e in documents.section_entries(section, revision)}
+    unchanged, same_section = _unchanged(previous, revision)
+    before = {} if previous is None else {
+        e.source: e for e in documents.section_entries(section, previous, unchanged, same_section)}
+    after = {e.source: e for e in documents.section_entries(section, revision, unchanged, same_section)}
     written = [e for source, e in after.items() if source not in before or not before[source].same_text(e)]
     gone = [source for source in before if source not in after] + [e.source for e in written if e.source in before]
     if gone:
