@@ -71,6 +71,19 @@ def section_change(section: PlanSection, previous: SectionRevision | None, revis
     return written, gone
 
 
+def _stored(session, revision_id: int | None):
+    """A revision as stored (id, number, content, author's party, time), read afresh: a caller may
+    have changed the content of the one in memory (JSON is not tracked), and compared with that a
+    save would seem to change nothing."""
+    if revision_id is None:
+        return None
+    return session.connection().execute(
+        sa.select(SectionRevision.id, SectionRevision.number, SectionRevision.content,
+                  SectionRevision.author_party_id, SectionRevision.created_at)
+        .where(SectionRevision.id == revision_id)
+    ).one_or_none()
+
+
 def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[str, list[str]]]]:
     """What this flush changes in the index: entries to write, and (kinds, sources) they replace or
     that are gone."""
@@ -82,8 +95,7 @@ def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[str, l
             section = session.get(PlanSection, obj.section_id)
             # The section still points at the revision this one replaces (the pointer moves after
             # the flush): the first and only time both are at hand.
-            previous = None if section.current_revision_id is None else session.get(
-                SectionRevision, section.current_revision_id)
+            previous = _stored(session, section.current_revision_id)
             written, gone = section_change(section, previous, obj)
             entries.extend(written)
             replaced.append((("section", "item"), gone))

@@ -73,6 +73,21 @@ def test_a_save_rewrites_only_what_it_changed_and_enters_the_revision_it_replace
     assert sorted(h.title.striptags() for h in older) == ["Risk assessment, revision 1", "River flood"]
 
 
+def test_a_save_built_by_changing_the_loaded_content_in_place_is_indexed_all_the_same(plan):
+    """JSON columns are not tracked: a caller that edits the current revision's content as loaded
+    and saves it must not make the save look like no change to the index."""
+    from app.plan_sections import reading
+
+    _risks(plan, "Port strike", narrative="Volcanoes nearby.")
+    content = reading.current_content(plan.partnership.id, "risk_assessment")
+    content["narrative"] = "Icebergs in the channel"
+    section = plan.section("risk_assessment")
+    writing.save_section(plan.member(plan.people.b.editor), section, content, section.current_revision_id)
+    db.session.commit()
+    assert [h.kind for h in search(plan.people.a.viewer.id, "icebergs").hits] == ["section"]
+    assert [h.kind for h in search(plan.people.a.viewer.id, "volcanoes", Filters(older=True)).hits] == ["revision"]
+
+
 def test_phrases_exclusions_and_alternatives_read_as_on_a_web_search_engine(plan):
     _risks(plan, "Port strike at Rotterdam", "Strike of the drivers", "Flood in Antwerp")
     reader = plan.people.a.admin.id
