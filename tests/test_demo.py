@@ -104,3 +104,17 @@ def test_demo_users_can_sign_in(app, runner, client):
     runner.invoke(args=["demo"])
     client.sign_in(PEOPLE[3][2], DEMO_PASSWORD)
     assert "Northwind–Contoso Supply Alliance" in client.get("/home").get_data(as_text=True)
+
+
+def test_demo_search_finds_past_assessments_but_nothing_of_this_years_before_both_submit(app, runner, client):
+    """This year's maturity assessment says what last year's said; Northwind has submitted it and
+    Contoso has a draft: Dana finds last year's text, and nothing of this year's."""
+    from app.types import utcnow
+
+    runner.invoke(args=["demo"])
+    client.sign_in("dana.reyes@contoso.example", DEMO_PASSWORD)
+    page = client.get("/search", query_string={"q": '"rhythm both sides trust"', "kind": "review"}).text
+    year = utcnow().year
+    assert f"Northwind Logistics&#39;s {year - 1} maturity assessment" in page
+    assert f"{year} maturity assessment" not in page.replace(f"{year - 1} maturity", "")
+    assert "search-hit" in client.get("/search", query_string={"q": '"frozen window"'}).text
