@@ -105,6 +105,15 @@ class ConfirmForm(Form):
     """Nothing but the CSRF token: for buttons that change something."""
 
 
+def int_or_none(value):
+    """A filter select's coerce: the chosen id, or None for "every…" and for anything not a number
+    (then the choice is refused beside the field, as no option has that value)."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms select options."""
     return [SelectChoice(value, label) for value, label in pairs]

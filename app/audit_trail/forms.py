@@ -3,14 +3,7 @@
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-from app.forms import Form, choices
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+from app.forms import Form, choices, int_or_none
 
 
 class TrailFilterForm(Form):
@@ -18,8 +11,8 @@ class TrailFilterForm(Form):
         csrf = False  # it only reads
 
     action = SelectField("What happened", validators=[Optional()])
-    party = SelectField("Party", coerce=_int_or_none, validators=[Optional()])
-    person = SelectField("Person", coerce=_int_or_none, validators=[Optional()])
+    party = SelectField("Party", coerce=int_or_none, validators=[Optional()])
+    person = SelectField("Person", coerce=int_or_none, validators=[Optional()])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
 

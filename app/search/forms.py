@@ -3,15 +3,8 @@
 from wtforms import BooleanField, DateField, SearchField, SelectField
 from wtforms.validators import Length, Optional
 
-from app.forms import Form, choices
+from app.forms import Form, choices, int_or_none
 from app.search.finding import KIND_LABELS, QUERY_MAX
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 class SearchForm(Form):
@@ -20,10 +13,10 @@ class SearchForm(Form):
 
     q = SearchField("Search for", validators=[Optional(), Length(max=QUERY_MAX)],
                     description='Words to find; "an exact phrase"; -word to leave a word out; OR between alternatives.')
-    partnership = SelectField("Partnership", coerce=_int_or_none, validators=[Optional()])
+    partnership = SelectField("Partnership", coerce=int_or_none, validators=[Optional()])
     section = SelectField("Section", validators=[Optional()])
     kind = SelectField("Kind", validators=[Optional()])
-    party = SelectField("Party", coerce=_int_or_none, validators=[Optional()])
+    party = SelectField("Party", coerce=int_or_none, validators=[Optional()])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
     older = BooleanField("Include older revisions")
