@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 from app.accounts.models import Organisation
 from app.extensions import db, limiter
 from app.formatting import user_zone
-from app.partnerships.models import Membership, Partnership, Party
+from app.partnerships.models import Partnership, Party
 from app.plan_sections.registry import section_types
 from app.search import bp
-from app.search.finding import Filters, search
+from app.search.finding import Filters, member_partnerships, search
 from app.search.forms import SearchForm
 
 FILTER_ARGS = ("partnership", "section", "kind", "party", "date_from", "date_to", "older")
@@ -18,7 +18,7 @@ FILTER_ARGS = ("partnership", "section", "kind", "party", "date_from", "date_to"
 
 def _choices(user_id: int) -> tuple[list, list]:
     """The user's partnerships and the organisations taking part in them, by name."""
-    mine = sa.select(Membership.partnership_id).where(Membership.user_id == user_id)
+    mine = member_partnerships(user_id)
     partnerships = db.session.execute(
         sa.select(Partnership.id, Partnership.name).where(Partnership.id.in_(mine)).order_by(Partnership.name)
     ).all()
