@@ -84,7 +84,7 @@ def _stored(session, revision_id: int | None):
     ).one_or_none()
 
 
-def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[str, list[str]]]]:
+def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[tuple[str, ...], list[str]]]]:
     """What this flush changes in the index: entries to write, and (kinds, sources) they replace or
     that are gone."""
     entries: list[documents.Entry] = []
