@@ -4,6 +4,7 @@ portfolio columns, reminder sources, integrity checks, jobs and signal receivers
 
 from app import (
     accounts,
+    attachments,
     audit,
     audit_trail,
     coediting,
@@ -43,5 +44,6 @@ FEATURES = (
     my_work,
     lifecycle,
     evidence,
+    attachments,
     search,
 )

@@ -104,7 +104,17 @@ def is_time_zone(name: str) -> bool:
     return name in set(time_zone_names())
 
 
+def file_size(size: int) -> str:
+    """A file's size as people read it: "812 bytes", "14 KB", "2.4 MB"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    if size >= 1024:
+        return f"{size // 1024} KB"
+    return f"{size} byte{'' if size == 1 else 's'}"
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(file_size, "filesize")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(iso_datetime, "iso")

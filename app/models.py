@@ -1,6 +1,7 @@
 """Imports every model, so Alembic and `db.create_all` see the whole schema."""
 
 from app.accounts.models import CalendarFeed, Organisation, PasswordReset, RecoveryCode, User  # noqa: F401
+from app.attachments.models import Attachment, AttachmentVersion  # noqa: F401
 from app.audit.models import AuditChain, AuditCheckpoint, AuditEvent, AuditVerification  # noqa: F401
 from app.coediting.models import Comment, CommentThread, EditConflict, SectionPresence  # noqa: F401
 from app.consent.models import Proposal, ProposalResponse  # noqa: F401

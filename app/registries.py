@@ -93,6 +93,11 @@ INTEGRITY_CHECKS = Registry[Callable[[Any], None]]("integrity_checks")
 
 # Where a person lands after signing in: fn(user) -> a URL, or None to let the next one answer
 # (accounts asks each in turn; my work offers its page).
+# The files a plan version issued now rests on: each source gives the partnership's current
+# evidence as rows of the version's canonical document (app/attachments fills it; app/plan_versions
+# freezes what it gives in every version it issues and lists it in the PDF's annex).
+PLAN_EVIDENCE = Registry[Callable[[int], list[dict]]]("plan_evidence")
+
 LANDING_PAGES = Registry[Callable[[Any], str | None]]("landing_pages")
 
 

@@ -38,10 +38,13 @@ def document_context(partnership: Partnership, version: PlanVersion | None = Non
         for section_type in section_types()
     ]
     baseline = services.baseline_of(partnership.id)
+    evidence = services.evidence_of(version) if version is not None else services.plan_evidence(partnership.id)
+    draft_document = {"format": services.CANONICAL_FORMAT, "version": "draft",
+                      "partnership": services.partnership_profile(partnership), "sections": contents}
+    if evidence:
+        draft_document["evidence"] = evidence
     content_hash = version.content_hash if version is not None else services.sha256_hex(
-        services.canonical_json({"format": services.CANONICAL_FORMAT, "version": "draft",
-                                 "partnership": services.partnership_profile(partnership), "sections": contents})
-    )
+        services.canonical_json(draft_document))
     signatures = {s.party_id: s for s in version.signatures} if version is not None else {}
     return {
         "partnership": partnership,
@@ -51,6 +54,8 @@ def document_context(partnership: Partnership, version: PlanVersion | None = Non
         "label": version.label if version is not None else "Working draft",
         "content_hash": content_hash,
         "sections": sections,
+        # The files the plan rests on, each with its SHA-256: the annex before the signatures.
+        "evidence": evidence,
         # A version names the parties it was issued to (as they were named then); a draft, today's.
         "parties": services.parties_of_version(version) if version is not None else services.parties_of(partnership.id),
         "signatures": signatures,

@@ -30,6 +30,7 @@ from app.plan_sections.models import PlanSection, SectionRevision
 from app.plan_sections.registry import section_types
 from app.plan_versions import identities
 from app.plan_versions.models import PlanSignature, PlanVersion
+from app.registries import PLAN_EVIDENCE
 from app.rules import RuleViolation
 from app.types import utcnow
 
@@ -130,7 +131,24 @@ def unchanged_baseline(partnership: Partnership, revisions: dict | None = None) 
     revisions = current_revisions(partnership.id) if revisions is None else revisions
     frozen = json.loads(baseline.canonical)
     same_sections = frozen.get("sections") == {key: revisions[key].content for key in revisions}
-    return baseline if same_sections and frozen.get("partnership") == partnership_profile(partnership) else None
+    same_evidence = _evidence_files(frozen.get("evidence")) == _evidence_files(plan_evidence(partnership.id))
+    return baseline if (same_sections and same_evidence
+                        and frozen.get("partnership") == partnership_profile(partnership)) else None
+
+
+def plan_evidence(partnership_id: int) -> list[dict]:
+    """The files the plan rests on now (attached to its sections and items), as a version issued
+    now records them; the features that keep such files fill PLAN_EVIDENCE."""
+    return [row for source in PLAN_EVIDENCE.all() for row in source(partnership_id)]
+
+
+def evidence_of(version: PlanVersion) -> list[dict]:
+    """The files a version froze when it was issued (its canonical document's evidence)."""
+    return json.loads(version.canonical).get("evidence") or []
+
+
+def _evidence_files(rows: list[dict] | None) -> list[tuple]:
+    return sorted((row["attachment_id"], row["version"], row["sha256"]) for row in rows or [])
 
 
 def baseline_of(partnership_id: int) -> PlanVersion | None:
@@ -264,6 +282,9 @@ def issue_version(membership: Membership, *, step: str, summary: str, sign_by: d
         "partnership": partnership_profile(partnership),
         "sections": {key: revisions[key].content for key in sorted(revisions)},
     }
+    evidence = plan_evidence(partnership.id)
+    if evidence:  # a plan with no files keeps the canonical form versions always had
+        document["evidence"] = evidence
     canonical = canonical_json(document)
     version = PlanVersion(
         partnership_id=partnership.id,

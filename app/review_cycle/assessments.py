@@ -257,6 +257,12 @@ def _check_can_assess(membership: Membership, cycle: ReviewCycle) -> None:
         raise RuleViolation(f"The {cycle.period} cycle has moved on from the Review stage; its scores are final.")
 
 
+def check_can_assess(membership: Membership, cycle: ReviewCycle) -> None:
+    """RuleViolation unless the member may write its party's assessment of the cycle now (what
+    goes with it, like the evidence of its actuals, follows the same rule)."""
+    _check_can_assess(membership, cycle)
+
+
 def _assessment_row(cycle: ReviewCycle, party_id: int) -> Assessment:
     """The party's assessment row, created if missing (concurrency-safe), locked for writing."""
     db.session.execute(

@@ -7,7 +7,8 @@ typed is read as FTS5's own syntax. Both stem English words ("risks" finds "risk
 
 The boundaries, in the one statement every search runs:
 - only partnerships the person is a member of now (a party that left takes its people out);
-- a review's text only once its cycle is revealed (it is not indexed before, and checked here);
+- a review's text, and the evidence of a party's actuals, only once its cycle is revealed (neither
+  is indexed before, and entries of a cycle are checked here);
 - older revisions only when asked for (a revision is entered when a newer one replaces it).
 """
 
@@ -40,6 +41,7 @@ KIND_LABELS = {
     "adaptation": "Adaptations",
     "review": "Reviews and maturity assessments",
     "version": "Plan versions",
+    "attachment": "Files",
 }
 
 # Headings of hits that belong to no plan section.
@@ -48,6 +50,7 @@ GROUP_HEADINGS = {
     "adaptation": "Adaptations",
     "review": "Reviews and maturity assessments",
     "version": "Plan versions",
+    "attachment": "Files",
 }
 
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -179,7 +182,8 @@ def _visible(user_id: int, filters: Filters) -> list:
     entry = SearchEntry
     conditions = [entry.partnership_id.in_(member_partnerships(user_id))]
     revealed = sa.select(ReviewCycle.id).where(ReviewCycle.id == entry.cycle_id, ReviewCycle.revealed_at.is_not(None))
-    conditions.append(sa.or_(entry.kind != "review", revealed.exists()))
+    # Entries of a cycle (revealed reviews, the evidence of revealed actuals) are checked again here.
+    conditions.append(sa.or_(entry.cycle_id.is_(None), revealed.exists()))
     if not filters.older:  # a "revision" entry is one a section replaced (the current one is the section)
         conditions.append(entry.kind != "revision")
     if filters.partnership_id is not None:

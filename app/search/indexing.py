@@ -19,13 +19,14 @@ import time
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session
 
+from app.attachments.models import Attachment, AttachmentVersion
 from app.coediting.models import Comment, CommentThread
 from app.extensions import db
 from app.jobs.locks import exclusive
 from app.plan_sections.models import PlanSection, SectionRevision
 from app.plan_versions.models import PlanVersion
 from app.review_cycle.models import Adaptation, Assessment, AssessmentSubmission, ImprovementAction, ReviewCycle
-from app.search import documents
+from app.search import attachment_entries, documents
 from app.search.models import SearchEntry
 
 log = logging.getLogger("jointly.search")
@@ -90,7 +91,12 @@ def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[tuple[
     entries: list[documents.Entry] = []
     replaced: list[tuple[tuple[str, ...], list[str]]] = []
     revealed: list[ReviewCycle] = []
+    attachments: set[int] = set()  # attachments whose entry is made again
+    submitted: set[int] = set()  # cycles with a submission after their reveal (a correction)
     for obj in session.new:
+        if isinstance(obj, AttachmentVersion):
+            attachments.add(obj.attachment_id)
+            continue
         if isinstance(obj, SectionRevision):
             section = session.get(PlanSection, obj.section_id)
             # The section still points at the revision this one replaces (the pointer moves after
@@ -114,6 +120,7 @@ def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[tuple[
             cycle = session.get(ReviewCycle, assessment.cycle_id)
             if cycle.revealed_at is not None:  # a correction, submitted after the reveal
                 entries.append(documents.review_entry(obj, assessment, cycle))
+                submitted.add(cycle.id)
     for obj in session.dirty:
         if isinstance(obj, ImprovementAction) and _changed(obj, "title", "description", "link_label", "owner_party_id"):
             replaced.append((("action",), [str(obj.id)]))
@@ -126,10 +133,19 @@ def entries_for_flush(session) -> tuple[list[documents.Entry], list[tuple[tuple[
             entries.append(documents.version_entry(obj))
         elif isinstance(obj, ReviewCycle) and obj.revealed_at is not None and _changed(obj, "revealed_at"):
             revealed.append(obj)
+        elif isinstance(obj, AttachmentVersion) and _changed(obj, "text"):
+            attachments.add(obj.attachment_id)
+        elif isinstance(obj, Attachment) and _changed(obj, "withdrawn_at", "name"):
+            attachments.add(obj.id)
     for cycle in revealed:
         found = review_entries(session, cycle)
         replaced.append((("review",), [e.source for e in found]))
         entries.extend(found)
+    connection = session.connection()
+    attachments.update(attachment_entries.of_cycles(connection, [c.id for c in revealed] + sorted(submitted)))
+    if attachments:
+        replaced.append(((attachment_entries.KIND,), [str(i) for i in sorted(attachments)]))
+        entries.extend(attachment_entries.entries(connection, attachments))
     return entries, replaced
 
 
@@ -208,6 +224,8 @@ def partnership_entries(partnership_id: int) -> list[documents.Entry]:
             entries.extend(review_entries(session, cycle))
     for version in session.scalars(sa.select(PlanVersion).where(PlanVersion.partnership_id == partnership_id)):
         entries.append(documents.version_entry(version))
+    connection = session.connection()
+    entries.extend(attachment_entries.entries(connection, attachment_entries.of_partnership(connection, partnership_id)))
     return entries
 
 

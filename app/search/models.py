@@ -27,7 +27,7 @@ from app.types import utcnow
 # What an entry is. "review" holds a party's assessment, entered only once its cycle is revealed;
 # "revision" holds the text a newer revision of a section no longer says (its removed and changed
 # items, its old narrative), under the revision that said it; found only when asked for older text.
-KINDS = ("section", "item", "comment", "action", "adaptation", "review", "version", "revision")
+KINDS = ("section", "item", "comment", "action", "adaptation", "review", "version", "revision", "attachment")
 
 # The tsvector PostgreSQL indexes; queries use the very same expression so that the index serves.
 # Besides the words it holds one lexeme naming the partnership ("jointly:12", which no typed query
