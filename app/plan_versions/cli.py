@@ -1,5 +1,7 @@
 """`flask --app wsgi ermp verify-pdf FILE` and `ermp export-pdf PARTNERSHIP_ID [--version vN.M] -o FILE`."""
 
+import hashlib
+import os
 import re
 import sys
 
@@ -40,6 +42,17 @@ def _echo_verification(result) -> None:
         click.echo("Issued to: " + ", ".join(party.name for party in result.parties) + ".")
     else:
         click.echo(f"Plan version: no plan version has the content SHA-256 {hash_text}.")
+    if result.evidence:
+        click.echo(f"Evidence files in its annex: {len(result.evidence)}.")
+
+
+def _file_facts(path: str) -> tuple[str, str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    return os.path.basename(path), digest.hexdigest(), size
 
 
 def register() -> None:
@@ -48,10 +61,14 @@ def register() -> None:
 
     @ermp.command("verify-pdf")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    def verify_pdf_command(file: str):
-        """Check a plan PDF's signatures and which plan version it is.
+    @click.option("--evidence", "evidence", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                  help="A file to check against the version's annex of evidence files (repeatable).")
+    def verify_pdf_command(file: str, evidence: tuple[str, ...]):
+        """Check a plan PDF's signatures and which plan version it is, and with --evidence,
+        whether each given file is one its annex lists (by SHA-256).
 
-        Exits 0 only when the PDF is intact and every party of its version signed it.
+        Exits 0 only when the PDF is intact, every party of its version signed it, and every
+        evidence file given is listed.
         """
         from app.plan_versions.verification import VerificationRefused, verify_pdf
 
@@ -63,6 +80,17 @@ def register() -> None:
             click.echo(f"FAILED: {refused}", err=True)
             sys.exit(2)
         _echo_verification(result)
+        checks = result.check_files([_file_facts(path) for path in evidence])
+        for check in checks:
+            if check.ok:
+                row = check.listed
+                click.echo(f"Evidence {check.name}: listed — {row['name']} v{row['version']}, attached to "
+                           f"{row['place']}, SHA-256 {check.sha256}.")
+            else:
+                click.echo(f"Evidence {check.name}: NOT listed in this version's annex (SHA-256 {check.sha256}).")
+        if checks and not all(check.ok for check in checks):
+            click.echo("FAILED: a file given is not one this plan version rests on.", err=True)
+            sys.exit(1)
         if result.ok:
             click.echo(f"OK: {result.verdict}.")
             return

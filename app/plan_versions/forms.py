@@ -2,7 +2,7 @@
 
 from itertools import permutations
 
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, DateField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -86,6 +86,10 @@ class DeclineForm(Form):
 class VerifyForm(Form):
     file = FileField("PDF to verify", description="A plan PDF exported from Jointly, up to 20 MB.",
                      render_kw={"accept": "application/pdf,.pdf"})
+    evidence = MultipleFileField(
+        "Evidence files to check against the plan",
+        description="Optional: files a plan version rests on (a contract, minutes). Each is checked by its "
+                    "SHA-256 against the version's annex of evidence files; they are hashed, then deleted.")
 
 
 class SigningKeyForm(Form):

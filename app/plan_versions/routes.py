@@ -1,6 +1,8 @@
 """Pages of plan versions: the list, issuing, a version with its signatures and diff, signing,
 declining, withdrawing, the stored PDF, the DRAFT PDF, the verify page and the signing key."""
 
+import hashlib
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -29,7 +31,7 @@ from app.registries import UPLOAD_VERIFIERS, UploadVerifier
 from app.rules import RuleViolation, applying
 from app.submissions import claim
 from app.types import utcnow
-from app.uploads import KINDS, FileKind, read_upload
+from app.uploads import KINDS, FileKind, display_name, read_upload
 
 PKCS12 = FileKind(
     "a PKCS#12 file", "p12", "application/x-pkcs12", 64 * 1024, lambda head: head[:1] == b"\x30", (".p12", ".pfx")
@@ -436,7 +438,7 @@ def verify():
         form.file.label.text = "File to verify"
         form.file.description = f"{kind.label[0].upper()}{kind.label[1:]} exported from Jointly, up to 20 MB."
         form.file.render_kw = None
-    result, status, template = None, 200, None
+    result, status, template, evidence_checks = None, 200, None, []
     if form.validate_on_submit():
         try:
             upload = read_upload(request.files.get("file"), kind)
@@ -457,10 +459,27 @@ def verify():
                 else:
                     result.file_name, result.file_sha256 = upload.original_name, upload.sha256
                     result.file_size = upload.size
+                    evidence_checks = result.check_files(_hashed_uploads(request.files.getlist("evidence")))
     elif form.is_submitted():
         status = 422
     return render_template("plan_versions/verify.html", form=form, result=result, result_template=template,
-                           others=others), status
+                           others=others, evidence_checks=evidence_checks), status
+
+
+EVIDENCE_FILES_MAX = 20
+
+
+def _hashed_uploads(uploads) -> list[tuple[str, str, int]]:
+    """(name, SHA-256, size) of each file given to check against a version's annex; the files
+    are only hashed, as they stream, never kept."""
+    found = []
+    for upload in [u for u in uploads if u and u.filename][:EVIDENCE_FILES_MAX]:
+        digest, size = hashlib.sha256(), 0
+        while chunk := upload.stream.read(256 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+        found.append((display_name(upload.filename), digest.hexdigest(), size))
+    return found
 
 
 @bp.route("/organisation/signing-key", methods=["GET", "POST"])

@@ -29,6 +29,20 @@ class SignatureCheck:
         return self.report.ok and self.recorded is not None
 
 
+@dataclass(frozen=True)
+class EvidenceCheck:
+    """A file checked against the version's annex: the entry with its SHA-256, or None."""
+
+    name: str
+    sha256: str
+    size: int
+    listed: dict | None
+
+    @property
+    def ok(self) -> bool:
+        return self.listed is not None
+
+
 @dataclass
 class Verification:
     report: PdfReport
@@ -80,6 +94,17 @@ class Verification:
         if self.version is None:
             return "Intact, but not a plan version Jointly knows"
         return f"Intact, but {self.version.label} is not signed by every party it was issued to"
+
+    @property
+    def evidence(self) -> list[dict]:
+        """The files the version rests on, as its annex lists them (its canonical document froze
+        them, and the content hash the signatures cover is that document's)."""
+        return services.evidence_of(self.version) if self.version is not None else []
+
+    def check_files(self, files: list[tuple[str, str, int]]) -> list[EvidenceCheck]:
+        """Each (name, SHA-256, size) against the annex: listed when a file of that hash is."""
+        by_hash = {row["sha256"]: row for row in self.evidence}
+        return [EvidenceCheck(name, sha256, size, by_hash.get(sha256)) for name, sha256, size in files]
 
     @property
     def ok(self) -> bool:
