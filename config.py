@@ -115,6 +115,12 @@ class Config:
     VERIFY_TIMEOUT_SECONDS = _int("VERIFY_TIMEOUT_SECONDS", 60)
     VERIFY_CPU_SECONDS = _int("VERIFY_CPU_SECONDS", 30)
     VERIFY_MEMORY_MB = _int("VERIFY_MEMORY_MB", 512)
+    # The text of an evidence attachment is read for the search index in a child process
+    # (app/attachments/extraction.py) stopped after this much CPU time, memory or wall-clock
+    # time; a file it cannot finish is kept, only without its text in the index.
+    ATTACHMENT_TEXT_CPU_SECONDS = _int("ATTACHMENT_TEXT_CPU_SECONDS", 20)
+    ATTACHMENT_TEXT_MEMORY_MB = _int("ATTACHMENT_TEXT_MEMORY_MB", 512)
+    ATTACHMENT_TEXT_TIMEOUT_SECONDS = _int("ATTACHMENT_TEXT_TIMEOUT_SECONDS", 40)
 
     # Files the app stores (signed PDFs, uploaded certificates) live under STORAGE_DIR,
     # always under names the app generates (app/uploads.py); part of every backup (flask ermp
