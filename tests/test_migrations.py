@@ -56,6 +56,10 @@ def _row_counts() -> dict:
 
 
 REPLACED_TABLES = {"audit_chain_head"}
+# Tables derived from the others, made again from them (`ermp search-reindex`): a step down drops
+# the entries of what that step's tables held (0018_attachments: the files' search entries).
+DERIVED_TABLES = {"search_entry", "search_entry_fts", "search_entry_fts_data", "search_entry_fts_idx",
+                  "search_entry_fts_docsize", "search_entry_fts_config"}
 
 
 def _columns() -> dict:
@@ -84,12 +88,14 @@ def test_every_migration_goes_down_and_up_again_on_a_database_full_of_demo_data(
         # A table that only holds what other tables derive may come and go with its migration:
         # the old single audit chain head, which 0009_audit_chains replaces by one head per chain.
         assert set(kept) <= set(full) | REPLACED_TABLES, revision
-        assert kept and all(kept[name] == full[name] for name in kept if name in full), revision
+        assert kept and {n: c for n, c in kept.items() if n in full and n not in DERIVED_TABLES} == {
+            n: full[n] for n in kept if n in full and n not in DERIVED_TABLES}, revision
         upgrade(revision=revision)  # up again over the data
         again = _row_counts()
         # Older tables keep every row; the tables (or columns) this migration brings back are
         # there again (empty: a downgrade drops what lived only in them).
         assert {name: again[name] for name in kept if name in full} == {n: c for n, c in kept.items() if n in full}
+        full.update({name: again[name] for name in DERIVED_TABLES if name in again})
         assert set(again) <= set(full) | REPLACED_TABLES and _columns() != kept_columns, revision
         downgrade(revision="-1")
     downgrade(revision="base")

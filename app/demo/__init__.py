@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
-from app.demo import coediting, maturity, plan, portfolio, proposals, reviews, versions
+from app.demo import coediting, evidence, maturity, plan, portfolio, proposals, reviews, versions
 from app.demo.workspace import Demo, people_and_partnership, started_on
 from app.extensions import db
 from app.types import clock_at, utcnow
@@ -17,6 +17,7 @@ from app.types import clock_at, utcnow
 STEPS = (
     plan.write_the_plan,  # all ten sections, written by both parties over months
     coediting.co_edit_the_plan,  # a merge, a restore, an unresolved overlapping save, comments
+    evidence.evidence,  # the signed contract, a rates schedule in two versions, a risk's contingency plan
     versions.plan_versions,  # v1.0 signed by both parties, v1.1 awaiting Contoso's signature
     reviews.review_cycles,  # three closed quarterly reviews, and this quarter's in Review
     maturity.maturity_assessments,  # two closed yearly maturity assessments, and this year's in Review

@@ -225,7 +225,8 @@ def partnership_entries(partnership_id: int) -> list[documents.Entry]:
     for version in session.scalars(sa.select(PlanVersion).where(PlanVersion.partnership_id == partnership_id)):
         entries.append(documents.version_entry(version))
     connection = session.connection()
-    entries.extend(attachment_entries.entries(connection, attachment_entries.of_partnership(connection, partnership_id)))
+    attachments = attachment_entries.of_partnership(connection, partnership_id)
+    entries.extend(attachment_entries.entries(connection, attachments))
     return entries
 
 

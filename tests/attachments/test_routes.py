@@ -37,7 +37,7 @@ def test_an_editor_attaches_a_contract_to_the_commercial_section_and_both_partie
     page = client_as(plan.people.b.viewer).get(section).text
     assert f'id="attachment-{attachment.id}"' in page and "MSA.txt" in page
     # A viewer sees the file but no form to attach one.
-    assert 'action="/partnerships/%d/attachments"' % plan.partnership.id not in page
+    assert f'action="/partnerships/{plan.partnership.id}/attachments"' not in page
     download = client_as(plan.people.b.viewer).get(
         f"/partnerships/{plan.partnership.id}/attachments/{attachment.id}/versions/1/file")
     assert download.status_code == 200 and download.data == CONTRACT
@@ -62,7 +62,8 @@ def test_an_item_gets_its_own_evidence_listed_under_it(plan, client_as):
     plan.save(plan.people.a.editor, "risk_assessment", risks_content(plan, "Port strike"))
     item_id = plan.section("risk_assessment").current_revision.content["items"]["risks"][0]["id"]
     editor = client_as(plan.people.a.editor)
-    assert _attach(editor, plan, f"item:risk_assessment:{item_id}", "Contingency.txt", b"Rail fallback\n").status_code == 303
+    response = _attach(editor, plan, f"item:risk_assessment:{item_id}", "Contingency.txt", b"Rail fallback\n")
+    assert response.status_code == 303
     page = editor.get(plan_url(plan, "/risk_assessment")).text
     assert f'<a href="#item-{item_id}">Risk: Port strike</a>' in page
     # An item that is not in the section is not a place.
@@ -71,7 +72,8 @@ def test_an_item_gets_its_own_evidence_listed_under_it(plan, client_as):
 
 def test_a_file_whose_content_is_not_allowed_is_refused_beside_the_field(plan, client_as):
     editor = client_as(plan.people.a.editor)
-    response = _attach(editor, plan, "section:organisational_arrangements", "report.pdf", b"MZ\x90\x00 not really a pdf" * 10)
+    response = _attach(editor, plan, "section:organisational_arrangements", "report.pdf",
+                       b"MZ\x90\x00 not really a pdf" * 10)
     assert response.status_code == 422
     assert re.search(r'<p class="field__error" id="file-error">report.pdf is not a kind of file Jointly keeps',
                      response.text)

@@ -1,0 +1,141 @@
+"""Evidence journeys: an editor attaches the contract to the commercial section and the other party
+finds it by a word inside it; a version is issued and signed, its PDF's annex lists the contract
+with its SHA-256, and the verify page says the contract is the file the plan rests on; a file of
+a kind Jointly does not keep is refused beside the field; an outsider finds nothing."""
+
+import hashlib
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import docx
+from playwright.sync_api import expect
+
+from app.accounts.models import User
+from app.extensions import db
+from app.partnerships.access import load_membership
+from app.plan_versions import pdfs
+from app.plan_versions import services as plan_versions
+from app.plan_versions.services import SigningRequest
+from tests.support.browser import sign_in
+from tests.support.factories import PASSWORD, make_organisation_user, make_two_parties
+from tests.support.plans import Versions
+from tests.support.poppler import poppler
+
+WORD = "quinquennial"  # nowhere else in the test's data
+RENDERING = 60_000  # jobs run inside the request here: issuing and signing render the PDF
+
+
+def _contract(path) -> bytes:
+    document = docx.Document()
+    document.add_heading("Master services agreement", 1)
+    document.add_paragraph(f"The parties hold a {WORD} review of the rates schedule.")
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Term", "Five years"
+    document.save(path)
+    return path.read_bytes()
+
+
+def _issue_and_sign(app, partnership_id: int, admin_ids) -> int:
+    with app.app_context():
+        admins = [db.session.get(User, admin_id) for admin_id in admin_ids]
+        version = plan_versions.issue_version(load_membership(partnership_id, admins[0]), step="major",
+                                              summary="With the contract.")
+        db.session.commit()
+        for admin in admins:
+            plan_versions.sign_version(load_membership(partnership_id, admin), version, SigningRequest(
+                password=PASSWORD, typed_name=admin.full_name, confirmed=True, ip="203.0.113.9",
+                user_agent="pytest browser"))
+            db.session.commit()
+        pdfs.update_documents(version.id)  # the signed PDF, as the worker makes it
+        db.session.commit()
+        return version.id
+
+
+def test_a_contract_is_attached_found_by_a_word_inside_it_and_listed_in_the_signed_plan(
+        live_server, new_page, tmp_path):
+    base = live_server.url
+    with live_server.app.app_context():
+        people = make_two_parties()
+        Versions(people).write_everything()
+        loner = make_organisation_user("Epsilon Co", email="lena@epsilon.example.com")
+        db.session.commit()
+        partnership_id = people.partnership.id
+        eve_email, bob_email, loner_email = people.a.editor.email, people.b.admin.email, loner.email
+        admin_ids = (people.a.admin.id, people.b.admin.id)
+    contract_path = tmp_path / "Master services agreement.docx"
+    contract = _contract(contract_path)
+    sha = hashlib.sha256(contract).hexdigest()
+    section = f"{base}/partnerships/{partnership_id}/plan/commercial_agreement"
+
+    eve = new_page()
+    sign_in(eve, base, eve_email)
+    eve.goto(section)
+    evidence = eve.locator("section.evidence")
+    expect(evidence).to_contain_text("No files are attached to this section or its items yet.")
+    # A file of a kind Jointly does not keep is refused beside the field, whatever its name.
+    script = tmp_path / "rates.pdf"
+    script.write_bytes(b"#!/bin/sh\necho not a pdf\n\x00\x01")
+    evidence.get_by_label("Attach a file").set_input_files(str(script))
+    evidence.get_by_role("button", name="Attach", exact=True).click()
+    expect(eve.locator("#file-error")).to_contain_text("rates.pdf is not a kind of file Jointly keeps")
+    eve.goto(section)
+    evidence = eve.locator("section.evidence")
+    evidence.get_by_label("Attach to").select_option(label="The Commercial agreement section")
+    evidence.get_by_label("Attach a file").set_input_files(str(contract_path))
+    evidence.get_by_role("button", name="Attach", exact=True).click()
+    expect(eve).to_have_url(re.compile(r"/plan/commercial_agreement#attachment-\d+$"))
+    line = eve.locator("li.evidence__file", has_text="Master services agreement.docx")
+    expect(line).to_contain_text("v1")
+    expect(line).to_contain_text("Alpha Ltd")
+
+    # Beta's admin finds it by a word inside the document and opens it.
+    bob = new_page()
+    sign_in(bob, base, bob_email)
+    box = bob.get_by_role("searchbox", name="Search your partnerships")
+    box.fill(WORD)
+    box.press("Enter")
+    hit = bob.locator("li.search-hit", has=bob.get_by_role("link", name="Master services agreement.docx"))
+    expect(hit.locator(".search-hit__snippet mark")).to_have_text(re.compile(WORD, re.IGNORECASE))
+    hit.get_by_role("link", name="Master services agreement.docx").click()
+    expect(bob.locator(".attachment-versions")).to_contain_text(sha)
+    with bob.expect_download() as download:
+        bob.get_by_role("link", name="Master services agreement.docx").click()
+    assert hashlib.sha256(download.value.path().read_bytes()).hexdigest() == sha
+
+    # v1.0 is issued and both parties sign it; the signed PDF's annex lists the contract's hash.
+    # Issued and signed through the services, in a thread of its own: signing runs an event loop,
+    # which the browser's thread already has.
+    with ThreadPoolExecutor(1) as pool:
+        version_id = pool.submit(_issue_and_sign, live_server.app, partnership_id, admin_ids).result()
+    version_url = f"{base}/partnerships/{partnership_id}/versions/{version_id}"
+    bob.goto(version_url)
+    with bob.expect_download(timeout=RENDERING) as download:
+        bob.get_by_role("link", name="Download PDF").click()
+    pdf_path = tmp_path / "plan.pdf"
+    download.value.save_as(pdf_path)
+    text = " ".join(poppler("pdftotext", "-layout", str(pdf_path), "-").split())
+    assert "Annex: evidence files" in text and "Master services agreement.docx" in text
+    assert sha in text.replace(" ", "")
+
+    # The verify page checks the signed PDF, and the contract against its annex.
+    bob.goto(f"{base}/verify")
+    bob.get_by_label("File to verify").set_input_files(str(pdf_path))
+    bob.get_by_label("Evidence files to check against the plan").set_input_files(
+        [str(contract_path), str(script)])
+    bob.get_by_role("button", name="Verify", exact=True).click()
+    result = bob.locator(".verify-result")
+    expect(result).to_contain_text("Intact, signed by every party of v1.0")
+    checks = result.locator(".evidence-checks__item")
+    expect(checks.nth(0)).to_contain_text("Listed")
+    expect(checks.nth(0)).to_contain_text("attached to Commercial agreement")
+    expect(checks.nth(1)).to_contain_text("Not listed")
+    if os.environ.get("JOINTLY_SCREENSHOTS"):
+        bob.screenshot(path=os.path.join(os.environ["JOINTLY_SCREENSHOTS"], "attachments-verify.png"), full_page=True)
+
+    # Someone in no partnership finds nothing of it.
+    lena = new_page()
+    sign_in(lena, base, loner_email)
+    lena.goto(f"{base}/search?q={WORD}")
+    expect(lena.locator(".search-summary")).to_contain_text("Nothing found")
+    expect(lena.locator("li.search-hit")).to_have_count(0)
