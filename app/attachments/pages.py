@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import Flask, request
 
+from app.attachments import filetypes
 from app.attachments.forms import AttachForm
 from app.attachments.places import Target, action_target, actual_target, item_target, section_target
 from app.attachments.services import Shown, attachments_at, can_change
@@ -81,7 +82,13 @@ def evidence_of_actuals(cycle, assessment) -> Evidence:
     return _evidence(places)
 
 
+def file_type_label(type_key: str) -> str:
+    found = filetypes.TYPES.get(type_key)
+    return found.label if found is not None else type_key
+
+
 def add_template_globals(app: Flask) -> None:
+    app.add_template_global(file_type_label, "file_type_label")
     app.add_template_global(evidence_of_section, "evidence_of_section")
     app.add_template_global(evidence_of_action, "evidence_of_action")
     app.add_template_global(evidence_of_actuals, "evidence_of_actuals")

@@ -50,7 +50,7 @@ class DraftLimit(RuleViolation):  # noqa: N818 - a business rule, like RuleViola
 
 
 def draft_key(partnership: Partnership) -> str:
-    """The hash of everything the DRAFT document shows (three small queries)."""
+    """The hash of everything the DRAFT document shows (a few small queries)."""
     revisions = services.current_revisions(partnership.id)
     members = db.session.execute(
         sa.select(User.id, User.full_name)
@@ -63,6 +63,7 @@ def draft_key(partnership: Partnership) -> str:
         "partnership": services.partnership_profile(partnership),
         "revisions": {key: revision.id for key, revision in revisions.items()},
         "members": [[user_id, name] for user_id, name in members],
+        "evidence": [[row["attachment_id"], row["version"]] for row in services.plan_evidence(partnership.id)],
     }))
 
 

@@ -139,3 +139,60 @@ def test_a_contract_is_attached_found_by_a_word_inside_it_and_listed_in_the_sign
     lena.goto(f"{base}/search?q={WORD}")
     expect(lena.locator(".search-summary")).to_contain_text("Nothing found")
     expect(lena.locator("li.search-hit")).to_have_count(0)
+
+
+def test_evidence_for_an_actual_stays_blind_until_every_party_submitted(live_server, new_page, tmp_path):
+    from app.review_cycle import assessments
+    from app.review_cycle.models import ReviewCycle
+    from tests.support import review_cycle
+
+    base = live_server.url
+    marker = "zebrawood"  # only in Alpha's evidence file
+    with live_server.app.app_context():
+        people = make_two_parties()
+        review_cycle.add_measures(people.partnership, people.a.admin)
+        cycle = review_cycle.open_cycle(people.partnership, people.a.admin)
+        alpha = load_membership(people.partnership.id, people.a.editor)
+        assessments.save_draft(alpha, cycle, review_cycle.assessment_input(cycle, alpha.party_id))
+        db.session.commit()
+        cycle_id, partnership_id = cycle.id, people.partnership.id
+        eve_email, ed_email = people.a.editor.email, people.b.editor.email
+        a_admin_id, b_admin_id = people.a.admin.id, people.b.admin.id
+    data = tmp_path / "OTIF export.csv"
+    data.write_text(f"month,on_time\nOctober,96.4\nsource,{marker} ledger\n")
+
+    eve = new_page()
+    sign_in(eve, base, eve_email)
+    eve.goto(f"{base}/partnerships/{partnership_id}/reviews/{cycle_id}/assessment")
+    evidence = eve.locator("#actuals-evidence")
+    expect(evidence).to_contain_text("Other parties see them with your actuals, once every party has submitted.")
+    evidence.get_by_label("Attach to").select_option(index=0)
+    evidence.get_by_label("Attach a file").set_input_files(str(data))
+    evidence.get_by_role("button", name="Attach", exact=True).click()
+    line = eve.locator("#actuals-evidence li.evidence__file", has_text="OTIF export.csv")
+    expect(line).to_be_visible()
+    attachment_url = line.get_by_role("link", name="OTIF export.csv", exact=True).get_attribute("href")
+
+    with live_server.app.app_context():
+        review_cycle.submit(db.session.get(ReviewCycle, cycle_id), db.session.get(User, a_admin_id))
+
+    # Beta cannot find it, open it or download it while it has not submitted.
+    ed = new_page()
+    sign_in(ed, base, ed_email)
+    ed.goto(f"{base}/search?q={marker}")
+    expect(ed.locator(".search-summary")).to_contain_text(f"Nothing found for “{marker}”")
+    for url in (attachment_url, f"{attachment_url}/versions/1/file"):
+        assert ed.request.get(f"{base}{url}").status == 404
+
+    with live_server.app.app_context():
+        review_cycle.submit(db.session.get(ReviewCycle, cycle_id), db.session.get(User, b_admin_id))
+
+    ed.reload()
+    hit = ed.locator("li.search-hit")
+    expect(hit).to_have_count(1)
+    expect(hit.locator(".search-hit__title .badge")).to_have_text("File")
+    ed.goto(f"{base}/partnerships/{partnership_id}/reviews/{cycle_id}/results")
+    shared = ed.locator("section.evidence", has_text="Evidence for Alpha Ltd's actuals")
+    expect(shared.locator("li.evidence__file")).to_contain_text("OTIF export.csv")
+    expect(shared.locator("form")).to_have_count(0)
+    assert ed.request.get(f"{base}{attachment_url}/versions/1/file").status == 200
