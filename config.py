@@ -126,6 +126,17 @@ class Config:
     # always under names the app generates (app/uploads.py); part of every backup (flask ermp
     # backup). Organisations' signing keys live in the database, encrypted.
     STORAGE_DIR = os.environ.get("STORAGE_DIR") or os.path.join(INSTANCE_DIR, "storage")
+    # Stored objects (evidence attachments, app/storage.py) live in STORAGE_DIR/objects, or in an
+    # S3-compatible bucket when S3_BUCKET is set: S3_ENDPOINT_URL unset means AWS itself;
+    # S3_PREFIX is put before every key (e.g. "jointly/"), so deployments can share a bucket;
+    # without S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY boto3 looks for credentials as usual
+    # (environment, ~/.aws, an instance role). Backups carry the objects from either.
+    S3_BUCKET = os.environ.get("S3_BUCKET") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+    S3_REGION = os.environ.get("S3_REGION") or "us-east-1"
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID") or None
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY") or None
 
     # Rate limits (Flask-Limiter). Memory by default, Redis when REDIS_URL is set.
     REDIS_URL = os.environ.get("REDIS_URL")

@@ -5,12 +5,17 @@ A backup is one tar.gz archive holding
                        the audit chains' heads, and the SHA-256 of every other member
   database.sqlite3     SQLite's online backup API: a consistent copy while the app runs
   database.pgdump      or pg_dump's custom format, taken in the same snapshot as the counts
-  files/storage/…      everything under STORAGE_DIR (stored uploads)
+  files/storage/…      everything under STORAGE_DIR (stored uploads) but its objects/ folder
+  files/objects/<key>  every object of the object store (app/storage.py: STORAGE_DIR/objects,
+                       or an S3 bucket), read through the store whichever backend it is
 
-A restore goes only into an EMPTY database and empty file directories (unless
-forced), then checks that row counts match the manifest, the audit chain verifies,
-every file's hash matches, and every check that features registered in
-INTEGRITY_CHECKS (app/registries.py) passes.
+A restore goes only into an EMPTY database, empty file directories and an empty object
+store (unless forced), and writes the objects through the configured store, so a backup
+taken on the filesystem restores into S3 and the other way round. It then checks that row
+counts match the manifest, the audit chain verifies, every file's and every object's hash
+matches (an attachment's object also the SHA-256 its key names), and every check that
+features registered in INTEGRITY_CHECKS (app/registries.py) passes. Archives of earlier
+versions simply have no files/objects/ members and restore as before.
 """
 
 import hashlib
@@ -34,10 +39,13 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.registries import INTEGRITY_CHECKS
+from app.storage import OBJECTS_FOLDER, ObjectStore, StorageError, check_key, object_store, sha256_named_by
 
+# Still 1: the objects added members and a manifest entry that readers of format 1 can do without.
 FORMAT = 1
 SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
+OBJECTS = "files/objects/"  # members holding the object store's objects, by key
 
 
 class BackupError(Exception):
@@ -76,10 +84,14 @@ def _file_dirs() -> dict[str, str]:
 
 
 def _sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
+        return _sha256_stream(handle)
+
+
+def _sha256_stream(stream) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(1024 * 1024), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -187,6 +199,21 @@ def _dump_postgresql(target: str) -> dict:
 # Backup ---------------------------------------------------------------------
 
 
+def _copy_objects(store: ObjectStore, work: str) -> dict[str, str]:
+    """Every object of the store, copied into `work` so it is hashed and archived from one copy."""
+    copies = {}
+    try:
+        for key in store.keys():  # noqa: SIM118 - an ObjectStore, not a dict
+            path = os.path.join(work, "objects", *key.split("/"))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with store.open(key) as source, open(path, "wb") as out:
+                shutil.copyfileobj(source, out, 1024 * 1024)
+            copies[f"{OBJECTS}{key}"] = path
+    except StorageError as error:
+        raise BackupError(f"The stored objects could not be read: {error}") from None
+    return copies
+
+
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
@@ -212,13 +239,17 @@ def create_backup(directory: str) -> tuple[str, dict]:
         for area, root in _file_dirs().items():
             if not os.path.isdir(root):
                 continue
-            for folder, _dirs, names in os.walk(root):
+            for folder, dirs, names in os.walk(root):
+                if area == "storage" and folder == root and OBJECTS_FOLDER in dirs:
+                    dirs.remove(OBJECTS_FOLDER)  # the filesystem object store: archived as objects below
                 for name in sorted(names):
                     if name.endswith(".part"):
                         continue  # an upload still being written
                     path = os.path.join(folder, name)
                     relative = os.path.relpath(path, root).replace(os.sep, "/")
                     files[f"files/{area}/{relative}"] = path
+        store = object_store()
+        files.update(_copy_objects(store, work))
         manifest = {
             "format": FORMAT,
             "app": "Jointly",
@@ -228,6 +259,7 @@ def create_backup(directory: str) -> tuple[str, dict]:
             "database": {"member": member, "sha256": _sha256_file(dump)},
             **state,
             "files": {name: _sha256_file(path) for name, path in files.items()},
+            "object_store": store.describe(),
         }
         name = f"jointly-backup-{created:%Y%m%d-%H%M%S}-{engine}.tar.gz"
         final = os.path.join(directory, name)
@@ -309,12 +341,27 @@ def _restore_postgresql(source: str, force: bool) -> None:
     _run([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", *args, source], env)
 
 
+def _objects(manifest: dict) -> dict[str, str]:
+    """The archive's objects: key -> SHA-256 (none in archives made before the object store)."""
+    return {name.removeprefix(OBJECTS): sha for name, sha in manifest["files"].items() if name.startswith(OBJECTS)}
+
+
+def _store_holds_objects(store: ObjectStore) -> bool:
+    """Also proves the store answers before anything is restored."""
+    try:
+        return next(iter(store.keys()), None) is not None
+    except StorageError as error:
+        raise BackupError(f"The object store cannot be used: {error}") from None
+
+
 def restore_backup(path: str, *, force: bool = False) -> RestoreReport:
-    """Restore an archive into this instance's (empty) database and file directories."""
+    """Restore an archive into this instance's (empty) database, file directories and object store."""
     engine = _engine_name()
     with db.engine.connect() as connection:
         empty = _database_is_empty(connection)
     dirs = _file_dirs()
+    store = object_store()
+    holds_objects = _store_holds_objects(store)
     if not force:
         if not empty:
             raise BackupError(
@@ -324,6 +371,11 @@ def restore_backup(path: str, *, force: bool = False) -> RestoreReport:
         busy = [root for root in dirs.values() if not _dir_is_empty(root)]
         if busy:
             raise BackupError(f"{', '.join(busy)} is not empty. Use empty directories, or pass --force.")
+        if holds_objects:
+            raise BackupError(
+                f"The object store, {store.describe()}, already holds objects. Use an empty one "
+                "(or another S3_PREFIX), or pass --force."
+            )
     with tempfile.TemporaryDirectory() as work:
         manifest = _read_archive(path, work)
         if manifest["engine"] != engine:
@@ -331,6 +383,12 @@ def restore_backup(path: str, *, force: bool = False) -> RestoreReport:
                 f"This backup is of a {manifest['engine']} database; this instance uses {engine}. "
                 "Restore it into the same kind of database."
             )
+        objects = _objects(manifest)
+        for key in objects:
+            try:
+                check_key(key)
+            except ValueError:
+                raise BackupError(f"Unsafe object key in the backup: {key!r}") from None
         source = os.path.join(work, manifest["database"]["member"])
         if engine == "sqlite":
             _restore_sqlite(source)
@@ -345,8 +403,39 @@ def restore_backup(path: str, *, force: bool = False) -> RestoreReport:
                 for folder, _d, names in os.walk(root):
                     for name in names:
                         os.chmod(os.path.join(folder, name), 0o600)
+        # After the folders: a forced restore empties STORAGE_DIR, the filesystem store's home.
+        # Forced into S3, objects the backup lacks stay: unreferenced, and never overwritten
+        # with other bytes, as keys name their content.
+        try:
+            for key in objects:
+                store.put_file(key, os.path.join(work, OBJECTS + key))
+        except StorageError as error:
+            raise BackupError(f"The stored objects could not be written: {error}") from None
     db.session.remove()
     return check_integrity(manifest)
+
+
+def _check_objects(report: RestoreReport, objects: dict[str, str]) -> None:
+    """Every object of the backup is in the store, with the backup's bytes; an attachment's
+    bytes also hash to the SHA-256 its key names."""
+    store = object_store()
+    problems = len(report.problems)
+    for key, expected in objects.items():
+        try:
+            with store.open(key) as stream:
+                found = _sha256_stream(stream)
+        except FileNotFoundError:
+            report.problems.append(f"object {key} is missing from {store.describe()}")
+            continue
+        except StorageError as error:
+            report.problems.append(f"object {key} could not be read: {error}")
+            continue
+        if found != expected:
+            report.problems.append(f"object {key} differs from the backup (SHA-256 {found}, the backup had {expected})")
+        if key.startswith("attachments/") and found != sha256_named_by(key):
+            report.problems.append(f"object {key}: its bytes do not hash to the SHA-256 its key names")
+    if len(report.problems) == problems:
+        report.checked.append(f"{len(objects)} stored objects in {store.describe()}, hashes match")
 
 
 def check_integrity(manifest: dict) -> RestoreReport:
@@ -375,12 +464,15 @@ def check_integrity(manifest: dict) -> RestoreReport:
         report.checked.append(f"{len(state['audit_heads'])} audit chains of {events} events verified, "
                               "with their signed checkpoints")
     dirs = _file_dirs()
-    for name, expected in manifest["files"].items():
+    objects = _objects(manifest)
+    files = {name: sha for name, sha in manifest["files"].items() if not name.startswith(OBJECTS)}
+    for name, expected in files.items():
         _files, area, relative = name.split("/", 2)
         path = os.path.join(dirs[area], relative)
         if not os.path.isfile(path) or _sha256_file(path) != expected:
             report.problems.append(f"file {area}/{relative} is missing or differs")
-    report.checked.append(f"{len(manifest['files'])} files, hashes match")
+    report.checked.append(f"{len(files)} files, hashes match")
+    _check_objects(report, objects)
     for check in INTEGRITY_CHECKS.all():
         check(report)
     db.session.remove()
@@ -400,10 +492,12 @@ def backup_command(directory: str):
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     rows = sum(manifest["tables"].values())
+    objects = len(_objects(manifest))
     click.echo(
         f"Backup written to {path}\n"
         f"  {manifest['engine']} database at revision {manifest['alembic_revision']}: "
-        f"{len(manifest['tables'])} tables, {rows} rows; {len(manifest['files'])} files; "
+        f"{len(manifest['tables'])} tables, {rows} rows; {len(manifest['files']) - objects} files; "
+        f"{objects} stored objects from {manifest['object_store']}; "
         f"{len(manifest['audit_heads'])} audit chains of "
         f"{sum(head['last_seq'] for head in manifest['audit_heads'].values())} events."
     )
@@ -411,10 +505,11 @@ def backup_command(directory: str):
 
 @click.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--force", is_flag=True, help="Replace a database and file directories that are not empty.")
+@click.option("--force", is_flag=True,
+              help="Replace a database, file directories and an object store that are not empty.")
 @with_appcontext
 def restore_command(file: str, force: bool):
-    """Restore FILE into this instance's empty database, then check its integrity."""
+    """Restore FILE into this instance's empty database and stores, then check its integrity."""
     try:
         report = restore_backup(file, force=force)
     except BackupError as error:

@@ -14,6 +14,7 @@ from tests.support import databases
 from tests.support.client import JointlyClient
 from tests.support.factories import make_two_parties
 from tests.support.plans import Agreed, Plan, Versions, agreed_plan, written
+from tests.support.s3 import s3_bucket, s3_endpoint  # noqa: F401 - a real S3 API (moto's server) for every test
 from tests.support.server_log import no_unhandled_server_errors  # noqa: F401 - autouse, on every test
 from tests.support.services import redis_url  # noqa: F401 - a fixture for every test that needs Redis
 
