@@ -88,7 +88,10 @@ class Config:
     TWO_FACTOR_PENDING_TIMEOUT = timedelta(minutes=5)
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long edits do not expire
-    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # Evidence attachments (app/attachments): the largest file one upload may be. A request may
+    # be a little larger than that (the form around the file) and no larger.
+    ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", ATTACHMENT_MAX_BYTES + 1024 * 1024)
     # Background jobs (app/jobs): Huey, on SQLite under the instance folder, or on Redis when
     # REDIS_URL is set. JOB_WORKERS: jobs one `ermp worker` runs at once (processes).
     JOB_WORKERS = _int("JOB_WORKERS", 2)

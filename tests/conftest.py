@@ -72,6 +72,7 @@ def make_app(database_url, tmp_path):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "MAIL_FILE_DIR": str(tmp_path / "mail"),
+            "STORAGE_DIR": str(tmp_path / "storage"),
         }
         config.update(overrides)
         app = create_app(TestConfig, config)

@@ -15,6 +15,7 @@ from app.attachments.forms import AttachForm
 from app.attachments.places import Target, action_target, actual_target, item_target, section_target
 from app.attachments.services import Shown, attachments_at, can_change
 from app.extensions import db
+from app.forms import choices as select_choices
 from app.partnerships.access import current_membership
 from app.review_cycle.models import Assessment
 
@@ -55,7 +56,7 @@ def _evidence(places: list[Place]) -> Evidence:
     form = None
     if choices:
         form = AttachForm(formdata=None, next=request.full_path.rstrip("?"))
-        form.place.choices = choices
+        form.place.choices = select_choices(choices)
     return Evidence(places, form, choices)
 
 

@@ -15,6 +15,7 @@ from app.attachments.models import Attachment
 from app.attachments.places import check_target, describe_place, describe_target, parse_place, place_path
 from app.downloads import content_disposition
 from app.formatting import file_size
+from app.forms import choices
 from app.partnerships.access import current_membership, get_in_partnership_or_404
 from app.rules import applying
 from app.security import safe_next_url
@@ -45,7 +46,7 @@ def new(partnership_id: int):
 
 def _render_new(form, target, status=200):
     membership = current_membership()
-    form.place.choices = [(target.ref, target.ref)]
+    form.place.choices = choices([(target.ref, target.ref)])
     label = describe_place(membership.partnership_id, target)
     return render_template("attachments/new.html", form=form, place_label=label,
                            can_change=services.can_change(membership, target),

@@ -10,7 +10,7 @@ from pypdf import PdfWriter
 
 from app.attachments.extraction import TEXT_LIMIT, Extracted, extract_text
 from app.limited import Limits
-from tests.attachments.test_filetypes import GIF, PNG, docx, docx_bomb, ods, odt, pdf, pptx, xlsx
+from tests.support.attachment_samples import GIF, PNG, docx, docx_bomb, ods, odt, pdf, pptx, xlsx
 
 
 def test_the_words_of_a_pdf_are_found():

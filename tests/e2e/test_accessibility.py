@@ -52,6 +52,7 @@ NOT_PAGES = {
     "plan_versions.draft_docx",
     "plan_sections.items_export",
     "review_cycle.results_export",
+    "attachments.download",
 }
 
 # The search page shows results only for a query, which the route walk cannot make up: each walk

@@ -58,6 +58,8 @@ class World:
     proposals: dict = field(default_factory=dict)
     # Per partnership id: a plan file uploaded by A's admin / C's admin, waiting for its preview's confirmation.
     imports: dict = field(default_factory=dict)
+    # Per partnership id: a text file attached to the risk assessment by A's admin / C's admin (version 1).
+    attachments: dict = field(default_factory=dict)
 
     def fillers(self, partnership: Partnership) -> dict:
         """Values for every URL argument, all belonging to `partnership`."""
@@ -90,6 +92,7 @@ class World:
             "organisation_id": partnership.parties[0].organisation_id,  # a party organisation of it
             "proposal_id": self.proposals[partnership.id],
             "import_id": self.imports[partnership.id],
+            "attachment_id": self.attachments[partnership.id],
             # A message the outbox holds for A's organisation (sent: nothing to send again).
             "mail_id": self.mail_id,
         }
@@ -177,6 +180,20 @@ def _pending_import(partnership: Partnership, admin) -> int:
     return pending.id
 
 
+def _attachment(partnership: Partnership, admin) -> int:
+    """A text file on the risk assessment section."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from app.attachments import places, services
+
+    version = services.attach(load_membership(partnership.id, admin), places.section_target("risk_assessment"),
+                              FileStorage(io.BytesIO(b"Flood defences: inspected in May.\n"), filename="Floods.txt"))
+    db.session.commit()
+    return version.attachment_id
+
+
 def _review_cycle(partnership: Partnership, first, second) -> tuple[int, int, int]:
     """A cycle of `partnership` in its Improve stage, with an adaptation and an action; ids of the
     cycle, the action and a dimension."""
@@ -220,6 +237,7 @@ def build_world(app) -> World:
         world.packs[partnership.id] = _waiting_pack(partnership, author)
         world.proposals[partnership.id] = _proposal(partnership, author)
         world.imports[partnership.id] = _pending_import(partnership, author)
+        world.attachments[partnership.id] = _attachment(partnership, author)
     world.tokens["invitation"] = _last_link_token(app, "new@alpha.example.com")
     world.tokens["reset"] = _last_link_token(app, ab.b.editor.email)
     # A's admin's calendar address (its token is the credential: no session needed).
