@@ -32,6 +32,8 @@ from app.extensions import db
 from app.formatting import file_size
 from app.partnerships.access import Permission, check_permission
 from app.partnerships.models import Membership
+from app.plan_sections.reading import current_content
+from app.plan_sections.registry import get_section_type, section_keys
 from app.plan_versions.models import PlanVersion
 from app.plan_versions.services import evidence_of
 from app.review_cycle.assessments import check_can_assess
@@ -350,26 +352,45 @@ def open_version(version: AttachmentVersion):
 
 
 def plan_evidence(partnership_id: int) -> list[dict]:
-    """The live attachments of the plan (sections and items) with their current version: what a
-    plan version issued now rests on, in the plan's order, as its canonical document records it."""
-    from app.plan_sections.registry import section_keys
-
-    order = {key: index for index, key in enumerate(section_keys())}
+    """The live attachments of the plan (sections, and items still in it) with their current
+    version: what a plan version issued now rests on, in the plan's order, as its canonical
+    document records it."""
     rows = db.session.scalars(
         sa.select(Attachment).where(Attachment.partnership_id == partnership_id,
                                     Attachment.target_kind.in_(("section", "item")),
                                     Attachment.withdrawn_at.is_(None))
         .options(selectinload(Attachment.versions))
     ).all()
-    rows.sort(key=lambda a: (order.get(a.section_key, len(order)), a.target_kind != "section", a.item_id or "",
-                             a.name_key, a.id))
-    evidence = []
+    if not rows:
+        return []
+    order = {key: index for index, key in enumerate(section_keys())}
+    # Each section's items once: where each stands in the plan and what it is called.
+    items: dict[tuple[str, str], tuple[int, str]] = {}
+    for key in sorted({a.section_key for a in rows if a.target_kind == "item"}):
+        section_type = get_section_type(key)
+        content = current_content(partnership_id, key)
+        for kind in section_type.item_kinds:
+            for item in (content.get("items") or {}).get(kind.key, []):
+                title = item.get(kind.title)
+                label = f"{section_type.title}: {title.strip()}" if isinstance(title, str) and title.strip() \
+                    else section_type.title
+                items[key, item["id"]] = (len(items), label)
+    placed = []
     for attachment in rows:
+        if attachment.target_kind == "section":
+            placed.append(((order.get(attachment.section_key, len(order)), -1), attachment,
+                           get_section_type(attachment.section_key).title))
+        elif (attachment.section_key, attachment.item_id) in items:  # an item removed since takes its files out
+            position, label = items[attachment.section_key, attachment.item_id]
+            placed.append(((order.get(attachment.section_key, len(order)), position), attachment, label))
+    placed.sort(key=lambda entry: (entry[0], entry[1].name_key, entry[1].id))
+    evidence = []
+    for _position, attachment, place in placed:
         version = attachment.versions[-1]
         evidence.append({
             "attachment_id": attachment.id, "version": version.number, "name": attachment.name,
             "file_name": version.file_name, "section": attachment.section_key, "item": attachment.item_id,
-            "place": describe_target(attachment), "type": version.media_type, "size": version.size,
+            "place": place, "type": version.media_type, "size": version.size,
             "sha256": version.sha256, "party": version.party_name,
             "uploaded_at": version.uploaded_at.isoformat(timespec="seconds"),
         })

@@ -1,6 +1,7 @@
 """Evidence attachments as services: blind actuals, the search index, plan versions that freeze
 their files, the PDF's annex and checking a file against it. Run on SQLite and PostgreSQL."""
 
+import copy
 import hashlib
 import io
 import json
@@ -132,3 +133,22 @@ def _sign_latest(versions):
         versions.sign(version, user)
     db.session.refresh(version)
     return version
+
+
+def test_the_plans_evidence_follows_its_items_in_order_and_leaves_out_removed_ones(plan):
+    from tests.support.plans import risks_content
+
+    people = plan.people
+    plan.save(people.a.editor, "risk_assessment", risks_content(plan, "Port strike", "Flood"))
+    strike, flood = plan.section("risk_assessment").current_revision.content["items"]["risks"]
+    for item, name in ((flood, "Flood map.txt"), (strike, "Strike plan.txt")):
+        _attach(people.a.editor, plan.partnership, places.item_target("risk_assessment", item["id"]), name, b"x\n")
+    _attach(people.b.editor, plan.partnership, places.section_target("risk_assessment"), "Register.txt", b"y\n")
+    evidence = services.plan_evidence(plan.partnership.id)
+    assert [(e["name"], e["place"]) for e in evidence] == [
+        ("Register.txt", "Risk assessment"), ("Strike plan.txt", "Risk assessment: Port strike"),
+        ("Flood map.txt", "Risk assessment: Flood")]
+    content = copy.deepcopy(plan.section("risk_assessment").current_revision.content)
+    content["items"]["risks"] = [strike]  # the flood risk is removed, and its file with it
+    plan.save(people.b.editor, "risk_assessment", content)
+    assert [e["name"] for e in services.plan_evidence(plan.partnership.id)] == ["Register.txt", "Strike plan.txt"]
