@@ -118,3 +118,20 @@ def test_demo_search_finds_past_assessments_but_nothing_of_this_years_before_bot
     assert f"Northwind Logistics&#39;s {year - 1} maturity assessment" in page
     assert f"{year} maturity assessment" not in page.replace(f"{year - 1} maturity", "")
     assert "search-hit" in client.get("/search", query_string={"q": '"frozen window"'}).text
+
+
+def test_demo_evidence_is_found_by_its_words_and_listed_in_v1_s_annex(app, runner, client):
+    """The README's hint: "service credits" is inside the signed contract; v1.0 rests on three files."""
+    import json
+
+    from app.plan_versions.models import PlanVersion
+
+    runner.invoke(args=["demo"])
+    client.sign_in("dana.reyes@contoso.example", DEMO_PASSWORD)
+    page = client.get("/search", query_string={"q": '"service credits"', "kind": "attachment"}).text
+    assert "Master services agreement (signed).docx" in page and "1 result" in page
+    first = db.session.scalar(sa.select(PlanVersion).where(PlanVersion.major == 1, PlanVersion.minor == 0))
+    annex = json.loads(first.canonical)["evidence"]
+    assert sorted(e["name"] for e in annex) == [
+        "Driver contingency plan.txt", "Master services agreement (signed).docx", "Rates schedule.csv"]
+    assert next(e for e in annex if e["name"] == "Rates schedule.csv")["version"] == 2

@@ -20,6 +20,7 @@ STEPS = (
     evidence.evidence,  # the signed contract, a rates schedule in two versions, a risk's contingency plan
     versions.plan_versions,  # v1.0 signed by both parties, v1.1 awaiting Contoso's signature
     reviews.review_cycles,  # three closed quarterly reviews, and this quarter's in Review
+    evidence.evidence_of_actions,  # the electric-truck pilot's report on its action
     maturity.maturity_assessments,  # two closed yearly maturity assessments, and this year's in Review
     portfolio.more_partnerships,  # Northwind's other partnerships, and an invitation
     proposals.proposals_by_consent,  # a sharper purpose agreed, a new party's admission waiting

@@ -1,15 +1,18 @@
 """The demo's evidence: the signed master services agreement on the commercial section, the
 driver-shortage contingency plan on its risk, and a newer version of the rates schedule, attached
-before v1.0 was issued (so its PDF lists them with their SHA-256), through the services."""
+before v1.0 was issued (so its PDF lists them with their SHA-256); and the electric-truck pilot's
+report on its improvement action. All through the services."""
 
 import io
 from datetime import timedelta
 
 import docx
+import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from app.attachments import places, services
 from app.demo.workspace import ALEX, DANA, PRIYA, Demo
+from app.extensions import db
 from app.plan_sections import reading
 from app.types import clock_at, utcnow
 
@@ -64,3 +67,22 @@ def evidence(demo: Demo) -> None:
                 CONTINGENCY.encode())
     with clock_at(now - timedelta(days=2)):
         _attach(demo, ALEX, commercial, "Rates schedule.csv", RATES_V2.encode())
+
+
+PILOT_REPORT = (
+    "Electric truck pilot, Monterrey lane: final report\n\n"
+    "Two tractors ran 41 round trips in eight weeks. Energy cost per load fell 31% against diesel; "
+    "charging at the Monterrey cross-dock added 25 minutes per turn, inside the dock window.\n"
+    "Recommendation: extend to the Laredo shuttle in the next quarter.\n"
+)
+
+
+def evidence_of_actions(demo: Demo) -> None:
+    """The electric-truck pilot's report, attached by Priya when she marked the action done."""
+    from app.review_cycle.models import ImprovementAction
+
+    action = db.session.scalar(sa.select(ImprovementAction).where(
+        ImprovementAction.partnership_id == demo.partnership.id,
+        ImprovementAction.title == "Pilot electric trucks on the Monterrey lane"))
+    with clock_at(action.done_at or utcnow()):
+        _attach(demo, PRIYA, places.action_target(action.id), "Electric truck pilot report.txt", PILOT_REPORT.encode())
