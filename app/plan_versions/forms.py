@@ -88,7 +88,7 @@ class VerifyForm(Form):
                      render_kw={"accept": "application/pdf,.pdf"})
     evidence = MultipleFileField(
         "Evidence files to check against the plan",
-        description="Optional: files a plan version rests on (a contract, minutes). Each is checked by its "
+        description="Files a plan version rests on (a contract, minutes). Each is checked by its "
                     "SHA-256 against the version's annex of evidence files; they are hashed, then deleted.")
 
 
