@@ -46,6 +46,12 @@ class Evidence:
     def any(self) -> bool:
         return self.count > 0
 
+    @property
+    def files_by_item(self) -> dict[str, tuple[int, int]]:
+        """Item id -> (how many files it has, the first one's attachment id), for its table row."""
+        return {place.target.item_id: (len(place.shown), place.shown[0].attachment.id)
+                for place in self.places if place.target.kind == "item" and place.shown}
+
 
 def _evidence(places: list[Place]) -> Evidence:
     membership = current_membership()

@@ -66,6 +66,10 @@ def test_an_item_gets_its_own_evidence_listed_under_it(plan, client_as):
     assert response.status_code == 303
     page = editor.get(plan_url(plan, "/risk_assessment")).text
     assert f'<a href="#item-{item_id}">Risk: Port strike</a>' in page
+    attachment = _only("Contingency.txt")
+    # The risk's own row says it has a file, and links to it.
+    assert re.search(rf'<tr id="item-{item_id}">.*?<a class="item-files" href="#attachment-{attachment.id}">1 file<',
+                     page, re.DOTALL)
     # An item that is not in the section is not a place.
     assert _attach(editor, plan, "item:risk_assessment:rsk-00000000", "X.txt", b"x\n").status_code == 404
 
