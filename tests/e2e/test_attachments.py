@@ -1,12 +1,11 @@
 """Evidence journeys: an editor attaches the contract to the commercial section and the other party
-finds it by a word inside it; a version is issued and signed, its PDF's annex lists the contract
+finds it by a word inside it; a version is issued and signed in the browser, its PDF's annex lists the contract
 with its SHA-256, and the verify page says the contract is the file the plan rests on; a file of
 a kind Jointly does not keep is refused beside the field; an outsider finds nothing."""
 
 import hashlib
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import docx
 from playwright.sync_api import expect
@@ -14,9 +13,6 @@ from playwright.sync_api import expect
 from app.accounts.models import User
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.plan_versions import pdfs
-from app.plan_versions import services as plan_versions
-from app.plan_versions.services import SigningRequest
 from tests.support.browser import sign_in
 from tests.support.factories import PASSWORD, make_organisation_user, make_two_parties
 from tests.support.plans import Versions
@@ -36,20 +32,13 @@ def _contract(path) -> bytes:
     return path.read_bytes()
 
 
-def _issue_and_sign(app, partnership_id: int, admin_ids) -> int:
-    with app.app_context():
-        admins = [db.session.get(User, admin_id) for admin_id in admin_ids]
-        version = plan_versions.issue_version(load_membership(partnership_id, admins[0]), step="major",
-                                              summary="With the contract.")
-        db.session.commit()
-        for admin in admins:
-            plan_versions.sign_version(load_membership(partnership_id, admin), version, SigningRequest(
-                password=PASSWORD, typed_name=admin.full_name, confirmed=True, ip="203.0.113.9",
-                user_agent="pytest browser"))
-            db.session.commit()
-        pdfs.update_documents(version.id)  # the signed PDF, as the worker makes it
-        db.session.commit()
-        return version.id
+def _sign(page, name: str) -> None:
+    page.get_by_role("link", name="Read and sign").click()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("Type your full name").fill(name)
+    page.get_by_label("I confirm the statement above").check()
+    page.get_by_role("button", name="Sign v1.0").click(timeout=RENDERING)
+    expect(page.locator(".flash--success")).to_contain_text("You signed v1.0", timeout=RENDERING)
 
 
 def test_a_contract_is_attached_found_by_a_word_inside_it_and_listed_in_the_signed_plan(
@@ -62,7 +51,7 @@ def test_a_contract_is_attached_found_by_a_word_inside_it_and_listed_in_the_sign
         db.session.commit()
         partnership_id = people.partnership.id
         eve_email, bob_email, loner_email = people.a.editor.email, people.b.admin.email, loner.email
-        admin_ids = (people.a.admin.id, people.b.admin.id)
+        ada_email, ada_name, bob_name = people.a.admin.email, people.a.admin.full_name, people.b.admin.full_name
     contract_path = tmp_path / "Master services agreement.docx"
     contract = _contract(contract_path)
     sha = hashlib.sha256(contract).hexdigest()
@@ -104,11 +93,20 @@ def test_a_contract_is_attached_found_by_a_word_inside_it_and_listed_in_the_sign
     assert hashlib.sha256(download.value.path().read_bytes()).hexdigest() == sha
 
     # v1.0 is issued and both parties sign it; the signed PDF's annex lists the contract's hash.
-    # Issued and signed through the services, in a thread of its own: signing runs an event loop,
-    # which the browser's thread already has.
-    with ThreadPoolExecutor(1) as pool:
-        version_id = pool.submit(_issue_and_sign, live_server.app, partnership_id, admin_ids).result()
-    version_url = f"{base}/partnerships/{partnership_id}/versions/{version_id}"
+    # Ada issues v1.0 and signs it, then Bob signs: in their browsers, as test_signing.py does.
+    ada = new_page()
+    sign_in(ada, base, ada_email)
+    ada.goto(f"{base}/partnerships/{partnership_id}/versions")
+    ada.get_by_role("link", name="Issue a version").click()
+    ada.get_by_label("Major step → v1.0").check()
+    ada.get_by_label("What changed").fill("The plan with its master services agreement.")
+    ada.get_by_role("button", name="Issue for signature").click(timeout=RENDERING)
+    expect(ada.get_by_role("heading", name=re.compile("Plan v1.0"))).to_be_visible(timeout=RENDERING)
+    version_url = ada.url
+    _sign(ada, ada_name)
+    bob.goto(version_url)
+    _sign(bob, bob_name)
+    expect(bob.locator(".badge--version-signed")).to_have_text("Signed baseline", timeout=RENDERING)
     bob.goto(version_url)
     with bob.expect_download(timeout=RENDERING) as download:
         bob.get_by_role("link", name="Download PDF").click()
