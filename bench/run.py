@@ -3,8 +3,8 @@
     make bench                  # every item, then the table is printed and written to bench/results.md
     make bench ONLY=history     # one item (or several: ONLY=history,save)
 
-Items: pdf, load, history, save, diff, dashboard, coldstart, jobs, memory, scale, search. Figures are medians of
-repeated runs after a warm-up; ratios are Jointly / baseline. Needs PostgreSQL
+Items: pdf, load, history, save, diff, dashboard, coldstart, jobs, memory, scale, search, attachments.
+Figures are medians of repeated runs after a warm-up; ratios are Jointly / baseline. Needs PostgreSQL
 (BENCH_DATABASE_URL, default the local server as user postgres) and wrk for `load`.
 """
 
@@ -35,6 +35,7 @@ ITEMS = {
     "memory": "bench.memory",
     "scale": "bench.scale",
     "search": "bench.search",
+    "attachments": "bench.attachments",
 }
 RESULTS = os.path.join(os.path.dirname(__file__), "results.md")
 
