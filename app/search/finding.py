@@ -29,6 +29,9 @@ from app.search.models import FTS_TABLE, SearchEntry, document_sql, scope_lexeme
 
 PAGE_SIZE = 20
 QUERY_MAX = 200
+# What ranking and snippets read again of each hit's text (see _postgresql).
+RANK_CHARS = 4_000
+SNIPPET_CHARS = 20_000
 # Markers around matched words, chosen because nobody types them: the snippet is escaped as text
 # first and only these become <mark>, so a stored "<script>" stays text.
 START, STOP = "\x02", "\x03"
@@ -213,26 +216,41 @@ def _columns():
             SearchEntry.section_key, SearchEntry.occurred_at, Organisation.name.label("party_name"))
 
 
-def _postgresql(user_id: int, text: str, filters: Filters, scope: list[int]):
+def _postgresql(user_id: int, text: str, filters: Filters, scope: list[int], limit: int, offset: int):
+    """One statement: the page's entries found, ranked and counted (inner), then marked and
+    snippeted (outer), so the text of only the page's entries is read again for the snippets."""
     english = sa.literal_column("'english'::regconfig")
     query = sa.func.websearch_to_tsquery(english, text)
     # The member's partnerships ANDed into the query: the index leaves out every other entry.
     in_scope = sa.cast(sa.literal(" | ".join(f"'{scope_lexeme(i)}'" for i in scope), sa.Text()), TSQUERY)
     document = sa.literal_column(document_sql(SearchEntry.__tablename__))
+    # Ranking reads the text again for every hit, snippets for the page's: each over an opening
+    # only (RANK_CHARS, SNIPPET_CHARS), so that long attached files cost little more than sections
+    # (a match further in still finds its entry, ranked by its title and opening, shown by them).
+    opening = sa.func.left(SearchEntry.body, SNIPPET_CHARS)
+    rank = sa.func.ts_rank_cd(
+        sa.func.to_tsvector(english, SearchEntry.title + " " + sa.func.left(SearchEntry.body, RANK_CHARS)), query)
+    found = (
+        sa.select(SearchEntry.id.label("entry_id"), rank.label("rank"), sa.func.count().over().label("total"))
+        # A query of stop words only ("the") is empty: it finds nothing, not the whole scope.
+        .where(sa.func.numnode(query) > 0, document.op("@@")(query.op("&&")(in_scope)), *_visible(user_id, filters))
+        .order_by(rank.desc(), SearchEntry.occurred_at.desc(), SearchEntry.id.desc())
+        .limit(limit).offset(offset)
+        .subquery("found")
+    )
     options = f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
     return (
         sa.select(
             *_columns(),
             sa.func.ts_headline(english, SearchEntry.title, query,
                                 f"StartSel={START}, StopSel={STOP}, HighlightAll=true").label("title"),
-            sa.func.ts_headline(english, SearchEntry.body, query, options).label("snippet"),
-            sa.func.count().over().label("total"),
+            sa.func.ts_headline(english, opening, query, options).label("snippet"),
+            found.c.total,
         )
+        .join(found, found.c.entry_id == SearchEntry.id)
         .outerjoin(Party, Party.id == SearchEntry.party_id)
         .outerjoin(Organisation, Organisation.id == Party.organisation_id)
-        # A query of stop words only ("the") is empty: it finds nothing, not the whole scope.
-        .where(sa.func.numnode(query) > 0, document.op("@@")(query.op("&&")(in_scope)), *_visible(user_id, filters))
-        .order_by(sa.func.ts_rank_cd(document, query).desc(), SearchEntry.occurred_at.desc(), SearchEntry.id.desc())
+        .order_by(found.c.rank.desc(), SearchEntry.occurred_at.desc(), SearchEntry.id.desc())
     )
 
 
@@ -277,8 +295,7 @@ def search(user_id: int, text: str, filters: Filters | None = None) -> Results:
     page = max(1, filters.page)
     window = {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
     if db.engine.dialect.name == "postgresql":
-        rows = db.session.execute(_postgresql(user_id, text, filters, scope).limit(window["limit"])
-                                  .offset(window["offset"])).all()
+        rows = db.session.execute(_postgresql(user_id, text, filters, scope, **window)).all()
         total = rows[0].total if rows else 0
     else:
         count, statement = _sqlite(user_id, parsed, filters, scope)

@@ -226,7 +226,7 @@ def test_postgresql_answers_from_the_gin_index(plan):
     _risks(plan, "Port strike at Rotterdam")
     from app.search.finding import _postgresql
 
-    statement = _postgresql(plan.people.a.admin.id, "strike", Filters(), [plan.partnership.id])
+    statement = _postgresql(plan.people.a.admin.id, "strike", Filters(), [plan.partnership.id], limit=20, offset=0)
     db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
     sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
     plan_text = "\n".join(db.session.connection().exec_driver_sql(f"EXPLAIN {sql}").scalars())
