@@ -278,7 +278,9 @@ def _shared_until(attachment: Attachment, membership: Membership):
 
 
 def _seen(attachment: Attachment, membership: Membership) -> tuple[list[AttachmentVersion], bool]:
-    """The versions the member may see, and whether it sees the attachment withdrawn."""
+    """The versions the member may see, and whether it sees the attachment withdrawn: everything,
+    except on another party's blind actual, where only what its latest submission included, once
+    the cycle is revealed (a correction's new evidence waits for its resubmission)."""
     until = _shared_until(attachment, membership)
     if until is None:
         return list(attachment.versions), attachment.withdrawn_at is not None
@@ -286,13 +288,6 @@ def _seen(attachment: Attachment, membership: Membership) -> tuple[list[Attachme
         return [], False
     versions = [v for v in attachment.versions if v.uploaded_at <= until]
     return versions, attachment.withdrawn_at is not None and attachment.withdrawn_at <= until
-
-
-def visible_versions(membership: Membership, attachment: Attachment) -> list[AttachmentVersion]:
-    """The versions this member may see: all of them, except on another party's blind actual,
-    where only those its latest submission included, once the cycle is revealed (a correction's
-    new evidence waits for its resubmission)."""
-    return _seen(attachment, membership)[0]
 
 
 @dataclass

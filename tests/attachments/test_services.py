@@ -152,3 +152,22 @@ def test_the_plans_evidence_follows_its_items_in_order_and_leaves_out_removed_on
     content["items"]["risks"] = [strike]  # the flood risk is removed, and its file with it
     plan.save(people.b.editor, "risk_assessment", content)
     assert [e["name"] for e in services.plan_evidence(plan.partnership.id)] == ["Register.txt", "Strike plan.txt"]
+
+
+def test_the_restore_check_finds_a_version_whose_file_is_missing(plan, app):
+    import os
+
+    from app.attachments.integrity import stored_files_verify
+    from app.backup import RestoreReport
+
+    version = _attach(plan.people.a.editor, plan.partnership, places.section_target("commercial_agreement"),
+                      "MSA.txt", CONTRACT)
+    report = RestoreReport(manifest={})
+    stored_files_verify(report)
+    assert report.problems == [] and report.checked == ["1 attachment files present, each under the key its "
+                                                        "SHA-256 names"]
+    os.unlink(os.path.join(app.config["STORAGE_DIR"], "objects", version.storage_key))
+    report = RestoreReport(manifest={})
+    stored_files_verify(report)
+    assert report.problems == [f"attachment file {version.storage_key} is missing from "
+                               f"{services.object_store().describe()}"]
