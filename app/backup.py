@@ -18,7 +18,6 @@ features registered in INTEGRITY_CHECKS (app/registries.py) passes. Archives of 
 versions simply have no files/objects/ members and restore as before.
 """
 
-import hashlib
 import io
 import json
 import os
@@ -40,6 +39,7 @@ from flask.cli import with_appcontext
 from app.extensions import db
 from app.registries import INTEGRITY_CHECKS
 from app.storage import OBJECTS_FOLDER, ObjectStore, StorageError, check_key, object_store, sha256_named_by
+from app.uploads import stream_digest
 
 # Still 1: the objects added members and a manifest entry that readers of format 1 can do without.
 FORMAT = 1
@@ -89,10 +89,7 @@ def _sha256_file(path: str) -> str:
 
 
 def _sha256_stream(stream) -> str:
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: stream.read(1024 * 1024), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
+    return stream_digest(stream, 1024 * 1024)[0]
 
 
 def _table_names(connection) -> list[str]:

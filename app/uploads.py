@@ -80,6 +80,15 @@ def display_name(filename: str | None, limit: int = 120) -> str:
     return name[:limit] or "upload"
 
 
+def stream_digest(stream, chunk_size: int = _CHUNK) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of what a binary stream holds, read in chunks, never kept whole."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(chunk_size):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
 _AREA = re.compile(r"^[a-z0-9_-]{1,40}$")
 
 

@@ -1,6 +1,5 @@
 """`flask --app wsgi ermp verify-pdf FILE` and `ermp export-pdf PARTNERSHIP_ID [--version vN.M] -o FILE`."""
 
-import hashlib
 import os
 import re
 import sys
@@ -47,12 +46,10 @@ def _echo_verification(result) -> None:
 
 
 def _file_facts(path: str) -> tuple[str, str, int]:
-    digest, size = hashlib.sha256(), 0
+    from app.uploads import stream_digest
+
     with open(path, "rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-    return os.path.basename(path), digest.hexdigest(), size
+        return os.path.basename(path), *stream_digest(handle)
 
 
 def register() -> None:

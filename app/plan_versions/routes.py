@@ -1,8 +1,6 @@
 """Pages of plan versions: the list, issuing, a version with its signatures and diff, signing,
 declining, withdrawing, the stored PDF, the DRAFT PDF, the verify page and the signing key."""
 
-import hashlib
-
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -31,7 +29,7 @@ from app.registries import UPLOAD_VERIFIERS, UploadVerifier
 from app.rules import RuleViolation, applying
 from app.submissions import claim
 from app.types import utcnow
-from app.uploads import KINDS, FileKind, display_name, read_upload
+from app.uploads import KINDS, FileKind, display_name, read_upload, stream_digest
 
 PKCS12 = FileKind(
     "a PKCS#12 file", "p12", "application/x-pkcs12", 64 * 1024, lambda head: head[:1] == b"\x30", (".p12", ".pfx")
@@ -474,11 +472,7 @@ def _hashed_uploads(uploads) -> list[tuple[str, str, int]]:
     are only hashed, as they stream, never kept."""
     found = []
     for upload in [u for u in uploads if u and u.filename][:EVIDENCE_FILES_MAX]:
-        digest, size = hashlib.sha256(), 0
-        while chunk := upload.stream.read(256 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-        found.append((display_name(upload.filename), digest.hexdigest(), size))
+        found.append((display_name(upload.filename), *stream_digest(upload.stream)))
     return found
 
 
