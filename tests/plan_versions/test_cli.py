@@ -43,3 +43,31 @@ def test_export_the_working_draft_and_refuse_unknown_versions(versions, runner, 
     assert result.exit_code != 0 and "no plan version v9.9" in result.output
     result = runner.invoke(args=["ermp", "verify-pdf", str(out)])
     assert result.exit_code == 1 and "Signatures: none." in result.output
+
+
+def test_verify_checks_evidence_files_against_the_signed_annex(versions, runner, tmp_path):
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from app.attachments import places, services
+    from app.extensions import db
+
+    contract = b"Master services agreement, as signed.\n"
+    versions.write_everything()
+    services.attach(versions.member(versions.people.a.editor), places.section_target("commercial_agreement"),
+                    FileStorage(io.BytesIO(contract), filename="MSA.txt"))
+    db.session.commit()
+    version = versions.issue()
+    for admin in (versions.people.a.admin, versions.people.b.admin):
+        versions.sign(version, admin)
+    out, copy, other = tmp_path / "plan.pdf", tmp_path / "contract copy.txt", tmp_path / "other.txt"
+    runner.invoke(args=["ermp", "export-pdf", str(versions.partnership.id), "--version", "v1.0", "-o", str(out)])
+    copy.write_bytes(contract)
+    other.write_bytes(contract + b"An amendment nobody signed.\n")
+    listed = runner.invoke(args=["ermp", "verify-pdf", str(out), "--evidence", str(copy)])
+    assert listed.exit_code == 0, listed.output
+    assert "Evidence files in its annex: 1." in listed.output
+    assert "Evidence contract copy.txt: listed — MSA.txt v1, attached to Commercial agreement" in listed.output
+    refused = runner.invoke(args=["ermp", "verify-pdf", str(out), "--evidence", str(copy), "--evidence", str(other)])
+    assert refused.exit_code == 1 and "Evidence other.txt: NOT listed in this version's annex" in refused.output
