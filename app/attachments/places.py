@@ -95,6 +95,13 @@ def check_target(partnership_id: int, target: Target) -> None:
         raise LookupError(target.kind)
 
 
+def item_place(section_type, item_kind, item: dict) -> str:
+    """An item as a place, by its title as stored: "Risk assessment: Supplier insolvency"."""
+    value = item.get(item_kind.title) if item_kind is not None else None
+    label = value.strip() if isinstance(value, str) else ""
+    return f"{section_type.title}: {label}" if label else section_type.title
+
+
 def describe_target(attachment: Attachment) -> str:
     """The place in words, for the audit trail and pages: "Risk register: Supplier insolvency"."""
     return describe_place(attachment.partnership_id, Target.of(attachment))
@@ -110,10 +117,7 @@ def describe_place(partnership_id: int, target: Target) -> str:
         if found is None:
             return f"{title}: an item since removed"
         kind_key, item = found
-        item_kind = section_type.kind_by_key.get(kind_key)
-        value = item.get(item_kind.title) if item_kind is not None else None
-        label = value.strip() if isinstance(value, str) else ""
-        return f"{title}: {label}" if label else title
+        return item_place(section_type, section_type.kind_by_key.get(kind_key), item)
     if target.kind == "action":
         action = db.session.get(ImprovementAction, target.action_id)
         return f"Improvement action: {action.title}" if action else "Improvement action"

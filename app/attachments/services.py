@@ -26,7 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app import jobs
 from app.attachments import filetypes
 from app.attachments.models import Attachment, AttachmentVersion
-from app.attachments.places import Target, check_target, cycle_of_assessment, describe_target
+from app.attachments.places import Target, check_target, cycle_of_assessment, describe_target, item_place
 from app.audit.services import record_event
 from app.extensions import db
 from app.formatting import file_size
@@ -366,10 +366,7 @@ def plan_evidence(partnership_id: int) -> list[dict]:
         content = current_content(partnership_id, key)
         for kind in section_type.item_kinds:
             for item in (content.get("items") or {}).get(kind.key, []):
-                title = item.get(kind.title)
-                label = f"{section_type.title}: {title.strip()}" if isinstance(title, str) and title.strip() \
-                    else section_type.title
-                items[key, item["id"]] = (len(items), label)
+                items[key, item["id"]] = (len(items), item_place(section_type, kind, item))
     placed = []
     for attachment in rows:
         if attachment.target_kind == "section":
