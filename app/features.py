@@ -21,6 +21,7 @@ from app import (
     plan_sections,
     plan_versions,
     portfolio,
+    promises,
     review_cycle,
     search,
 )
@@ -46,4 +47,5 @@ FEATURES = (
     evidence,
     attachments,
     search,
+    promises,
 )

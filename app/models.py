@@ -30,5 +30,6 @@ from app.review_cycle.models import (  # noqa: F401
     ReviewReportDocument,
     StageAgreement,
 )
+from app.promises.models import PromiseRecord  # noqa: F401
 from app.search.models import SearchEntry  # noqa: F401
 from app.submissions import FormSubmission  # noqa: F401

@@ -1,0 +1,61 @@
+"""The promise ledger: every dated commitment in a partnership (improvement actions, objectives'
+target dates, measure actuals, review submissions, stage agreements, signatures by a version's
+deadline), its outcome, disputes about it, releases by agreement, and each party's reliability.
+
+Addresses (under /partnerships/<id>):
+
+    /promises                          promises.index      the ledger, filters, reliability
+    /promises.csv                      promises.export     the filtered ledger as CSV
+    /promises/<key>                    promises.show       one promise and its answers
+    /promises/<key>/confirm            promises.confirm    the promisee records an outcome
+    /promises/<key>/contest            promises.contest    the promisor states its view
+    /promises/<key>/withdraw-contest   promises.withdraw_contest
+    /promises/<key>/accept-contest     promises.accept_contest
+    /promises/<key>/release            promises.propose_release   a consent proposal
+"""
+
+from flask import Blueprint, Flask
+
+from app.audit.actions import ACTIONS, AuditAction
+from app.notifications.kinds import KINDS as NOTIFICATION_KINDS
+from app.notifications.kinds import ACTIONS as ACTIONS_GROUP
+from app.notifications.kinds import NotificationKind
+from app.partnerships.navigation import TABS, Tab
+
+bp = Blueprint("promises", __name__)
+
+_AUDIT_ACTIONS = (
+    AuditAction("promise.confirmed", "Promise outcome recorded",
+                "{actor} recorded {promisor}'s promise “{promise}” ({source}) as {outcome}", show_changes=False),
+    AuditAction("promise.contested", "Promise outcome contested",
+                "{actor} contested “{promise}” ({source}), standing as {standing}: {claimed}, “{reason}”",
+                show_changes=False),
+    AuditAction("promise.contest_withdrawn", "Contest withdrawn", "{actor} withdrew the contest of “{promise}”",
+                show_changes=False),
+    AuditAction("promise.contest_accepted", "Contest accepted",
+                "{actor} accepted the promisor's view of “{promise}”: {outcome}", show_changes=False),
+    AuditAction("promise.released", "Promise released",
+                "{promisor}'s promise “{promise}” is released with every party's agreement, as {actor} proposed: "
+                "“{reason}”", show_changes=False),
+)
+
+from app.promises import routes  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    from app.consent.kinds import KINDS as PROPOSAL_KINDS
+    from app.promises import release
+
+    app.register_blueprint(bp)
+    TABS.add(app, Tab(45, "Promises", "promises.index", also_for=("promises.show", "promises.confirm",
+                                                                    "promises.contest", "promises.withdraw_contest",
+                                                                    "promises.accept_contest",
+                                                                    "promises.propose_release")))
+    for action in _AUDIT_ACTIONS:
+        ACTIONS.add(app, action)
+    NOTIFICATION_KINDS.add(app, NotificationKind(
+        "promise_outcome", "Promises kept and broken",
+        "The other party records whether your party kept a promise, contests an outcome, or accepts your view.",
+        ACTIONS_GROUP,
+    ))
+    PROPOSAL_KINDS.add(app, release.PROPOSAL_KIND)

@@ -1,0 +1,77 @@
+"""What people said about a promise, where the record alone does not settle it.
+
+Promises themselves are not stored: the ledger (ledger.py) reads them from the records they
+come from (improvement actions, objectives, submissions, actuals, stage agreements,
+signatures). A `PromiseRecord` holds, for one promise, what the record cannot know:
+
+- the promisee's confirmation of an outcome (kept, on which day; or broken), for a promise
+  whose source records no outcome (an objective's target date);
+- a release agreed by every party (through a consent proposal);
+- the promisor's contest of the standing outcome: its own view, shown beside the other, never
+  replacing it. A contest ends when its party withdraws it or the promisee accepts it (the
+  accepted view then stands, over the record too: `agreed_at`).
+
+`version` rises with every change, so two people answering the same promise at once do not
+overwrite each other: the second is told what the first recorded.
+"""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.extensions import db
+from app.types import utcnow
+
+CONFIRMED_OUTCOMES = ("kept", "broken")
+
+
+class PromiseRecord(db.Model):
+    __table_args__ = (
+        sa.UniqueConstraint("partnership_id", "key", name="uq_promise_record_key"),
+        sa.CheckConstraint("outcome IS NULL OR outcome IN ('kept', 'broken')", name="outcome"),
+        sa.CheckConstraint("contested_outcome IS NULL OR contested_outcome IN ('kept', 'broken')",
+                           name="contested_outcome"),
+        sa.CheckConstraint("outcome IS NULL OR outcome = 'broken' OR kept_on IS NOT NULL", name="kept_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), index=True)
+    # The promise's key in the ledger: "action:12", "objective:obj-3", "submission:5:7"...
+    key: Mapped[str] = mapped_column(sa.String(80))
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # The promisee's confirmation.
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    kept_on: Mapped[date | None]
+    outcome_note: Mapped[str] = mapped_column(sa.Text, default="")
+    outcome_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    outcome_party_id: Mapped[int | None] = mapped_column(sa.ForeignKey("party.id"))
+    outcome_party_name: Mapped[str | None] = mapped_column(sa.String(200))
+    outcome_at: Mapped[datetime | None]
+    # Set when the promisee accepted the promisor's contest: the outcome both now state stands
+    # over what the record shows (a date the record has wrong).
+    agreed_at: Mapped[datetime | None]
+
+    # A release every party agreed to.
+    released_at: Mapped[datetime | None]
+    release_proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposal.id"))
+    release_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    # The promisor's contest of the standing outcome.
+    contested_outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    contested_kept_on: Mapped[date | None]
+    contested_note: Mapped[str] = mapped_column(sa.Text, default="")
+    contested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    contested_party_id: Mapped[int | None] = mapped_column(sa.ForeignKey("party.id"))
+    contested_party_name: Mapped[str | None] = mapped_column(sa.String(200))
+    contested_at: Mapped[datetime | None]
+
+    outcome_by: Mapped[User | None] = relationship(foreign_keys=[outcome_by_id])
+    contested_by: Mapped[User | None] = relationship(foreign_keys=[contested_by_id])
+
+    @property
+    def disputed(self) -> bool:
+        return self.contested_at is not None

@@ -1,0 +1,185 @@
+"""The promise ledger's pages: the ledger (filters, reliability, CSV) and each promise's page,
+where the parties to it answer for it. Every URL is under the partnership, behind the one
+membership gate; a key the ledger does not hold is a 404."""
+
+from flask import Response, abort, redirect, render_template, request, url_for
+
+from app.consent import services as consent
+from app.downloads import content_disposition, csv_line, file_name
+from app.partnerships.access import current_membership
+from app.promises import bp, release, services
+from app.promises.forms import AnswerForm, ConfirmForm, ContestForm, LedgerFilterForm, ReleaseForm
+from app.promises.ledger import LedgerFilters, filtered, promises_of
+from app.promises.charts import p_chart
+from app.promises.reliability import reliability
+from app.review_cycle.charts import party_colour
+from app.rules import applying
+from app.types import utcnow
+
+FILTER_ARGS = ("party", "source", "outcome", "due_from", "due_to", "disputed")
+RELIABILITY_PERIODS = 8
+
+
+def _filters(parties) -> tuple[LedgerFilterForm, LedgerFilters]:
+    form = LedgerFilterForm(request.args)
+    form.set_parties(parties)
+    form.validate()  # a bad value is shown beside its field and left out of the filter
+
+    def value(field):
+        return None if field.errors else (field.data or None)
+
+    return form, LedgerFilters(
+        party_id=value(form.party), source=value(form.source), outcome=value(form.outcome),
+        due_from=value(form.due_from), due_to=None if form.due_to.errors else form.due_to.data,
+        disputed=bool(form.disputed.data),
+    )
+
+
+def _parties(promises, membership):
+    seen = {}
+    for party in membership.partnership.parties:
+        seen[party.id] = party
+    for promise in promises:
+        seen.setdefault(promise.promisor.id, promise.promisor)
+    return list(seen.values())
+
+
+@bp.get("/partnerships/<int:partnership_id>/promises")
+def index(partnership_id: int):
+    membership = current_membership()
+    promises = promises_of(partnership_id)
+    parties = _parties(promises, membership)
+    form, filters = _filters(parties)
+    shown = filtered(promises, filters)
+    query = {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
+    months = membership.partnership.review_cadence_months
+    return render_template(
+        "promises/index.html", form=form, filters=filters, promises=shown, total=len(promises), query=query,
+        reliability=[(figures, p_chart(figures, party_colour(position))) for position, figures in
+                     enumerate(reliability(promises, parties, months, last=RELIABILITY_PERIODS))],
+        open_count=sum(1 for p in promises if p.state == "open"), disputed_count=sum(1 for p in promises if p.disputed),
+    )
+
+
+CSV_HEADER = ("Due", "Source", "Promise", "Promised by", "Person", "Promised to", "Outcome", "Kept on",
+              "Days late", "How it is known", "Disputed", "Promisor's view")
+
+
+def _csv_row(promise) -> list:
+    record = promise.record
+    view = ""
+    if promise.disputed:
+        view = f"Kept on {record.contested_kept_on.isoformat()}: {record.contested_note}"
+    return [promise.due_on.isoformat(), promise.source_label, promise.title, promise.promisor.name,
+            promise.person or "", "; ".join(p.name for p in promise.promisees), promise.outcome_label,
+            promise.kept_on.isoformat() if promise.kept_on else "", promise.lateness or "",
+            promise.known_from, "yes" if promise.disputed else "", view]
+
+
+@bp.get("/partnerships/<int:partnership_id>/promises.csv")
+def export(partnership_id: int):
+    membership = current_membership()
+    promises = promises_of(partnership_id)
+    _form, filters = _filters(_parties(promises, membership))
+    rows = [csv_line(CSV_HEADER), *(csv_line(_csv_row(p)) for p in filtered(promises, filters))]
+    filename = file_name("promises", membership.partnership.name, f"{utcnow():%Y-%m-%d}", extension="csv")
+    return Response("".join(rows), mimetype="text/csv", headers={"Content-Disposition": content_disposition(filename)})
+
+
+def _promise_or_404(key: str):
+    try:
+        return services.find(current_membership(), key)
+    except LookupError:
+        abort(404)
+
+
+def _render_show(key: str, *, confirm_form=None, contest_form=None, release_form=None, status=200):
+    membership = current_membership()
+    promise = _promise_or_404(key)
+    seen = promise.record.version if promise.record is not None else 0
+    confirm_form = confirm_form or ConfirmForm(formdata=None, seen=seen, kept_on=None)
+    choices = services.confirm_choices(promise)
+    confirm_form.outcome.choices = [c for c in confirm_form.outcome.choices if c[0] in choices]
+    return render_template(
+        "promises/show.html", promise=promise, seen=seen,
+        confirm_form=confirm_form, contest_form=contest_form or ContestForm(formdata=None, seen=seen),
+        release_form=release_form or ReleaseForm(formdata=None), answer_form=AnswerForm(formdata=None, seen=seen),
+        may_confirm=services.may_confirm(membership, promise), may_contest=services.may_contest(membership, promise),
+        may_accept_contest=services.may_accept_contest(membership, promise),
+        may_withdraw_contest=services.may_withdraw_contest(membership, promise),
+        may_release=release.may_propose_release(membership, promise),
+        open_release=release.open_release(promise, membership.partnership_id),
+        today=utcnow().date(),
+    ), status
+
+
+@bp.get("/partnerships/<int:partnership_id>/promises/<key>")
+def show(partnership_id: int, key: str):
+    return _render_show(key)
+
+
+def _status(violation) -> int:
+    return getattr(violation, "status", 409) if not violation.field else 422
+
+
+@bp.post("/partnerships/<int:partnership_id>/promises/<key>/confirm")
+def confirm(partnership_id: int, key: str):
+    _promise_or_404(key)
+    form = ConfirmForm()
+    form.outcome.choices = ConfirmForm.outcome.kwargs["choices"]
+    if not form.validate_on_submit():
+        return _render_show(key, confirm_form=form, status=422 if form.errors else 400)
+    with applying(form) as applied:
+        services.confirm(current_membership(), key, form.outcome.data, form.kept_on.data, form.note.data,
+                         form.seen_version())
+    if not applied:
+        return _render_show(key, confirm_form=form, status=_status(applied.violation))
+    return redirect(url_for("promises.show", partnership_id=partnership_id, key=key), 303)
+
+
+@bp.post("/partnerships/<int:partnership_id>/promises/<key>/contest")
+def contest(partnership_id: int, key: str):
+    _promise_or_404(key)
+    form = ContestForm()
+    if not form.validate_on_submit():
+        return _render_show(key, contest_form=form, status=422 if form.errors else 400)
+    with applying(form) as applied:
+        services.contest(current_membership(), key, form.kept_on.data, form.note.data, form.seen_version())
+    if not applied:
+        return _render_show(key, contest_form=form, status=_status(applied.violation))
+    return redirect(url_for("promises.show", partnership_id=partnership_id, key=key), 303)
+
+
+def _answer(partnership_id: int, key: str, act):
+    _promise_or_404(key)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return _render_show(key, status=400)
+    with applying(form) as applied:
+        act(current_membership(), key, form.seen_version())
+    if not applied:
+        return _render_show(key, status=_status(applied.violation))
+    return redirect(url_for("promises.show", partnership_id=partnership_id, key=key), 303)
+
+
+@bp.post("/partnerships/<int:partnership_id>/promises/<key>/withdraw-contest")
+def withdraw_contest(partnership_id: int, key: str):
+    return _answer(partnership_id, key, services.withdraw_contest)
+
+
+@bp.post("/partnerships/<int:partnership_id>/promises/<key>/accept-contest")
+def accept_contest(partnership_id: int, key: str):
+    return _answer(partnership_id, key, services.accept_contest)
+
+
+@bp.post("/partnerships/<int:partnership_id>/promises/<key>/release")
+def propose_release(partnership_id: int, key: str):
+    promise = _promise_or_404(key)
+    form = ReleaseForm()
+    if not form.validate_on_submit():
+        return _render_show(key, release_form=form, status=422 if form.errors else 400)
+    with applying(form) as applied:
+        proposal = release.propose_release(current_membership(), promise, form.reason.data)
+    if not applied:
+        return _render_show(key, release_form=form, status=_status(applied.violation))
+    return redirect(consent.proposal_path(proposal), 303)
