@@ -19,6 +19,7 @@ from app.plan_versions.models import (  # noqa: F401
     PlanSignature,
     PlanVersion,
 )
+from app.promises.models import PromiseRecord  # noqa: F401
 from app.review_cycle.models import (  # noqa: F401
     Adaptation,
     Assessment,
@@ -30,6 +31,5 @@ from app.review_cycle.models import (  # noqa: F401
     ReviewReportDocument,
     StageAgreement,
 )
-from app.promises.models import PromiseRecord  # noqa: F401
 from app.search.models import SearchEntry  # noqa: F401
 from app.submissions import FormSubmission  # noqa: F401

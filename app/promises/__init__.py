@@ -17,8 +17,8 @@ Addresses (under /partnerships/<id>):
 from flask import Blueprint, Flask
 
 from app.audit.actions import ACTIONS, AuditAction
-from app.notifications.kinds import KINDS as NOTIFICATION_KINDS
 from app.notifications.kinds import ACTIONS as ACTIONS_GROUP
+from app.notifications.kinds import KINDS as NOTIFICATION_KINDS
 from app.notifications.kinds import NotificationKind
 from app.partnerships.navigation import TABS, Tab
 

@@ -2,7 +2,7 @@
 for a promise. Each answer carries the version of the promise's record the person saw."""
 
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.forms import Form, choices, int_or_none
 from app.promises.ledger import OUTCOMES, SOURCES
@@ -27,7 +27,7 @@ class LedgerFilterForm(Form):
 
     def validate_due_to(self, field) -> None:
         if field.data and self.due_from.data and field.data < self.due_from.data:
-            raise ValueError("The end comes before the start: swap the dates.")
+            raise ValidationError("The end comes before the start: swap the dates.")
 
 
 class _Answer(Form):

@@ -225,7 +225,8 @@ def _objectives(partnership_id: int, names: _Names) -> list[tuple[Promise, int |
     return found
 
 
-def _cycle_promises(partnership_id: int, cycles: dict[int, ReviewCycle], names: _Names) -> list[tuple[Promise, int | None]]:
+def _cycle_promises(partnership_id: int, cycles: dict[int, ReviewCycle],
+                    names: _Names) -> list[tuple[Promise, int | None]]:
     if not cycles:
         return []
     first_submitted: dict[tuple[int, int], tuple[datetime, int | None]] = {}
@@ -331,7 +332,8 @@ def _signatures(partnership_id: int, names: _Names) -> list[tuple[Promise, int |
                 user_id = signature.signer_id
             elif version.status in ("withdrawn", "declined"):
                 if version.status == "withdrawn":
-                    promise.state, promise.known_from = "released", "The version was withdrawn by every party's agreement"
+                    promise.state = "released"
+                    promise.known_from = "The version was withdrawn by every party's agreement"
                 elif version.closed_at is not None and version.closed_at >= end:
                     promise.state, promise.known_from = "broken", "Not signed by the deadline; the version was declined"
                 else:

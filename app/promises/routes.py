@@ -6,11 +6,11 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from app.consent import services as consent
 from app.downloads import content_disposition, csv_line, file_name
-from app.partnerships.access import current_membership
+from app.partnerships.access import Permission, current_membership, require
 from app.promises import bp, release, services
+from app.promises.charts import p_chart
 from app.promises.forms import AnswerForm, ConfirmForm, ContestForm, LedgerFilterForm, ReleaseForm
 from app.promises.ledger import LedgerFilters, filtered, promises_of
-from app.promises.charts import p_chart
 from app.promises.reliability import reliability
 from app.review_cycle.charts import party_colour
 from app.rules import applying
@@ -123,6 +123,7 @@ def _status(violation) -> int:
 
 
 @bp.post("/partnerships/<int:partnership_id>/promises/<key>/confirm")
+@require(Permission.EDIT_PLAN)
 def confirm(partnership_id: int, key: str):
     _promise_or_404(key)
     form = ConfirmForm()
@@ -138,6 +139,7 @@ def confirm(partnership_id: int, key: str):
 
 
 @bp.post("/partnerships/<int:partnership_id>/promises/<key>/contest")
+@require(Permission.EDIT_PLAN)
 def contest(partnership_id: int, key: str):
     _promise_or_404(key)
     form = ContestForm()
@@ -163,16 +165,19 @@ def _answer(partnership_id: int, key: str, act):
 
 
 @bp.post("/partnerships/<int:partnership_id>/promises/<key>/withdraw-contest")
+@require(Permission.EDIT_PLAN)
 def withdraw_contest(partnership_id: int, key: str):
     return _answer(partnership_id, key, services.withdraw_contest)
 
 
 @bp.post("/partnerships/<int:partnership_id>/promises/<key>/accept-contest")
+@require(Permission.EDIT_PLAN)
 def accept_contest(partnership_id: int, key: str):
     return _answer(partnership_id, key, services.accept_contest)
 
 
 @bp.post("/partnerships/<int:partnership_id>/promises/<key>/release")
+@require(Permission.EDIT_PLAN)
 def propose_release(partnership_id: int, key: str):
     promise = _promise_or_404(key)
     form = ReleaseForm()

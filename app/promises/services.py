@@ -129,8 +129,8 @@ def confirm(membership: Membership, key: str, outcome: str, kept_on: date | None
         raise PromiseError(f"Only the parties it was made to can say whether {promise.promisor.name} kept it.", 403)
     choices = confirm_choices(promise)
     if not choices:
-        raise PromiseError("Its outcome is settled by the record; the promisor may contest it." if promise.state != "released"
-                           else "It was released by every party's agreement.")
+        raise PromiseError("It was released by every party's agreement." if promise.state == "released"
+                           else "Its outcome is settled by the record; the promisor may contest it.")
     if outcome not in choices:
         raise PromiseError("Choose kept or broken." if len(choices) > 1 else
                            "The record will say when it is kept; until then you can only record it as broken.",
@@ -158,7 +158,8 @@ def confirm(membership: Membership, key: str, outcome: str, kept_on: date | None
            partnership=membership.partnership, actor=membership.user,
            title=f"{membership.party.name} recorded “{promise.title}” as {said}",
            body=text or "You can contest it on the promise ledger if you see it otherwise.",
-           link=promise_path(membership.partnership_id, key), dedupe_key=f"promise_outcome:{record.id}:{record.version}")
+           link=promise_path(membership.partnership_id, key),
+           dedupe_key=f"promise_outcome:{record.id}:{record.version}")
     return record
 
 
@@ -181,7 +182,8 @@ def contest(membership: Membership, key: str, kept_on: date | None, note: str, s
     now = at or utcnow()
     day = _day(kept_on, promise, now.date())
     if promise.outcome == "kept_late" and day >= promise.kept_on:
-        raise PromiseError(f"It already counts as kept on {promise.kept_on:%-d %B %Y}: give the earlier day it was kept.",
+        raise PromiseError(f"It already counts as kept on {promise.kept_on:%-d %B %Y}: give the earlier day "
+                           "it was kept.",
                            400, "kept_on")
     text = _note(note, required=True, what="why the outcome is wrong")
     record = _record(membership.partnership_id, key)
@@ -249,7 +251,8 @@ def accept_contest(membership: Membership, key: str, seen: int, *, at: datetime 
     notify(members_of_party(membership.partnership_id, promise.promisor.id), "promise_outcome",
            partnership=membership.partnership, actor=membership.user,
            title=f"{membership.party.name} accepts that “{promise.title}” was kept on {day:%-d %B %Y}",
-           link=promise_path(membership.partnership_id, key), dedupe_key=f"promise_accepted:{record.id}:{record.version}")
+           link=promise_path(membership.partnership_id, key),
+           dedupe_key=f"promise_accepted:{record.id}:{record.version}")
     return record
 
 

@@ -6,9 +6,8 @@ Revises: 0018_attachments
 Create Date: 2026-12-04 23:40:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0019_promises"
 down_revision = "0018_attachments"
@@ -51,7 +50,8 @@ def upgrade():
                                 name=op.f("fk_promise_record_partnership_id_partnership")),
         sa.ForeignKeyConstraint(["outcome_by_id"], ["user_account.id"],
                                 name=op.f("fk_promise_record_outcome_by_id_user_account")),
-        sa.ForeignKeyConstraint(["outcome_party_id"], ["party.id"], name=op.f("fk_promise_record_outcome_party_id_party")),
+        sa.ForeignKeyConstraint(["outcome_party_id"], ["party.id"],
+                                name=op.f("fk_promise_record_outcome_party_id_party")),
         sa.ForeignKeyConstraint(["release_proposal_id"], ["proposal.id"],
                                 name=op.f("fk_promise_record_release_proposal_id_proposal")),
         sa.ForeignKeyConstraint(["contested_by_id"], ["user_account.id"],

@@ -53,6 +53,7 @@ NOT_PAGES = {
     "plan_sections.items_export",
     "review_cycle.results_export",
     "attachments.download",
+    "promises.export",
 }
 
 # The search page shows results only for a query, which the route walk cannot make up: each walk

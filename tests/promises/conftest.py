@@ -8,7 +8,7 @@ import pytest
 from app.extensions import db
 from app.partnerships.access import load_membership
 from app.plan_sections import reading, writing
-from tests.support.review_cycle import measures_content
+from tests.support import review_cycle as rc
 
 TARGET_A = date(2026, 3, 31)
 TARGET_B = date(2026, 6, 30)
@@ -19,11 +19,12 @@ def objective(title: str, owner: int, target: date | None) -> dict:
             "target_date": target.isoformat() if target else None, "status": "on_track"}
 
 
-@pytest.fixture
-def world(two_parties):
+def write_objectives(two_parties) -> None:
+    """The business case with the test measures and the objectives (a cycle's set-up writes the
+    measures alone: write this again after it)."""
     partnership = two_parties.partnership
     a, b = (p.id for p in partnership.parties)
-    content = measures_content(a, b)
+    content = rc.measures_content(a, b)
     content["items"]["objectives"] = [
         objective("Cut dock-to-stock time to 24 hours", a, TARGET_A),
         objective("Share the forecast weekly", b, TARGET_B),
@@ -33,4 +34,17 @@ def world(two_parties):
     writing.save_section(load_membership(partnership.id, two_parties.a.admin), section, content,
                          section.current_revision_id)
     db.session.commit()
+
+
+@pytest.fixture
+def world(two_parties):
+    write_objectives(two_parties)
     return two_parties
+
+
+@pytest.fixture
+def cycle(world):
+    """A cycle in Improve: both parties submitted and agreed the Review and Adapt stages."""
+    made = rc.cycle_in_improve(world.partnership, world.a.admin, world.b.admin)
+    write_objectives(world)
+    return made

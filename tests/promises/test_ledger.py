@@ -43,11 +43,6 @@ def finish(world, action, user, day: date, status: str = "done"):
     db.session.commit()
 
 
-@pytest.fixture
-def cycle(world):
-    """A cycle in Improve, both parties submitted and agreed (review, adapt)."""
-    return rc.cycle_in_improve(world.partnership, world.a.admin, world.b.admin)
-
 
 # -- sources -----------------------------------------------------------------------------------
 
@@ -151,7 +146,8 @@ def test_objectives_with_target_dates_wait_for_the_promisee(world):
 
 
 def objective_key(world, party):
-    return next(p.key for p in promises_of(world.partnership.id) if p.source == "objective" and p.promisor.id == party.id)
+    return next(p.key for p in promises_of(world.partnership.id)
+                if p.source == "objective" and p.promisor.id == party.id)
 
 
 def test_the_promisee_confirms_an_objective_kept_late(world):
@@ -225,7 +221,8 @@ def late_action(world, cycle):
 
 def test_a_contest_shows_both_views_and_changes_nothing(world, cycle):
     key = late_action(world, cycle)
-    services.contest(member(world, world.a.editor), key, date(2030, 1, 30), "Emailed on the 30th; the board lagged.", 0, at=LATER)
+    services.contest(member(world, world.a.editor), key, date(2030, 1, 30), "Emailed on the 30th; the board lagged.", 0,
+                     at=LATER)
     db.session.commit()
     promise = promise_of(world.partnership.id, key, today=date(2030, 3, 1))
     assert promise.disputed and promise.outcome == "kept_late" and promise.lateness == 6
@@ -247,7 +244,8 @@ def test_only_the_promisor_contests_and_only_an_outcome_against_it(world, cycle)
     on_time = rc.add_action(cycle, world.a.editor, "On time", due=date(2030, 1, 31))
     finish(world, on_time, world.a.editor, date(2030, 1, 2))
     with pytest.raises(PromiseError, match="Only an outcome against the promisor"):
-        services.contest(member(world, world.a.editor), f"action:{on_time.id}", date(2030, 1, 1), "Earlier.", 0, at=LATER)
+        services.contest(member(world, world.a.editor), f"action:{on_time.id}", date(2030, 1, 1), "Earlier.", 0,
+                         at=LATER)
 
 
 def test_accepting_a_contest_makes_it_the_outcome_over_the_record(world, cycle):

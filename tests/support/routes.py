@@ -93,6 +93,8 @@ class World:
             "proposal_id": self.proposals[partnership.id],
             "import_id": self.imports[partnership.id],
             "attachment_id": self.attachments[partnership.id],
+            # A promise of the ledger: the improvement action's.
+            "key": f"action:{self.actions[partnership.id]}",
             # A message the outbox holds for A's organisation (sent: nothing to send again).
             "mail_id": self.mail_id,
         }
