@@ -42,8 +42,10 @@ def find(membership: Membership, key: str) -> Promise:
 
 def _record(partnership_id: int, key: str) -> PromiseRecord:
     """The promise's record, locked for this transaction (made the first time it is needed)."""
-    query = sa.select(PromiseRecord).where(PromiseRecord.partnership_id == partnership_id,
-                                           PromiseRecord.key == key).with_for_update()
+    # populate_existing: the ledger read this row before the lock; what counts is the row as the
+    # lock finds it (another answer may have been committed while this one waited).
+    query = (sa.select(PromiseRecord).where(PromiseRecord.partnership_id == partnership_id, PromiseRecord.key == key)
+             .with_for_update().execution_options(populate_existing=True))
     record = db.session.scalar(query)
     if record is not None:
         return record
@@ -52,7 +54,7 @@ def _record(partnership_id: int, key: str) -> PromiseRecord:
             db.session.add(PromiseRecord(partnership_id=partnership_id, key=key, version=0))
     except IntegrityError:
         pass  # someone else made it at the same moment: lock theirs
-    return db.session.scalar(query.execution_options(populate_existing=True))
+    return db.session.scalar(query)
 
 
 def _check_version(record: PromiseRecord, seen: int) -> None:
