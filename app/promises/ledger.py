@@ -285,8 +285,14 @@ def _agreements(cycle: ReviewCycle, recorded: list[RecordParty], gone: set[int],
     dues = stage_due_dates(cycle)
     reached = len(cycle.stages) if cycle.stage == CLOSED else cycle.stages.index(cycle.stage) + 1
     found = []
+    started: date | None = cycle.revealed_at.date() if cycle.revealed_at else None
     for position, stage in enumerate(cycle.stages[:reached]):
         moved_on = position + 1 < reached or cycle.stage == CLOSED
+        # Nobody can agree a stage before it can be agreed: the Review waits for every
+        # submission, and each later stage starts when the one before ends. A party is late only
+        # from its due date or that day, whichever comes later.
+        due = max(dues[stage], started) if started else dues[stage]
+        ended = [a.agreed_at.date() for party in recorded for a in agreements.get((cycle.id, stage, party.id), [])]
         for party in recorded:
             made = agreements.get((cycle.id, stage, party.id), [])
             live = [a for a in made if a.withdrawn_at is None]
@@ -296,7 +302,7 @@ def _agreements(cycle: ReviewCycle, recorded: list[RecordParty], gone: set[int],
                 key=f"agreement:{cycle.id}:{stage}:{party.id}", source="agreement",
                 title=f"Agree the {STAGE_LABELS[stage]} stage of the {cycle.name}",
                 link=path_for("review_cycle.show", partnership_id=cycle.partnership_id, cycle_id=cycle.id),
-                promisor=party, promisees=names.others(party.id, recorded), due_on=dues[stage],
+                promisor=party, promisees=names.others(party.id, recorded), due_on=due,
             )
             kept = live[-1] if live else (made[0] if made and moved_on else None)
             user_id = None
@@ -305,6 +311,7 @@ def _agreements(cycle: ReviewCycle, recorded: list[RecordParty], gone: set[int],
                 user_id = kept.user_id
             names.want(user_id)
             found.append((promise, user_id))
+        started = max(ended) if moved_on and ended else None
     return found
 
 

@@ -97,9 +97,16 @@ def test_a_late_submission_is_kept_late_by_its_days(world):
     cycle = rc.open_cycle(world.partnership, world.a.admin)
     cycle.review_due_on = utcnow().date() - timedelta(days=3)
     db.session.commit()
+    rc.submit(cycle, world.a.editor, 4)
     rc.submit(cycle, world.b.editor, 3)
     promise = promise_of(world.partnership.id, f"submission:{cycle.id}:{world.b.party.id}")
     assert (promise.outcome, promise.lateness) == ("kept_late", 3)
+    # The Review could not be agreed before the last submission: agreeing it the same day is on time.
+    rc.agree_all(cycle, [world.a.admin, world.b.admin])
+    found = by_key(world.partnership.id)
+    for party in (world.a.party, world.b.party):
+        agreement = found[f"agreement:{cycle.id}:review:{party.id}"]
+        assert (agreement.due_on, agreement.outcome) == (utcnow().date(), "kept_on_time")
 
 
 def test_nothing_of_an_unrevealed_assessment_reaches_the_ledger(world):
