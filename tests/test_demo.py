@@ -137,3 +137,24 @@ def test_demo_evidence_is_found_by_its_words_and_listed_in_v1_s_annex(app, runne
     assert sorted(e["name"] for e in annex) == [
         "Driver contingency plan.txt", "Master services agreement (signed).docx", "Rates schedule.csv"]
     assert next(e for e in annex if e["name"] == "Rates schedule.csv")["version"] == 2
+
+
+def test_the_demo_ledger_tells_of_a_slipping_party_and_a_dispute(app, runner):
+    from app.promises.ledger import promises_of
+    from app.promises.reliability import reliability
+    from app.review_cycle.cycles import cycles_of
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
+    promises = promises_of(partnership.id)
+    northwind, contoso = reliability(promises, list(partnership.parties), partnership.review_cadence_months)
+    closed = [c.period for c in sorted(cycles_of(partnership.id), key=lambda c: c.opened_at) if c.closed_at]
+    assert [p.figure.period for p in contoso.flagged] == [closed[-1]]  # the last closed quarter
+    assert not northwind.flagged
+    figures = {p.figure.period: p.figure for p in contoso.points}
+    missed = [figures[period].late + figures[period].broken + figures[period].open_overdue for period in closed]
+    assert missed == sorted(missed) and missed[0] < missed[-1]  # trending up
+    disputed = [p for p in promises if p.disputed]
+    assert [p.promisor.name for p in disputed] == ["Northwind Logistics"] and disputed[0].outcome == "kept_late"
+    assert {p.outcome for p in promises if p.source == "objective" and p.record is not None} == {
+        "kept_on_time", "broken"}

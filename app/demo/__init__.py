@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
-from app.demo import coediting, evidence, maturity, plan, portfolio, proposals, reviews, versions
+from app.demo import coediting, evidence, maturity, plan, portfolio, promises, proposals, reviews, versions
 from app.demo.workspace import Demo, people_and_partnership, started_on
 from app.extensions import db
 from app.types import clock_at, utcnow
@@ -22,6 +22,7 @@ STEPS = (
     reviews.review_cycles,  # three closed quarterly reviews, and this quarter's in Review
     evidence.evidence_of_actions,  # the electric-truck pilot's report on its action
     maturity.maturity_assessments,  # two closed yearly maturity assessments, and this year's in Review
+    promises.promise_answers,  # objectives confirmed kept and broken, a contested lateness
     portfolio.more_partnerships,  # Northwind's other partnerships, and an invitation
     proposals.proposals_by_consent,  # a sharper purpose agreed, a new party's admission waiting
 )

@@ -3,6 +3,7 @@ very differently by the two sides), measures trending towards target, actions ke
 and the current quarter's cycle in the Review stage, where Northwind has submitted and Contoso
 has a draft. Built through the services, backdated, so notifications and audit events are real."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -39,6 +40,14 @@ ACTUALS = {
     "Dock-to-stock time": ["16", "13", "11", "9"],
     "Inventory accuracy at plant stores": ["97.6", "98.1", "98.6", "98.9"],
 }
+@dataclass(frozen=True)
+class Slip:
+    submission: int  # days after day 10 of the cycle (the Review is due on day 12)
+    agreement: int  # days Contoso's admin agrees each stage after Northwind's
+
+
+CT_SLIP = [Slip(0, 0), Slip(1, 2), Slip(5, 6)]
+
 ACTIONS = [  # (cycle index, title, owner key, owner email, due offset days from opening, done offset or None/"drop")
     (0, "Weekly S&OP call with both planning teams", "nw", PRIYA, 30, 21),
     (0, "Agree the expedite-cost split in writing", "ct", DANA, 45, 70),
@@ -47,7 +56,7 @@ ACTIONS = [  # (cycle index, title, owner key, owner email, due offset days from
     (1, "Pilot electric trucks on the Monterrey lane", "nw", PRIYA, 60, 55),
     (1, "Monthly forecast-accuracy report to Northwind", "ct", LUIS, 30, "drop"),
     (2, "Apply the 50/50 expedite split on every invoice", "nw", ALEX, 30, 40),
-    (2, "Joint carbon dashboard", "ct", DANA, 45, 38),
+    (2, "Joint carbon dashboard", "ct", DANA, 45, 52),
     (2, "Frozen-window rule for forecast changes", "ct", LUIS, 50, None),
 ]
 
@@ -145,40 +154,48 @@ def review_cycles(demo: Demo) -> None:
         cycle = _when(opened, cycles.open_cycle, nw if n % 2 == 0 else ct, label, opened.date() + timedelta(days=12))
         _when(opened + timedelta(days=6), assessments.submit, people["nw"], cycle,
               _assessment(cycle, nw.party_id, NW_SCORES[n], "nw", n))
-        _when(opened + timedelta(days=10), assessments.submit, people["ct"], cycle,
+        # Contoso slips a little more each quarter (the promise ledger flags the last one):
+        # its submission comes later, and its admin agrees each stage days after Northwind's.
+        late = CT_SLIP[n]
+        _when(opened + timedelta(days=10 + late.submission), assessments.submit, people["ct"], cycle,
               _assessment(cycle, ct.party_id, CT_SCORES[n], "ct", n))
-        for admin in admins:
-            _when(opened + timedelta(days=12), stages.agree, admin, cycle, "review")
-        _when(opened + timedelta(days=14), improvement.add_adaptation, ct, cycle,
+        start = max(12, 10 + late.submission)
+        _when(opened + timedelta(days=start, hours=2), stages.agree, nw, cycle, "review")
+        _when(opened + timedelta(days=start + late.agreement, hours=3), stages.agree, ct, cycle, "review")
+        shift = start - 12 + late.agreement  # the rest of the cycle moves with it
+        opened_late = opened + timedelta(days=shift)
+        _when(opened_late + timedelta(days=14), improvement.add_adaptation, ct, cycle,
             ["Plant managers join the weekly performance call.",
              "Exceptions over four hours go straight to the operations board.",
              "Expedite costs are split on the invoice, not reconciled quarterly."][n],
             ["Delays reached the plants too late.", "Exceptions sat in inboxes for days.",
              "Contoso sees the split as unfair when it is settled months later."][n],
             ["communications", "management_activities", "commercial_agreement"][n])
-        for admin in admins:
-            _when(opened + timedelta(days=16), stages.agree, admin, cycle, "adapt")
+        _when(opened_late + timedelta(days=16), stages.agree, nw, cycle, "adapt")
+        _when(opened_late + timedelta(days=16 + late.agreement), stages.agree, ct, cycle, "adapt")
+        opened_late += timedelta(days=late.agreement)
         made = []
         for index, title, _owner, email, due, done in ACTIONS:
             if index != n:
                 continue
             member = demo.member(email)
-            action = _when(opened + timedelta(days=18), improvement.add_action, member, cycle, {
+            action = _when(opened_late + timedelta(days=18), improvement.add_action, member, cycle, {
                 "title": title, "description": "", "owner_party_id": member.party_id, "owner_user_id": member.user_id,
-                "due_on": opened.date() + timedelta(days=due), "link": _link(cycle, title),
+                "due_on": opened_late.date() + timedelta(days=due), "link": _link(cycle, title),
             })
             made.append((action, member, done))
-        for admin in admins:
-            _when(opened + timedelta(days=20), stages.agree, admin, cycle, "improve")
+        _when(opened_late + timedelta(days=20), stages.agree, nw, cycle, "improve")
+        _when(opened_late + timedelta(days=20 + late.agreement), stages.agree, ct, cycle, "improve")
         for action, member, done in made:
             fields = {"title": action.title, "description": action.description,
                       "owner_party_id": action.owner_party_id, "owner_user_id": action.owner_user_id,
                       "due_on": action.due_on, "link": _link(cycle, action.title)}
             if done == "drop":
-                _when(opened + timedelta(days=40), improvement.update_action, member, action, fields, "dropped")
+                _when(opened_late + timedelta(days=40), improvement.update_action, member, action, fields, "dropped")
             elif done is not None:
-                _when(opened + timedelta(days=22), improvement.update_action, member, action, fields, "in_progress")
-                _when(opened + timedelta(days=done), improvement.update_action, member, action, fields, "done")
+                _when(opened_late + timedelta(days=22), improvement.update_action, member, action, fields,
+                      "in_progress")
+                _when(opened_late + timedelta(days=done), improvement.update_action, member, action, fields, "done")
         for admin in admins:
             _when(opened + timedelta(days=74), stages.agree, admin, cycle, "operate")
     past_news_read(partnership.id)

@@ -20,7 +20,7 @@ content is read: only when a party submitted, which every party sees before the 
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -289,9 +289,12 @@ def _agreements(cycle: ReviewCycle, recorded: list[RecordParty], gone: set[int],
     for position, stage in enumerate(cycle.stages[:reached]):
         moved_on = position + 1 < reached or cycle.stage == CLOSED
         # Nobody can agree a stage before it can be agreed: the Review waits for every
-        # submission, and each later stage starts when the one before ends. A party is late only
-        # from its due date or that day, whichever comes later.
-        due = max(dues[stage], started) if started else dues[stage]
+        # submission, and each later stage starts when the one before ends, and then has the
+        # days the schedule gave it. A party is late only after its due date or after that.
+        due = dues[stage]
+        if started is not None:
+            length = (dues[stage] - dues[cycle.stages[position - 1]]).days if position else 0
+            due = max(due, started + timedelta(days=length))
         ended = [a.agreed_at.date() for party in recorded for a in agreements.get((cycle.id, stage, party.id), [])]
         for party in recorded:
             made = agreements.get((cycle.id, stage, party.id), [])

@@ -5,8 +5,6 @@ import csv
 import io
 from datetime import date, timedelta
 
-import pytest
-
 from app.extensions import db
 from app.promises.ledger import promise_of, promises_of
 from app.types import utcnow
