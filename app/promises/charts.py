@@ -8,7 +8,7 @@ from app.promises.reliability import Reliability
 from app.review_cycle.charts import GRID, INK
 
 WIDTH, HEIGHT = 520, 200
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 34
+LEFT, RIGHT, TOP, BOTTOM = 44, 34, 14, 34
 DROP = "#a3283c"
 
 
@@ -43,7 +43,7 @@ def p_chart(party: Reliability, colour: str) -> Markup:
     parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
     for i, p in enumerate(points):
         f = p.figure
-        tip = escape(f"{f.period}: {f.on_time} of {f.due} on time ({f.share:.0%})"
+        tip = escape(f"{f.period}{'' if f.complete else ' so far'}: {f.on_time} of {f.due} on time ({f.share:.0%})"
                      + ("; below the lower limit: a special-cause drop" if p.special_cause else ""))
         if p.special_cause:
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(f.share):.1f}" r="7" fill="none" stroke="{DROP}" '

@@ -303,7 +303,8 @@ def _agreements(cycle: ReviewCycle, recorded: list[RecordParty], gone: set[int],
                 continue
             promise = Promise(
                 key=f"agreement:{cycle.id}:{stage}:{party.id}", source="agreement",
-                title=f"Agree the {STAGE_LABELS[stage]} stage of the {cycle.name}",
+                title=(f"Agree to close the {cycle.name}" if stage == cycle.stages[-1]
+                       else f"Agree to move the {cycle.name} on from {STAGE_LABELS[stage]}"),
                 link=path_for("review_cycle.show", partnership_id=cycle.partnership_id, cycle_id=cycle.id),
                 promisor=party, promisees=names.others(party.id, recorded), due_on=due,
             )

@@ -14,6 +14,7 @@ not noise.
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from app.partnerships.parties import RecordParty
 from app.promises.ledger import Promise
@@ -31,6 +32,7 @@ class PeriodFigure:
     broken: int
     open_overdue: int
     lateness_days: int  # summed over the period's promises kept late
+    complete: bool = True  # False for the period today is in: its figures may still change
 
     @property
     def share(self) -> float | None:
@@ -82,12 +84,12 @@ class Reliability:
 
     @property
     def trend(self) -> float | None:
-        """The latest period's share against the one before (in points of share), or None."""
-        shares = [p.figure.share for p in self.points if p.figure.share is not None]
+        """The latest complete period's share against the one before (in points of share), or None."""
+        shares = [p.figure.share for p in self.points if p.figure.share is not None and p.figure.complete]
         return shares[-1] - shares[-2] if len(shares) >= 2 else None
 
 
-def period_figures(promises: Iterable[Promise], months: int) -> list[PeriodFigure]:
+def period_figures(promises: Iterable[Promise], months: int, today: date | None = None) -> list[PeriodFigure]:
     """One party's promises, by the period their due dates fall in (periods with none left out)."""
     by_period: dict[str, list[Promise]] = {}
     for promise in promises:
@@ -104,6 +106,7 @@ def period_figures(promises: Iterable[Promise], months: int) -> list[PeriodFigur
             broken=sum(1 for p in due if p.outcome == "broken"),
             open_overdue=sum(1 for p in due if p.overdue),
             lateness_days=sum(p.lateness for p in due),
+            complete=today is None or periods.period_bounds(label, months)[1] < today,
         ))
     return figures
 
@@ -128,12 +131,12 @@ def chart(figures: list[PeriodFigure]) -> tuple[list[ChartPoint], float | None]:
     return points, centre
 
 
-def reliability(promises: list[Promise], parties: list[RecordParty], months: int,
+def reliability(promises: list[Promise], parties: list[RecordParty], months: int, today: date | None = None,
                 last: int | None = None) -> list[Reliability]:
     """Each party's reliability over its periods (the `last` ones, when given)."""
     found = []
     for party in parties:
-        figures = period_figures((p for p in promises if p.promisor.id == party.id), months)
+        figures = period_figures((p for p in promises if p.promisor.id == party.id), months, today)
         if last is not None:
             figures = figures[-last:]
         points, centre = chart(figures)

@@ -6,6 +6,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from app.consent import services as consent
 from app.downloads import content_disposition, csv_line, file_name
+from app.inputs import page_arg
 from app.partnerships.access import Permission, current_membership, require
 from app.promises import bp, release, services
 from app.promises.charts import p_chart
@@ -16,6 +17,7 @@ from app.review_cycle.charts import party_colour
 from app.rules import applying
 from app.types import utcnow
 
+PER_PAGE = 50
 FILTER_ARGS = ("party", "source", "outcome", "due_from", "due_to", "disputed")
 RELIABILITY_PERIODS = 8
 
@@ -50,13 +52,18 @@ def index(partnership_id: int):
     promises = promises_of(partnership_id)
     parties = _parties(promises, membership)
     form, filters = _filters(parties)
-    shown = filtered(promises, filters)
+    shown = filtered(promises, filters)[::-1]  # the latest due first
     query = {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
+    page, pages = page_arg(), max(1, -(-len(shown) // PER_PAGE))
+    if page > pages:
+        return redirect(url_for("promises.index", partnership_id=partnership_id, page=pages, **query))
     months = membership.partnership.review_cadence_months
     return render_template(
-        "promises/index.html", form=form, filters=filters, promises=shown, total=len(promises), query=query,
+        "promises/index.html", form=form, filters=filters, promises=shown[(page - 1) * PER_PAGE:page * PER_PAGE],
+        matching=len(shown), total=len(promises), query=query, page=page, pages=pages,
         reliability=[(figures, p_chart(figures, party_colour(position))) for position, figures in
-                     enumerate(reliability(promises, parties, months, last=RELIABILITY_PERIODS))],
+                     enumerate(reliability(promises, parties, months, utcnow().date(),
+                                                      last=RELIABILITY_PERIODS))],
         open_count=sum(1 for p in promises if p.state == "open"), disputed_count=sum(1 for p in promises if p.disputed),
     )
 
