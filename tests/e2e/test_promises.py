@@ -9,10 +9,10 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.promises.ledger import promises_of
-from tests.promises.conftest import TARGET_A, write_objectives
 from tests.support.accessibility import assert_accessible
 from tests.support.browser import sign_in
 from tests.support.factories import make_organisation_user, make_two_parties
+from tests.support.promises import TARGET_A, write_objectives
 
 
 def test_an_outcome_is_recorded_disputed_and_settled(live_server, new_page):

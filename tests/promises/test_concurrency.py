@@ -13,7 +13,7 @@ from app.partnerships.access import load_membership
 from app.promises import services
 from app.promises.ledger import promise_of, promises_of
 from app.promises.models import PromiseRecord
-from tests.promises.conftest import TARGET_A
+from tests.support.promises import TARGET_A
 
 
 def _race(app, world, answers, hold_on: str):

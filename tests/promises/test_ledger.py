@@ -15,9 +15,9 @@ from app.promises.services import PromiseError
 from app.review_cycle import improvement
 from app.review_cycle.models import ReviewCycle
 from app.types import utcnow
-from tests.promises.conftest import TARGET_A, TARGET_B
 from tests.support import review_cycle as rc
 from tests.support.my_work import version_with_deadline
+from tests.support.promises import TARGET_A, TARGET_B
 from tests.support.queries import count_queries
 
 

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from app.extensions import db
 from app.promises.ledger import promise_of, promises_of
 from app.types import utcnow
-from tests.promises.conftest import TARGET_A
 from tests.support import review_cycle as rc
+from tests.support.promises import TARGET_A
 
 
 def ledger_url(world, **query):
@@ -146,3 +146,18 @@ def test_an_unknown_promise_is_404(world, client_as):
         assert client.get(promise_url(world, key)).status_code == 404
         assert client.submit(promise_url(world, key, "confirm"), {"seen": "0", "outcome": "broken",
                                                                   "note": "x"}).status_code == 404
+
+
+def test_every_answer_reads_as_a_sentence_in_the_audit_trail(world, client_as):
+    key = objective_key(world, world.a.party)
+    client_as(world.b.editor).submit(promise_url(world, key, "confirm"),
+                                     {"seen": "0", "outcome": "broken", "note": "Still 36 hours."})
+    day = (utcnow().date() - timedelta(days=1))
+    client_as(world.a.editor).submit(promise_url(world, key, "contest"),
+                                     {"seen": "1", "kept_on": day.isoformat(), "note": "Met in March."})
+    client_as(world.a.admin).submit(promise_url(world, key, "withdraw-contest"), {"seen": "2"})
+    trail = client_as(world.a.admin).get(f"/partnerships/{world.partnership.id}/audit").get_data(as_text=True)
+    title = "Cut dock-to-stock time to 24 hours"
+    assert f"recorded {world.a.party.name}&#39;s promise “{title}” (Objective) as broken" in trail
+    assert f"contested “{title}” (Objective), standing as Broken: kept on {day:%-d %B %Y}, “Met in March.”" in trail
+    assert f"withdrew the contest of “{title}”" in trail
