@@ -100,6 +100,11 @@ PLAN_EVIDENCE = Registry[Callable[[int], list[dict]]]("plan_evidence")
 
 LANDING_PAGES = Registry[Callable[[Any], str | None]]("landing_pages")
 
+# Trust as earned, beside trust as felt on a review's results and in its report: fn(cycle, today)
+# -> {party_id: figures} for the promises each party of the cycle had due in the cycle's period
+# (app/promises fills it; app/review_cycle shows what the first source gives, nothing without one).
+TRUST_EARNED = Registry[Callable[[Any, Any], dict]]("trust_earned")
+
 
 @dataclass(frozen=True)
 class UploadVerifier:

@@ -18,6 +18,7 @@ from app.jobs import locks
 from app.jobs.models import JobProblem
 from app.partnerships.models import Membership
 from app.plan_sections.registry import section_types
+from app.registries import TRUST_EARNED
 from app.review_cycle import assessments, charts, corrections, cycles, improvement, maturity, results
 from app.review_cycle.models import CLOSED, ReviewCycle, ReviewReportDocument
 from app.types import utcnow
@@ -39,11 +40,18 @@ def kept_for(partnership_id: int, today: date, up_to: ReviewCycle | None = None)
     return results.commitments_kept(partnership_id, parties, today, up_to)
 
 
+def earned_for(cycle: ReviewCycle, today: date) -> dict:
+    """Each party's promises kept in the cycle's period, from the feature that keeps the ledger."""
+    source = next(iter(TRUST_EARNED.all()), None)
+    return source(cycle, today) if source is not None else {}
+
+
 def results_for(cycle: ReviewCycle, membership: Membership | None, today: date) -> dict | None:
     if cycle.revealed_at is None:
         return None
     if cycle.is_maturity:
-        return {**maturity.results_for(cycle, membership), "kept": kept_for(cycle.partnership_id, today, cycle)}
+        return {**maturity.results_for(cycle, membership), "kept": kept_for(cycle.partnership_id, today, cycle),
+                "earned": earned_for(cycle, today)}
     visible = assessments.visible_assessments(cycle, membership)
     parties = [p for p in cycles.parties_of_cycle(cycle) if p.id in visible]
     rows = results.dimension_results(cycle, visible)
@@ -66,6 +74,7 @@ def results_for(cycle: ReviewCycle, membership: Membership | None, today: date) 
         "radar": radar,
         "trend": trend_for(cycle.partnership_id, cycle),
         "kept": kept_for(cycle.partnership_id, today, cycle),
+        "earned": earned_for(cycle, today),
         "trust": trust,
         "gap_flag": results.GAP_FLAG,
         "corrections": corrections.corrections_of(cycle),

@@ -161,3 +161,11 @@ def test_every_answer_reads_as_a_sentence_in_the_audit_trail(world, client_as):
     assert f"recorded {world.a.party.name}&#39;s promise “{title}” (Objective) as broken" in trail
     assert f"contested “{title}” (Objective), standing as Broken: kept on {day:%-d %B %Y}, “Met in March.”" in trail
     assert f"withdrew the contest of “{title}”" in trail
+
+
+def test_the_results_show_trust_earned_beside_trust_felt(world, cycle, client_as):
+    page = client_as(world.b.viewer).get(f"/partnerships/{world.partnership.id}/reviews/{cycle.id}/results")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and f"Promises kept on time in {cycle.period}" in text
+    assert "Review submission: 1 of 1" in text and "Measure actual: 2 of 2" in text  # Alpha owns two measures
+    assert "Measure actual: 1 of 1" in text  # and Beta one
