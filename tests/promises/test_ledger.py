@@ -14,7 +14,7 @@ from app.promises.ledger import promise_of, promises_of
 from app.promises.services import PromiseError
 from app.review_cycle import improvement
 from app.review_cycle.models import ReviewCycle
-from app.types import utcnow
+from app.types import clock_at, utcnow
 from tests.support import review_cycle as rc
 from tests.support.my_work import version_with_deadline
 from tests.support.promises import TARGET_A, TARGET_B
@@ -139,6 +139,37 @@ def test_a_version_withdrawn_by_agreement_releases_its_signatures(versions):
     db.session.commit()
     promise = promise_of(versions.partnership.id, f"signature:{version.id}:{people.b.party.id}")
     assert promise.outcome == "released" and not promise.due
+
+
+def test_a_declined_version_owed_nothing_unless_its_deadline_had_passed(versions):
+    from app.plan_versions import services as plan_versions
+
+    versions.write_everything()
+    people = versions.people
+    early = version_with_deadline(versions, date(2030, 1, 15))
+    plan_versions.decline_version(versions.member(people.b.admin), early, "Not like this.")
+    db.session.commit()
+    assert not [p for p in promises_of(versions.partnership.id) if p.source == "signature"]
+    late = version_with_deadline(versions, date(2030, 1, 10))
+    with clock_at(at(date(2030, 1, 12))):  # its deadline passed while nobody signed
+        plan_versions.decline_version(versions.member(people.b.admin), late, "Too late now.")
+    db.session.commit()
+    found = by_key(versions.partnership.id)
+    assert {found[f"signature:{late.id}:{party.id}"].outcome for party in (people.a.party, people.b.party)} == {
+        "broken"}
+
+
+def test_a_party_that_left_is_waited_for_no_more(world):
+    from tests.support.consent import add_third_party
+
+    rc.add_measures(world.partnership, world.a.admin)
+    third = add_third_party(world)
+    cycle = rc.open_cycle(world.partnership, world.a.admin)
+    third.party.left_at = utcnow()
+    db.session.commit()
+    keys = by_key(world.partnership.id)
+    assert f"submission:{cycle.id}:{third.party.id}" not in keys
+    assert f"submission:{cycle.id}:{world.b.party.id}" in keys
 
 
 def test_objectives_with_target_dates_wait_for_the_promisee(world):
