@@ -19,7 +19,7 @@ from app.plan_versions.models import (  # noqa: F401
     PlanSignature,
     PlanVersion,
 )
-from app.promises.models import PromiseRecord  # noqa: F401
+from app.promises.models import Decision, Meeting, PromiseRecord  # noqa: F401
 from app.review_cycle.models import (  # noqa: F401
     Adaptation,
     Assessment,

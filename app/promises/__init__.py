@@ -1,6 +1,7 @@
 """The promise ledger: every dated commitment in a partnership (improvement actions, objectives'
 target dates, measure actuals, review submissions, stage agreements, signatures by a version's
-deadline), its outcome, disputes about it, releases by agreement, and each party's reliability.
+deadline, meetings by the plan's declared cadence), its outcome, disputes about it, releases by
+agreement, and each party's reliability; and the meetings and decisions of the plan's bodies.
 
 Addresses (under /partnerships/<id>):
 
@@ -12,6 +13,10 @@ Addresses (under /partnerships/<id>):
     /promises/<key>/withdraw-contest   promises.withdraw_contest
     /promises/<key>/accept-contest     promises.accept_contest
     /promises/<key>/release            promises.propose_release   a consent proposal
+    /meetings                          promises.meetings_page   bodies, cadence and drift, meetings
+    /meetings/new?body=<kind:ref>      promises.new_meeting     record one (POST /meetings)
+    /meetings/<id>                     promises.meeting
+    /decisions                         promises.decisions       the decision register
 """
 
 from flask import Blueprint, Flask
@@ -34,6 +39,9 @@ _AUDIT_ACTIONS = (
                 show_changes=False),
     AuditAction("promise.contest_accepted", "Contest accepted",
                 "{actor} accepted the promisor's view of “{promise}”: {outcome}", show_changes=False),
+    AuditAction("meeting.recorded", "Meeting recorded",
+                "{actor} recorded the {body} meeting of {held_on}: {decisions} decisions, {outside} outside its rights",
+                show_changes=False),
     AuditAction("promise.released", "Promise released",
                 "{promisor}'s promise “{promise}” is released with every party's agreement, as {actor} proposed: "
                 "“{reason}”", show_changes=False),
@@ -51,12 +59,21 @@ def init_app(app: Flask) -> None:
     TABS.add(app, Tab(45, "Promises", "promises.index", also_for=("promises.show", "promises.confirm",
                                                                     "promises.contest", "promises.withdraw_contest",
                                                                     "promises.accept_contest",
-                                                                    "promises.propose_release")))
+                                                                    "promises.propose_release",
+                                                                    "promises.meetings_page", "promises.new_meeting",
+                                                                    "promises.add_meeting", "promises.meeting",
+                                                                    "promises.decisions")))
     for action in _AUDIT_ACTIONS:
         ACTIONS.add(app, action)
     NOTIFICATION_KINDS.add(app, NotificationKind(
         "promise_outcome", "Promises kept and broken",
         "The other party records whether your party kept a promise, contests an outcome, or accepts your view.",
+        ACTIONS_GROUP,
+    ))
+    NOTIFICATION_KINDS.add(app, NotificationKind(
+        "meeting_recorded", "Meetings recorded",
+        "Another party records a meeting of a governance body or forum, with its decisions (flagged when one is "
+        "outside the body's decision rights).",
         ACTIONS_GROUP,
     ))
     PROPOSAL_KINDS.add(app, release.PROPOSAL_KIND)

@@ -67,3 +67,13 @@ class ReleaseForm(Form):
 
 
 
+
+
+class MeetingForm(Form):
+    """The meeting's day and minutes; the parties who came and the decisions taken are rows the
+    page writes per party and per decision (read in routes.py)."""
+
+    body = HiddenField()
+    held_on = DateField("Held on", validators=[InputRequired(message="Give the day the meeting was held.")])
+    minutes = TextAreaField("Minutes", validators=[Length(max=20_000)], render_kw={"rows": 8},
+                            description="Markdown: headings, lists, links. Every party reads them.")

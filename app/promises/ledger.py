@@ -32,6 +32,7 @@ from app.partnerships.parties import RecordParty, record_parties
 from app.plan_sections.reading import current_content
 from app.plan_versions.deadlines import deadline_end
 from app.plan_versions.models import PlanSignature, PlanVersion
+from app.promises.meetings import bodies_of, meetings_of, windows
 from app.promises.models import PromiseRecord
 from app.review_cycle.cycles import stage_due_dates
 from app.review_cycle.models import (
@@ -52,6 +53,7 @@ SOURCES = {
     "submission": "Review submission",
     "agreement": "Stage agreement",
     "signature": "Signature",
+    "meeting": "Meeting",
 }
 OUTCOMES = {
     "open": "Open",
@@ -354,6 +356,35 @@ def _signatures(partnership_id: int, names: _Names) -> list[tuple[Promise, int |
     return found
 
 
+def _meetings(partnership_id: int, names: _Names, today: date) -> list[tuple[Promise, int | None]]:
+    """One promise per window of each tracked body's cadence, from its first recorded meeting:
+    the party that runs it promises to hold it; a body no party runs, each party to take part."""
+    found = []
+    meetings = meetings_of(partnership_id)
+    current = names.current()
+    for body in bodies_of(partnership_id):
+        for window in windows(body, meetings, today):
+            span = f"{window.start:%-d %b}–{window.end:%-d %b %Y}"
+            link = path_for("promises.meetings_page", partnership_id=partnership_id, _anchor=f"body-{body.kind}-{body.ref}")
+            if body.runner_id is not None:
+                pledges = [(names.party(body.runner_id, current), f"Hold the {body.name} ({body.cadence}), {span}",
+                            window.held)]
+            else:
+                pledges = [(party, f"Take part in the {body.name} ({body.cadence}), {span}",
+                            [m for m in window.held if party.id in m.party_ids]) for party in current]
+            for party, title, held in pledges:
+                promise = Promise(
+                    key=f"meeting:{body.key}:{window.start.isoformat()}:{party.id}", source="meeting", title=title,
+                    link=link, promisor=party, promisees=names.others(party.id, current), due_on=window.end,
+                )
+                if held:
+                    _kept(promise, held[0].held_on, f"Met: {held[0].body_name}")
+                elif window.end < today:
+                    promise.state, promise.known_from = "broken", "No meeting was recorded in the window"
+                found.append((promise, None))
+    return found
+
+
 # -- the ledger --------------------------------------------------------------------------------
 
 
@@ -393,6 +424,7 @@ def promises_of(partnership_id: int, today: date | None = None) -> list[Promise]
         *_objectives(partnership_id, names),
         *_cycle_promises(partnership_id, cycles, names),
         *_signatures(partnership_id, names),
+        *_meetings(partnership_id, names, today),
     ]
     names.load_people()
     records = {r.key: r for r in db.session.scalars(sa.select(PromiseRecord).where(

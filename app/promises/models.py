@@ -75,3 +75,59 @@ class PromiseRecord(db.Model):
     @property
     def disputed(self) -> bool:
         return self.contested_at is not None
+
+
+BODY_KINDS = ("body", "forum")
+
+
+class Meeting(db.Model):
+    """A meeting a governance body or forum of the plan held, as one of its parties recorded it.
+
+    The body is named as the plan named it then (`body_name`): renaming or removing it in the
+    plan later leaves the record as it was. Minutes are Markdown, kept with their sanitised
+    HTML. `attendance`: one entry per party that took part, [{"party_id", "name", "people"}],
+    the party's name as it was and who came, in words.
+    """
+
+    __table_args__ = (
+        sa.CheckConstraint("body_kind IN ('body', 'forum')", name="body_kind"),
+        sa.Index("ix_meeting_partnership_body", "partnership_id", "body_kind", "body_ref", "held_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"))
+    body_kind: Mapped[str] = mapped_column(sa.String(10))
+    body_ref: Mapped[str] = mapped_column(sa.String(40))
+    body_name: Mapped[str] = mapped_column(sa.String(200))
+    held_on: Mapped[date]
+    attendance: Mapped[list] = mapped_column(sa.JSON, default=list)
+    minutes: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes_html: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    recorded_party_id: Mapped[int] = mapped_column(sa.ForeignKey("party.id"))
+    recorded_party_name: Mapped[str] = mapped_column(sa.String(200))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recorded_by: Mapped[User] = relationship()
+    decisions: Mapped[list["Decision"]] = relationship(back_populates="meeting", order_by="Decision.position")
+
+    @property
+    def party_ids(self) -> set[int]:
+        return {int(entry["party_id"]) for entry in self.attendance or []}
+
+
+class Decision(db.Model):
+    """A decision a meeting took, for the partnership's decision register. `right` is the body's
+    decision right (as the plan worded it then) that the person recording it said it falls
+    under; `within_rights` False flags a decision outside the body's rights (flagged, never
+    refused: the register shows it, and the other parties are told)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(sa.Text)
+    right: Mapped[str | None] = mapped_column(sa.Text)
+    within_rights: Mapped[bool]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")

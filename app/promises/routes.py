@@ -6,12 +6,13 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from app.consent import services as consent
 from app.downloads import content_disposition, csv_line, file_name
-from app.inputs import page_arg
-from app.partnerships.access import Permission, current_membership, require
-from app.promises import bp, release, services
+from app.inputs import CONTROL_MESSAGE, has_control_characters, page_arg
+from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, has_permission, require
+from app.promises import bp, meetings, release, services
 from app.promises.charts import p_chart
-from app.promises.forms import AnswerForm, ConfirmForm, ContestForm, LedgerFilterForm, ReleaseForm
+from app.promises.forms import AnswerForm, ConfirmForm, ContestForm, LedgerFilterForm, MeetingForm, ReleaseForm
 from app.promises.ledger import LedgerFilters, filtered, promises_of
+from app.promises.models import Meeting
 from app.promises.reliability import reliability
 from app.review_cycle.charts import party_colour
 from app.rules import applying
@@ -195,3 +196,105 @@ def propose_release(partnership_id: int, key: str):
     if not applied:
         return _render_show(key, release_form=form, status=_status(applied.violation))
     return redirect(consent.proposal_path(proposal), 303)
+
+
+# -- meetings and the decision register ---------------------------------------------------------
+
+DECISION_ROWS = 5
+
+
+def _body_or_404(key: str | None):
+    body = meetings.body_of(current_membership().partnership_id, key or "")
+    if body is None:
+        abort(404)
+    return body
+
+
+def _meeting_rows(body, formdata=None) -> tuple[dict, list[dict]]:
+    """The attendance and decision rows as the page shows them (what was typed, when posted)."""
+    parties = current_membership().partnership.parties
+    attendance = {p.id: {"party": p, "ticked": bool(formdata and formdata.get(f"attended-{p.id}")),
+                         "people": (formdata or {}).get(f"people-{p.id}", "")} for p in parties}
+    decisions = [{"n": n, "text": (formdata or {}).get(f"decision-{n}", ""),
+                  "right": (formdata or {}).get(f"right-{n}", "")} for n in range(DECISION_ROWS)]
+    return attendance, decisions
+
+
+def _render_new_meeting(body, form, formdata=None, problems=None, status=200):
+    attendance, decisions = _meeting_rows(body, formdata)
+    return render_template("promises/new_meeting.html", body=body, form=form, attendance=attendance,
+                           decisions=decisions, problems=problems or {}), status
+
+
+@bp.get("/partnerships/<int:partnership_id>/meetings")
+def meetings_page(partnership_id: int):
+    membership = current_membership()
+    recorded = meetings.meetings_of(partnership_id)
+    return render_template("promises/meetings.html", drift=meetings.drift_of(partnership_id, meetings=recorded),
+                           recorded=recorded[:50], may_record=has_permission(membership, Permission.EDIT_PLAN))
+
+
+@bp.get("/partnerships/<int:partnership_id>/meetings/new")
+@require(Permission.EDIT_PLAN)
+def new_meeting(partnership_id: int):
+    body = _body_or_404(request.args.get("body"))
+    return _render_new_meeting(body, MeetingForm(formdata=None, body=body.key))
+
+
+def _read_rows(body, formdata) -> tuple[dict[int, str], list, dict[str, str]]:
+    problems: dict[str, str] = {}
+    attendance = {p.id: formdata.get(f"people-{p.id}", "") for p in current_membership().partnership.parties
+                  if formdata.get(f"attended-{p.id}")}
+    chosen = []
+    for n in range(DECISION_ROWS):
+        text = formdata.get(f"decision-{n}", "").strip()
+        right = formdata.get(f"right-{n}", "")
+        if has_control_characters(text) or any(has_control_characters(v) for v in attendance.values()):
+            problems[f"decision-{n}" if has_control_characters(text) else "attendance"] = CONTROL_MESSAGE
+            continue
+        if not text:
+            continue
+        if right == "none":
+            chosen.append(meetings.DecisionInput(text, None))
+        elif right.isdigit():
+            chosen.append(meetings.DecisionInput(text, int(right)))
+        else:
+            problems[f"decision-{n}"] = ("Say which of the body's decision rights it falls under, or that none does."
+                                         if body.rights else "Confirm the decision: a forum has no decision rights.")
+    return attendance, chosen, problems
+
+
+@bp.post("/partnerships/<int:partnership_id>/meetings")
+@require(Permission.EDIT_PLAN)
+def add_meeting(partnership_id: int):
+    form = MeetingForm()
+    body = _body_or_404(form.body.data)
+    attendance, decisions, problems = _read_rows(body, request.form)
+    if not form.validate_on_submit() or problems:
+        return _render_new_meeting(body, form, request.form, problems, 422 if form.errors or problems else 400)
+    with applying(form, show=False) as applied:
+        meeting = meetings.record_meeting(current_membership(), body, form.held_on.data, attendance,
+                                          form.minutes.data or "", decisions)
+    if not applied:
+        violation = applied.violation
+        found = getattr(violation, "problems", None) or {violation.field or "held_on": violation.message}
+        for name, message in found.items():
+            field = getattr(form, name, None)
+            if field is not None and name in ("held_on", "minutes"):
+                field.errors = [*field.errors, message]
+        return _render_new_meeting(body, form, request.form, found, 422 if violation.field else 403)
+    return redirect(url_for("promises.meeting", partnership_id=partnership_id, meeting_id=meeting.id), 303)
+
+
+@bp.get("/partnerships/<int:partnership_id>/meetings/<int:meeting_id>")
+def meeting(partnership_id: int, meeting_id: int):
+    found = get_in_partnership_or_404(Meeting, meeting_id)
+    return render_template("promises/meeting.html", meeting=found)
+
+
+@bp.get("/partnerships/<int:partnership_id>/decisions")
+def decisions(partnership_id: int):
+    outside = request.args.get("outside") == "1"
+    return render_template("promises/decisions.html", decisions=meetings.decisions_of(partnership_id,
+                                                                                        outside_only=outside),
+                           outside=outside)

@@ -1,5 +1,6 @@
 """The promise ledger's records: what the promisee confirmed, what every party agreed to
-release, and the promisor's contest, for promises whose record does not settle them alone.
+release, and the promisor's contest, for promises whose record does not settle them alone;
+and the meetings the plan's bodies and forums hold, with their decisions (the decision register).
 
 Revision ID: 0019_promises
 Revises: 0018_attachments
@@ -65,7 +66,53 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_promise_record_partnership_id"), ["partnership_id"], unique=False)
 
 
+    op.create_table(
+        "meeting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partnership_id", sa.Integer(), nullable=False),
+        sa.Column("body_kind", sa.String(length=10), nullable=False),
+        sa.Column("body_ref", sa.String(length=40), nullable=False),
+        sa.Column("body_name", sa.String(length=200), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("attendance", sa.JSON(), nullable=False),
+        sa.Column("minutes", sa.Text(), nullable=False),
+        sa.Column("minutes_html", sa.Text(), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=False),
+        sa.Column("recorded_party_id", sa.Integer(), nullable=False),
+        sa.Column("recorded_party_name", sa.String(length=200), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint("body_kind IN ('body', 'forum')", name=op.f("ck_meeting_body_kind")),
+        sa.ForeignKeyConstraint(["partnership_id"], ["partnership.id"], name=op.f("fk_meeting_partnership_id_partnership")),
+        sa.ForeignKeyConstraint(["recorded_by_id"], ["user_account.id"],
+                                name=op.f("fk_meeting_recorded_by_id_user_account")),
+        sa.ForeignKeyConstraint(["recorded_party_id"], ["party.id"], name=op.f("fk_meeting_recorded_party_id_party")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting")),
+    )
+    op.create_index("ix_meeting_partnership_body", "meeting", ["partnership_id", "body_kind", "body_ref", "held_on"])
+    op.create_table(
+        "decision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("partnership_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("right", sa.Text(), nullable=True),
+        sa.Column("within_rights", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"], name=op.f("fk_decision_meeting_id_meeting")),
+        sa.ForeignKeyConstraint(["partnership_id"], ["partnership.id"],
+                                name=op.f("fk_decision_partnership_id_partnership")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_decision")),
+    )
+    op.create_index(op.f("ix_decision_meeting_id"), "decision", ["meeting_id"])
+    op.create_index(op.f("ix_decision_partnership_id"), "decision", ["partnership_id"])
+
+
 def downgrade():
+    op.drop_index(op.f("ix_decision_partnership_id"), table_name="decision")
+    op.drop_index(op.f("ix_decision_meeting_id"), table_name="decision")
+    op.drop_table("decision")
+    op.drop_index("ix_meeting_partnership_body", table_name="meeting")
+    op.drop_table("meeting")
     with op.batch_alter_table("promise_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_promise_record_partnership_id"))
     op.drop_table("promise_record")

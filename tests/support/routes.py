@@ -60,6 +60,9 @@ class World:
     imports: dict = field(default_factory=dict)
     # Per partnership id: a text file attached to the risk assessment by A's admin / C's admin (version 1).
     attachments: dict = field(default_factory=dict)
+    # Per partnership id: a meeting of a steering committee, recorded by A's admin / C's admin, with
+    # one decision within the body's rights and one outside them.
+    meetings: dict = field(default_factory=dict)
 
     def fillers(self, partnership: Partnership) -> dict:
         """Values for every URL argument, all belonging to `partnership`."""
@@ -95,6 +98,7 @@ class World:
             "attachment_id": self.attachments[partnership.id],
             # A promise of the ledger: the improvement action's.
             "key": f"action:{self.actions[partnership.id]}",
+            "meeting_id": self.meetings[partnership.id],
             # A message the outbox holds for A's organisation (sent: nothing to send again).
             "mail_id": self.mail_id,
         }
@@ -196,6 +200,21 @@ def _attachment(partnership: Partnership, admin) -> int:
     return version.attachment_id
 
 
+def _meeting(partnership: Partnership, admin) -> int:
+    """A steering committee's meeting with two decisions, one outside the body's rights."""
+    from datetime import date
+
+    from app.promises import meetings
+
+    body = meetings.Body("body", "gov-walk", "Steering committee", "quarterly", ("Approves budgets",), None)
+    membership = load_membership(partnership.id, admin)
+    meeting = meetings.record_meeting(
+        membership, body, date(2026, 1, 15), {membership.party_id: "Both sponsors"}, "## Minutes\n\nAll well.",
+        [meetings.DecisionInput("Approve the 2026 budget", 0), meetings.DecisionInput("Change the contract term", None)])
+    db.session.commit()
+    return meeting.id
+
+
 def _review_cycle(partnership: Partnership, first, second) -> tuple[int, int, int]:
     """A cycle of `partnership` in its Improve stage, with an adaptation and an action; ids of the
     cycle, the action and a dimension."""
@@ -250,6 +269,8 @@ def build_world(app) -> World:
     for partnership, first, second in ((ab.partnership, ab.a.admin, ab.b.admin), (world.cd, c_admin, d_admin)):
         ids = _review_cycle(partnership, first, second)
         world.cycles[partnership.id], world.actions[partnership.id], world.dimensions[partnership.id] = ids
+        # After the links above are read from the outbox: the meeting tells the other party by email.
+        world.meetings[partnership.id] = _meeting(partnership, first)
     return world
 
 

@@ -1,0 +1,169 @@
+"""Plan against practice: bodies and forums read from the plan, meetings recorded with their
+decisions checked against the body's rights, the decision register, drift, and the meeting
+promises of the ledger. Services, and the pages through the test client."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.extensions import db
+from app.partnerships.access import load_membership
+from app.plan_sections import reading, writing
+from app.promises import meetings
+from app.promises.ledger import promises_of
+from app.promises.meetings import DecisionInput, MeetingProblems
+from app.types import utcnow
+
+RIGHTS = "Approves changes to scope, pricing and contract term; signs plan versions\n- resolves level-3 escalations."
+
+
+def write(world, key: str, items: dict) -> None:
+    section = reading.section_for(world.partnership.id, key)
+    writing.save_section(load_membership(world.partnership.id, world.a.admin), section,
+                         {"narrative": "How we run it.", "items": items}, section.current_revision_id)
+    db.session.commit()
+
+
+@pytest.fixture
+def bodies(two_parties):
+    a, b = (p.id for p in two_parties.partnership.parties)
+    write(two_parties, "organisational_arrangements", {
+        "people": [], "escalation_levels": [],
+        "governance_bodies": [
+            {"name": "Executive steering committee", "frequency": "quarterly", "purpose": None,
+             "members": "Sponsors", "decision_rights": RIGHTS},
+            {"name": "Joint operations board", "frequency": "monthly", "purpose": None, "members": None,
+             "decision_rights": "Agrees operational changes within the approved budget"},
+        ]})
+    write(two_parties, "communications", {"channels": [
+        {"name": "Executive steering committee", "format": "in_person", "frequency": "quarterly", "owner": b,
+         "participants": None, "purpose": None},
+        {"name": "Weekly performance call", "format": "video", "frequency": "weekly", "owner": a,
+         "participants": None, "purpose": None},
+        {"name": "Alliance newsletter", "format": "newsletter", "frequency": "quarterly", "owner": b,
+         "participants": None, "purpose": None},
+    ]})
+    return two_parties
+
+
+def body_named(world, name):
+    return next(b for b in meetings.bodies_of(world.partnership.id) if b.name == name)
+
+
+def record(world, body, held_on, parties=None, decisions=(), user=None, minutes=""):
+    membership = load_membership(world.partnership.id, user or world.a.editor)
+    attendance = {p.id: "Someone" for p in (parties or world.partnership.parties)}
+    meeting = meetings.record_meeting(membership, body, held_on, attendance, minutes, list(decisions))
+    db.session.commit()
+    return meeting
+
+
+def test_bodies_and_meeting_forums_come_from_the_plan(bodies):
+    found = {b.name: b for b in meetings.bodies_of(bodies.partnership.id)}
+    assert sorted(found) == ["Executive steering committee", "Joint operations board", "Weekly performance call"]
+    steering = found["Executive steering committee"]  # a body and a forum of one name: one body, run by Beta
+    assert (steering.kind, steering.runner_id) == ("body", bodies.b.party.id)
+    assert steering.rights == ("Approves changes to scope, pricing and contract term", "signs plan versions",
+                               "resolves level-3 escalations")
+    assert found["Joint operations board"].runner_id is None
+    call = found["Weekly performance call"]
+    assert (call.kind, call.rights, call.runner_id) == ("forum", (), bodies.a.party.id)
+
+
+def test_a_decision_outside_the_bodys_rights_is_flagged_not_refused(bodies):
+    steering = body_named(bodies, "Executive steering committee")
+    meeting = record(bodies, steering, date(2026, 2, 10), decisions=[
+        DecisionInput("Extend the contract by a year", 0), DecisionInput("Hire a joint data analyst", None)])
+    assert [(d.text, d.within_rights, d.right) for d in meeting.decisions] == [
+        ("Extend the contract by a year", True, "Approves changes to scope, pricing and contract term"),
+        ("Hire a joint data analyst", False, None)]
+    register = meetings.decisions_of(bodies.partnership.id, outside_only=True)
+    assert [d.text for d in register] == ["Hire a joint data analyst"]
+    assert register[0].meeting.body_name == "Executive steering committee"
+
+
+def test_a_meeting_is_checked_field_by_field(bodies):
+    steering = body_named(bodies, "Executive steering committee")
+    membership = load_membership(bodies.partnership.id, bodies.a.editor)
+    with pytest.raises(MeetingProblems) as refused:
+        meetings.record_meeting(membership, steering, utcnow().date() + timedelta(days=1), {}, "x" * 20_001,
+                                [DecisionInput("y" * 501, 0), DecisionInput("Fine", 7)])
+    assert set(refused.value.problems) == {"held_on", "attendance", "minutes", "decision-0", "decision-1"}
+    with pytest.raises(MeetingProblems) as refused:
+        meetings.record_meeting(membership, steering, date(2026, 1, 5), {bodies.outsider_partnership.parties[0].id: ""},
+                                "", [])
+    assert refused.value.problems == {"attendance": "Only the partnership's parties can take part."}
+    viewer = load_membership(bodies.partnership.id, bodies.a.viewer)
+    with pytest.raises(meetings.RuleViolation):
+        meetings.record_meeting(viewer, steering, date(2026, 1, 5), {bodies.a.party.id: ""}, "", [])
+
+
+def test_minutes_are_sanitised_markdown(bodies):
+    meeting = record(bodies, body_named(bodies, "Joint operations board"), date(2026, 2, 1),
+                     minutes="## Agreed\n\n- *One*\n\n<script>alert(1)</script>")
+    assert "<script" not in meeting.minutes_html and "<em>One</em>" in meeting.minutes_html
+
+
+def test_drift_counts_missed_windows_from_the_first_meeting(bodies):
+    call = body_named(bodies, "Weekly performance call")
+    today = utcnow().date()
+    first = today - timedelta(days=70)  # ten weeks: met the first six, then stopped
+    for week in range(6):
+        record(bodies, call, first + timedelta(days=7 * week))
+    drift = next(d for d in meetings.drift_of(bodies.partnership.id, today) if d.body.name == call.name)
+    assert (drift.windows, drift.met, drift.missed, drift.drifting) == (8, 4, 4, True)
+    assert drift.last_held == first + timedelta(days=35)
+    board = next(d for d in meetings.drift_of(bodies.partnership.id, today) if d.body.name == "Joint operations board")
+    assert (board.windows, board.last_held, board.drifting) == (0, None, False)
+
+
+def test_meetings_are_promises_of_the_party_that_runs_them_or_of_every_party(bodies):
+    today = utcnow().date()
+    call = body_named(bodies, "Weekly performance call")
+    record(bodies, call, today - timedelta(days=27))
+    record(bodies, call, today - timedelta(days=20))  # the third week went without; the fourth is this one
+    board = body_named(bodies, "Joint operations board")
+    record(bodies, board, today - timedelta(days=40), parties=[bodies.a.party])  # Beta did not come
+    found = [p for p in promises_of(bodies.partnership.id, today) if p.source == "meeting"]
+    calls = sorted((p for p in found if "Weekly performance call" in p.title), key=lambda p: p.due_on)
+    assert [p.promisor.id for p in calls] == [bodies.a.party.id] * 4
+    assert [p.outcome for p in calls] == ["kept_on_time", "kept_on_time", "broken", "open"]
+    board_promises = [p for p in found if "Joint operations board" in p.title]
+    first_window = {p.promisor.id: p.outcome for p in board_promises if p.due_on < today}
+    assert first_window == {bodies.a.party.id: "kept_on_time", bodies.b.party.id: "broken"}
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+def test_the_meetings_page_shows_cadence_drift_and_meetings(bodies, client_as):
+    steering = body_named(bodies, "Executive steering committee")
+    record(bodies, steering, date(2026, 2, 10), decisions=[DecisionInput("Hire a joint data analyst", None)])
+    text = client_as(bodies.b.viewer).get(f"/partnerships/{bodies.partnership.id}/meetings").get_data(as_text=True)
+    assert "Executive steering committee" in text and "Quarterly" in text and "1 outside its rights" in text
+    assert "Record a meeting" not in text  # a viewer records nothing
+    register = client_as(bodies.b.viewer).get(f"/partnerships/{bodies.partnership.id}/decisions?outside=1")
+    assert "Hire a joint data analyst" in register.get_data(as_text=True)
+    assert client_as(bodies.outsider).get(f"/partnerships/{bodies.partnership.id}/meetings").status_code == 404
+
+
+def test_recording_a_meeting_keeps_what_was_typed_when_refused(bodies, client_as):
+    steering = body_named(bodies, "Executive steering committee")
+    client = client_as(bodies.b.editor)
+    url = f"/partnerships/{bodies.partnership.id}/meetings"
+    assert client.get(f"{url}/new", query_string={"body": steering.key}).status_code == 200
+    assert client.get(f"{url}/new", query_string={"body": "body:nope"}).status_code == 404
+    form = {"body": steering.key, "held_on": "2026-02-10", "minutes": "We met.",
+            "decision-0": "Hire a joint data analyst", "right-0": ""}
+    refused = client.submit(url, form)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Tick every party that took part" not in text  # rows first, then the rest
+    assert "Say which of the body&#39;s decision rights it falls under" in text and "Hire a joint data analyst" in text
+    refused = client.submit(url, {**form, "right-0": "none"})
+    assert refused.status_code == 422 and "Tick every party that took part" in refused.get_data(as_text=True)
+    done = client.submit(url, {**form, "right-0": "none", f"attended-{bodies.b.party.id}": "1",
+                               f"people-{bodies.b.party.id}": "Bob, Ed"})
+    assert done.status_code == 303
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Outside its decision rights" in page and "Bob, Ed" in page
+    assert client_as(bodies.a.viewer).submit(url, {**form, "right-0": "none"}).status_code == 403
