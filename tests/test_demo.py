@@ -158,3 +158,15 @@ def test_the_demo_ledger_tells_of_a_slipping_party_and_a_dispute(app, runner):
     assert [p.promisor.name for p in disputed] == ["Northwind Logistics"] and disputed[0].outcome == "kept_late"
     assert {p.outcome for p in promises if p.source == "objective" and p.record is not None} == {
         "kept_on_time", "broken"}
+
+
+def test_the_demo_meetings_show_a_board_that_stopped_meeting_and_a_decision_outside_rights(app, runner):
+    from app.promises import meetings
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
+    drift = {d.body.name: d for d in meetings.drift_of(partnership.id)}
+    assert drift["Joint operations board"].drifting
+    assert not drift["Weekly performance call"].drifting and not drift["Executive steering committee"].drifting
+    outside = meetings.decisions_of(partnership.id, outside_only=True)
+    assert [d.meeting.body_name for d in outside] == ["Executive steering committee"]

@@ -22,6 +22,7 @@ STEPS = (
     reviews.review_cycles,  # three closed quarterly reviews, and this quarter's in Review
     evidence.evidence_of_actions,  # the electric-truck pilot's report on its action
     maturity.maturity_assessments,  # two closed yearly maturity assessments, and this year's in Review
+    promises.meetings_held,  # the bodies' meetings, a decision outside its rights, a board that stopped meeting
     promises.promise_answers,  # objectives confirmed kept and broken, a contested lateness
     portfolio.more_partnerships,  # Northwind's other partnerships, and an invitation
     proposals.proposals_by_consent,  # a sharper purpose agreed, a new party's admission waiting

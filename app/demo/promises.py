@@ -1,4 +1,8 @@
-"""The demo's promise ledger: what the record cannot settle, answered as the partners would.
+"""The demo's promise ledger and its meetings. The bodies of the plan met as they declared
+until lately: the steering committee every quarter (once taking a decision outside its rights),
+the weekly performance call every week, and the joint operations board, which Contoso runs,
+monthly until the summer, when it stopped meeting (the meetings page shows it drifting).
+What the record cannot settle is answered as the partners would.
 Northwind confirms Contoso met its warehouse objective on time; Contoso records Northwind's
 on-time-in-full objective as broken; and Northwind contests the lateness of its expedite-split
 action (the split was on the invoices before the action was marked done), a dispute left open
@@ -13,13 +17,45 @@ from app.demo.reviews import _when
 from app.demo.workspace import ALEX, DANA, Demo
 from app.extensions import db
 from app.notifications.models import Notification
-from app.promises import services
+from app.promises import meetings, services
 from app.promises.ledger import promises_of
 from app.types import utcnow
 
 
 def _moment(day: date) -> datetime:
     return datetime.combine(day, time(15, 0), tzinfo=UTC)
+
+
+def meetings_held(demo: Demo) -> None:
+    partnership_id = demo.partnership.id
+    nw, ct = demo.member(ALEX), demo.member(DANA)
+    bodies = {b.name: b for b in meetings.bodies_of(partnership_id)}
+    both = {nw.party_id: "Alex Morgan, Priya Shah", ct.party_id: "Dana Reyes, Luis Ortega"}
+    today = utcnow().date()
+    steering = bodies["Executive steering committee"]
+    for n, day in enumerate(_quarter_days(today, 4)):
+        decisions = [meetings.DecisionInput("Keep the 50/50 expedite-cost split for another quarter", 0)]
+        if n == 2:
+            decisions.append(meetings.DecisionInput("Move the Dayton cross-dock to a new operator from January", None))
+        _when(_moment(day), meetings.record_meeting, ct, steering, day, both,
+              "## Performance\n\nOn-time-in-full and cost per unit reviewed against the plan.", decisions)
+    board = bodies["Joint operations board"]
+    first = today - timedelta(days=300)
+    for n in range(6):  # monthly, then it stopped
+        day = meetings.add_step(first, "monthly", n) + timedelta(days=2)
+        _when(_moment(day), meetings.record_meeting, ct, board, day, both, "Service levels and the improvement pipeline.",
+              [meetings.DecisionInput("Approve the frozen-window pilot on the Monterrey lane", 0)] if n == 4 else [])
+    call = bodies["Weekly performance call"]
+    for week in range(10, 0, -1):
+        day = today - timedelta(days=7 * week)
+        _when(_moment(day), meetings.record_meeting, nw, call, day, both, "", [])
+    _past_news_read(partnership_id, "meeting_recorded")
+
+
+def _quarter_days(today: date, count: int) -> list[date]:
+    """The middle of each of the last `count` quarters before this one."""
+    this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return [meetings.add_step(this_quarter, "quarterly", -k) + timedelta(days=45) for k in range(count, 0, -1)]
 
 
 def promise_answers(demo: Demo) -> None:
@@ -44,15 +80,15 @@ def promise_answers(demo: Demo) -> None:
           split.due_on - timedelta(days=1),
           "The split was on every invoice from the run of the day before it was due; the action was only marked "
           "done after the month's invoices were reconciled.", 0)
-    _past_news_read(partnership_id)
+    _past_news_read(partnership_id, "promise_outcome")
 
 
-def _past_news_read(partnership_id: int) -> None:
+def _past_news_read(partnership_id: int, kind: str) -> None:
     """What these answers told people, months ago, was read long ago."""
     db.session.execute(
         sa.update(Notification)
         .where(Notification.partnership_id == partnership_id, Notification.read_at.is_(None),
-               Notification.kind == "promise_outcome")
+               Notification.kind == kind)
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -24,7 +24,7 @@ from flask import Blueprint, Flask
 from app.audit.actions import ACTIONS, AuditAction
 from app.notifications.kinds import ACTIONS as ACTIONS_GROUP
 from app.notifications.kinds import KINDS as NOTIFICATION_KINDS
-from app.notifications.kinds import NotificationKind
+from app.notifications.kinds import Delivery, NotificationKind
 from app.partnerships.navigation import TABS, Tab
 
 bp = Blueprint("promises", __name__)
@@ -74,7 +74,7 @@ def init_app(app: Flask) -> None:
         "meeting_recorded", "Meetings recorded",
         "Another party records a meeting of a governance body or forum, with its decisions (flagged when one is "
         "outside the body's decision rights).",
-        ACTIONS_GROUP,
+        ACTIONS_GROUP, default=Delivery.DAILY_DIGEST,
     ))
     PROPOSAL_KINDS.add(app, release.PROPOSAL_KIND)
     TRUST_EARNED.add(app, earned.earned_in)
