@@ -43,7 +43,8 @@ def meetings_held(demo: Demo) -> None:
     first = today - timedelta(days=300)
     for n in range(6):  # monthly, then it stopped
         day = meetings.add_step(first, "monthly", n) + timedelta(days=2)
-        _when(_moment(day), meetings.record_meeting, ct, board, day, both, "Service levels and the improvement pipeline.",
+        _when(_moment(day), meetings.record_meeting, ct, board, day, both,
+              "Service levels and the improvement pipeline.",
               [meetings.DecisionInput("Approve the frozen-window pilot on the Monterrey lane", 0)] if n == 4 else [])
     call = bodies["Weekly performance call"]
     for week in range(10, 0, -1):

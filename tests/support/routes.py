@@ -210,7 +210,8 @@ def _meeting(partnership: Partnership, admin) -> int:
     membership = load_membership(partnership.id, admin)
     meeting = meetings.record_meeting(
         membership, body, date(2026, 1, 15), {membership.party_id: "Both sponsors"}, "## Minutes\n\nAll well.",
-        [meetings.DecisionInput("Approve the 2026 budget", 0), meetings.DecisionInput("Change the contract term", None)])
+        [meetings.DecisionInput("Approve the 2026 budget", 0),
+         meetings.DecisionInput("Change the contract term", None)])
     db.session.commit()
     return meeting.id
 
