@@ -8,41 +8,16 @@ import pytest
 
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.plan_sections import reading, writing
 from app.promises import meetings
 from app.promises.ledger import promises_of
 from app.promises.meetings import DecisionInput, MeetingProblems
 from app.types import utcnow
-
-RIGHTS = "Approves changes to scope, pricing and contract term; signs plan versions\n- resolves level-3 escalations."
-
-
-def write(world, key: str, items: dict) -> None:
-    section = reading.section_for(world.partnership.id, key)
-    writing.save_section(load_membership(world.partnership.id, world.a.admin), section,
-                         {"narrative": "How we run it.", "items": items}, section.current_revision_id)
-    db.session.commit()
+from tests.support.promises import write_bodies
 
 
 @pytest.fixture
 def bodies(two_parties):
-    a, b = (p.id for p in two_parties.partnership.parties)
-    write(two_parties, "organisational_arrangements", {
-        "people": [], "escalation_levels": [],
-        "governance_bodies": [
-            {"name": "Executive steering committee", "frequency": "quarterly", "purpose": None,
-             "members": "Sponsors", "decision_rights": RIGHTS},
-            {"name": "Joint operations board", "frequency": "monthly", "purpose": None, "members": None,
-             "decision_rights": "Agrees operational changes within the approved budget"},
-        ]})
-    write(two_parties, "communications", {"channels": [
-        {"name": "Executive steering committee", "format": "in_person", "frequency": "quarterly", "owner": b,
-         "participants": None, "purpose": None},
-        {"name": "Weekly performance call", "format": "video", "frequency": "weekly", "owner": a,
-         "participants": None, "purpose": None},
-        {"name": "Alliance newsletter", "format": "newsletter", "frequency": "quarterly", "owner": b,
-         "participants": None, "purpose": None},
-    ]})
+    write_bodies(two_parties)
     return two_parties
 
 

@@ -1,5 +1,5 @@
-"""A business case with the test measures and dated objectives (one per party): the promise
-ledger's objective source."""
+"""Plan content the promise ledger reads: a business case with the test measures and dated
+objectives (one per party), and governance bodies and forums that hold meetings."""
 
 from datetime import date
 
@@ -32,3 +32,35 @@ def write_objectives(two_parties) -> None:
     writing.save_section(load_membership(partnership.id, two_parties.a.admin), section, content,
                          section.current_revision_id)
     db.session.commit()
+
+
+RIGHTS = "Approves changes to scope, pricing and contract term; signs plan versions\n- resolves level-3 escalations."
+
+
+def _write(two_parties, key: str, items: dict) -> None:
+    section = reading.section_for(two_parties.partnership.id, key)
+    writing.save_section(load_membership(two_parties.partnership.id, two_parties.a.admin), section,
+                         {"narrative": "How we run it.", "items": items}, section.current_revision_id)
+    db.session.commit()
+
+
+def write_bodies(two_parties) -> None:
+    """Two governance bodies (the steering committee, also a forum Beta runs, and the operations
+    board, which no party runs), a weekly call Alpha runs, and a newsletter (no meeting)."""
+    a, b = (p.id for p in two_parties.partnership.parties)
+    _write(two_parties, "organisational_arrangements", {
+        "people": [], "escalation_levels": [],
+        "governance_bodies": [
+            {"name": "Executive steering committee", "frequency": "quarterly", "purpose": None,
+             "members": "Sponsors", "decision_rights": RIGHTS},
+            {"name": "Joint operations board", "frequency": "monthly", "purpose": None, "members": None,
+             "decision_rights": "Agrees operational changes within the approved budget"},
+        ]})
+    _write(two_parties, "communications", {"channels": [
+        {"name": "Executive steering committee", "format": "in_person", "frequency": "quarterly", "owner": b,
+         "participants": None, "purpose": None},
+        {"name": "Weekly performance call", "format": "video", "frequency": "weekly", "owner": a,
+         "participants": None, "purpose": None},
+        {"name": "Alliance newsletter", "format": "newsletter", "frequency": "quarterly", "owner": b,
+         "participants": None, "purpose": None},
+    ]})
