@@ -1,6 +1,8 @@
 """The promise ledger's pages: the ledger (filters, reliability, CSV) and each promise's page,
-where the parties to it answer for it. Every URL is under the partnership, behind the one
-membership gate; a key the ledger does not hold is a 404."""
+where the parties to it answer for it; the meetings of the plan's bodies (cadence and drift, a
+meeting's record and its form) and the decision register. Every URL is under the partnership,
+behind the one membership gate; a key the ledger does not hold, or a body the plan does not
+name, is a 404."""
 
 from flask import Response, abort, redirect, render_template, request, url_for
 
