@@ -105,6 +105,18 @@ LANDING_PAGES = Registry[Callable[[Any], str | None]]("landing_pages")
 # (app/promises fills it; app/review_cycle shows what the first source gives, nothing without one).
 TRUST_EARNED = Registry[Callable[[Any, Any], dict]]("trust_earned")
 
+# What the Adapt stage of a review suggests adapting: fn(cycle, today) -> [AdaptSuggestion]. The
+# promise ledger offers its special-cause drops and the bodies that drift from the plan's cadence;
+# each becomes an adaptation only when someone records it.
+@dataclass(frozen=True)
+class AdaptSuggestion:
+    what: str
+    why: str
+    section_key: str | None = None
+
+
+ADAPT_SUGGESTIONS = Registry[Callable[[Any, Any], list[AdaptSuggestion]]]("adapt_suggestions")
+
 
 @dataclass(frozen=True)
 class UploadVerifier:

@@ -52,8 +52,8 @@ from app.promises import routes  # noqa: E402,F401
 
 def init_app(app: Flask) -> None:
     from app.consent.kinds import KINDS as PROPOSAL_KINDS
-    from app.promises import earned, release
-    from app.registries import TRUST_EARNED
+    from app.promises import earned, release, suggestions
+    from app.registries import ADAPT_SUGGESTIONS, TRUST_EARNED
 
     app.register_blueprint(bp)
     TABS.add(app, Tab(45, "Promises", "promises.index", also_for=("promises.show", "promises.confirm",
@@ -78,3 +78,4 @@ def init_app(app: Flask) -> None:
     ))
     PROPOSAL_KINDS.add(app, release.PROPOSAL_KIND)
     TRUST_EARNED.add(app, earned.earned_in)
+    ADAPT_SUGGESTIONS.add(app, suggestions.suggestions)

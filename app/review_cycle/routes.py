@@ -13,6 +13,7 @@ from app.partnerships.access import Permission, current_membership, get_in_partn
 from app.partnerships.models import Role
 from app.plan_sections.reading import load_context
 from app.plan_sections.registry import section_types
+from app.registries import ADAPT_SUGGESTIONS
 from app.review_cycle import assessments, bp, corrections, cycles, export, forms, improvement, maturity, report, stages
 from app.review_cycle import dimensions as health_dimensions  # the module; `dimensions` is a view here
 from app.review_cycle.models import (
@@ -77,7 +78,14 @@ def open_cycle(partnership_id: int):
 def show(partnership_id: int, cycle_id: int):
     membership = current_membership()
     cycle = get_in_partnership_or_404(ReviewCycle, cycle_id)
-    return _render_show(membership, cycle)
+    form = None
+    if cycle.stage == "adapt" and request.args.get("what"):  # a suggestion taken up: its words, to edit
+        form = _adaptation_form()
+        form.what.data = request.args.get("what", "")[:improvement.TEXT_MAX]
+        form.why.data = request.args.get("why", "")[:improvement.TEXT_MAX]
+        section = request.args.get("section", "")
+        form.section_key.data = section if section in {key for key, _label in form.section_key.choices} else ""
+    return _render_show(membership, cycle, adaptation_form=form)
 
 
 def _adaptation_form(formdata=None):
@@ -122,6 +130,8 @@ def _render_show(membership, cycle, *, adaptation_form=None, action_form=None, s
         adaptations=improvement.adaptations_of(cycle), revisions=improvement.linked_revisions(cycle),
         actions=improvement.actions_of(cycle),
         adaptation_form=adaptation_form or _adaptation_form(),
+        suggestions=[s for source in ADAPT_SUGGESTIONS.all() for s in source(cycle, today)]
+        if cycle.stage == "adapt" else [],
         action_form=action_form or _action_form(cycle, party_id=membership.party_id),
         section_titles={t.key: t.title for t in section_types()},
         can_edit=membership.role in (Role.ADMIN, Role.EDITOR),

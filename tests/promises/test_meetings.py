@@ -142,3 +142,27 @@ def test_recording_a_meeting_keeps_what_was_typed_when_refused(bodies, client_as
     page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Outside its decision rights" in page and "Bob, Ed" in page
     assert client_as(bodies.a.viewer).submit(url, {**form, "right-0": "none"}).status_code == 403
+
+
+def test_the_adapt_stage_offers_a_drifting_body_as_an_adaptation(bodies, client_as):
+    from tests.support import review_cycle as rc
+
+    call = body_named(bodies, "Weekly performance call")
+    record(bodies, call, utcnow().date() - timedelta(days=40))  # then five weeks without
+    rc.add_measures(bodies.partnership, bodies.a.admin)
+    cycle = rc.open_cycle(bodies.partnership, bodies.a.admin)
+    rc.submit(cycle, bodies.a.editor, 4)
+    rc.submit(cycle, bodies.b.editor, 3)
+    rc.agree_all(cycle, [bodies.a.admin, bodies.b.admin])
+    assert cycle.stage == "adapt"
+    client = client_as(bodies.b.editor)
+    url = f"/partnerships/{bodies.partnership.id}/reviews/{cycle.id}"
+    text = client.get(url).get_data(as_text=True)
+    assert "Suggested by the promise ledger" in text
+    assert "Meet as the plan says the Weekly performance call meets (weekly)" in text
+    taken = client.get(url, query_string={"what": "Meet weekly again", "why": "It drifted.",
+                                          "section": "communications"}).get_data(as_text=True)
+    assert "Meet weekly again</textarea>" in taken and "It drifted.</textarea>" in taken
+    assert '<option selected value="communications">' in taken
+    viewer = client_as(bodies.b.viewer).get(url).get_data(as_text=True)
+    assert "Suggested by the promise ledger" not in viewer
