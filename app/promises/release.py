@@ -11,7 +11,7 @@ from app.extensions import db
 from app.partnerships.access import Permission, has_permission
 from app.partnerships.models import Membership
 from app.promises.ledger import Promise, promise_of
-from app.promises.services import _record
+from app.promises.services import locked_record
 from app.types import utcnow
 
 KIND = "release_promise"
@@ -58,7 +58,7 @@ def _why_not(proposal: Proposal) -> str | None:
 
 
 def _apply(proposal: Proposal, membership: Membership) -> None:
-    record = _record(proposal.partnership_id, proposal.payload["key"])
+    record = locked_record(proposal.partnership_id, proposal.payload["key"])
     why_not = _why_not(proposal)
     if why_not:
         raise Lapsed(why_not)

@@ -40,7 +40,7 @@ def find(membership: Membership, key: str) -> Promise:
     return promise
 
 
-def _record(partnership_id: int, key: str) -> PromiseRecord:
+def locked_record(partnership_id: int, key: str) -> PromiseRecord:
     """The promise's record, locked for this transaction (made the first time it is needed)."""
     # populate_existing: the ledger read this row before the lock; what counts is the row as the
     # lock finds it (another answer may have been committed while this one waited).
@@ -140,7 +140,7 @@ def confirm(membership: Membership, key: str, outcome: str, kept_on: date | None
     now = at or utcnow()
     day = _day(kept_on, promise, now.date()) if outcome == "kept" else None
     text = _note(note, required=outcome == "broken", what="what was promised and not done")
-    record = _record(membership.partnership_id, key)
+    record = locked_record(membership.partnership_id, key)
     _check_version(record, seen)
     before = [record.outcome, record.kept_on.isoformat() if record.kept_on else None]
     record.outcome, record.kept_on, record.outcome_note = outcome, day, text
@@ -188,7 +188,7 @@ def contest(membership: Membership, key: str, kept_on: date | None, note: str, s
                            "it was kept.",
                            400, "kept_on")
     text = _note(note, required=True, what="why the outcome is wrong")
-    record = _record(membership.partnership_id, key)
+    record = locked_record(membership.partnership_id, key)
     _check_version(record, seen)
     record.contested_outcome, record.contested_kept_on, record.contested_note = "kept", day, text
     record.contested_by_id, record.contested_party_id = membership.user_id, membership.party_id
@@ -216,7 +216,7 @@ def withdraw_contest(membership: Membership, key: str, seen: int, *, at: datetim
         raise PromiseError(f"Only {promise.promisor.name} can withdraw its contest.", 403)
     if not promise.disputed:
         raise PromiseError("Nobody contests this outcome now.")
-    record = _record(membership.partnership_id, key)
+    record = locked_record(membership.partnership_id, key)
     _check_version(record, seen)
     _end_contest(record)
     record.contested_party_name = None
@@ -237,7 +237,7 @@ def accept_contest(membership: Membership, key: str, seen: int, *, at: datetime 
     if not promise.disputed:
         raise PromiseError("Nobody contests this outcome now.")
     now = at or utcnow()
-    record = _record(membership.partnership_id, key)
+    record = locked_record(membership.partnership_id, key)
     _check_version(record, seen)
     day = record.contested_kept_on
     record.outcome, record.kept_on, record.outcome_note = record.contested_outcome, day, record.contested_note
