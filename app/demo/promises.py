@@ -11,12 +11,8 @@ flags Contoso's latest quarter as a special-cause drop."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
-import sqlalchemy as sa
-
-from app.demo.reviews import _when
+from app.demo.reviews import _when, past_news_read
 from app.demo.workspace import ALEX, DANA, Demo
-from app.extensions import db
-from app.notifications.models import Notification
 from app.promises import meetings, services
 from app.promises.ledger import promises_of
 from app.types import utcnow
@@ -50,7 +46,7 @@ def meetings_held(demo: Demo) -> None:
     for week in range(10, 0, -1):
         day = today - timedelta(days=7 * week)
         _when(_moment(day), meetings.record_meeting, nw, call, day, both, "", [])
-    _past_news_read(partnership_id, "meeting_recorded")
+    past_news_read(partnership_id, ("meeting_recorded",))
 
 
 def _quarter_days(today: date, count: int) -> list[date]:
@@ -81,15 +77,5 @@ def promise_answers(demo: Demo) -> None:
           split.due_on - timedelta(days=1),
           "The split was on every invoice from the run of the day before it was due; the action was only marked "
           "done after the month's invoices were reconciled.", 0)
-    _past_news_read(partnership_id, "promise_outcome")
+    past_news_read(partnership_id, ("promise_outcome",))
 
-
-def _past_news_read(partnership_id: int, kind: str) -> None:
-    """What these answers told people, months ago, was read long ago."""
-    db.session.execute(
-        sa.update(Notification)
-        .where(Notification.partnership_id == partnership_id, Notification.read_at.is_(None),
-               Notification.kind == kind)
-        .values(read_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )

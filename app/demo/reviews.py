@@ -121,8 +121,11 @@ def _when(moment: datetime, step, *args):
         return step(*args, at=moment)
 
 
-def past_news_read(partnership_id: int) -> None:
-    """What the closed cycles told people was read long ago."""
+REVIEW_NEWS = ("review_stage_changed", "review_submitted_by_other_party", "action_assigned")
+
+
+def past_news_read(partnership_id: int, kinds: tuple[str, ...] = REVIEW_NEWS) -> None:
+    """What the past told people (by default, what the closed cycles did) was read long ago."""
     import sqlalchemy as sa
 
     from app.notifications.models import Notification
@@ -130,7 +133,7 @@ def past_news_read(partnership_id: int) -> None:
     db.session.execute(
         sa.update(Notification)
         .where(Notification.partnership_id == partnership_id, Notification.read_at.is_(None),
-               Notification.kind.in_(("review_stage_changed", "review_submitted_by_other_party", "action_assigned")))
+               Notification.kind.in_(kinds))
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
