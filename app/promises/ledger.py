@@ -363,10 +363,9 @@ def _meetings(partnership_id: int, names: _Names, today: date) -> list[tuple[Pro
     meetings = meetings_of(partnership_id)
     current = names.current()
     for body in bodies_of(partnership_id):
+        link = path_for("promises.meetings_page", partnership_id=partnership_id, _anchor=f"body-{body.kind}-{body.ref}")
         for window in windows(body, meetings, today):
             span = f"{window.start:%-d %b}–{window.end:%-d %b %Y}"
-            link = path_for("promises.meetings_page", partnership_id=partnership_id,
-                            _anchor=f"body-{body.kind}-{body.ref}")
             if body.runner_id is not None:
                 pledges = [(names.party(body.runner_id, current), f"Hold the {body.name} ({body.cadence}), {span}",
                             window.held)]

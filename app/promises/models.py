@@ -24,8 +24,6 @@ from app.accounts.models import User
 from app.extensions import db
 from app.types import utcnow
 
-CONFIRMED_OUTCOMES = ("kept", "broken")
-
 
 class PromiseRecord(db.Model):
     __table_args__ = (
@@ -75,9 +73,6 @@ class PromiseRecord(db.Model):
     @property
     def disputed(self) -> bool:
         return self.contested_at is not None
-
-
-BODY_KINDS = ("body", "forum")
 
 
 class Meeting(db.Model):

@@ -247,12 +247,14 @@ def _read_rows(body, formdata) -> tuple[dict[int, str], list, dict[str, str]]:
     problems: dict[str, str] = {}
     attendance = {p.id: formdata.get(f"people-{p.id}", "") for p in current_membership().partnership.parties
                   if formdata.get(f"attended-{p.id}")}
+    if any(has_control_characters(people) for people in attendance.values()):
+        problems["attendance"] = CONTROL_MESSAGE
     chosen = []
     for n in range(DECISION_ROWS):
         text = formdata.get(f"decision-{n}", "").strip()
         right = formdata.get(f"right-{n}", "")
-        if has_control_characters(text) or any(has_control_characters(v) for v in attendance.values()):
-            problems[f"decision-{n}" if has_control_characters(text) else "attendance"] = CONTROL_MESSAGE
+        if has_control_characters(text):
+            problems[f"decision-{n}"] = CONTROL_MESSAGE
             continue
         if not text:
             continue
