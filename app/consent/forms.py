@@ -40,6 +40,14 @@ class PartnershipSettingsForm(Form):
         description="Unanswered by then, a proposal expires and nothing changes.",
         render_kw={"inputmode": "numeric"},
     )
+    balance_band_points = IntegerField(
+        "Give-and-get band",
+        validators=[InputRequired(message="Enter a band from 5 to 50 points."),
+                    NumberRange(min=5, max=50, message="Enter a band from 5 to 50 points.")],
+        description="How far a party's share of the value it gets may stray from its share of the value it "
+                    "gives, in points of share, before the give-and-get balance flags it (two cycles in a row).",
+        render_kw={"inputmode": "numeric"},
+    )
     agreed_sections = BooleanField(
         "Agreed sections",
         description="Edits to sections of the signed baseline are proposed to the other parties, "

@@ -33,8 +33,10 @@ FIELDS = {
     "maturity_cadence_months": "Maturity assessment cadence",
     "proposal_ttl_days": "Days a proposal stays open",
     "agreed_sections": "Agreed sections",
+    "balance_band_points": "Give-and-get band",
 }
 PROPOSAL_TTL_RANGE = (1, 90)
+BALANCE_BAND_RANGE = (5, 50)
 
 
 def describe(field: str, value) -> str:
@@ -53,6 +55,8 @@ def describe(field: str, value) -> str:
         return date.fromisoformat(value).strftime("%-d %B %Y")
     if field == "proposal_ttl_days":
         return f"{value} days"
+    if field == "balance_band_points":
+        return f"±{value} points of share"
     if field == "agreed_sections":
         return ("On: edits to signed sections are proposed to the other parties" if value
                 else "Off: editors save sections directly")
@@ -99,6 +103,10 @@ def check_values(values: dict) -> None:
     ttl = values.get("proposal_ttl_days")
     if not isinstance(ttl, int) or not low <= ttl <= high:
         raise RuleViolation(f"Enter a number of days from {low} to {high}.", "proposal_ttl_days")
+    low, high = BALANCE_BAND_RANGE
+    band = values.get("balance_band_points", low)
+    if not isinstance(band, int) or isinstance(band, bool) or not low <= band <= high:
+        raise RuleViolation(f"Enter a band from {low} to {high} points.", "balance_band_points")
 
 
 def summary_of(changes: dict) -> str:

@@ -34,18 +34,21 @@ def meetings_held(demo: Demo) -> None:
         if n == 2:
             decisions.append(meetings.DecisionInput("Move the Dayton cross-dock to a new operator from January", None))
         _when(_moment(day), meetings.record_meeting, ct, steering, day, both,
-              "## Performance\n\nOn-time-in-full and cost per unit reviewed against the plan.", decisions)
+              "## Performance\n\nOn-time-in-full and cost per unit reviewed against the plan.", decisions,
+              headcounts={nw.party_id: 4, ct.party_id: 3}, length_minutes=150)
     board = bodies["Joint operations board"]
     first = today - timedelta(days=300)
     for n in range(6):  # monthly, then it stopped
         day = meetings.add_step(first, "monthly", n) + timedelta(days=2)
         _when(_moment(day), meetings.record_meeting, ct, board, day, both,
               "Service levels and the improvement pipeline.",
-              [meetings.DecisionInput("Approve the frozen-window pilot on the Monterrey lane", 0)] if n == 4 else [])
+              [meetings.DecisionInput("Approve the frozen-window pilot on the Monterrey lane", 0)] if n == 4 else [],
+              headcounts={nw.party_id: 5, ct.party_id: 3}, length_minutes=90)
     call = bodies["Weekly performance call"]
     for week in range(10, 0, -1):
         day = today - timedelta(days=7 * week)
-        _when(_moment(day), meetings.record_meeting, nw, call, day, both, "", [])
+        _when(_moment(day), meetings.record_meeting, nw, call, day, both, "", [],
+              headcounts={nw.party_id: 3, ct.party_id: 2}, length_minutes=45)
     past_news_read(partnership_id, ("meeting_recorded",))
 
 

@@ -115,10 +115,10 @@ def _at(day: date, hours: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hours, tzinfo=utcnow().tzinfo)
 
 
-def _when(moment: datetime, step, *args):
+def _when(moment: datetime, step, *args, **kwargs):
     """A cycle's step as it happened at `moment`: its record, audit event and notices dated then."""
     with clock_at(moment):
-        return step(*args, at=moment)
+        return step(*args, at=moment, **kwargs)
 
 
 REVIEW_NEWS = ("review_stage_changed", "review_submitted_by_other_party", "action_assigned")

@@ -95,6 +95,9 @@ class Partnership(db.Model):
     proposal_ttl_days: Mapped[int] = mapped_column(default=14, server_default="14")
     # Agreed sections: an edit to a section of the signed baseline is proposed, not saved.
     agreed_sections: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # How far, in points of share, a party's share of the value it gets may stray from its share
+    # of the value it gives before the give-and-get balance flags it (app/promises/balance.py).
+    balance_band_points: Mapped[int] = mapped_column(default=20, server_default="20")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 

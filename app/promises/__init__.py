@@ -17,6 +17,7 @@ Addresses (under /partnerships/<id>):
     /meetings/new?body=<kind:ref>      promises.new_meeting     record one (POST /meetings)
     /meetings/<id>                     promises.meeting
     /decisions                         promises.decisions       the decision register
+    /give-and-get                      promises.give_and_get    what each party gives and gets
 """
 
 from flask import Blueprint, Flask
@@ -62,7 +63,7 @@ def init_app(app: Flask) -> None:
                                                                     "promises.propose_release",
                                                                     "promises.meetings_page", "promises.new_meeting",
                                                                     "promises.add_meeting", "promises.meeting",
-                                                                    "promises.decisions")))
+                                                                    "promises.decisions", "promises.give_and_get")))
     for action in _AUDIT_ACTIONS:
         ACTIONS.add(app, action)
     NOTIFICATION_KINDS.add(app, NotificationKind(

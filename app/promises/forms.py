@@ -1,8 +1,10 @@
 """The ledger's filters (a GET form: a filtered ledger is a link), and the forms that answer
 for a promise. Each answer carries the version of the promise's record the person saw."""
 
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from decimal import Decimal
+
+from wtforms import BooleanField, DateField, DecimalField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import Form, choices, int_or_none
 from app.promises.ledger import OUTCOMES, SOURCES
@@ -75,5 +77,13 @@ class MeetingForm(Form):
 
     body = HiddenField()
     held_on = DateField("Held on", validators=[InputRequired(message="Give the day the meeting was held.")])
+    length_hours = DecimalField(
+        "How long it lasted", places=2,
+        validators=[Optional(), NumberRange(min=Decimal("0.25"), max=24,
+                                            message="Give a length from a quarter of an hour to 24 hours.")],
+        description="In hours (1.5 for an hour and a half). With how many came, it counts each party's time "
+                    "on the partnership's bodies in the give-and-get balance.",
+        render_kw={"inputmode": "decimal"},
+    )
     minutes = TextAreaField("Minutes", validators=[Length(max=20_000)], render_kw={"rows": 8},
                             description="Markdown: headings, lists, links. Every party reads them.")

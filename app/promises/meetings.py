@@ -36,6 +36,8 @@ MEETING_FORMATS = (None, "", "in_person", "video", "call")
 MINUTES_MAX = 20_000
 DECISION_MAX = 500
 DECISIONS_MAX = 10
+HEADCOUNT_MAX = 500
+LENGTH_MINUTES = (15, 24 * 60)
 # How often a body declares it meets, as a step between meetings. Daily and "as needed" are no
 # cadence the record can be held to.
 STEPS = {"weekly": (7, 0), "fortnightly": (14, 0), "monthly": (0, 1), "quarterly": (0, 3), "half_yearly": (0, 6),
@@ -118,9 +120,12 @@ class MeetingProblems(RuleViolation):
 
 
 def record_meeting(membership: Membership, body: Body, held_on: date | None, attendance: dict[int, str],
-                   minutes: str, decisions: list[DecisionInput], *, at: datetime | None = None) -> Meeting:
+                   minutes: str, decisions: list[DecisionInput], *, headcounts: dict[int, int] | None = None,
+                   length_minutes: int | None = None, at: datetime | None = None) -> Meeting:
     """Record a meeting `body` held. `attendance`: party id -> who came (in words) for each party
-    that took part. Raises MeetingProblems (every field's problem) or RuleViolation."""
+    that took part; `headcounts`: party id -> how many people came, where given; `length_minutes`:
+    how long it lasted, where given (with the headcounts, each party's time on the body).
+    Raises MeetingProblems (every field's problem) or RuleViolation."""
     if not has_permission(membership, Permission.EDIT_PLAN):
         raise RuleViolation("Only editors and admins can record meetings.")
     now = at or utcnow()
@@ -137,6 +142,14 @@ def record_meeting(membership: Membership, body: Body, held_on: date | None, att
         problems["attendance"] = "Only the partnership's parties can take part."
     elif any(len(people or "") > 300 for people in attendance.values()):
         problems["attendance"] = "Keep who came to 300 characters per party."
+    headcounts = headcounts or {}
+    if "attendance" not in problems:
+        if any(party_id not in attendance for party_id in headcounts):
+            problems["attendance"] = "Tick the party whose people you counted."
+        elif any(not 1 <= count <= HEADCOUNT_MAX for count in headcounts.values()):
+            problems["attendance"] = f"Count from 1 to {HEADCOUNT_MAX} people per party."
+    if length_minutes is not None and not LENGTH_MINUTES[0] <= length_minutes <= LENGTH_MINUTES[1]:
+        problems["length_hours"] = "Give a length from a quarter of an hour to 24 hours."
     if len(minutes or "") > MINUTES_MAX:
         problems["minutes"] = f"Keep the minutes to {MINUTES_MAX:,} characters (these have {len(minutes):,})."
     if len(decisions) > DECISIONS_MAX:
@@ -151,8 +164,9 @@ def record_meeting(membership: Membership, body: Body, held_on: date | None, att
     meeting = Meeting(
         partnership_id=membership.partnership_id, body_kind=body.kind, body_ref=body.ref, body_name=body.name,
         held_on=held_on, minutes=(minutes or "").strip(), minutes_html=render_markdown(minutes),
-        attendance=[{"party_id": pid, "name": parties[pid].name, "people": (attendance[pid] or "").strip()}
-                    for pid in sorted(attendance)],
+        length_minutes=length_minutes,
+        attendance=[{"party_id": pid, "name": parties[pid].name, "people": (attendance[pid] or "").strip(),
+                     "count": headcounts.get(pid)} for pid in sorted(attendance)],
         recorded_by_id=membership.user_id, recorded_party_id=membership.party_id,
         recorded_party_name=membership.party.name, recorded_at=now,
     )

@@ -81,7 +81,9 @@ class Meeting(db.Model):
     The body is named as the plan named it then (`body_name`): renaming or removing it in the
     plan later leaves the record as it was. Minutes are Markdown, kept with their sanitised
     HTML. `attendance`: one entry per party that took part, [{"party_id", "name", "people"}],
-    the party's name as it was and who came, in words.
+    the party's name as it was and who came, in words, and "count", how many people came (or
+    None when not given). `length_minutes` with the counts gives each party's time on the
+    partnership's bodies (the give-and-get balance).
     """
 
     __table_args__ = (
@@ -95,6 +97,7 @@ class Meeting(db.Model):
     body_ref: Mapped[str] = mapped_column(sa.String(40))
     body_name: Mapped[str] = mapped_column(sa.String(200))
     held_on: Mapped[date]
+    length_minutes: Mapped[int | None]
     attendance: Mapped[list] = mapped_column(sa.JSON, default=list)
     minutes: Mapped[str] = mapped_column(sa.Text, default="")
     minutes_html: Mapped[str] = mapped_column(sa.Text, default="")

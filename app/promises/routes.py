@@ -10,7 +10,7 @@ from app.consent import services as consent
 from app.downloads import content_disposition, csv_line, file_name
 from app.inputs import CONTROL_MESSAGE, has_control_characters, page_arg
 from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, has_permission, require
-from app.promises import bp, meetings, release, services
+from app.promises import balance, bp, meetings, release, services
 from app.promises.charts import p_chart
 from app.promises.forms import AnswerForm, ConfirmForm, ContestForm, LedgerFilterForm, MeetingForm, ReleaseForm
 from app.promises.ledger import LedgerFilters, filtered, promises_of
@@ -216,7 +216,8 @@ def _meeting_rows(body, formdata=None) -> tuple[dict, list[dict]]:
     """The attendance and decision rows as the page shows them (what was typed, when posted)."""
     parties = current_membership().partnership.parties
     attendance = {p.id: {"party": p, "ticked": bool(formdata and formdata.get(f"attended-{p.id}")),
-                         "people": (formdata or {}).get(f"people-{p.id}", "")} for p in parties}
+                         "people": (formdata or {}).get(f"people-{p.id}", ""),
+                         "count": (formdata or {}).get(f"count-{p.id}", "")} for p in parties}
     decisions = [{"n": n, "text": (formdata or {}).get(f"decision-{n}", ""),
                   "right": (formdata or {}).get(f"right-{n}", "")} for n in range(DECISION_ROWS)]
     return attendance, decisions
@@ -243,10 +244,21 @@ def new_meeting(partnership_id: int):
     return _render_new_meeting(body, MeetingForm(formdata=None, body=body.key))
 
 
-def _read_rows(body, formdata) -> tuple[dict[int, str], list, dict[str, str]]:
+def _read_rows(body, formdata) -> tuple[dict[int, str], dict[int, int], list, dict[str, str]]:
     problems: dict[str, str] = {}
-    attendance = {p.id: formdata.get(f"people-{p.id}", "") for p in current_membership().partnership.parties
-                  if formdata.get(f"attended-{p.id}")}
+    parties = current_membership().partnership.parties
+    attendance = {p.id: formdata.get(f"people-{p.id}", "") for p in parties if formdata.get(f"attended-{p.id}")}
+    headcounts = {}
+    for party in parties:
+        count = formdata.get(f"count-{party.id}", "").strip()
+        if not count:
+            continue
+        if not count.isdigit() or not 1 <= int(count) <= meetings.HEADCOUNT_MAX:
+            problems["attendance"] = f"Count from 1 to {meetings.HEADCOUNT_MAX} people per party, in figures."
+        elif party.id not in attendance:
+            problems["attendance"] = f"Tick {party.name} if its people took part, or clear the count."
+        else:
+            headcounts[party.id] = int(count)
     if any(has_control_characters(people) for people in attendance.values()):
         problems["attendance"] = CONTROL_MESSAGE
     chosen = []
@@ -265,7 +277,7 @@ def _read_rows(body, formdata) -> tuple[dict[int, str], list, dict[str, str]]:
         else:
             problems[f"decision-{n}"] = ("Say which of the body's decision rights it falls under, or that none does."
                                          if body.rights else "Confirm the decision: a forum has no decision rights.")
-    return attendance, chosen, problems
+    return attendance, headcounts, chosen, problems
 
 
 @bp.post("/partnerships/<int:partnership_id>/meetings")
@@ -273,18 +285,20 @@ def _read_rows(body, formdata) -> tuple[dict[int, str], list, dict[str, str]]:
 def add_meeting(partnership_id: int):
     form = MeetingForm()
     body = _body_or_404(form.body.data)
-    attendance, decisions, problems = _read_rows(body, request.form)
+    attendance, headcounts, decisions, problems = _read_rows(body, request.form)
     if not form.validate_on_submit() or problems:
         return _render_new_meeting(body, form, request.form, problems, 422 if form.errors or problems else 400)
     with applying(form, show=False) as applied:
+        length = form.length_hours.data
         meeting = meetings.record_meeting(current_membership(), body, form.held_on.data, attendance,
-                                          form.minutes.data or "", decisions)
+                                          form.minutes.data or "", decisions, headcounts=headcounts,
+                                          length_minutes=round(length * 60) if length is not None else None)
     if not applied:
         violation = applied.violation
         found = getattr(violation, "problems", None) or {violation.field or "held_on": violation.message}
         for name, message in found.items():
             field = getattr(form, name, None)
-            if field is not None and name in ("held_on", "minutes"):
+            if field is not None and name in ("held_on", "minutes", "length_hours"):
                 field.errors = [*field.errors, message]
         return _render_new_meeting(body, form, request.form, found, 422 if violation.field else 403)
     return redirect(url_for("promises.meeting", partnership_id=partnership_id, meeting_id=meeting.id), 303)
@@ -302,3 +316,11 @@ def decisions(partnership_id: int):
     return render_template("promises/decisions.html", decisions=meetings.decisions_of(partnership_id,
                                                                                         outside_only=outside),
                            outside=outside)
+
+
+@bp.get("/partnerships/<int:partnership_id>/give-and-get")
+def give_and_get(partnership_id: int):
+    membership = current_membership()
+    found = balance.give_and_get(partnership_id, utcnow().date())
+    return render_template("promises/balance.html", balance=found, b=balance,
+                           may_change_band=has_permission(membership, Permission.EDIT_PARTNERSHIP))

@@ -18,7 +18,8 @@ from tests.support.queries import count_queries
 
 SETTINGS = {"name": "Alpha–Beta Alliance", "type": "strategic_alliance", "status": "forming",
             "purpose": "Grow together.", "start_date": "2025-01-15", "review_cadence_months": "3",
-            "section_review_cadence_months": "3", "proposal_ttl_days": "14"}
+            "section_review_cadence_months": "3", "proposal_ttl_days": "14",
+            "balance_band_points": "20"}
 
 
 def _url(proposal, action: str = "") -> str:
@@ -325,6 +326,8 @@ def _settings(world) -> str:
     ("proposal_ttl_days", "500", "Enter a number of days from 1 to 90."),
     ("proposal_ttl_days", "soon", "Enter a number of days from 1 to 90."),
     ("proposal_ttl_days", "", "Enter a number of days from 1 to 90."),
+    ("balance_band_points", "70", "Enter a band from 5 to 50 points."),
+    ("balance_band_points", "", "Enter a band from 5 to 50 points."),
     ("type", "conglomerate", "Not a valid choice."),
     ("start_date", "2025-13-45", "Not a valid date value."),
 ])

@@ -101,6 +101,8 @@ def test_the_proposal_lifetime_comes_from_the_partnership(two_parties):
     ("review_cadence_months", 5, "Choose a cadence from the list."),
     ("proposal_ttl_days", 91, "Enter a number of days from 1 to 90."),
     ("proposal_ttl_days", 0, "Enter a number of days from 1 to 90."),
+    ("balance_band_points", 4, "Enter a band from 5 to 50 points."),
+    ("balance_band_points", 51, "Enter a band from 5 to 50 points."),
 ])
 def test_bad_values_are_refused_at_their_field(two_parties, field, value, message):
     membership = member(two_parties.partnership.id, two_parties.a.admin)

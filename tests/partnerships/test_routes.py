@@ -62,7 +62,8 @@ def test_settings_changes_are_proposed_and_made_when_the_other_party_agrees(two_
         f"/partnerships/{p}/settings",
         {"name": "Renamed", "type": "other", "status": "active", "purpose": "New purpose.",
          "start_date": "2025-01-15", "review_cadence_months": "6", "section_review_cadence_months": "3",
-         "proposal_ttl_days": "14", "reason": "We agreed this at the steering group."},
+         "proposal_ttl_days": "14", "balance_band_points": "20",
+         "reason": "We agreed this at the steering group."},
     )
     assert response.status_code == 302 and "/proposals/" in response.headers["Location"]
     viewer_page = client_as(two_parties.a.viewer).get(f"/partnerships/{p}").get_data(as_text=True)

@@ -116,7 +116,7 @@ def test_partnership_create_and_settings(app, client_as):
     consent.withdraw(load_membership(p.id, world.ab.a.admin), db.session.get(Proposal, world.proposals[p.id]))
     db.session.commit()
     data = {**data, "name": "Renamed", "status": "active", "section_review_cadence_months": "3",
-            "proposal_ttl_days": "14"}
+            "proposal_ttl_days": "14", "balance_band_points": "20"}
     response = client.submit(f"/partnerships/{p.id}/settings", data)
     assert response.status_code == 302
     proposal = db.session.get(Proposal, int(response.headers["Location"].rsplit("/", 1)[1]))
