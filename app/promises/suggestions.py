@@ -1,12 +1,14 @@
 """What the promise ledger suggests adapting in a review's Adapt stage: a party's special-cause
-drop in promises kept on time (in the last two periods), and each body that drifts from the
-cadence the plan declares. Suggestions only: an adaptation is recorded when someone takes one up."""
+drop in promises kept on time (in the last two periods), each body that drifts from the cadence
+the plan declares, and each party the give-and-get balance flags. Suggestions only: an
+adaptation is recorded when someone takes one up."""
 
 from datetime import date
 
 from app.extensions import db
 from app.partnerships.models import Partnership
 from app.partnerships.parties import record_parties
+from app.promises.balance import give_and_get, unit_label
 from app.promises.ledger import promises_of
 from app.promises.meetings import drift_of
 from app.promises.reliability import reliability
@@ -41,5 +43,18 @@ def suggestions(cycle: ReviewCycle, today: date) -> list[AdaptSuggestion]:
             what=f"Meet as the plan says the {body.name} meets ({body.cadence}), or change what the plan says",
             why=f"The {body.name} met in {drift.met} of its last {drift.windows} {body.cadence} windows{last}.",
             section_key="organisational_arrangements" if body.kind == "body" else "communications",
+        ))
+    gap = give_and_get(cycle.partnership_id, today)
+    for flag in gap.flags:
+        share = flag.latest
+        if share.position < 0:  # one suggestion per imbalance: for the party that gives more than it gets
+            continue
+        others = ", ".join(p.name for p in gap.parties if p.id != flag.party.id) or "the other parties"
+        found.append(AdaptSuggestion(
+            what=f"Rebalance what {flag.party.name} and {others} give and get in {unit_label(flag.unit)}",
+            why=(f"{flag.party.name} gives {float(share.share_given):.0%} of the value given in "
+                 f"{unit_label(flag.unit)} and gets {float(share.share_got):.0%} of the value got, outside the "
+                 f"±{gap.band_points}-point band in {' and '.join(flag.periods)}."),
+            section_key="business_case",
         ))
     return found
