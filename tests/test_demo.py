@@ -170,3 +170,19 @@ def test_the_demo_meetings_show_a_board_that_stopped_meeting_and_a_decision_outs
     assert not drift["Weekly performance call"].drifting and not drift["Executive steering committee"].drifting
     outside = meetings.decisions_of(partnership.id, outside_only=True)
     assert [d.meeting.body_name for d in outside] == ["Executive steering committee"]
+
+
+def test_the_demo_balance_flags_both_parties_in_usd_two_quarters_running(app, runner):
+    from app.promises.balance import TIME, give_and_get
+    from app.types import utcnow
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
+    found = give_and_get(partnership.id, utcnow().date())
+    # Two quarters or more, as the registers were written 133 to 150 days before today.
+    assert [(f.party.name, f.unit, len(f.periods) >= 2) for f in found.flags] == [
+        ("Contoso Manufacturing", "USD", True), ("Northwind Logistics", "USD", True)]
+    northwind = next(f for f in found.flags if f.party.name == "Northwind Logistics").latest
+    assert northwind.share_given > northwind.share_got  # it gives most of the asset value
+    hours = found.latest.unit(TIME)
+    assert hours.share_of(northwind.party_id).given > hours.share_of(found.flags[0].latest.party_id).given > 0
