@@ -26,6 +26,7 @@ STEPS = (
     promises.promise_answers,  # objectives confirmed kept and broken, a contested lateness
     portfolio.more_partnerships,  # Northwind's other partnerships, and an invitation
     proposals.proposals_by_consent,  # a sharper purpose agreed, a new party's admission waiting
+    promises.trust_summaries,  # each partnership's figures for the portfolio and the overview
 )
 
 

@@ -11,8 +11,12 @@ flags Contoso's latest quarter as a special-cause drop."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import sqlalchemy as sa
+
 from app.demo.reviews import _when, past_news_read
 from app.demo.workspace import ALEX, DANA, Demo
+from app.extensions import db
+from app.partnerships.models import Partnership
 from app.promises import meetings, services
 from app.promises.ledger import promises_of
 from app.types import utcnow
@@ -82,3 +86,12 @@ def promise_answers(demo: Demo) -> None:
           "done after the month's invoices were reconciled.", 0)
     past_news_read(partnership_id, ("promise_outcome",))
 
+
+
+def trust_summaries(demo: Demo) -> None:
+    """Every partnership's summary for the portfolio and the overview, as the worker's sweep
+    keeps them (it computes them again once anything changes)."""
+    from app.promises import summary
+
+    for partnership_id in db.session.scalars(sa.select(Partnership.id).order_by(Partnership.id)):
+        summary.refresh(partnership_id)

@@ -53,8 +53,10 @@ from app.promises import routes  # noqa: E402,F401
 
 def init_app(app: Flask) -> None:
     from app.consent.kinds import KINDS as PROPOSAL_KINDS
-    from app.promises import earned, release, suggestions
-    from app.registries import ADAPT_SUGGESTIONS, TRUST_EARNED
+    from app.jobs import PERIODIC, PeriodicSpec
+    from app.partnerships.navigation import PANELS, Panel
+    from app.promises import earned, release, suggestions, summary
+    from app.registries import ADAPT_SUGGESTIONS, PORTFOLIO_METRICS, TRUST_EARNED, Metric
 
     app.register_blueprint(bp)
     TABS.add(app, Tab(45, "Promises", "promises.index", also_for=("promises.show", "promises.confirm",
@@ -80,3 +82,15 @@ def init_app(app: Flask) -> None:
     PROPOSAL_KINDS.add(app, release.PROPOSAL_KIND)
     TRUST_EARNED.add(app, earned.earned_in)
     ADAPT_SUGGESTIONS.add(app, suggestions.suggestions)
+    # The portfolio and the overview read each partnership's summary, kept by a periodic job.
+    PERIODIC.add(app, PeriodicSpec("trust_summary_sweep", summary.sweep, minutes=5))
+    PORTFOLIO_METRICS.add(app, Metric("promises", "Promises kept on time", summary.summaries,
+                                      "promises/_portfolio.html", "trust_cell", order=34,
+                                      sort_key=lambda value: value.lowest_share))
+    PANELS.add(app, Panel(17, "promises/_panel.html", _panel))
+
+
+def _panel(membership):
+    from app.promises.summary import summary_of
+
+    return summary_of(membership.partnership_id)

@@ -81,8 +81,8 @@ class MeetingForm(Form):
         "How long it lasted", places=2,
         validators=[Optional(), NumberRange(min=Decimal("0.25"), max=24,
                                             message="Give a length from a quarter of an hour to 24 hours.")],
-        description="In hours (1.5 for an hour and a half). With how many came, it counts each party's time "
-                    "on the partnership's bodies in the give-and-get balance.",
+        description="In hours: 1.5 for an hour and a half. With how many came, it gives each party's time "
+                    "in Give and get.",
         render_kw={"inputmode": "decimal"},
     )
     minutes = TextAreaField("Minutes", validators=[Length(max=20_000)], render_kw={"rows": 8},

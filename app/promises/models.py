@@ -129,3 +129,17 @@ class Decision(db.Model):
     within_rights: Mapped[bool]
 
     meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+
+
+class TrustSummary(db.Model):
+    """A partnership's promises, practice and balance in a few figures, for the portfolio and the
+    partnership's overview, which show many partnerships or many panels and cannot read the
+    whole ledger for each. A periodic job (summary.py) computes it again once the partnership's
+    audit trail has moved on (`last_event_id`) or a day has passed (`computed_on`: promises fall
+    overdue by the calendar alone). `figures` is what summary.compute answers."""
+
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    computed_on: Mapped[date]
+    last_event_id: Mapped[int | None]
+    figures: Mapped[dict] = mapped_column(sa.JSON)

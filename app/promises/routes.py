@@ -225,6 +225,9 @@ def _meeting_rows(body, formdata=None) -> tuple[dict, list[dict]]:
 
 def _render_new_meeting(body, form, formdata=None, problems=None, status=200):
     attendance, decisions = _meeting_rows(body, formdata)
+    if problems:  # the summary lists the fields' own problems too
+        problems = {**{name: errors[0] for name, errors in form.errors.items() if name != "csrf_token"},
+                    **problems}
     return render_template("promises/new_meeting.html", body=body, form=form, attendance=attendance,
                            decisions=decisions, problems=problems or {}), status
 

@@ -165,10 +165,10 @@ def init_app(app: Flask) -> None:
         ACTIONS.add(app, action)
     template = "review_cycle/_portfolio.html"
     # Health index, trend and largest perception gap in one column; actions and the next review in another.
+    # (Commitments kept: the promise ledger's column, over every source, not improvement actions alone.)
     for metric in (
         Metric("health", "Health", portfolio_columns.health, template, "health_cell", order=30,
                sort_key=lambda value: value.index, descending_first=True),
-        Metric("kept", "Commitments kept", portfolio_columns.commitments_kept, template, "kept_cell", order=34),
         Metric("reviews", "Actions · next review", portfolio_columns.reviews, template, "reviews_cell", order=36,
                sort_key=lambda value: value.sort_value),
         Metric("maturity", "Maturity", portfolio_columns.maturity, template, "maturity_cell", order=32,

@@ -1,5 +1,5 @@
 """The review cycle's columns on the portfolio dashboard: health index with its trend, the
-largest perception gap, commitments kept per party, open and overdue actions, and the next
+largest perception gap, open and overdue actions, and the next
 review due. All of them come from two queries for the whole portfolio (once per request):
 cycles with their revealed assessments, and actions; partnerships and parties the dashboard
 has loaded already are taken from the session (one more query when they are not).
@@ -49,16 +49,6 @@ class Gap:
     def flagged(self) -> bool:
         return self.gap >= results.GAP_FLAG
 
-
-@dataclass(frozen=True)
-class KeptRow:
-    party: str
-    kept: int
-    due: int
-
-    @property
-    def percent(self) -> int | None:
-        return round(self.kept / self.due * 100) if self.due else None
 
 
 @dataclass(frozen=True)
@@ -168,16 +158,6 @@ def largest_gap(partnership_ids: list[int]) -> dict[int, Gap]:
         if gapped:
             top = max(gapped, key=lambda r: r.gap)
             found[pid] = Gap(top.gap, top.name, latest.period)
-    return found
-
-
-def commitments_kept(partnership_ids: list[int]) -> dict[int, tuple[KeptRow, ...]]:
-    data, found, today = _load(partnership_ids), {}, utcnow().date()
-    for pid, cycles in data.cycles.items():
-        window = cycles[-results.KEPT_WINDOW:]
-        rows = results.kept_by_party(window, data.actions.get(pid, []), data.parties.get(pid, []), today)
-        if any(r.due for r in rows):
-            found[pid] = tuple(KeptRow(r.party.name, r.kept, r.due) for r in rows)
     return found
 
 

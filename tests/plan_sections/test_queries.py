@@ -31,8 +31,9 @@ MOST_QUERIES = 12
 # The partnership's home page adds the panels of the features above the plan: the partnership's
 # review cycles of both kinds, read once for the quarterly review's panel, the maturity
 # assessment's and the lifecycle map (1), and the rest of the lifecycle map's evidence: signed
-# versions, improvement actions, audit events (3; it shares the plan's section rows).
-HOME_QUERIES = 14
+# versions, improvement actions, audit events (3; it shares the plan's section rows), and the
+# promise ledger's summary (1: the panel reads the stored figures, never the whole ledger).
+HOME_QUERIES = 15
 # Once reviews and maturity assessments have been revealed, the two panels' trends read their
 # assessments in one statement they share: a fixed number, however many cycles there have been.
 HOME_QUERIES_REVEALED = HOME_QUERIES + 1

@@ -48,7 +48,7 @@ def test_shares_add_up_per_unit_and_never_divide_by_zero(found, listed):
         own = [e for e in found if e.unit == unit.unit]
         assert unit.given == sum((e.amount for e in own if e.side == GIVE), Decimal(0))
         assert unit.got == sum((e.amount for e in own if e.side == GET), Decimal(0))
-        for side, total, share_of in ((GIVE, unit.given, lambda s: s.share_given), (GET, unit.got, lambda s: s.share_got)):
+        for total, share_of in ((unit.given, lambda s: s.share_given), (unit.got, lambda s: s.share_got)):
             shares = [share_of(s) for s in unit.shares]
             if total == 0:
                 assert shares == [None] * len(shares)  # nothing to divide by: no share at all

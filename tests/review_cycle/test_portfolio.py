@@ -40,7 +40,7 @@ def test_the_review_columns_do_not_add_queries_per_partnership(app, client_as):
     assert len(few) == len(many), f"2 partnerships: {few}\n6 partnerships: {many}"
 
 
-def test_the_columns_show_health_gap_kept_actions_and_next_review(world, client_as):
+def test_the_columns_show_health_gap_actions_and_next_review(world, client_as):
     cycle = open_cycle(world.partnership, world.a.admin, "2026-Q1")
     submit(cycle, world.a.editor, 5)
     submit(cycle, world.b.editor, 3)
@@ -51,8 +51,6 @@ def test_the_columns_show_health_gap_kept_actions_and_next_review(world, client_
     health = portfolio_columns.health([pid])[pid]
     assert health.index == 75 and health.gap.gap == 2 and health.gap.flagged
     assert portfolio_columns.open_actions([pid])[pid] == portfolio_columns.Actions(open=1, overdue=1)
-    kept = portfolio_columns.commitments_kept([pid])[pid]
-    assert [(row.party, row.kept, row.due) for row in kept] == [("Alpha Ltd", 0, 1), ("Beta GmbH", 0, 0)]
     assert portfolio_columns.next_review([pid])[pid].what == "2026-Q1: Improve"
     home = client_as(world.b.viewer).get("/home").get_data(as_text=True)
     assert "1 overdue" in home and 'class="sparkline"' not in home  # one cycle: no trend line yet
