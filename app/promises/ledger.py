@@ -18,6 +18,7 @@ people by their names now. Days are UTC days, as deadlines are. Nothing of an as
 content is read: only when a party submitted, which every party sees before the reveal too.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,10 +26,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from app.accounts.models import User
+from app.audit.models import AuditEvent
 from app.extensions import db
 from app.links import path_for
-from app.partnerships.models import Party
+from app.partnerships.models import Partnership, Party
 from app.partnerships.parties import RecordParty, record_parties
+from app.plan_sections.progress import add_months
 from app.plan_sections.reading import current_content
 from app.plan_versions.deadlines import deadline_end
 from app.plan_versions.models import PlanSignature, PlanVersion
@@ -54,6 +57,7 @@ SOURCES = {
     "agreement": "Stage agreement",
     "signature": "Signature",
     "meeting": "Meeting",
+    "exit_step": "Disengagement step",
 }
 OUTCOMES = {
     "open": "Open",
@@ -63,7 +67,10 @@ OUTCOMES = {
     "released": "Released by agreement",
 }
 # Sources whose record never says whether the promise was kept: the promisee confirms it.
-CONFIRMED_BY_PROMISEE = frozenset({"objective"})
+CONFIRMED_BY_PROMISEE = frozenset({"objective", "exit_step"})
+# "within 30 days of notice", "2 weeks", "in 3 months": a step's timing in the exit arrangements.
+TIMING = re.compile(r"(\d{1,4})\s*(day|week|month)s?\b", re.IGNORECASE)
+EXIT_STATUSES = ("exiting", "ended")
 
 
 @dataclass
@@ -224,6 +231,57 @@ def _objectives(partnership_id: int, names: _Names) -> list[tuple[Promise, int |
             due_on=date.fromisoformat(target),
         )
         found.append((promise, None))
+    return found
+
+
+def exit_started_on(partnership_id: int) -> date | None:
+    """The day the partnership's exit was triggered (its status became "exiting", by the parties'
+    agreement or an admin alone before any other party took part), while it is exiting or ended."""
+    partnership = db.session.get(Partnership, partnership_id)
+    if partnership is None or partnership.status not in EXIT_STATUSES:
+        return None
+    events = db.session.execute(sa.select(AuditEvent.occurred_at, AuditEvent.details).where(
+        AuditEvent.partnership_id == partnership_id, AuditEvent.action == "partnership.updated",
+    ).order_by(AuditEvent.id.desc()))
+    for occurred_at, details in events:
+        status = (details or {}).get("status")
+        if isinstance(status, list) and len(status) == 2 and status[1] == "exiting":
+            return occurred_at.date()
+    return partnership.created_at.date()  # created exiting: from the day it was recorded
+
+
+def step_due(started: date, timing: str | None, notice_days: int | None) -> date | None:
+    """When a disengagement step is due: its timing's days, weeks or months from the exit's
+    start, else by the end of the longest notice period; None when neither says."""
+    match = TIMING.search(timing or "")
+    if match:
+        count, unit = int(match.group(1)), match.group(2).lower()
+        if unit == "month":
+            return add_months(started, count)
+        return started + timedelta(days=count * (7 if unit == "week" else 1))
+    return started + timedelta(days=notice_days) if notice_days else None
+
+
+def _exit_steps(partnership_id: int, names: _Names) -> list[tuple[Promise, int | None]]:
+    started = exit_started_on(partnership_id)
+    if started is None:
+        return []
+    content = current_content(partnership_id, "exit_arrangements")
+    items = content.get("items") or {}
+    notices = [t.get("notice_days") for t in items.get("triggers") or [] if isinstance(t.get("notice_days"), int)]
+    current = names.current()
+    found = []
+    for step in items.get("steps") or []:
+        party = step.get("responsible")
+        due = step_due(started, step.get("timing"), max(notices, default=None))
+        if not isinstance(party, int) or due is None:
+            continue
+        found.append((Promise(
+            key=f"exit_step:{step['id']}", source="exit_step", title=str(step.get("step") or "Disengagement step"),
+            link=path_for("coediting.section", partnership_id=partnership_id, section_key="exit_arrangements",
+                          _anchor=f"item-{step['id']}"),
+            promisor=names.party(party, current), promisees=names.others(party, current), due_on=due,
+        ), None))
     return found
 
 
@@ -425,6 +483,7 @@ def promises_of(partnership_id: int, today: date | None = None) -> list[Promise]
         *_cycle_promises(partnership_id, cycles, names),
         *_signatures(partnership_id, names),
         *_meetings(partnership_id, names, today),
+        *_exit_steps(partnership_id, names),
     ]
     names.load_people()
     records = {r.key: r for r in db.session.scalars(sa.select(PromiseRecord).where(
