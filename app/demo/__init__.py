@@ -24,6 +24,7 @@ STEPS = (
     maturity.maturity_assessments,  # two closed yearly maturity assessments, and this year's in Review
     promises.meetings_held,  # the bodies' meetings, a decision outside its rights, a board that stopped meeting
     promises.promise_answers,  # objectives confirmed kept and broken, a contested lateness
+    promises.escalations_raised,  # an issue resolved late at management, one overdue at the first level
     portfolio.more_partnerships,  # Northwind's other partnerships, and an invitation
     proposals.proposals_by_consent,  # a sharper purpose agreed, a new party's admission waiting
     promises.trust_summaries,  # each partnership's figures for the portfolio and the overview

@@ -95,3 +95,25 @@ def trust_summaries(demo: Demo) -> None:
 
     for partnership_id in db.session.scalars(sa.select(Partnership.id).order_by(Partnership.id)):
         summary.refresh(partnership_id)
+
+
+def escalations_raised(demo: Demo) -> None:
+    """Two issues on the ladder: stillages short at Dayton, taken up to management the next day and
+    resolved three days past management's time to resolve; and this week's expedite invoices,
+    still with the operational level, past its two days."""
+    from app.promises import escalations
+
+    partnership_id = demo.partnership.id
+    nw, ct = demo.member(ALEX), demo.member(DANA)
+    today = utcnow().date()
+    raised = today - timedelta(days=50)
+    issue = _when(_moment(raised), escalations.raise_issue, ct, "Returnable stillages short at Dayton",
+                  "Line 3 waited twice this week for stillages that were still at the cross-dock.", raised)
+    _when(_moment(raised + timedelta(days=1)), escalations.escalate, nw, issue.id, issue.version,
+          raised + timedelta(days=1), "The shift leads could not free stillages without starving Monterrey.")
+    _when(_moment(raised + timedelta(days=9)), escalations.resolve, ct, issue.id, issue.version,
+          raised + timedelta(days=9), "Northwind adds 400 stillages to the pool; Contoso returns empties within a day.")
+    past_news_read(partnership_id, ("escalation",))  # this week's issue is news to Contoso
+    raised = today - timedelta(days=4)
+    _when(_moment(raised), escalations.raise_issue, nw, "Expedite invoices disputed twice",
+          "Contoso's accounts payable rejected two expedite invoices the split says are shared.", raised)

@@ -18,6 +18,8 @@ Addresses (under /partnerships/<id>):
     /meetings/<id>                     promises.meeting
     /decisions                         promises.decisions       the decision register
     /give-and-get                      promises.give_and_get    what each party gives and gets
+    /escalations                       promises.escalations_page   the ladder, issues on it (POST raises one)
+    /escalations/<id>                  promises.escalation      one issue; POST .../escalate, .../resolve
 """
 
 from flask import Blueprint, Flask
@@ -43,6 +45,12 @@ _AUDIT_ACTIONS = (
     AuditAction("meeting.recorded", "Meeting recorded",
                 "{actor} recorded the {body} meeting of {held_on}: {decisions} decisions, {outside} outside its rights",
                 show_changes=False),
+    AuditAction("escalation.raised", "Issue escalated", "{actor} raised “{title}” at {level} (on {raised_on})",
+                show_changes=False),
+    AuditAction("escalation.escalated", "Issue taken up a level", "{actor} took “{title}” up to {level} on {on}",
+                show_changes=False),
+    AuditAction("escalation.resolved", "Escalation resolved", "{actor} resolved “{title}” at {level} on {on}",
+                show_changes=False),
     AuditAction("promise.released", "Promise released",
                 "{promisor}'s promise “{promise}” is released with every party's agreement, as {actor} proposed: "
                 "“{reason}”", show_changes=False),
@@ -65,7 +73,11 @@ def init_app(app: Flask) -> None:
                                                                     "promises.propose_release",
                                                                     "promises.meetings_page", "promises.new_meeting",
                                                                     "promises.add_meeting", "promises.meeting",
-                                                                    "promises.decisions", "promises.give_and_get")))
+                                                                    "promises.decisions", "promises.give_and_get",
+                                                                    "promises.escalations_page",
+                                                                    "promises.raise_escalation", "promises.escalation",
+                                                                    "promises.escalate",
+                                                                    "promises.resolve_escalation")))
     for action in _AUDIT_ACTIONS:
         ACTIONS.add(app, action)
     NOTIFICATION_KINDS.add(app, NotificationKind(
@@ -78,6 +90,11 @@ def init_app(app: Flask) -> None:
         "Another party records a meeting of a governance body or forum, with its decisions (flagged when one is "
         "outside the body's decision rights).",
         ACTIONS_GROUP, default=Delivery.DAILY_DIGEST,
+    ))
+    NOTIFICATION_KINDS.add(app, NotificationKind(
+        "escalation", "Escalations",
+        "Another party raises an issue on the escalation ladder, takes one up a level, or resolves one.",
+        ACTIONS_GROUP,
     ))
     PROPOSAL_KINDS.add(app, release.PROPOSAL_KIND)
     TRUST_EARNED.add(app, earned.earned_in)

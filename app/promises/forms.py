@@ -3,7 +3,16 @@ for a promise. Each answer carries the version of the promise's record the perso
 
 from decimal import Decimal
 
-from wtforms import BooleanField, DateField, DecimalField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import Form, choices, int_or_none
@@ -87,3 +96,26 @@ class MeetingForm(Form):
     )
     minutes = TextAreaField("Minutes", validators=[Length(max=20_000)], render_kw={"rows": 8},
                             description="Markdown: headings, lists, links. Every party reads them.")
+
+
+class EscalationForm(Form):
+    title = StringField("The issue", validators=[InputRequired(message="Say what the issue is."), Length(max=200)],
+                        description="In a line both parties would recognise.")
+    description = TextAreaField("What happened", validators=[Length(max=5000)], render_kw={"rows": 4},
+                                description="What is at stake, and what has been tried.")
+    raised_on = DateField("Raised on", validators=[InputRequired(message="Give the day it was raised.")],
+                          description="It starts at the ladder's first level; its time to resolve runs from here.")
+
+
+class EscalateForm(_Answer):
+    on = DateField("Taken up on", validators=[InputRequired(message="Give the day it was taken up.")])
+    note = TextAreaField("Why", validators=[Length(max=5000)], render_kw={"rows": 2},
+                         description="What the level below could not settle.")
+
+
+class ResolveForm(_Answer):
+    on = DateField("Resolved on", validators=[InputRequired(message="Give the day it was resolved.")])
+    resolution = TextAreaField("How it was resolved",
+                               validators=[InputRequired(message="Say how it was resolved."), Length(max=5000)],
+                               render_kw={"rows": 3})
+

@@ -35,8 +35,10 @@ from app.plan_sections.progress import add_months
 from app.plan_sections.reading import current_content
 from app.plan_versions.deadlines import deadline_end
 from app.plan_versions.models import PlanSignature, PlanVersion
+from app.promises.escalations import step_due as escalation_due
+from app.promises.escalations import step_ended
 from app.promises.meetings import bodies_of, meetings_of, windows
-from app.promises.models import PromiseRecord
+from app.promises.models import Escalation, PromiseRecord
 from app.review_cycle.cycles import stage_due_dates
 from app.review_cycle.models import (
     CLOSED,
@@ -58,6 +60,7 @@ SOURCES = {
     "signature": "Signature",
     "meeting": "Meeting",
     "exit_step": "Disengagement step",
+    "escalation": "Escalation",
 }
 OUTCOMES = {
     "open": "Open",
@@ -285,6 +288,34 @@ def _exit_steps(partnership_id: int, names: _Names) -> list[tuple[Promise, int |
     return found
 
 
+def _escalations(partnership_id: int, names: _Names) -> list[tuple[Promise, int | None]]:
+    """Each level an issue reached with a time to resolve: a promise of every party to settle it
+    there, or take it up a level, in time."""
+    current = names.current()
+    found = []
+    for issue in db.session.scalars(sa.select(Escalation).where(Escalation.partnership_id == partnership_id)
+                                    .order_by(Escalation.id)):
+        link = path_for("promises.escalation", partnership_id=partnership_id, escalation_id=issue.id)
+        for index, step in enumerate(issue.steps):
+            due = escalation_due(step)
+            if due is None:
+                continue
+            ended = step_ended(issue, index)
+            for party in current:
+                promise = Promise(
+                    key=f"escalation:{issue.id}:{index}:{party.id}", source="escalation",
+                    title=(f"Settle “{issue.title}” at level {step['level']} ({step['name']}) within "
+                           f"{_days(step['resolve_days'])}, or take it up"),
+                    link=link, promisor=party, promisees=names.others(party.id, current), due_on=due,
+                )
+                if ended is not None:
+                    how = ("Resolved" if index == len(issue.steps) - 1 else f"Taken up to level "
+                           f"{issue.steps[index + 1]['level']}") + f" on {ended:%-d %B %Y}"
+                    _kept(promise, ended, how)
+                found.append((promise, None))
+    return found
+
+
 def _cycle_promises(partnership_id: int, cycles: dict[int, ReviewCycle],
                     names: _Names) -> list[tuple[Promise, int | None]]:
     if not cycles:
@@ -484,6 +515,7 @@ def promises_of(partnership_id: int, today: date | None = None) -> list[Promise]
         *_signatures(partnership_id, names),
         *_meetings(partnership_id, names, today),
         *_exit_steps(partnership_id, names),
+        *_escalations(partnership_id, names),
     ]
     names.load_people()
     records = {r.key: r for r in db.session.scalars(sa.select(PromiseRecord).where(

@@ -143,3 +143,41 @@ class TrustSummary(db.Model):
     computed_on: Mapped[date]
     last_event_id: Mapped[int | None]
     figures: Mapped[dict] = mapped_column(sa.JSON)
+
+
+class Escalation(db.Model):
+    """An issue the parties took up the plan's escalation ladder, and how it climbed.
+
+    `steps`: one entry per level it reached, in order, each as the plan worded the level then:
+    {"level", "name", "resolve_days" (or None), "since" (ISO day), "party" (who took it there),
+    "note"}. Each level's time to resolve runs from its "since" until the issue is resolved or
+    taken up a level (the ledger's promises, app/promises/escalations.py). `version` rises with
+    every change, so two people acting on it at once never overwrite each other."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("partnership.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    raised_on: Mapped[date]
+    raised_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    raised_party_id: Mapped[int] = mapped_column(sa.ForeignKey("party.id"))
+    raised_party_name: Mapped[str] = mapped_column(sa.String(200))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    steps: Mapped[list] = mapped_column(sa.JSON, default=list)
+    resolved_on: Mapped[date | None]
+    resolution: Mapped[str] = mapped_column(sa.Text, default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    resolved_party_name: Mapped[str | None] = mapped_column(sa.String(200))
+    resolved_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+    @property
+    def current(self) -> dict:
+        return self.steps[-1]
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_on is None

@@ -8,13 +8,24 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from app.consent import services as consent
 from app.downloads import content_disposition, csv_line, file_name
+from app.extensions import db
 from app.inputs import CONTROL_MESSAGE, has_control_characters, page_arg
 from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, has_permission, require
-from app.promises import balance, bp, meetings, release, services
+from app.promises import balance, bp, escalations, meetings, release, services
 from app.promises.charts import p_chart
-from app.promises.forms import AnswerForm, ConfirmForm, ContestForm, LedgerFilterForm, MeetingForm, ReleaseForm
+from app.promises.forms import (
+    AnswerForm,
+    ConfirmForm,
+    ContestForm,
+    EscalateForm,
+    EscalationForm,
+    LedgerFilterForm,
+    MeetingForm,
+    ReleaseForm,
+    ResolveForm,
+)
 from app.promises.ledger import LedgerFilters, filtered, promises_of
-from app.promises.models import Meeting
+from app.promises.models import Escalation, Meeting
 from app.promises.reliability import reliability
 from app.review_cycle.charts import party_colour
 from app.rules import applying
@@ -327,3 +338,80 @@ def give_and_get(partnership_id: int):
     found = balance.give_and_get(partnership_id, utcnow().date())
     return render_template("promises/balance.html", balance=found, b=balance,
                            may_change_band=has_permission(membership, Permission.EDIT_PARTNERSHIP))
+
+
+# -- escalations ---------------------------------------------------------------------------
+
+
+def _render_escalations(form, status=200):
+    partnership_id = current_membership().partnership_id
+    found = escalations.escalations_of(partnership_id)
+    today = utcnow().date()
+    return render_template("promises/escalations.html", escalations=found, ladder=escalations.ladder_of(partnership_id),
+                           form=form, today=today, e=escalations,
+                           may_act=has_permission(current_membership(), Permission.EDIT_PLAN)), status
+
+
+@bp.get("/partnerships/<int:partnership_id>/escalations")
+def escalations_page(partnership_id: int):
+    return _render_escalations(EscalationForm(formdata=None, raised_on=utcnow().date()))
+
+
+@bp.post("/partnerships/<int:partnership_id>/escalations")
+@require(Permission.EDIT_PLAN)
+def raise_escalation(partnership_id: int):
+    form = EscalationForm()
+    if not form.validate_on_submit():
+        return _render_escalations(form, 422 if form.errors else 400)
+    with applying(form) as applied:
+        issue = escalations.raise_issue(current_membership(), form.title.data, form.description.data,
+                                        form.raised_on.data)
+    if not applied:
+        return _render_escalations(form, _status(applied.violation))
+    return redirect(url_for("promises.escalation", partnership_id=partnership_id, escalation_id=issue.id), 303)
+
+
+def _render_escalation(issue, escalate_form=None, resolve_form=None, status=200):
+    seen = {"seen": issue.version}
+    ladder = escalations.ladder_of(issue.partnership_id)
+    return render_template(
+        "promises/escalation.html", issue=issue, e=escalations, today=utcnow().date(),
+        next_level=escalations.next_level(issue, ladder) if issue.is_open else None,
+        escalate_form=escalate_form or EscalateForm(formdata=None, on=utcnow().date(), **seen),
+        resolve_form=resolve_form or ResolveForm(formdata=None, on=utcnow().date(), **seen),
+        may_act=has_permission(current_membership(), Permission.EDIT_PLAN)), status
+
+
+@bp.get("/partnerships/<int:partnership_id>/escalations/<int:escalation_id>")
+def escalation(partnership_id: int, escalation_id: int):
+    return _render_escalation(get_in_partnership_or_404(Escalation, escalation_id))
+
+
+def _act_on(partnership_id: int, escalation_id: int, form_class, act, form_key: str):
+    issue = get_in_partnership_or_404(Escalation, escalation_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        return _render_escalation(issue, status=422 if form.errors else 400, **{form_key: form})
+    with applying(form) as applied:
+        act(form)
+    if not applied:
+        db.session.expire_all()
+        issue = get_in_partnership_or_404(Escalation, escalation_id)
+        if applied.violation.field is None:  # someone acted first: show the page as it now is
+            form.seen.data = str(issue.version)
+        return _render_escalation(issue, status=_status(applied.violation), **{form_key: form})
+    return redirect(url_for("promises.escalation", partnership_id=partnership_id, escalation_id=escalation_id), 303)
+
+
+@bp.post("/partnerships/<int:partnership_id>/escalations/<int:escalation_id>/escalate")
+@require(Permission.EDIT_PLAN)
+def escalate(partnership_id: int, escalation_id: int):
+    return _act_on(partnership_id, escalation_id, EscalateForm, lambda form: escalations.escalate(
+        current_membership(), escalation_id, form.seen_version(), form.on.data, form.note.data), "escalate_form")
+
+
+@bp.post("/partnerships/<int:partnership_id>/escalations/<int:escalation_id>/resolve")
+@require(Permission.EDIT_PLAN)
+def resolve_escalation(partnership_id: int, escalation_id: int):
+    return _act_on(partnership_id, escalation_id, ResolveForm, lambda form: escalations.resolve(
+        current_membership(), escalation_id, form.seen_version(), form.on.data, form.resolution.data), "resolve_form")

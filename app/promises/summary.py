@@ -19,6 +19,7 @@ from app.extensions import db
 from app.partnerships.models import Partnership, Party
 from app.partnerships.parties import RecordParty
 from app.promises.balance import give_and_get, unit_label
+from app.promises.escalations import escalations_of, step_due
 from app.promises.ledger import promises_of
 from app.promises.meetings import drift_of, meetings_of
 from app.promises.models import TrustSummary
@@ -49,6 +50,8 @@ def compute(partnership_id: int, today: date) -> dict:
             "drop": any(p.special_cause for p in found.points[-RECENT_PERIODS:]),
         })
     drift = drift_of(partnership_id, today, meetings=meetings_of(partnership_id))
+    late_issues = [e.title for e in escalations_of(partnership_id)
+                   if e.is_open and (due := step_due(e.current)) is not None and due < today]
     balance = give_and_get(partnership_id, today)
     return {
         "parties": parties,
@@ -58,6 +61,7 @@ def compute(partnership_id: int, today: date) -> dict:
         "imbalanced": [{"party": f.party.name, "unit": unit_label(f.unit),
                         "points": round(f.latest.position_points)} for f in balance.flags],
         "band": balance.band_points,
+        "escalations_late": late_issues,
     }
 
 

@@ -1,8 +1,9 @@
 """The give-and-get balance: a meeting's length (with each party's headcount, kept in its
 attendance, it gives the time each party spends on the partnership's bodies), and the band a
 party's position may stray in before the balance flags it, per partnership (changed by consent).
-And each partnership's trust summary (reliability, balance flags, drift) for the portfolio and
-the overview, kept by a periodic job.
+Each partnership's trust summary (reliability, balance flags, drift) for the portfolio and the
+overview, kept by a periodic job. And escalations: issues taken up the plan's escalation
+ladder, each level's time to resolve tracked as promises.
 
 Revision ID: 0020_give_and_get
 Revises: 0019_promises
@@ -20,6 +21,35 @@ depends_on = None
 
 def upgrade():
     op.create_table(
+        "escalation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partnership_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("raised_on", sa.Date(), nullable=False),
+        sa.Column("raised_by_id", sa.Integer(), nullable=False),
+        sa.Column("raised_party_id", sa.Integer(), nullable=False),
+        sa.Column("raised_party_name", sa.String(length=200), nullable=False),
+        sa.Column("raised_at", sa.DateTime(), nullable=False),
+        sa.Column("steps", sa.JSON(), nullable=False),
+        sa.Column("resolved_on", sa.Date(), nullable=True),
+        sa.Column("resolution", sa.Text(), nullable=False),
+        sa.Column("resolved_by_id", sa.Integer(), nullable=True),
+        sa.Column("resolved_party_name", sa.String(length=200), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["partnership_id"], ["partnership.id"],
+                                name=op.f("fk_escalation_partnership_id_partnership")),
+        sa.ForeignKeyConstraint(["raised_by_id"], ["user_account.id"],
+                                name=op.f("fk_escalation_raised_by_id_user_account")),
+        sa.ForeignKeyConstraint(["raised_party_id"], ["party.id"], name=op.f("fk_escalation_raised_party_id_party")),
+        sa.ForeignKeyConstraint(["resolved_by_id"], ["user_account.id"],
+                                name=op.f("fk_escalation_resolved_by_id_user_account")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation")),
+    )
+    with op.batch_alter_table("escalation") as batch:
+        batch.create_index(batch.f("ix_escalation_partnership_id"), ["partnership_id"], unique=False)
+    op.create_table(
         "trust_summary",
         sa.Column("partnership_id", sa.Integer(), nullable=False),
         sa.Column("computed_at", sa.DateTime(), nullable=False),
@@ -36,6 +66,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("escalation") as batch:
+        batch.drop_index(batch.f("ix_escalation_partnership_id"))
+    op.drop_table("escalation")
     op.drop_table("trust_summary")
     with op.batch_alter_table("partnership") as batch:
         batch.drop_column("balance_band_points")

@@ -63,6 +63,8 @@ class World:
     # Per partnership id: a meeting of a steering committee, recorded by A's admin / C's admin, with
     # one decision within the body's rights and one outside them.
     meetings: dict = field(default_factory=dict)
+    # Per partnership id: an issue raised on the escalation ladder by A's admin / C's admin.
+    escalations: dict = field(default_factory=dict)
 
     def fillers(self, partnership: Partnership) -> dict:
         """Values for every URL argument, all belonging to `partnership`."""
@@ -99,6 +101,7 @@ class World:
             # A promise of the ledger: the improvement action's.
             "key": f"action:{self.actions[partnership.id]}",
             "meeting_id": self.meetings[partnership.id],
+            "escalation_id": self.escalations[partnership.id],
             # A message the outbox holds for A's organisation (sent: nothing to send again).
             "mail_id": self.mail_id,
         }
@@ -216,6 +219,27 @@ def _meeting(partnership: Partnership, admin) -> int:
     return meeting.id
 
 
+def _escalation(partnership: Partnership, admin) -> int:
+    """An issue raised on the escalation ladder (written first when the plan has none)."""
+    from datetime import date
+
+    from app.plan_sections import reading, writing
+    from app.promises import escalations
+
+    membership = load_membership(partnership.id, admin)
+    if not escalations.ladder_of(partnership.id):
+        section = reading.section_for(partnership.id, "organisational_arrangements")
+        content = reading.current_content(partnership.id, "organisational_arrangements")
+        content["items"]["escalation_levels"] = [
+            {"level": 1, "name": "Operational", "resolve_days": 3,
+             "who": {str(p.id): "Leads" for p in partnership.parties}}]
+        writing.save_section(membership, section, content, section.current_revision_id)
+    issue = escalations.raise_issue(membership, "Dock doors double-booked", "Both sides booked door 4.",
+                                    date(2026, 1, 20))
+    db.session.commit()
+    return issue.id
+
+
 def _review_cycle(partnership: Partnership, first, second) -> tuple[int, int, int]:
     """A cycle of `partnership` in its Improve stage, with an adaptation and an action; ids of the
     cycle, the action and a dimension."""
@@ -272,6 +296,7 @@ def build_world(app) -> World:
         world.cycles[partnership.id], world.actions[partnership.id], world.dimensions[partnership.id] = ids
         # After the links above are read from the outbox: the meeting tells the other party by email.
         world.meetings[partnership.id] = _meeting(partnership, first)
+        world.escalations[partnership.id] = _escalation(partnership, first)
     return world
 
 
