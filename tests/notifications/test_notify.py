@@ -28,7 +28,7 @@ def test_the_registry_covers_every_kind_the_product_promises(app):  # the app lo
         "review_stage_changed", "review_submitted_by_other_party", "action_assigned", "action_overdue",
         "review_due", "mention", "section_changed_by_other_party",
         "proposal_waiting", "proposal_outcome", "version_withdrawn", "party_left", "signature_reminder",
-        "signature_nudge", "promise_outcome", "meeting_recorded",
+        "signature_nudge", "promise_outcome", "meeting_recorded", "escalation",
     }
     for kind in KINDS.all():
         assert kind.label and kind.description and kind.group
