@@ -115,6 +115,21 @@ class AdaptSuggestion:
     section_key: str | None = None
 
 
+# Where the signed plan no longer describes what the partners do, for a review's results:
+# fn(cycle, today) -> [DriftItem] (app/promises fills it: bodies, measures).
+@dataclass(frozen=True)
+class DriftItem:
+    kind: str  # what the plan declares about it, as a verb: "Meets", "Measured", "Reviewed"
+    name: str
+    declared: str  # "monthly"
+    practice: str  # "met in 4 of its last 8 windows; last on 2 June 2026"
+    link: str
+    section_key: str | None = None  # the plan section that declares it
+
+
+PLAN_DRIFT = Registry[Callable[[Any, Any], list[DriftItem]]]("plan_drift")
+
+
 ADAPT_SUGGESTIONS = Registry[Callable[[Any, Any], list[AdaptSuggestion]]]("adapt_suggestions")
 
 

@@ -63,8 +63,8 @@ def init_app(app: Flask) -> None:
     from app.consent.kinds import KINDS as PROPOSAL_KINDS
     from app.jobs import PERIODIC, PeriodicSpec
     from app.partnerships.navigation import PANELS, Panel
-    from app.promises import earned, release, suggestions, summary
-    from app.registries import ADAPT_SUGGESTIONS, PORTFOLIO_METRICS, TRUST_EARNED, Metric
+    from app.promises import earned, practice, release, suggestions, summary
+    from app.registries import ADAPT_SUGGESTIONS, PLAN_DRIFT, PORTFOLIO_METRICS, TRUST_EARNED, Metric
 
     app.register_blueprint(bp)
     TABS.add(app, Tab(45, "Promises", "promises.index", also_for=("promises.show", "promises.confirm",
@@ -99,6 +99,7 @@ def init_app(app: Flask) -> None:
     PROPOSAL_KINDS.add(app, release.PROPOSAL_KIND)
     TRUST_EARNED.add(app, earned.earned_in)
     ADAPT_SUGGESTIONS.add(app, suggestions.suggestions)
+    PLAN_DRIFT.add(app, practice.drift_in)
     # The portfolio and the overview read each partnership's summary, kept by a periodic job.
     PERIODIC.add(app, PeriodicSpec("trust_summary_sweep", summary.sweep, minutes=5))
     PORTFOLIO_METRICS.add(app, Metric("promises", "Promises kept on time", summary.summaries,

@@ -11,7 +11,7 @@ from app.downloads import content_disposition, csv_line, file_name
 from app.extensions import db
 from app.inputs import CONTROL_MESSAGE, has_control_characters, page_arg
 from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, has_permission, require
-from app.promises import balance, bp, escalations, meetings, release, services
+from app.promises import balance, bp, escalations, meetings, practice, release, services
 from app.promises.charts import p_chart
 from app.promises.forms import (
     AnswerForm,
@@ -247,7 +247,9 @@ def _render_new_meeting(body, form, formdata=None, problems=None, status=200):
 def meetings_page(partnership_id: int):
     membership = current_membership()
     recorded = meetings.meetings_of(partnership_id)
+    partnership = membership.partnership
     return render_template("promises/meetings.html", drift=meetings.drift_of(partnership_id, meetings=recorded),
+                           measures=practice.measure_drift(partnership), sections=practice.section_drift(partnership),
                            recorded=recorded[:50], may_record=has_permission(membership, Permission.EDIT_PLAN))
 
 

@@ -11,6 +11,7 @@ from app.partnerships.parties import record_parties
 from app.promises.balance import give_and_get, unit_label
 from app.promises.ledger import promises_of
 from app.promises.meetings import drift_of
+from app.promises.practice import measure_drift
 from app.promises.reliability import reliability
 from app.registries import AdaptSuggestion
 from app.review_cycle.models import ReviewCycle
@@ -43,6 +44,12 @@ def suggestions(cycle: ReviewCycle, today: date) -> list[AdaptSuggestion]:
             what=f"Meet as the plan says the {body.name} meets ({body.cadence}), or change what the plan says",
             why=f"The {body.name} met in {drift.met} of its last {drift.windows} {body.cadence} windows{last}.",
             section_key="organisational_arrangements" if body.kind == "body" else "communications",
+        ))
+    for item in measure_drift(partnership):
+        found.append(AdaptSuggestion(
+            what=f"Record {item.name} as often as the plan says ({item.declared}), or change what the plan says",
+            why=f"The business case says {item.name} is measured {item.declared}; the reviews record {item.practice}.",
+            section_key="business_case",
         ))
     gap = give_and_get(cycle.partnership_id, today)
     for flag in gap.flags:

@@ -23,6 +23,7 @@ from app.promises.escalations import escalations_of, step_due
 from app.promises.ledger import promises_of
 from app.promises.meetings import drift_of, meetings_of
 from app.promises.models import TrustSummary
+from app.promises.practice import measure_drift
 from app.promises.reliability import reliability
 from app.types import utcnow
 
@@ -57,7 +58,8 @@ def compute(partnership_id: int, today: date) -> dict:
         "parties": parties,
         "overdue": sum(1 for p in promises if p.overdue),
         "disputed": sum(1 for p in promises if p.disputed),
-        "drifting": [d.body.name for d in drift if d.drifting],
+        # Bodies and measures (the plan's column shows sections past their review already).
+        "drifting": [d.body.name for d in drift if d.drifting] + [d.name for d in measure_drift(partnership)],
         "imbalanced": [{"party": f.party.name, "unit": unit_label(f.unit),
                         "points": round(f.latest.position_points)} for f in balance.flags],
         "band": balance.band_points,

@@ -18,7 +18,7 @@ from app.jobs import locks
 from app.jobs.models import JobProblem
 from app.partnerships.models import Membership
 from app.plan_sections.registry import section_types
-from app.registries import TRUST_EARNED
+from app.registries import PLAN_DRIFT, TRUST_EARNED
 from app.review_cycle import assessments, charts, corrections, cycles, improvement, maturity, results
 from app.review_cycle.models import CLOSED, ReviewCycle, ReviewReportDocument
 from app.types import utcnow
@@ -44,6 +44,11 @@ def earned_for(cycle: ReviewCycle, today: date) -> dict:
     """Each party's promises kept in the cycle's period, from the feature that keeps the ledger."""
     source = next(iter(TRUST_EARNED.all()), None)
     return source(cycle, today) if source is not None else {}
+
+
+def drift_for(cycle: ReviewCycle, today: date) -> list:
+    """Where the plan no longer describes practice, from the feature that keeps track of it."""
+    return [item for source in PLAN_DRIFT.all() for item in source(cycle, today)]
 
 
 def results_for(cycle: ReviewCycle, membership: Membership | None, today: date) -> dict | None:
@@ -75,6 +80,7 @@ def results_for(cycle: ReviewCycle, membership: Membership | None, today: date) 
         "trend": trend_for(cycle.partnership_id, cycle),
         "kept": kept_for(cycle.partnership_id, today, cycle),
         "earned": earned_for(cycle, today),
+        "drift": drift_for(cycle, today),
         "trust": trust,
         "gap_flag": results.GAP_FLAG,
         "corrections": corrections.corrections_of(cycle),

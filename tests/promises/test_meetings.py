@@ -11,7 +11,7 @@ from app.partnerships.access import load_membership
 from app.promises import meetings
 from app.promises.ledger import promises_of
 from app.promises.meetings import DecisionInput, MeetingProblems
-from app.types import utcnow
+from app.types import clock_at, utcnow
 from tests.support.promises import write_bodies
 
 
@@ -166,3 +166,28 @@ def test_the_adapt_stage_offers_a_drifting_body_as_an_adaptation(bodies, client_
     assert '<option selected value="communications">' in taken
     viewer = client_as(bodies.b.viewer).get(url).get_data(as_text=True)
     assert "Suggested by the promise ledger" not in viewer
+
+
+def test_measures_and_section_reviews_drift_from_the_plan(bodies, client_as):
+    from app.extensions import db as database
+    from app.partnerships.models import Partnership
+    from app.promises import practice
+    from tests.support import review_cycle as rc
+
+    rc.add_measures(bodies.partnership, bodies.a.admin)  # three measures declared monthly
+    partnership = database.session.get(Partnership, bodies.partnership.id)
+    assert partnership.review_cadence_months == 3
+    found = practice.measure_drift(partnership)
+    assert [(d.name, d.declared, d.practice) for d in found] == [
+        (name, "monthly", "one actual a review, quarterly") for name in ("On-time delivery", "Cost per unit", "Claims")]
+    partnership.review_cadence_months = 1  # reviewed monthly: recorded as often as declared
+    database.session.commit()
+    assert practice.measure_drift(partnership) == []
+    assert practice.section_drift(partnership) == []  # everything written just now: nothing past review
+    with clock_at(utcnow() + timedelta(days=200)):
+        stale = {d.name for d in practice.section_drift(partnership)}
+        assert {"Business case", "Organisational arrangements", "Communications"} <= stale
+    partnership.review_cadence_months = 3
+    database.session.commit()
+    page = client_as(bodies.b.viewer).get(f"/partnerships/{bodies.partnership.id}/meetings").get_data(as_text=True)
+    assert "Measures and section reviews" in page and "One actual a review, quarterly" in page

@@ -169,3 +169,13 @@ def test_the_results_show_trust_earned_beside_trust_felt(world, cycle, client_as
     assert page.status_code == 200 and f"Promises kept on time in {cycle.period}" in text
     assert "Review submission: 1 of 1" in text and "Measure actual: 2 of 2" in text  # Alpha owns two measures
     assert "Measure actual: 1 of 1" in text  # and Beta one
+
+
+def test_the_results_show_where_the_plan_no_longer_describes_practice(world, cycle, client_as):
+    url = f"/partnerships/{world.partnership.id}/reviews/{cycle.id}/results"
+    text = client_as(world.b.viewer).get(url).get_data(as_text=True)
+    assert "Plan against practice" in text
+    assert "Measured monthly" in text and "One actual a review, quarterly" in text
+    world.partnership.review_cadence_months = 1
+    db.session.commit()
+    assert "Plan against practice" not in client_as(world.b.viewer).get(url).get_data(as_text=True)

@@ -30,7 +30,8 @@ def test_the_summary_holds_reliability_overdue_and_drift(two_parties):
     figures = summary.refresh(two_parties.partnership.id).figures
     assert [p["name"] for p in figures["parties"]] == [two_parties.a.party.name, two_parties.b.party.name]
     assert figures["overdue"] == 1 and figures["disputed"] == 0  # the action, three days late
-    assert figures["drifting"] == ["Weekly performance call"]  # five weeks without the weekly call
+    # Five weeks without the weekly call; three measures declared monthly, reviewed quarterly.
+    assert figures["drifting"] == ["Weekly performance call", "On-time delivery", "Cost per unit", "Claims"]
     assert figures["imbalanced"] == [] and figures["band"] == 20
 
 
