@@ -51,8 +51,9 @@ def meetings_held(demo: Demo) -> None:
     call = bodies["Weekly performance call"]
     for week in range(10, 0, -1):
         day = today - timedelta(days=7 * week)
+        asked = [meetings.ActionInput("Share the peak-season capacity plan", nw.party_id, today + timedelta(days=10))]
         _when(_moment(day), meetings.record_meeting, nw, call, day, both, "", [],
-              headcounts={nw.party_id: 3, ct.party_id: 2}, length_minutes=45)
+              headcounts={nw.party_id: 3, ct.party_id: 2}, length_minutes=45, actions=asked if week == 1 else [])
     past_news_read(partnership_id, ("meeting_recorded",))
 
 

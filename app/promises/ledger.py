@@ -61,6 +61,7 @@ SOURCES = {
     "meeting": "Meeting",
     "exit_step": "Disengagement step",
     "escalation": "Escalation",
+    "meeting_action": "Action from a meeting",
 }
 OUTCOMES = {
     "open": "Open",
@@ -70,7 +71,7 @@ OUTCOMES = {
     "released": "Released by agreement",
 }
 # Sources whose record never says whether the promise was kept: the promisee confirms it.
-CONFIRMED_BY_PROMISEE = frozenset({"objective", "exit_step"})
+CONFIRMED_BY_PROMISEE = frozenset({"objective", "exit_step", "meeting_action"})
 # "within 30 days of notice", "2 weeks", "in 3 months": a step's timing in the exit arrangements.
 TIMING = re.compile(r"(\d{1,4})\s*(day|week|month)s?\b", re.IGNORECASE)
 EXIT_STATUSES = ("exiting", "ended")
@@ -471,6 +472,15 @@ def _meetings(partnership_id: int, names: _Names, today: date) -> list[tuple[Pro
                 elif window.end < today:
                     promise.state, promise.known_from = "broken", "No meeting was recorded in the window"
                 found.append((promise, None))
+    for meeting in meetings:  # what each meeting asked a party to do
+        for action in meeting.actions or []:
+            promisor = names.party(action["party_id"], [RecordParty(action["party_id"], action["party_name"])])
+            found.append((Promise(
+                key=f"meeting_action:{meeting.id}:{action['n']}", source="meeting_action", title=action["text"],
+                link=path_for("promises.meeting", partnership_id=partnership_id, meeting_id=meeting.id),
+                promisor=promisor, promisees=names.others(promisor.id, current),
+                due_on=date.fromisoformat(action["due_on"]),
+            ), None))
     return found
 
 

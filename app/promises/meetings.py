@@ -37,6 +37,7 @@ MINUTES_MAX = 20_000
 DECISION_MAX = 500
 DECISIONS_MAX = 10
 HEADCOUNT_MAX = 500
+ACTIONS_MAX = 5
 LENGTH_MINUTES = (15, 24 * 60)
 # How often a body declares it meets, as a step between meetings. Daily and "as needed" are no
 # cadence the record can be held to.
@@ -106,6 +107,13 @@ def body_of(partnership_id: int, key: str) -> Body | None:
 
 
 @dataclass(frozen=True)
+class ActionInput:
+    text: str
+    party_id: int | None
+    due_on: date | None
+
+
+@dataclass(frozen=True)
 class DecisionInput:
     text: str
     right: int | None  # index into the body's rights; None: outside them
@@ -121,7 +129,8 @@ class MeetingProblems(RuleViolation):
 
 def record_meeting(membership: Membership, body: Body, held_on: date | None, attendance: dict[int, str],
                    minutes: str, decisions: list[DecisionInput], *, headcounts: dict[int, int] | None = None,
-                   length_minutes: int | None = None, at: datetime | None = None) -> Meeting:
+                   length_minutes: int | None = None, actions: list[ActionInput] = (),
+                   at: datetime | None = None) -> Meeting:
     """Record a meeting `body` held. `attendance`: party id -> who came (in words) for each party
     that took part; `headcounts`: party id -> how many people came, where given; `length_minutes`:
     how long it lasted, where given (with the headcounts, each party's time on the body).
@@ -159,12 +168,28 @@ def record_meeting(membership: Membership, body: Body, held_on: date | None, att
             problems[f"decision-{n}"] = f"Keep a decision to {DECISION_MAX} characters."
         elif decision.right is not None and not 0 <= decision.right < len(body.rights):
             problems[f"decision-{n}"] = "Choose one of the body's decision rights, or none of them."
+    if len(actions) > ACTIONS_MAX:
+        problems["actions"] = f"Record at most {ACTIONS_MAX} actions a meeting."
+    for n, action in enumerate(actions):
+        if not action.text.strip():
+            problems[f"action-{n}"] = "Say what is to be done."
+        elif len(action.text) > DECISION_MAX:
+            problems[f"action-{n}"] = f"Keep an action to {DECISION_MAX} characters."
+        elif action.party_id not in parties:
+            problems[f"action-{n}"] = "Choose the party that is to do it."
+        elif action.due_on is None:
+            problems[f"action-{n}"] = "Give the day it is due."
+        elif held_on is not None and action.due_on < held_on:
+            problems[f"action-{n}"] = "It cannot be due before the meeting was held."
     if problems:
         raise MeetingProblems(problems)
     meeting = Meeting(
         partnership_id=membership.partnership_id, body_kind=body.kind, body_ref=body.ref, body_name=body.name,
         held_on=held_on, minutes=(minutes or "").strip(), minutes_html=render_markdown(minutes),
         length_minutes=length_minutes,
+        actions=[{"n": n, "text": action.text.strip(), "party_id": action.party_id,
+                  "party_name": parties[action.party_id].name, "due_on": action.due_on.isoformat()}
+                 for n, action in enumerate(actions)],
         attendance=[{"party_id": pid, "name": parties[pid].name, "people": (attendance[pid] or "").strip(),
                      "count": headcounts.get(pid)} for pid in sorted(attendance)],
         recorded_by_id=membership.user_id, recorded_party_id=membership.party_id,
@@ -183,9 +208,11 @@ def record_meeting(membership: Membership, body: Body, held_on: date | None, att
                           "outside": len(outside)})
     link = meeting_path(meeting)
     flag = (f"; {len(outside)} decision{'s' if len(outside) != 1 else ''} outside its rights" if outside else "")
+    asked = [f"{a['party_name']} to {a['text']} by {date.fromisoformat(a['due_on']):%-d %B}" for a in meeting.actions]
     notify_other_parties(membership, "meeting_recorded", link=link,
                          title=f"{membership.party.name} recorded the {body.name} meeting of {held_on:%-d %B %Y}{flag}",
-                         body="; ".join(d.text for d in meeting.decisions)[:300] or "No decisions recorded.",
+                         body="; ".join([*(d.text for d in meeting.decisions), *asked])[:300]
+                         or "No decisions recorded.",
                          dedupe_key=f"meeting_recorded:{meeting.id}")
     return meeting
 

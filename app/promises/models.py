@@ -83,7 +83,9 @@ class Meeting(db.Model):
     HTML. `attendance`: one entry per party that took part, [{"party_id", "name", "people"}],
     the party's name as it was and who came, in words, and "count", how many people came (or
     None when not given). `length_minutes` with the counts gives each party's time on the
-    partnership's bodies (the give-and-get balance).
+    partnership's bodies (the give-and-get balance). `actions`: what the meeting asked a party
+    to do by a day, [{"n", "text", "party_id", "party_name", "due_on"}]: promises of that party
+    in the ledger, confirmed by the others.
     """
 
     __table_args__ = (
@@ -101,6 +103,7 @@ class Meeting(db.Model):
     attendance: Mapped[list] = mapped_column(sa.JSON, default=list)
     minutes: Mapped[str] = mapped_column(sa.Text, default="")
     minutes_html: Mapped[str] = mapped_column(sa.Text, default="")
+    actions: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     recorded_party_id: Mapped[int] = mapped_column(sa.ForeignKey("party.id"))
     recorded_party_name: Mapped[str] = mapped_column(sa.String(200))

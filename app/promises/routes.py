@@ -1,8 +1,10 @@
 """The promise ledger's pages: the ledger (filters, reliability, CSV) and each promise's page,
 where the parties to it answer for it; the meetings of the plan's bodies (cadence and drift, a
-meeting's record and its form) and the decision register. Every URL is under the partnership,
+meeting's record and its form), the decision register, escalations and give and get. Every URL is under the partnership,
 behind the one membership gate; a key the ledger does not hold, or a body the plan does not
 name, is a 404."""
+
+from datetime import date
 
 from flask import Response, abort, redirect, render_template, request, url_for
 
@@ -214,6 +216,7 @@ def propose_release(partnership_id: int, key: str):
 # -- meetings and the decision register ---------------------------------------------------------
 
 DECISION_ROWS = 5
+ACTION_ROWS = 3
 
 
 def _body_or_404(key: str | None):
@@ -231,16 +234,19 @@ def _meeting_rows(body, formdata=None) -> tuple[dict, list[dict]]:
                          "count": (formdata or {}).get(f"count-{p.id}", "")} for p in parties}
     decisions = [{"n": n, "text": (formdata or {}).get(f"decision-{n}", ""),
                   "right": (formdata or {}).get(f"right-{n}", "")} for n in range(DECISION_ROWS)]
-    return attendance, decisions
+    actions = [{"n": n, "text": (formdata or {}).get(f"action-{n}", ""),
+                "party": (formdata or {}).get(f"action-party-{n}", ""),
+                "due": (formdata or {}).get(f"action-due-{n}", "")} for n in range(ACTION_ROWS)]
+    return attendance, decisions, actions
 
 
 def _render_new_meeting(body, form, formdata=None, problems=None, status=200):
-    attendance, decisions = _meeting_rows(body, formdata)
+    attendance, decisions, actions = _meeting_rows(body, formdata)
     if problems:  # the summary lists the fields' own problems too
         problems = {**{name: errors[0] for name, errors in form.errors.items() if name != "csrf_token"},
                     **problems}
     return render_template("promises/new_meeting.html", body=body, form=form, attendance=attendance,
-                           decisions=decisions, problems=problems or {}), status
+                           decisions=decisions, actions=actions, problems=problems or {}), status
 
 
 @bp.get("/partnerships/<int:partnership_id>/meetings")
@@ -260,7 +266,9 @@ def new_meeting(partnership_id: int):
     return _render_new_meeting(body, MeetingForm(formdata=None, body=body.key))
 
 
-def _read_rows(body, formdata) -> tuple[dict[int, str], dict[int, int], list, dict[str, str]]:
+def _read_rows(body, formdata) -> tuple[dict[int, str], dict[int, int], list, list, dict[str, str]]:
+    """The rows the form posts: attendance, headcounts, decisions, and the actions raised (with
+    the row each came from, so a problem is shown beside its own row)."""
     problems: dict[str, str] = {}
     parties = current_membership().partnership.parties
     attendance = {p.id: formdata.get(f"people-{p.id}", "") for p in parties if formdata.get(f"attended-{p.id}")}
@@ -293,7 +301,22 @@ def _read_rows(body, formdata) -> tuple[dict[int, str], dict[int, int], list, di
         else:
             problems[f"decision-{n}"] = ("Say which of the body's decision rights it falls under, or that none does."
                                          if body.rights else "Confirm the decision: a forum has no decision rights.")
-    return attendance, headcounts, chosen, problems
+    raised = []
+    for n in range(ACTION_ROWS):
+        text = formdata.get(f"action-{n}", "").strip()
+        party, due = formdata.get(f"action-party-{n}", ""), formdata.get(f"action-due-{n}", "").strip()
+        if has_control_characters(text):
+            problems[f"action-{n}"] = CONTROL_MESSAGE
+            continue
+        if not text and not party and not due:
+            continue
+        try:
+            due_on = date.fromisoformat(due) if due else None
+        except ValueError:
+            problems[f"action-{n}"] = "Give the day it is due as a date."
+            continue
+        raised.append((n, meetings.ActionInput(text, int(party) if party.isdigit() else None, due_on)))
+    return attendance, headcounts, chosen, raised, problems
 
 
 @bp.post("/partnerships/<int:partnership_id>/meetings")
@@ -301,17 +324,21 @@ def _read_rows(body, formdata) -> tuple[dict[int, str], dict[int, int], list, di
 def add_meeting(partnership_id: int):
     form = MeetingForm()
     body = _body_or_404(form.body.data)
-    attendance, headcounts, decisions, problems = _read_rows(body, request.form)
+    attendance, headcounts, decisions, raised, problems = _read_rows(body, request.form)
     if not form.validate_on_submit() or problems:
         return _render_new_meeting(body, form, request.form, problems, 422 if form.errors or problems else 400)
     with applying(form, show=False) as applied:
         length = form.length_hours.data
         meeting = meetings.record_meeting(current_membership(), body, form.held_on.data, attendance,
                                           form.minutes.data or "", decisions, headcounts=headcounts,
+                                          actions=[action for _row, action in raised],
                                           length_minutes=round(length * 60) if length is not None else None)
     if not applied:
         violation = applied.violation
         found = getattr(violation, "problems", None) or {violation.field or "held_on": violation.message}
+        rows = [row for row, _action in raised]  # the service counts the actions given, the page its rows
+        found = {(f"action-{rows[int(name[7:])]}" if name.startswith("action-") else name): message
+                 for name, message in found.items()}
         for name, message in found.items():
             field = getattr(form, name, None)
             if field is not None and name in ("held_on", "minutes", "length_hours"):
@@ -323,7 +350,8 @@ def add_meeting(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/meetings/<int:meeting_id>")
 def meeting(partnership_id: int, meeting_id: int):
     found = get_in_partnership_or_404(Meeting, meeting_id)
-    return render_template("promises/meeting.html", meeting=found)
+    actions = [{**action, "due": date.fromisoformat(action["due_on"])} for action in found.actions or []]
+    return render_template("promises/meeting.html", meeting=found, actions=actions)
 
 
 @bp.get("/partnerships/<int:partnership_id>/decisions")

@@ -1,4 +1,4 @@
-"""The give-and-get balance: a meeting's length (with each party's headcount, kept in its
+"""The give-and-get balance: a meeting's length and the actions it raised (with each party's headcount, kept in its
 attendance, it gives the time each party spends on the partnership's bodies), and the band a
 party's position may stray in before the balance flags it, per partnership (changed by consent).
 Each partnership's trust summary (reliability, balance flags, drift) for the portfolio and the
@@ -61,6 +61,7 @@ def upgrade():
     )
     with op.batch_alter_table("meeting") as batch:
         batch.add_column(sa.Column("length_minutes", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("actions", sa.JSON(), server_default=sa.text("'[]'"), nullable=False))
     with op.batch_alter_table("partnership") as batch:
         batch.add_column(sa.Column("balance_band_points", sa.Integer(), server_default="20", nullable=False))
 
@@ -73,4 +74,5 @@ def downgrade():
     with op.batch_alter_table("partnership") as batch:
         batch.drop_column("balance_band_points")
     with op.batch_alter_table("meeting") as batch:
+        batch.drop_column("actions")
         batch.drop_column("length_minutes")

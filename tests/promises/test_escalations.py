@@ -23,7 +23,8 @@ def write_ladder(world, levels=None):
         "narrative": "Who does what.",
         "items": {"people": [], "governance_bodies": [], "escalation_levels": levels or [
             {"level": 1, "name": "Operational", "resolve_days": 2, "who": {str(a): "Shift lead", str(b): "Planner"}},
-            {"level": 2, "name": "Management", "resolve_days": 5, "who": {str(a): "Ops director", str(b): "Plant manager"}},
+            {"level": 2, "name": "Management", "resolve_days": 5,
+             "who": {str(a): "Ops director", str(b): "Plant manager"}},
             {"level": 3, "name": "Executive", "resolve_days": None, "who": {str(a): "COO", str(b): "VP operations"}},
         ]}}, section.current_revision_id)
     db.session.commit()

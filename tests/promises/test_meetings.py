@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.promises import meetings
+from app.promises import meetings, services
 from app.promises.ledger import promises_of
 from app.promises.meetings import DecisionInput, MeetingProblems
 from app.types import clock_at, utcnow
@@ -191,3 +191,33 @@ def test_measures_and_section_reviews_drift_from_the_plan(bodies, client_as):
     database.session.commit()
     page = client_as(bodies.b.viewer).get(f"/partnerships/{bodies.partnership.id}/meetings").get_data(as_text=True)
     assert "Measures and section reviews" in page and "One actual a review, quarterly" in page
+
+
+def test_a_meeting_raises_actions_that_become_promises_of_their_party(bodies, client_as):
+    steering = body_named(bodies, "Executive steering committee")
+    client = client_as(bodies.b.editor)
+    url = f"/partnerships/{bodies.partnership.id}/meetings"
+    a, b = bodies.a.party.id, bodies.b.party.id
+    form = {"body": steering.key, "held_on": "2026-02-10", f"attended-{a}": "1", f"attended-{b}": "1",
+            "action-1": "Send the revised rates", "action-party-1": str(a), "action-due-1": "2026-02-01",
+            "action-2": "Book the Q2 site visit", "action-party-2": "", "action-due-2": "2026-03-01"}
+    refused = client.submit(url, form)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'id="action-1-error">It cannot be due before the meeting was held.' in text  # beside its own row
+    assert 'id="action-2-error">Choose the party that is to do it.' in text
+    assert 'value="Book the Q2 site visit"' in text and 'value="2026-03-01"' in text
+    done = client.submit(url, {**form, "action-due-1": "2026-02-24", "action-party-2": str(b)})
+    assert done.status_code == 303
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Send the revised rates" in page and "by 24 Feb 2026" in page
+    raised = {p.title: p for p in promises_of(bodies.partnership.id, date(2026, 3, 10)) if p.source == "meeting_action"}
+    rates = raised["Send the revised rates"]
+    assert (rates.promisor.id, rates.due_on, rates.overdue) == (a, date(2026, 2, 24), True)
+    assert [p.id for p in rates.promisees] == [b] and rates.confirmed_by_promisee
+    assert raised["Book the Q2 site visit"].promisor.id == b
+    services.confirm(load_membership(bodies.partnership.id, bodies.b.editor), rates.key, "kept",
+                     date(2026, 2, 20), "", 0)
+    db.session.commit()
+    kept = next(p for p in promises_of(bodies.partnership.id, date(2026, 3, 10)) if p.key == rates.key)
+    assert kept.outcome == "kept_on_time"
