@@ -91,3 +91,33 @@ def test_a_contest_and_a_change_of_outcome_at_once_do_not_overwrite_each_other(a
         assert (record.outcome, record.contested_note) == ("broken", "Met in March.")
     else:
         assert (record.outcome, record.contested_at) == ("kept", None)
+
+
+@pytest.mark.postgres_only
+def test_taking_an_issue_up_and_resolving_it_at_once_do_one_and_tell_the_other(app, world):
+    from datetime import date
+
+    from app.promises import escalations
+    from app.promises.models import Escalation
+    from tests.support.promises import write_ladder
+
+    write_ladder(world)
+    issue = escalations.raise_issue(load_membership(world.partnership.id, world.a.editor), "Doors double-booked",
+                                    "", date(2026, 3, 2))
+    db.session.commit()
+    issue_id, seen = issue.id, issue.version
+    answers = [
+        (world.a.editor.id, lambda m: escalations.escalate(m, issue_id, seen, date(2026, 3, 3), "Stuck.")),
+        (world.b.editor.id, lambda m: escalations.resolve(m, issue_id, seen, date(2026, 3, 3), "Split the doors.")),
+    ]
+    reached, done, errors = _race(app, world, answers, "SELECT escalation.id")
+    assert len(reached) == 2 and len(done) == 1 and len(errors) == 1, errors
+    (_user, error), = errors
+    assert isinstance(error, escalations.EscalationError) and error.status == 409
+    db.session.expire_all()
+    stored = db.session.get(Escalation, issue_id)
+    assert stored.version == 2
+    if done[0] == world.a.editor.id:
+        assert (len(stored.steps), stored.resolved_on) == (2, None)
+    else:
+        assert (len(stored.steps), stored.resolution) == (1, "Split the doors.")

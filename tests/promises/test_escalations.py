@@ -7,27 +7,13 @@ import pytest
 
 from app.extensions import db
 from app.partnerships.access import load_membership
-from app.plan_sections import reading, writing
 from app.promises import escalations
 from app.promises.escalations import EscalationError
 from app.promises.ledger import promises_of
 from app.types import utcnow
+from tests.support.promises import write_ladder
 
 RAISED = date(2026, 3, 2)
-
-
-def write_ladder(world, levels=None):
-    a, b = world.a.party.id, world.b.party.id
-    section = reading.section_for(world.partnership.id, "organisational_arrangements")
-    writing.save_section(load_membership(world.partnership.id, world.a.admin), section, {
-        "narrative": "Who does what.",
-        "items": {"people": [], "governance_bodies": [], "escalation_levels": levels or [
-            {"level": 1, "name": "Operational", "resolve_days": 2, "who": {str(a): "Shift lead", str(b): "Planner"}},
-            {"level": 2, "name": "Management", "resolve_days": 5,
-             "who": {str(a): "Ops director", str(b): "Plant manager"}},
-            {"level": 3, "name": "Executive", "resolve_days": None, "who": {str(a): "COO", str(b): "VP operations"}},
-        ]}}, section.current_revision_id)
-    db.session.commit()
 
 
 @pytest.fixture

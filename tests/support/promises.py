@@ -1,5 +1,6 @@
 """Plan content the promise ledger reads: a business case with the test measures and dated
-objectives (one per party), and governance bodies and forums that hold meetings."""
+objectives (one per party), governance bodies and forums that hold meetings, and an escalation
+ladder."""
 
 from datetime import date
 
@@ -64,3 +65,18 @@ def write_bodies(two_parties) -> None:
         {"name": "Alliance newsletter", "format": "newsletter", "frequency": "quarterly", "owner": b,
          "participants": None, "purpose": None},
     ]})
+
+
+def write_ladder(world, levels=None):
+    """Three levels: operational (2 days), management (5 days), executive (no time to resolve)."""
+    a, b = world.a.party.id, world.b.party.id
+    section = reading.section_for(world.partnership.id, "organisational_arrangements")
+    writing.save_section(load_membership(world.partnership.id, world.a.admin), section, {
+        "narrative": "Who does what.",
+        "items": {"people": [], "governance_bodies": [], "escalation_levels": levels or [
+            {"level": 1, "name": "Operational", "resolve_days": 2, "who": {str(a): "Shift lead", str(b): "Planner"}},
+            {"level": 2, "name": "Management", "resolve_days": 5,
+             "who": {str(a): "Ops director", str(b): "Plant manager"}},
+            {"level": 3, "name": "Executive", "resolve_days": None, "who": {str(a): "COO", str(b): "VP operations"}},
+        ]}}, section.current_revision_id)
+    db.session.commit()
