@@ -340,7 +340,7 @@ def give_and_get(partnership_id: int, today: date) -> GiveAndGet:
     everyone = list(db.session.scalars(sa.select(Party).where(Party.partnership_id == partnership_id)
                                        .order_by(Party.id)))
     section_ids = dict(db.session.execute(sa.select(PlanSection.id, PlanSection.section_key).where(
-        PlanSection.partnership_id == partnership_id, PlanSection.section_key.in_(REGISTERS))).tuples().all())
+        PlanSection.partnership_id == partnership_id, PlanSection.section_key.in_(REGISTERS))).all())
     shown = _periods(partnership, today)
     held = list(db.session.scalars(sa.select(Meeting).where(
         Meeting.partnership_id == partnership_id,

@@ -54,3 +54,72 @@ def p_chart(party: Reliability, colour: str) -> Markup:
                      f'fill="{INK}">{escape(f.period)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  # nosec B704 - every text in it is escaped
+
+
+BAND_FILL = "#eef3f9"
+
+
+def balance_chart(history, unit: str, parties, band_points: int, colours: dict[int, str]) -> Markup:
+    """Each party's position in `unit` per period (points of share), the band shaded around
+    zero; periods without a position leave a gap. Empty when no period has one."""
+    labels = [p.period + ("" if p.complete else " so far") for p in history]
+    series = {}
+    for party in parties:
+        values = []
+        for period in history:
+            found = period.unit(unit)
+            share = found.share_of(party.id) if found is not None else None
+            values.append(share.position_points if share is not None else None)
+        if any(v is not None for v in values):
+            series[party.id] = (party, values)
+    if not series:
+        return Markup("")
+    top = max([band_points + 10, *(abs(v) for _p, vs in series.values() for v in vs if v is not None)])
+    top = min(100, ((int(top) + 9) // 10) * 10)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    count = len(history)
+
+    def x(i: int) -> float:
+        return LEFT + (i * plot_w / (count - 1) if count > 1 else plot_w / 2)
+
+    def y(points: float) -> float:
+        return TOP + (top - points) / (2 * top) * plot_h
+
+    key = escape(unit).replace(" ", "-")
+    parts = [f'<svg class="p-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="balance-{key}-title" '
+             'xmlns="http://www.w3.org/2000/svg">',
+             f'<title id="balance-{key}-title">Each party\'s position in {escape(unit)} per period, in points of '
+             f'share, with the band of ±{band_points} points shaded</title>',
+             f'<rect x="{LEFT}" y="{y(band_points):.1f}" width="{plot_w}" '
+             f'height="{y(-band_points) - y(band_points):.1f}" fill="{BAND_FILL}"/>']
+    for mark in (top, 0, -top):
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(mark):.1f}" y2="{y(mark):.1f}" stroke="{GRID}"/>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y(mark) + 4:.1f}" text-anchor="end" font-size="11" '
+                     f'fill="{INK}">{mark:+d}</text>' if mark else
+                     f'fill="{INK}">0</text>')
+    parts.append(f'<text x="{WIDTH - RIGHT + 4}" y="{y(0) + 4:.1f}" font-size="10" fill="{INK}">±{band_points}</text>')
+    for party, values in series.values():
+        colour = colours.get(party.id, INK)
+        runs, run = [], []
+        for i, value in enumerate(values):
+            if value is None:
+                runs, run = (runs + [run]) if run else runs, []
+            else:
+                run.append((i, value))
+        runs = runs + [run] if run else runs
+        for run in runs:
+            if len(run) > 1:
+                line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
+                parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+        for i, value in enumerate(values):
+            if value is None:
+                continue
+            tip = escape(f"{party.name}, {labels[i]}: {value:+.0f} points"
+                         + (" (out of the band)" if abs(value) > band_points else ""))
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="4" fill="{colour}"><title>{tip}</title>'
+                         '</circle>')
+    for i, period in enumerate(history):
+        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" text-anchor="middle" font-size="11" '
+                     f'fill="{INK}">{escape(period.period)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704  # nosec B704 - every text in it is escaped

@@ -190,7 +190,7 @@ class _Names:
         missing = self._wanted - set(self._people)
         if missing:
             self._people.update(db.session.execute(
-                sa.select(User.id, User.full_name).where(User.id.in_(missing))).tuples().all())
+                sa.select(User.id, User.full_name).where(User.id.in_(missing))).all())
 
     def person(self, user_id: int | None) -> str | None:
         return self._people.get(user_id) if user_id is not None else None

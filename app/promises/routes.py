@@ -14,7 +14,7 @@ from app.extensions import db
 from app.inputs import CONTROL_MESSAGE, has_control_characters, page_arg
 from app.partnerships.access import Permission, current_membership, get_in_partnership_or_404, has_permission, require
 from app.promises import balance, bp, escalations, meetings, practice, release, services
-from app.promises.charts import p_chart
+from app.promises.charts import balance_chart, p_chart
 from app.promises.forms import (
     AnswerForm,
     ConfirmForm,
@@ -366,7 +366,10 @@ def decisions(partnership_id: int):
 def give_and_get(partnership_id: int):
     membership = current_membership()
     found = balance.give_and_get(partnership_id, utcnow().date())
-    return render_template("promises/balance.html", balance=found, b=balance,
+    colours = {party.id: party_colour(n) for n, party in enumerate(found.parties)}
+    charts = {unit: balance_chart(found.history, unit, found.parties, found.band_points, colours)
+              for unit in found.units if any((u := p.unit(unit)) is not None and u.two_sided for p in found.history)}
+    return render_template("promises/balance.html", balance=found, b=balance, charts=charts,
                            may_change_band=has_permission(membership, Permission.EDIT_PARTNERSHIP))
 
 

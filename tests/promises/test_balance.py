@@ -273,3 +273,26 @@ def test_the_adapt_stage_offers_an_imbalance_as_an_adaptation(two_parties, clien
     assert f"Rebalance what {beta} and {alpha} give and get in USD" in text  # once, for the pair
     assert text.count("<strong>Rebalance what") == 1
     assert f"{beta} gives 10% of the value given in USD and gets 90% of the value got" in text
+
+
+def test_the_chart_draws_each_partys_position_against_the_band(two_parties, client_as):
+    from app.promises.charts import balance_chart
+
+    a, b = parties(two_parties)
+    day = today()
+    before = previous_period(day)
+    rc.open_cycle(two_parties.partnership, two_parties.a.admin, before)
+    start, _end = periods.period_bounds(before, 3)
+    then = datetime.combine(start + timedelta(days=5), datetime.min.time(), tzinfo=UTC)
+    save(two_parties, "asset_register", {"assets": [asset("Fleet", a, money(900)), asset("Docks", b, money(100))]},
+         at=then)
+    save(two_parties, "business_case", {"benefits": [benefit("Cost", b, money(900)), benefit("Volume", a, money(100))]},
+         at=then)
+    found = balance.give_and_get(two_parties.partnership.id, day)
+    svg = str(balance_chart(found.history, "USD", found.parties, found.band_points, {a: "#111111", b: "#222222"}))
+    assert f"{two_parties.a.party.name}, {before}: -80 points (out of the band)" in svg
+    assert f"{two_parties.b.party.name}, {periods.period_of(day, 3)} so far: +80 points (out of the band)" in svg
+    assert "±20" in svg and svg.count("<polyline") == 2
+    assert str(balance_chart(found.history, "EUR", found.parties, 20, {})) == ""  # nothing in that currency
+    page = client_as(two_parties.a.viewer).get(f"/partnerships/{two_parties.partnership.id}/give-and-get")
+    assert 'class="balance-chart"' in page.get_data(as_text=True)
