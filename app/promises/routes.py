@@ -1,8 +1,8 @@
 """The promise ledger's pages: the ledger (filters, reliability, CSV) and each promise's page,
 where the parties to it answer for it; the meetings of the plan's bodies (cadence and drift, a
-meeting's record and its form), the decision register, escalations and give and get. Every URL is under the partnership,
-behind the one membership gate; a key the ledger does not hold, or a body the plan does not
-name, is a 404."""
+meeting's record and its form), the decision register, escalations and give and get. Every URL
+is under the partnership, behind the one membership gate; a key the ledger does not hold, or a
+body the plan does not name, is a 404."""
 
 from datetime import date
 
@@ -226,8 +226,9 @@ def _body_or_404(key: str | None):
     return body
 
 
-def _meeting_rows(body, formdata=None) -> tuple[dict, list[dict]]:
-    """The attendance and decision rows as the page shows them (what was typed, when posted)."""
+def _meeting_rows(body, formdata=None) -> tuple[dict, list[dict], list[dict]]:
+    """The attendance, decision and action rows as the page shows them (what was typed, when
+    posted)."""
     parties = current_membership().partnership.parties
     attendance = {p.id: {"party": p, "ticked": bool(formdata and formdata.get(f"attended-{p.id}")),
                          "people": (formdata or {}).get(f"people-{p.id}", ""),
