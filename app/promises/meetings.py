@@ -133,7 +133,8 @@ def record_meeting(membership: Membership, body: Body, held_on: date | None, att
                    at: datetime | None = None) -> Meeting:
     """Record a meeting `body` held. `attendance`: party id -> who came (in words) for each party
     that took part; `headcounts`: party id -> how many people came, where given; `length_minutes`:
-    how long it lasted, where given (with the headcounts, each party's time on the body).
+    how long it lasted, where given (with the headcounts, each party's time on the body);
+    `actions`: what it asked of a party by a day (each a promise of that party).
     Raises MeetingProblems (every field's problem) or RuleViolation."""
     if not has_permission(membership, Permission.EDIT_PLAN):
         raise RuleViolation("Only editors and admins can record meetings.")
