@@ -411,8 +411,8 @@ def _render_escalation(issue, escalate_form=None, resolve_form=None, status=200)
     return render_template(
         "promises/escalation.html", issue=issue, e=escalations, today=utcnow().date(),
         next_level=escalations.next_level(issue, ladder) if issue.is_open else None,
-        escalate_form=escalate_form or EscalateForm(formdata=None, on=utcnow().date(), **seen),
-        resolve_form=resolve_form or ResolveForm(formdata=None, on=utcnow().date(), **seen),
+        escalate_form=escalate_form or EscalateForm(formdata=None, prefix="up", on=utcnow().date(), **seen),
+        resolve_form=resolve_form or ResolveForm(formdata=None, prefix="resolve", on=utcnow().date(), **seen),
         may_act=has_permission(current_membership(), Permission.EDIT_PLAN)), status
 
 
@@ -421,9 +421,10 @@ def escalation(partnership_id: int, escalation_id: int):
     return _render_escalation(get_in_partnership_or_404(Escalation, escalation_id))
 
 
-def _act_on(partnership_id: int, escalation_id: int, form_class, act, form_key: str):
+def _act_on(partnership_id: int, escalation_id: int, form_class, act, form_key: str, prefix: str):
+    """Take the issue up or resolve it: two forms on one page, each with its own prefix."""
     issue = get_in_partnership_or_404(Escalation, escalation_id)
-    form = form_class()
+    form = form_class(prefix=prefix)
     if not form.validate_on_submit():
         return _render_escalation(issue, status=422 if form.errors else 400, **{form_key: form})
     with applying(form) as applied:
@@ -441,11 +442,12 @@ def _act_on(partnership_id: int, escalation_id: int, form_class, act, form_key: 
 @require(Permission.EDIT_PLAN)
 def escalate(partnership_id: int, escalation_id: int):
     return _act_on(partnership_id, escalation_id, EscalateForm, lambda form: escalations.escalate(
-        current_membership(), escalation_id, form.seen_version(), form.on.data, form.note.data), "escalate_form")
+        current_membership(), escalation_id, form.seen_version(), form.on.data, form.note.data), "escalate_form", "up")
 
 
 @bp.post("/partnerships/<int:partnership_id>/escalations/<int:escalation_id>/resolve")
 @require(Permission.EDIT_PLAN)
 def resolve_escalation(partnership_id: int, escalation_id: int):
     return _act_on(partnership_id, escalation_id, ResolveForm, lambda form: escalations.resolve(
-        current_membership(), escalation_id, form.seen_version(), form.on.data, form.resolution.data), "resolve_form")
+        current_membership(), escalation_id, form.seen_version(), form.on.data, form.resolution.data), "resolve_form",
+        "resolve")

@@ -136,17 +136,22 @@ def test_the_pages_raise_take_up_and_resolve(ladder, client_as):
     shown = client.get(url).get_data(as_text=True)
     assert "Take it up to Level 2: Management" in shown and "past its time to resolve" in shown
     issue = escalations.escalations_of(ladder.partnership.id)[0]
-    stale = {"seen": str(issue.version), "on": "2026-03-03", "note": ""}
-    assert client.submit(f"{url}/escalate", stale).status_code == 303
-    again = client.submit(f"{url}/resolve", {**stale, "resolution": "Agreed a split."})  # the version it saw is old
+    seen = str(issue.version)
+    taken = client.submit(f"{url}/escalate", {"up-seen": seen, "up-on": "2026-03-03", "up-note": ""},
+                          csrf_field="up-csrf_token")
+    assert taken.status_code == 303
+    again = client.submit(f"{url}/resolve", {"resolve-seen": seen, "resolve-on": "2026-03-03",  # the version it saw
+                                             "resolve-resolution": "Agreed a split."}, csrf_field="resolve-csrf_token")
     assert again.status_code == 409 and "took it to level 2" in again.get_data(as_text=True)
     db.session.expire_all()
     issue = escalations.escalations_of(ladder.partnership.id)[0]
-    assert client.submit(f"{url}/resolve", {"seen": str(issue.version), "on": "2026-03-05",
-                                            "resolution": "Agreed a split."}).status_code == 303
+    assert client.submit(f"{url}/resolve", {"resolve-seen": str(issue.version), "resolve-on": "2026-03-05",
+                                            "resolve-resolution": "Agreed a split."},
+                         csrf_field="resolve-csrf_token").status_code == 303
     assert "Agreed a split." in client_as(ladder.a.viewer).get(url).get_data(as_text=True)
-    assert client_as(ladder.a.viewer).submit(f"{url}/resolve", {"seen": "9", "on": "2026-03-05",
-                                                                "resolution": "x"}).status_code == 403
+    assert client_as(ladder.a.viewer).submit(f"{url}/resolve", {"resolve-seen": "9", "resolve-on": "2026-03-05",
+                                                                "resolve-resolution": "x"},
+                                                   csrf_field="resolve-csrf_token").status_code == 403
     assert client_as(ladder.outsider).get(url).status_code == 404
 
 
