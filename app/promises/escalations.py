@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from app.audit.services import record_event
 from app.extensions import db
+from app.inputs import CONTROL_MESSAGE, has_control_characters
 from app.links import path_for
 from app.notifications.services import notify_other_parties
 from app.partnerships.access import Permission, has_permission
@@ -122,6 +123,8 @@ def _day(value: date | None, field: str, now: datetime, *, not_before: date | No
 
 def _text(value: str | None, field: str, limit: int, *, required: str | None = None) -> str:
     value = (value or "").strip()
+    if has_control_characters(value):
+        raise EscalationError(CONTROL_MESSAGE, field=field)
     if required and not value:
         raise EscalationError(required, field=field)
     if len(value) > limit:

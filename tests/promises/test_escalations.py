@@ -164,3 +164,11 @@ def test_the_summary_names_escalations_past_their_time(ladder):
     escalations.resolve(member(ladder, ladder.b.admin), issue.id, issue.version, date(2026, 3, 5), "Sorted.")
     db.session.commit()
     assert summary.compute(ladder.partnership.id, date(2026, 3, 6))["escalations_late"] == []
+
+
+def test_invisible_control_characters_are_refused_beside_their_field(ladder):
+    with pytest.raises(EscalationError) as refused:
+        escalations.raise_issue(member(ladder, ladder.a.editor), "Doors\x00", "", RAISED)
+    assert refused.value.field == "title" and "control characters" in str(refused.value)
+    issue = escalations.raise_issue(member(ladder, ladder.a.editor), "Doors", "Line one\nline two", RAISED)
+    assert issue.description == "Line one\nline two"
