@@ -186,3 +186,15 @@ def test_the_demo_balance_flags_both_parties_in_usd_two_quarters_running(app, ru
     assert northwind.share_given > northwind.share_got  # it gives most of the asset value
     hours = found.latest.unit(TIME)
     assert hours.share_of(northwind.party_id).given > hours.share_of(found.flags[0].latest.party_id).given > 0
+
+
+def test_the_demo_escalations_tell_of_a_late_level_and_a_fresh_issue(app, runner):
+    from app.promises import escalations
+    from app.types import utcnow
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
+    fresh, settled = escalations.escalations_of(partnership.id)
+    assert fresh.is_open and escalations.step_due(fresh.current) > utcnow().date()  # not overdue
+    steps = escalations.steps_of(settled)
+    assert [(s.level, s.late_days) for s in steps] == [(1, None), (2, 3)]

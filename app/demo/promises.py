@@ -42,7 +42,7 @@ def meetings_held(demo: Demo) -> None:
               headcounts={nw.party_id: 4, ct.party_id: 3}, length_minutes=150)
     board = bodies["Joint operations board"]
     first = today - timedelta(days=300)
-    for n in range(6):  # monthly, then it stopped
+    for n in range(5):  # monthly, then it stopped
         day = meetings.add_step(first, "monthly", n) + timedelta(days=2)
         _when(_moment(day), meetings.record_meeting, ct, board, day, both,
               "Service levels and the improvement pipeline.",
@@ -100,8 +100,9 @@ def trust_summaries(demo: Demo) -> None:
 
 def escalations_raised(demo: Demo) -> None:
     """Two issues on the ladder: stillages short at Dayton, taken up to management the next day and
-    resolved three days past management's time to resolve; and this week's expedite invoices,
-    still with the operational level, past its two days."""
+    resolved three days past management's time to resolve; and the expedite invoices Northwind
+    raised yesterday, with the operational level until tomorrow. (Raised earlier, the open issue
+    would be overdue for both parties in this quarter and soften the drop the ledger flags.)"""
     from app.promises import escalations
 
     partnership_id = demo.partnership.id
@@ -115,6 +116,7 @@ def escalations_raised(demo: Demo) -> None:
     _when(_moment(raised + timedelta(days=9)), escalations.resolve, ct, issue.id, issue.version,
           raised + timedelta(days=9), "Northwind adds 400 stillages to the pool; Contoso returns empties within a day.")
     past_news_read(partnership_id, ("escalation",))  # this week's issue is news to Contoso
-    raised = today - timedelta(days=4)
+    raised = today - timedelta(days=1)
     _when(_moment(raised), escalations.raise_issue, nw, "Expedite invoices disputed twice",
           "Contoso's accounts payable rejected two expedite invoices the split says are shared.", raised)
+
