@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditEvent
 from app.extensions import db
+from app.jobs.locks import exclusive
 from app.partnerships.models import Partnership, Party
 from app.partnerships.parties import RecordParty
 from app.promises.balance import give_and_get, unit_label
@@ -72,14 +74,24 @@ def refresh(partnership_id: int, today: date | None = None, last_event_id: int |
     if last_event_id is None:
         last_event_id = db.session.scalar(sa.select(sa.func.max(AuditEvent.id)).where(
             AuditEvent.partnership_id == partnership_id))
-    summary = db.session.get(TrustSummary, partnership_id)
+    figures = compute(partnership_id, today)
+    summary = _locked(partnership_id)
     if summary is None:
-        summary = TrustSummary(partnership_id=partnership_id, computed_on=today, figures={})
-        db.session.add(summary)
-    summary.figures = compute(partnership_id, today)
+        try:
+            with db.session.begin_nested():
+                db.session.add(TrustSummary(partnership_id=partnership_id, computed_on=today, figures=figures))
+        except IntegrityError:
+            pass  # another process made it at the same moment: lock theirs
+        summary = _locked(partnership_id)
+    summary.figures = figures
     summary.computed_on, summary.computed_at, summary.last_event_id = today, utcnow(), last_event_id
     db.session.flush()
     return summary
+
+
+def _locked(partnership_id: int) -> TrustSummary | None:
+    return db.session.scalar(sa.select(TrustSummary).where(TrustSummary.partnership_id == partnership_id)
+                             .with_for_update().execution_options(populate_existing=True))
 
 
 def stale_partnerships(today: date) -> list[tuple[int, int | None]]:
@@ -101,17 +113,22 @@ def stale_partnerships(today: date) -> list[tuple[int, int | None]]:
 
 def sweep() -> int:
     """Compute again every stale summary (up to SWEEP_BATCH a run), each in its own transaction:
-    one partnership's failure leaves the others' done. Answers how many were computed."""
+    one partnership's failure leaves the others' done. One sweep runs at a time, whichever
+    worker's periodic task starts it (the others find it running and leave). Answers how many
+    were computed."""
     today = utcnow().date()
     done = 0
-    for partnership_id, last_event_id in stale_partnerships(today)[:SWEEP_BATCH]:
-        try:
-            refresh(partnership_id, today, last_event_id)
-            db.session.commit()
-            done += 1
-        except Exception:
-            db.session.rollback()
-            log.exception("could not summarise partnership %s's promises", partnership_id)
+    with exclusive("trust-summary-sweep") as held:
+        if not held:
+            return 0
+        for partnership_id, last_event_id in stale_partnerships(today)[:SWEEP_BATCH]:
+            try:
+                refresh(partnership_id, today, last_event_id)
+                db.session.commit()
+                done += 1
+            except Exception:
+                db.session.rollback()
+                log.exception("could not summarise partnership %s's promises", partnership_id)
     return done
 
 

@@ -96,3 +96,24 @@ def test_a_summary_of_a_quiet_partnership_says_no_promise_is_due(two_parties, cl
     summary.sweep()
     home = client_as(two_parties.a.admin).get("/home").get_data(as_text=True)
     assert "No promise due yet" in home
+
+
+def test_one_sweep_at_a_time(two_parties):
+    from app.jobs.locks import exclusive
+
+    with exclusive("trust-summary-sweep") as held:  # another worker's sweep is running
+        assert held
+        assert summary.sweep() == 0
+    assert db.session.get(TrustSummary, two_parties.partnership.id) is None
+    assert summary.sweep() >= 1
+
+
+def test_a_summary_made_meanwhile_is_updated_not_inserted_twice(two_parties):
+    pid = two_parties.partnership.id
+    summary.refresh(pid)
+    db.session.commit()
+    again = summary.refresh(pid)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TrustSummary).where(
+        TrustSummary.partnership_id == pid)) == 1
+    assert again.figures["band"] == 20
