@@ -88,6 +88,7 @@ def test_two_parties_edit_one_section_at_once(live_server, new_page, monkeypatch
     ed.goto(section_url)
     expect(ed.get_by_text("You have an unsaved version from")).to_be_visible()
     ed.get_by_role("link", name="Resolve").click()
+    ed.wait_for_load_state("load")  # the page's script listens for typing once it has run
     # Ed writes a version combining both; typing in it picks "Write your own".
     ed.locator("#custom-1").fill("We test backups every week and restore them quarterly.\n")
     expect(ed.locator("#choice-1-custom")).to_be_checked()
