@@ -58,6 +58,21 @@ def previous_period(day: date) -> str:
     return periods.period_of(start - timedelta(days=1), 3)
 
 
+def registers_last_period(world, *, gives, gets):
+    """A review cycle for the period before this one, and registers written early in it: Alpha
+    and Beta give `gives` and get `gets` (USD). Answers the period and the cycle."""
+    a, b = parties(world)
+    before = previous_period(today())
+    cycle = rc.open_cycle(world.partnership, world.a.admin, before)
+    start, _end = periods.period_bounds(before, 3)
+    then = datetime.combine(start + timedelta(days=5), datetime.min.time(), tzinfo=UTC)
+    save(world, "asset_register",
+         {"assets": [asset("Fleet", a, money(gives[0])), asset("Docks", b, money(gives[1]))]}, at=then)
+    save(world, "business_case",
+         {"benefits": [benefit("Volume", a, money(gets[0])), benefit("Cost", b, money(gets[1]))]}, at=then)
+    return before, cycle
+
+
 def test_assets_and_benefits_count_at_their_value_per_currency(two_parties):
     a, b = parties(two_parties)
     save(two_parties, "asset_register", {"assets": [
@@ -137,14 +152,7 @@ def test_headcounts_and_lengths_are_checked(two_parties):
 def test_each_period_reads_the_registers_as_they_stood_at_its_end(two_parties):
     a, b = parties(two_parties)
     day = today()
-    before = previous_period(day)
-    rc.open_cycle(two_parties.partnership, two_parties.a.admin, before)
-    start, end = periods.period_bounds(before, 3)
-    then = datetime.combine(start + timedelta(days=5), datetime.min.time(), tzinfo=UTC)
-    save(two_parties, "asset_register", {"assets": [asset("Cross-dock", a, money(100)), asset("Docks", b, money(100))]},
-         at=then)
-    save(two_parties, "business_case", {"benefits": [benefit("Cost", b, money(50)), benefit("Volume", a, money(50))]},
-         at=then)
+    before, _cycle = registers_last_period(two_parties, gives=(100, 100), gets=(50, 50))
     save(two_parties, "asset_register", {"assets": [asset("Cross-dock", a, money(900)), asset("Docks", b, money(100))]})
     found = balance.give_and_get(two_parties.partnership.id, day)
     assert [(p.period, p.complete) for p in found.history] == [(before, True), (periods.period_of(day, 3), False)]
@@ -156,14 +164,7 @@ def test_each_period_reads_the_registers_as_they_stood_at_its_end(two_parties):
 def test_out_of_the_band_two_periods_in_a_row_is_flagged_for_both_sides(two_parties):
     a, b = parties(two_parties)
     day = today()
-    before = previous_period(day)
-    rc.open_cycle(two_parties.partnership, two_parties.a.admin, before)
-    start, _end = periods.period_bounds(before, 3)
-    then = datetime.combine(start + timedelta(days=5), datetime.min.time(), tzinfo=UTC)
-    save(two_parties, "asset_register", {"assets": [asset("Fleet", a, money(800)), asset("Docks", b, money(200))]},
-         at=then)
-    save(two_parties, "business_case", {"benefits": [benefit("Cost", b, money(500)), benefit("Volume", a, money(500))]},
-         at=then)
+    before, _cycle = registers_last_period(two_parties, gives=(800, 200), gets=(500, 500))
     found = balance.give_and_get(two_parties.partnership.id, day)
     assert found.band_points == 20
     assert [(f.party.name, f.unit, f.periods) for f in found.flags] == [
@@ -177,14 +178,7 @@ def test_out_of_the_band_two_periods_in_a_row_is_flagged_for_both_sides(two_part
 def test_the_band_is_agreed_by_consent_and_moves_the_flag(two_parties):
     a, b = parties(two_parties)
     day = today()
-    before = previous_period(day)
-    rc.open_cycle(two_parties.partnership, two_parties.a.admin, before)
-    start, _end = periods.period_bounds(before, 3)
-    then = datetime.combine(start + timedelta(days=5), datetime.min.time(), tzinfo=UTC)
-    save(two_parties, "asset_register", {"assets": [asset("Fleet", a, money(750)), asset("Docks", b, money(250))]},
-         at=then)
-    save(two_parties, "business_case", {"benefits": [benefit("Cost", b, money(1)), benefit("Volume", a, money(1))]},
-         at=then)
+    before, _cycle = registers_last_period(two_parties, gives=(750, 250), gets=(1, 1))
     # Alpha gives 75% and gets 50%: 25 points out, beyond the default band of 20.
     assert [f.party.id for f in balance.give_and_get(two_parties.partnership.id, day).flags] == [a, b]
     proposal = profile.propose_changes(load_membership(two_parties.partnership.id, two_parties.a.admin),
@@ -206,15 +200,7 @@ def test_a_partnership_with_nothing_recorded_has_no_shares_and_no_flags(two_part
 
 def test_the_page_shows_the_balance_and_the_flag(two_parties, client_as):
     a, b = parties(two_parties)
-    day = today()
-    before = previous_period(day)
-    rc.open_cycle(two_parties.partnership, two_parties.a.admin, before)
-    start, _end = periods.period_bounds(before, 3)
-    then = datetime.combine(start + timedelta(days=5), datetime.min.time(), tzinfo=UTC)
-    save(two_parties, "asset_register", {"assets": [asset("Fleet", a, money(900)), asset("Docks", b, money(100))]},
-         at=then)
-    save(two_parties, "business_case", {"benefits": [benefit("Cost", b, money(900)), benefit("Volume", a, money(100))]},
-         at=then)
+    before, _cycle = registers_last_period(two_parties, gives=(900, 100), gets=(100, 900))
     page = client_as(two_parties.b.viewer).get(f"/partnerships/{two_parties.partnership.id}/give-and-get")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -253,16 +239,8 @@ def test_the_meeting_form_takes_the_length_and_how_many_came(two_parties, client
 
 def test_the_adapt_stage_offers_an_imbalance_as_an_adaptation(two_parties, client_as):
     a, b = parties(two_parties)
-    day = today()
-    before = previous_period(day)
     rc.add_measures(two_parties.partnership, two_parties.a.admin)
-    cycle = rc.open_cycle(two_parties.partnership, two_parties.a.admin, before)
-    start, _end = periods.period_bounds(before, 3)
-    then = datetime.combine(start + timedelta(days=5), datetime.min.time(), tzinfo=UTC)
-    save(two_parties, "asset_register", {"assets": [asset("Fleet", a, money(900)), asset("Docks", b, money(100))]},
-         at=then)
-    save(two_parties, "business_case", {"benefits": [benefit("Cost", b, money(900)), benefit("Volume", a, money(100))]},
-         at=then)
+    before, cycle = registers_last_period(two_parties, gives=(900, 100), gets=(100, 900))
     rc.submit(cycle, two_parties.a.editor, 4)
     rc.submit(cycle, two_parties.b.editor, 3)
     rc.agree_all(cycle, [two_parties.a.admin, two_parties.b.admin])
@@ -280,14 +258,7 @@ def test_the_chart_draws_each_partys_position_against_the_band(two_parties, clie
 
     a, b = parties(two_parties)
     day = today()
-    before = previous_period(day)
-    rc.open_cycle(two_parties.partnership, two_parties.a.admin, before)
-    start, _end = periods.period_bounds(before, 3)
-    then = datetime.combine(start + timedelta(days=5), datetime.min.time(), tzinfo=UTC)
-    save(two_parties, "asset_register", {"assets": [asset("Fleet", a, money(900)), asset("Docks", b, money(100))]},
-         at=then)
-    save(two_parties, "business_case", {"benefits": [benefit("Cost", b, money(900)), benefit("Volume", a, money(100))]},
-         at=then)
+    before, _cycle = registers_last_period(two_parties, gives=(900, 100), gets=(100, 900))
     found = balance.give_and_get(two_parties.partnership.id, day)
     svg = str(balance_chart(found.history, "USD", found.parties, found.band_points, {a: "#111111", b: "#222222"}))
     assert f"{two_parties.a.party.name}, {before}: -80 points (out of the band)" in svg
