@@ -198,8 +198,8 @@ def escalate(membership: Membership, escalation_id: int, seen: int, on: date | N
     """Take the issue up to the ladder's next level."""
     now = at or utcnow()
     escalation = _fresh(membership, escalation_id, seen)
-    since = date.fromisoformat(escalation.current["since"])
-    on = _day(on, "on", now, not_before=since, before_what="it reached its level")
+    on = _day(on, "on", now, not_before=date.fromisoformat(escalation.current["since"]),
+              before_what="it reached its level")
     note = _text(note, "note", TEXT_MAX)
     level = next_level(escalation, ladder_of(membership.partnership_id))
     if level is None:
@@ -219,8 +219,8 @@ def resolve(membership: Membership, escalation_id: int, seen: int, on: date | No
             at: datetime | None = None) -> Escalation:
     now = at or utcnow()
     escalation = _fresh(membership, escalation_id, seen)
-    since = date.fromisoformat(escalation.current["since"])
-    on = _day(on, "on", now, not_before=since, before_what="it reached its level")
+    on = _day(on, "on", now, not_before=date.fromisoformat(escalation.current["since"]),
+              before_what="it reached its level")
     resolution = _text(resolution, "resolution", TEXT_MAX, required="Say how it was resolved.")
     escalation.resolved_on, escalation.resolution = on, resolution
     escalation.resolved_by_id, escalation.resolved_party_name, escalation.resolved_at = (
