@@ -17,7 +17,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from flask import Blueprint, abort, current_app, render_template, request, template_rendered  # noqa: E402
+from flask import Blueprint, abort, current_app, g, render_template, request, template_rendered  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import csrf  # noqa: E402
@@ -56,6 +56,8 @@ def bare():
         if page not in _captured:
             _captured[page] = _capture(page)
     name, context = _captured[page]
+    # Helpers the template calls (a section's evidence) read the membership the gate keeps on `g`.
+    g.membership = context.get("membership")
     return render_template(name, **context)
 
 
