@@ -1,10 +1,11 @@
 """Running work on untrusted input in a child process with CPU-time, memory and wall-clock limits.
 
 A file someone uploads may be built to be slow or huge (a PDF to /verify, a Word plan to import).
-Reading it therefore never runs in the web process: `run_limited` starts `python -m MODULE`,
-whose `main` calls `limit_self` before reading the input from stdin and writes its answer to
-stdout. The parent kills it when the wall-clock limit passes. Whatever the input does, it costs
-at most those limits, and the caller gets `LimitReached` saying which one stopped it.
+Reading it therefore never runs in the web process: `run_limited` runs MODULE as a child's
+main module (as `python -m MODULE` would), whose `main` calls `limit_self` before reading the
+input from stdin and writes its answer to stdout. The parent kills it when the wall-clock limit
+passes. Whatever the input does, it costs at most those limits, and the caller gets
+`LimitReached` saying which one stopped it.
 """
 
 import contextlib
@@ -37,9 +38,26 @@ class ChildFailed(Exception):  # noqa: N818 - reads as what happened
     """The child stopped with an error of its own (its stderr's tail is the message)."""
 
 
+# How the child starts MODULE. `python -m app.x.y` would first run the `app` package's
+# __init__, which imports Flask, SQLAlchemy and the app's extensions: most of a second of a child
+# that reads one file, and nothing its work uses. The packages above MODULE are made empty
+# instead, so the child loads MODULE and what it imports, then runs it as `python -m` does.
+_START_CHILD = """\
+import os, runpy, sys, types
+module = sys.argv.pop(1)
+parts = module.split(".")
+for n in range(1, len(parts)):
+    package = types.ModuleType(".".join(parts[:n]))
+    package.__path__ = [os.path.join(os.getcwd(), *parts[:n])]
+    sys.modules[package.__name__] = package
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
 def run_limited(module: str, data: bytes, limits: Limits) -> bytes:
-    """What `python -m module CPU MEMORY` wrote to stdout, given `data` on stdin."""
-    command = [sys.executable, "-m", module, str(limits.cpu_seconds), str(limits.memory_mb)]
+    """What MODULE, run as `python -m MODULE CPU MEMORY` would, wrote to stdout, given `data`
+    on stdin."""
+    command = [sys.executable, "-c", _START_CHILD, module, str(limits.cpu_seconds), str(limits.memory_mb)]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": root, "LANG": "C.UTF-8"}
     process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell  # nosec B603
@@ -66,11 +84,11 @@ RESERVE = 4 * 1024 * 1024  # held by the child until its work ends, to report wi
 
 
 def serve(work) -> int:
-    """The child's side: `python -m MODULE CPU MEMORY` calls `sys.exit(serve(work))`, where
-    `work(data) -> str` does the module's job on stdin's bytes (after its imports, which the limits
-    do not count). Its answer goes to stdout; running out of memory, however the interpreter or a
-    library reports it (MemoryError, a SystemError from a failed allocation, a finding), exits
-    with MEMORY_EXIT."""
+    """The child's side: MODULE, run as `python -m MODULE CPU MEMORY`, calls
+    `sys.exit(serve(work))`, where `work(data) -> str` does the module's job on stdin's bytes
+    (after its imports, which the limits do not count). Its answer goes to stdout; running out
+    of memory, however the interpreter or a library reports it (MemoryError, a SystemError from
+    a failed allocation, a finding), exits with MEMORY_EXIT."""
     reserve = bytearray(RESERVE)
     ceiling = limit_self(int(sys.argv[1]), int(sys.argv[2]))
     data = sys.stdin.buffer.read()

@@ -8,9 +8,9 @@ when no field is named), so the user keeps what they typed.
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import flash
-
-from app.extensions import db
+# Flask and the database layer are imported where they are used: the child process that reads an
+# uploaded plan (app/plan_import/reading.py) imports this module for RuleViolation alone, and
+# starts faster without them.
 
 
 class RuleViolation(Exception):  # noqa: N818 - a broken business rule, not an error in the program
@@ -33,6 +33,10 @@ def apply_to_form(form, violation: RuleViolation) -> bool:
 
 def show_violation(form, violation: RuleViolation) -> None:
     """Undo the failed change and show its message beside the field, or flashed."""
+    from flask import flash
+
+    from app.extensions import db
+
     db.session.rollback()
     if not apply_to_form(form, violation):
         flash(violation.message, "error")
@@ -63,6 +67,8 @@ def applying(form=None, *, show: bool = True) -> Iterator[Outcome]:
     error rolls back too and goes on to its error handler. The commit happens when the block
     ends, so a redirect after it follows a change that is really saved.
     """
+    from app.extensions import db
+
     outcome = Outcome()
     try:
         yield outcome
