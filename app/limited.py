@@ -54,15 +54,21 @@ runpy.run_module(module, run_name="__main__", alter_sys=True)
 """
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHILD_ENVIRONMENT = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": ROOT, "LANG": "C.UTF-8"}
+
+
+def child_command(module: str, limits: Limits) -> list[str]:
+    """The child's argument list (run in ROOT with CHILD_ENVIRONMENT)."""
+    return [sys.executable, "-c", _START_CHILD, module, str(limits.cpu_seconds), str(limits.memory_mb)]
+
+
 def run_limited(module: str, data: bytes, limits: Limits) -> bytes:
     """What MODULE, run as `python -m MODULE CPU MEMORY` would, wrote to stdout, given `data`
     on stdin."""
-    command = [sys.executable, "-c", _START_CHILD, module, str(limits.cpu_seconds), str(limits.memory_mb)]
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": root, "LANG": "C.UTF-8"}
     process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell  # nosec B603
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=root, env=env,
-        start_new_session=True,
+        child_command(module, limits), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT, env=CHILD_ENVIRONMENT, start_new_session=True,
     )
     try:
         out, err = process.communicate(data, timeout=limits.wall_seconds)
