@@ -19,7 +19,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -311,11 +311,13 @@ def attachments_at(membership: Membership, targets: list[Target], *,
     found: dict[str, list[Shown]] = {ref: [] for ref in refs}
     if not refs:
         return found
+    # The versions come in the same statement (a page shows a handful of files, each with few
+    # versions): a section page reads its evidence in one round trip.
     rows = db.session.scalars(
         sa.select(Attachment).where(Attachment.partnership_id == membership.partnership_id,
                                     Attachment.target_ref.in_(refs))
-        .options(selectinload(Attachment.versions)).order_by(Attachment.created_at, Attachment.id)
-    )
+        .options(joinedload(Attachment.versions)).order_by(Attachment.created_at, Attachment.id)
+    ).unique()
     changeable: dict[str, bool] = {}
     for attachment in rows:
         versions, withdrawn = _seen(attachment, membership)

@@ -130,3 +130,23 @@ def test_viewers_cannot_attach_and_outsiders_find_nothing(plan, client_as):
     # Another partnership's id in the right partnership's URL finds nothing either.
     other = plan.people.outsider_partnership.id
     assert outsider.get(f"/partnerships/{other}/attachments/{attachment.id}").status_code == 404
+
+
+def test_the_section_pages_evidence_costs_one_statement_however_many_files_and_versions(plan, client_as):
+    from tests.support.queries import count_queries
+
+    editor = client_as(plan.people.a.editor)
+    section = plan_url(plan, "/exit_arrangements")
+
+    def evidence_statements() -> int:
+        db.session.expire_all()
+        with count_queries(db.engine) as statements:
+            assert editor.get(section).status_code == 200
+        return len(statements.matching("attachment"))
+
+    assert _attach(editor, plan, "section:exit_arrangements", "Exit plan.txt", b"first\n").status_code == 303
+    one = evidence_statements()
+    for n in range(4):
+        assert _attach(editor, plan, "section:exit_arrangements", f"Annex {n}.txt", b"annex\n").status_code == 303
+        assert _attach(editor, plan, "section:exit_arrangements", f"Annex {n}.txt", b"annex v2\n").status_code == 303
+    assert (one, evidence_statements()) == (1, 1)
