@@ -1,3 +1,6 @@
+"""The demo workspace: the command that loads it, and the story it tells (most tests read a copy of
+one load: the `demo` fixture, tests/support/demo.py)."""
+
 import os
 import re
 
@@ -55,8 +58,8 @@ def test_demo_is_idempotent_and_if_empty_leaves_real_data_alone(app, runner):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == built
 
 
-def test_demo_portfolio_and_bell(app, runner, client):
-    runner.invoke(args=["demo"])
+def test_demo_portfolio_and_bell(demo):
+    client = demo.test_client()
     client.sign_in(PEOPLE[0][2], DEMO_PASSWORD)
     home = client.get("/home").get_data(as_text=True)
     for name in ("Northwind–Contoso Supply", "Northwind–Fabrikam Cold Chain", "Northwind–Tailspin Air Freight"):
@@ -67,8 +70,8 @@ def test_demo_portfolio_and_bell(app, runner, client):
     assert 'aria-label="Notifications, 4 unread"' in home
 
 
-def test_demo_shows_an_agreed_change_and_a_proposal_waiting_for_contoso(app, runner, client):
-    runner.invoke(args=["demo"])
+def test_demo_shows_an_agreed_change_and_a_proposal_waiting_for_contoso(demo):
+    client = demo.test_client()
     client.sign_in(PEOPLE[3][2], DEMO_PASSWORD)  # Dana Reyes, Contoso's admin
     partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     home = client.get(f"/partnerships/{partnership.id}").get_data(as_text=True)
@@ -101,18 +104,18 @@ def test_demo_if_empty_skips_a_database_with_accounts(app, runner):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
 
 
-def test_demo_users_can_sign_in(app, runner, client):
-    runner.invoke(args=["demo"])
+def test_demo_users_can_sign_in(demo):
+    client = demo.test_client()
     client.sign_in(PEOPLE[3][2], DEMO_PASSWORD)
     assert "Northwind–Contoso Supply Alliance" in client.get("/home").get_data(as_text=True)
 
 
-def test_demo_search_finds_past_assessments_but_nothing_of_this_years_before_both_submit(app, runner, client):
+def test_demo_search_finds_past_assessments_but_nothing_of_this_years_before_both_submit(demo):
     """This year's maturity assessment says what last year's said; Northwind has submitted it and
     Contoso has a draft: Dana finds last year's text, and nothing of this year's."""
     from app.types import utcnow
 
-    runner.invoke(args=["demo"])
+    client = demo.test_client()
     client.sign_in("dana.reyes@contoso.example", DEMO_PASSWORD)
     page = client.get("/search", query_string={"q": '"rhythm both sides trust"', "kind": "review"}).text
     year = utcnow().year
@@ -121,13 +124,13 @@ def test_demo_search_finds_past_assessments_but_nothing_of_this_years_before_bot
     assert "search-hit" in client.get("/search", query_string={"q": '"frozen window"'}).text
 
 
-def test_demo_evidence_is_found_by_its_words_and_listed_in_v1_s_annex(app, runner, client):
+def test_demo_evidence_is_found_by_its_words_and_listed_in_v1_s_annex(demo):
     """The README's hint: "service credits" is inside the signed contract; v1.0 rests on three files."""
     import json
 
     from app.plan_versions.models import PlanVersion
 
-    runner.invoke(args=["demo"])
+    client = demo.test_client()
     client.sign_in("dana.reyes@contoso.example", DEMO_PASSWORD)
     page = client.get("/search", query_string={"q": '"service credits"', "kind": "attachment"}).text
     text = re.sub(r"<[^>]+>", "", page)  # the matched words are marked, in the title too on PostgreSQL
@@ -139,12 +142,11 @@ def test_demo_evidence_is_found_by_its_words_and_listed_in_v1_s_annex(app, runne
     assert next(e for e in annex if e["name"] == "Rates schedule.csv")["version"] == 2
 
 
-def test_the_demo_ledger_tells_of_a_slipping_party_and_a_dispute(app, runner):
+def test_the_demo_ledger_tells_of_a_slipping_party_and_a_dispute(demo):
     from app.promises.ledger import promises_of
     from app.promises.reliability import reliability
     from app.review_cycle.cycles import cycles_of
 
-    assert runner.invoke(args=["demo"]).exit_code == 0
     partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     promises = promises_of(partnership.id)
     northwind, contoso = reliability(promises, list(partnership.parties), partnership.review_cadence_months)
@@ -160,10 +162,9 @@ def test_the_demo_ledger_tells_of_a_slipping_party_and_a_dispute(app, runner):
         "kept_on_time", "broken"}
 
 
-def test_the_demo_meetings_show_a_board_that_stopped_meeting_and_a_decision_outside_rights(app, runner):
+def test_the_demo_meetings_show_a_board_that_stopped_meeting_and_a_decision_outside_rights(demo):
     from app.promises import meetings
 
-    assert runner.invoke(args=["demo"]).exit_code == 0
     partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     drift = {d.body.name: d for d in meetings.drift_of(partnership.id)}
     assert drift["Joint operations board"].drifting
@@ -172,11 +173,10 @@ def test_the_demo_meetings_show_a_board_that_stopped_meeting_and_a_decision_outs
     assert [d.meeting.body_name for d in outside] == ["Executive steering committee"]
 
 
-def test_the_demo_balance_flags_both_parties_in_usd_two_quarters_running(app, runner):
+def test_the_demo_balance_flags_both_parties_in_usd_two_quarters_running(demo):
     from app.promises.balance import TIME, give_and_get
     from app.types import utcnow
 
-    assert runner.invoke(args=["demo"]).exit_code == 0
     partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     found = give_and_get(partnership.id, utcnow().date())
     # Two quarters or more, as the registers were written 133 to 150 days before today.
@@ -188,11 +188,10 @@ def test_the_demo_balance_flags_both_parties_in_usd_two_quarters_running(app, ru
     assert hours.share_of(northwind.party_id).given > hours.share_of(found.flags[0].latest.party_id).given > 0
 
 
-def test_the_demo_escalations_tell_of_a_late_level_and_a_fresh_issue(app, runner):
+def test_the_demo_escalations_tell_of_a_late_level_and_a_fresh_issue(demo):
     from app.promises import escalations
     from app.types import utcnow
 
-    assert runner.invoke(args=["demo"]).exit_code == 0
     partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     fresh, settled = escalations.escalations_of(partnership.id)
     assert fresh.is_open and escalations.step_due(fresh.current) > utcnow().date()  # not overdue

@@ -26,10 +26,9 @@ def test_steps_done_are_marked_and_a_viewer_gets_no_links(two_parties, client_as
     assert f"/partnerships/{partnership.id}/plan/business_case/edit#kind-measures" in admin_page
 
 
-def test_a_partnership_past_its_first_steps_does_not_list_them(app, runner):
+def test_a_partnership_past_its_first_steps_does_not_list_them(demo):
     from app.demo.workspace import DEMO_PASSWORD, PEOPLE
 
-    runner.invoke(args=["demo"])
-    client = app.test_client()
+    client = demo.test_client()
     client.sign_in(PEOPLE[0][2], DEMO_PASSWORD)
     assert "First steps" not in client.get("/partnerships/1").get_data(as_text=True)

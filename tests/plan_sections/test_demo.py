@@ -8,8 +8,7 @@ from app.plan_sections import progress, reading
 from app.plan_sections.models import SectionReview, SectionRevision
 
 
-def test_the_demo_fills_every_section_with_revisions_by_both_parties(runner):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_the_demo_fills_every_section_with_revisions_by_both_parties(demo):
     partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     plan = progress.plan_overview(partnership)
     assert all(s.is_started for s in plan.sections)

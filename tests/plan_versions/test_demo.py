@@ -8,8 +8,7 @@ from app.plan_versions import pdfs, services
 from app.plan_versions.verification import verify_pdf
 
 
-def test_demo_has_a_signed_baseline_and_a_version_awaiting_contoso(app, runner):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_demo_has_a_signed_baseline_and_a_version_awaiting_contoso(demo):
     partnership = db.session.scalar(sa.select(Partnership).order_by(Partnership.id))
     newest, first = services.versions_of(partnership.id)
     assert (first.label, first.status, newest.label, newest.status) == ("v1.0", "signed", "v1.1", "awaiting")

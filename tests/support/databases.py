@@ -37,11 +37,13 @@ def postgres_reachable() -> bool:
         return False
 
 
-def create_postgres_database(label: str) -> str:
+def create_postgres_database(label: str, template: str | None = None) -> str:
+    """A new database; with `template` (a database's URL, nobody connected to it), a copy of it."""
     server = postgres_server_url()
     name = f"jointly_{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}".lower()
+    copy_of = f' TEMPLATE "{sa.make_url(template).database}"' if template else ""
     with psycopg.connect(_libpq(server), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy_of}')
     return sa.make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
