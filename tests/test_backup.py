@@ -15,7 +15,6 @@ from flask_migrate import upgrade
 from app import create_app
 from app.audit.services import verify_chain
 from app.backup import _counts, check_integrity
-from app.demo import build_demo
 from app.demo.workspace import PEOPLE
 from app.extensions import db
 from app.registries import INTEGRITY_CHECKS
@@ -23,6 +22,7 @@ from app.storage import content_key, object_store
 from config import TestConfig
 from tests.support import databases
 from tests.support.client import JointlyClient
+from tests.support.demo import DemoBuild, copy_demo
 
 PDF = b"%PDF-1.7\nsigned plan version\n%%EOF\n"
 
@@ -32,9 +32,14 @@ def instance(tmp_path):
     """instance(name, migrate=True, **config) -> an app on its own new database and instance folder."""
     made = []
 
-    def factory(name: str, *, migrate: bool = True, **config):
-        url = databases.new_database(name, tmp_path)
+    def factory(name: str, *, migrate: bool = True, demo: DemoBuild | None = None, **config):
+        """`demo`: a copy of that build of the demo workspace, files and all (migrated already)."""
         folder = tmp_path / name
+        if demo is not None:
+            url = copy_demo(demo, str(folder), str(folder / "storage"), str(folder / "mail"))
+            migrate = False
+        else:
+            url = databases.new_database(name, tmp_path)
         app = create_app(
             TestConfig,
             {
@@ -60,11 +65,9 @@ def instance(tmp_path):
         databases.drop_database(url)
 
 
-def _populated(instance):
-    app = instance("source")
+def _populated(instance, demo_builds):
+    app = instance("source", demo=demo_builds(migrated=True))
     with app.app_context():
-        build_demo()
-        db.session.commit()
         for relative, data in (("storage/plans/7f3a.pdf", PDF), ("storage/uploads/1.png", b"\x89PNG\r\n\x1a\n")):
             path = os.path.join(app.instance_path, relative)
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -80,8 +83,8 @@ def _backup(app, directory) -> str:
     return os.path.join(directory, name)
 
 
-def test_backup_and_restore_into_an_empty_database(instance, tmp_path):
-    source = _populated(instance)
+def test_backup_and_restore_into_an_empty_database(instance, demo_builds, tmp_path):
+    source = _populated(instance, demo_builds)
     archive = _backup(source, tmp_path / "backups")
     assert oct(os.stat(archive).st_mode & 0o777) == "0o600"
     with tarfile.open(archive) as tar:
@@ -112,8 +115,8 @@ def test_backup_and_restore_into_an_empty_database(instance, tmp_path):
     assert "Northwind–Contoso Supply Alliance" in client.get("/home").get_data(as_text=True)
 
 
-def test_restore_refuses_a_database_that_is_not_empty(instance, tmp_path):
-    source = _populated(instance)
+def test_restore_refuses_a_database_that_is_not_empty(instance, demo_builds, tmp_path):
+    source = _populated(instance, demo_builds)
     archive = _backup(source, tmp_path / "backups")
     result = source.test_cli_runner().invoke(args=["ermp", "restore", archive])
     assert result.exit_code != 0 and "not empty" in result.output
@@ -123,8 +126,8 @@ def test_restore_refuses_a_database_that_is_not_empty(instance, tmp_path):
     assert forced.exit_code == 0, forced.output
 
 
-def test_a_damaged_archive_is_refused(instance, tmp_path):
-    source = _populated(instance)
+def test_a_damaged_archive_is_refused(instance, demo_builds, tmp_path):
+    source = _populated(instance, demo_builds)
     archive = _backup(source, tmp_path / "backups")
     with tarfile.open(archive) as tar:
         members = [(m, tar.extractfile(m).read()) for m in tar.getmembers()]
@@ -139,8 +142,8 @@ def test_a_damaged_archive_is_refused(instance, tmp_path):
     assert result.exit_code != 0 and "does not match its recorded hash" in result.output
 
 
-def test_features_can_add_integrity_checks(instance, tmp_path):
-    source = _populated(instance)
+def test_features_can_add_integrity_checks(instance, demo_builds, tmp_path):
+    source = _populated(instance, demo_builds)
     archive = _backup(source, tmp_path / "backups")
     target = instance("target", migrate=False)
 
@@ -190,11 +193,11 @@ def _tamper_with_newest_signed_pdf(app, *, keep_hash_consistent: bool) -> str:
 
 
 @pytest.mark.parametrize("keep_hash_consistent", [False, True], ids=["bytes-changed", "bytes-and-hash-changed"])
-def test_the_integrity_check_finds_a_stored_signed_pdf_that_was_changed(instance, keep_hash_consistent):
+def test_the_integrity_check_finds_a_stored_signed_pdf_that_was_changed(instance, demo_builds, keep_hash_consistent):
     from app.backup import RestoreReport
     from app.plan_versions.integrity import stored_pdfs_verify
 
-    app = _populated(instance)
+    app = _populated(instance, demo_builds)
     label = _tamper_with_newest_signed_pdf(app, keep_hash_consistent=keep_hash_consistent)
     with app.app_context():
         report = RestoreReport(manifest={})

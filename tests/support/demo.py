@@ -23,7 +23,7 @@ from config import TestConfig
 from tests.support import databases
 from tests.support.client import JointlyClient
 
-FOLDERS = ("instance", "mail", "storage")
+FOLDERS = ("instance", "mail", "storage")  # of a build, in its folder
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,16 @@ def _settings(url: str, folder: str) -> dict:
             "MAIL_FILE_DIR": os.path.join(folder, "mail"), "STORAGE_DIR": os.path.join(folder, "storage")}
 
 
-def _build(folder: str) -> DemoBuild:
+def _build(folder: str, migrated: bool) -> DemoBuild:
     url = databases.new_database("demo", folder)
     app = create_app(TestConfig, _settings(url, folder))
     with app.app_context():
-        db.create_all()
+        if migrated:
+            from flask_migrate import upgrade
+
+            upgrade()
+        else:
+            db.create_all()
         result = app.test_cli_runner().invoke(args=["demo"])
         assert result.exit_code == 0, result.output
         db.session.remove()
@@ -59,27 +64,29 @@ def _build(folder: str) -> DemoBuild:
     return DemoBuild(url, folder)
 
 
-def _copy(build: DemoBuild, folder: str) -> str:
-    for name in FOLDERS:
+def copy_demo(build: DemoBuild, instance_path: str, storage_dir: str, mail_dir: str) -> str:
+    """The URL of a new copy of `build`'s database, its folders copied to these."""
+    for name, target in zip(FOLDERS, (instance_path, mail_dir, storage_dir), strict=True):
         if os.path.isdir(os.path.join(build.folder, name)):
-            shutil.copytree(os.path.join(build.folder, name), os.path.join(folder, name))
+            shutil.copytree(os.path.join(build.folder, name), target, dirs_exist_ok=True)
     if build.url.startswith("postgresql"):
         return databases.create_postgres_database("demo_copy", template=build.url)
-    path = os.path.join(folder, "demo.db")
+    path = os.path.join(instance_path, "demo-copy.db")
     shutil.copyfile(build.url.removeprefix("sqlite:///"), path)
     return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
 def demo_builds(tmp_path_factory):
-    """current() -> this process's build of the demo for today (made when first asked for)."""
+    """current(migrated=False) -> this process's build of the demo for today (made when first asked
+    for), on tables made from the models or, `migrated`, by the migrations (as an instance's are)."""
     builds: dict[tuple, DemoBuild] = {}
 
-    def current() -> DemoBuild:
-        days = _days()
-        if days not in builds:
-            builds[days] = _build(str(tmp_path_factory.mktemp("demo")))
-        return builds[days]
+    def current(migrated: bool = False) -> DemoBuild:
+        key = (_days(), migrated)
+        if key not in builds:
+            builds[key] = _build(str(tmp_path_factory.mktemp("demo")), migrated)
+        return builds[key]
 
     yield current
     for build in builds.values():
@@ -90,8 +97,9 @@ def demo_builds(tmp_path_factory):
 def demo(demo_builds, tmp_path):
     """An app on a copy of the demo workspace, with its context pushed."""
     folder = str(tmp_path / "demo")
-    url = _copy(demo_builds(), folder)
-    app = create_app(TestConfig, _settings(url, folder))
+    settings = _settings("", folder)
+    url = copy_demo(demo_builds(), settings["INSTANCE_PATH"], settings["STORAGE_DIR"], settings["MAIL_FILE_DIR"])
+    app = create_app(TestConfig, {**settings, "SQLALCHEMY_DATABASE_URI": url})
     app.test_client_class = JointlyClient
     with app.app_context():
         yield app
