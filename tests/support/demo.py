@@ -65,13 +65,15 @@ def _build(folder: str, migrated: bool) -> DemoBuild:
 
 
 def copy_demo(build: DemoBuild, instance_path: str, storage_dir: str, mail_dir: str) -> str:
-    """The URL of a new copy of `build`'s database, its folders copied to these."""
+    """The URL of a new copy of `build`'s database, its folders copied to these (a SQLite copy is
+    made beside the instance folder, not in it, as an instance's database would be)."""
     for name, target in zip(FOLDERS, (instance_path, mail_dir, storage_dir), strict=True):
         if os.path.isdir(os.path.join(build.folder, name)):
             shutil.copytree(os.path.join(build.folder, name), target, dirs_exist_ok=True)
     if build.url.startswith("postgresql"):
         return databases.create_postgres_database("demo_copy", template=build.url)
-    path = os.path.join(instance_path, "demo-copy.db")
+    folder = os.path.abspath(instance_path)
+    path = os.path.join(os.path.dirname(folder), f"{os.path.basename(folder)}-demo.db")
     shutil.copyfile(build.url.removeprefix("sqlite:///"), path)
     return f"sqlite:///{path}"
 
