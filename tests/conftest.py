@@ -12,7 +12,7 @@ from app.extensions import db
 from config import TestConfig
 from tests.support import databases
 from tests.support.client import JointlyClient
-from tests.support.demo import demo, demo_builds  # noqa: F401 - the demo workspace, built once per process
+from tests.support.demo import demo, demo_builds, migrated_demo  # noqa: F401 - the demo workspace, built once per process
 from tests.support.factories import make_two_parties
 from tests.support.plans import Agreed, Plan, Versions, agreed_plan, written
 from tests.support.s3 import s3_bucket, s3_endpoint  # noqa: F401 - a real S3 API (moto's server) for every test

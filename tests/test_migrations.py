@@ -67,20 +67,16 @@ def _columns() -> dict:
     return {name: {c["name"] for c in inspector.get_columns(name)} for name in inspector.get_table_names()}
 
 
-def test_every_migration_goes_down_and_up_again_on_a_database_full_of_demo_data(empty_database):
+def test_every_migration_goes_down_and_up_again_on_a_database_full_of_demo_data(migrated_demo):
     """From head, one step down at a time: each step down keeps the older tables' rows,
     and each migration upgrades again over those rows, before the walk goes on to base.
     Every migration but the first is walked this way (the first is covered by base)."""
     from app.audit.services import verify_chain
     from app.demo import build_demo
 
-    upgrade()
-    build_demo()
-    db.session.commit()
-    db.session.remove()
     full = _row_counts()
     assert full["user_account"] >= len(PEOPLE) and full["audit_event"] > 10
-    script = ScriptDirectory.from_config(empty_database.extensions["migrate"].migrate.get_config())
+    script = ScriptDirectory.from_config(migrated_demo.extensions["migrate"].migrate.get_config())
     steps = [revision.revision for revision in script.walk_revisions()]  # head first
     for revision in steps[:-1]:
         downgrade(revision="-1")
@@ -118,15 +114,9 @@ def _record_parties() -> dict:
     return rows
 
 
-def test_the_consent_migration_gives_the_demos_versions_and_cycles_the_parties_they_had(empty_database):
+def test_the_consent_migration_gives_the_demos_versions_and_cycles_the_parties_they_had(migrated_demo):
     """0011_consent fills the parties of existing versions and cycles from the join dates: over
     the demo it gives each the very parties the app records when issuing and opening them."""
-    from app.demo import build_demo
-
-    upgrade()
-    build_demo()
-    db.session.commit()
-    db.session.remove()
     written = _record_parties()
     assert any(table == "plan_version" for table, _ in written) and any(table == "review_cycle" for table, _ in written)
     assert all(parties for parties in written.values())

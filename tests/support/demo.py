@@ -11,6 +11,7 @@ output, --if-empty, running it twice, the worker's first run after it) still run
 
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -95,16 +96,31 @@ def demo_builds(tmp_path_factory):
         databases.drop_database(build.url)
 
 
+@contextmanager
+def _app_on_a_copy(build: DemoBuild, folder: str):
+    settings = _settings("", folder)
+    url = copy_demo(build, settings["INSTANCE_PATH"], settings["STORAGE_DIR"], settings["MAIL_FILE_DIR"])
+    app = create_app(TestConfig, {**settings, "SQLALCHEMY_DATABASE_URI": url})
+    app.test_client_class = JointlyClient
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        databases.drop_database(url)
+
+
 @pytest.fixture
 def demo(demo_builds, tmp_path):
     """An app on a copy of the demo workspace, with its context pushed."""
-    folder = str(tmp_path / "demo")
-    settings = _settings("", folder)
-    url = copy_demo(demo_builds(), settings["INSTANCE_PATH"], settings["STORAGE_DIR"], settings["MAIL_FILE_DIR"])
-    app = create_app(TestConfig, {**settings, "SQLALCHEMY_DATABASE_URI": url})
-    app.test_client_class = JointlyClient
-    with app.app_context():
+    with _app_on_a_copy(demo_builds(), str(tmp_path / "demo")) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    databases.drop_database(url)
+
+
+@pytest.fixture
+def migrated_demo(demo_builds, tmp_path):
+    """An app on a copy of the demo workspace loaded into a database the migrations made (at
+    head), with its context pushed: for migrations to walk down and up over."""
+    with _app_on_a_copy(demo_builds(migrated=True), str(tmp_path / "demo")) as app:
+        yield app
