@@ -29,7 +29,7 @@ PDF = b"%PDF-1.7\nsigned plan version\n%%EOF\n"
 
 @pytest.fixture
 def instance(tmp_path):
-    """instance(name, migrate=True, **config) -> an app on its own new database and instance folder."""
+    """instance(name, migrate=True, demo=None, **config) -> an app on its own new database and instance folder."""
     made = []
 
     def factory(name: str, *, migrate: bool = True, demo: DemoBuild | None = None, **config):
