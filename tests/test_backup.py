@@ -35,21 +35,14 @@ def instance(tmp_path):
     def factory(name: str, *, migrate: bool = True, demo: DemoBuild | None = None, **config):
         """`demo`: a copy of that build of the demo workspace, files and all (migrated already)."""
         folder = tmp_path / name
+        folders = {"INSTANCE_PATH": str(folder), "STORAGE_DIR": str(folder / "storage"),
+                   "MAIL_FILE_DIR": str(folder / "mail")}
         if demo is not None:
-            url = copy_demo(demo, str(folder), str(folder / "storage"), str(folder / "mail"))
+            url = copy_demo(demo, folders)
             migrate = False
         else:
             url = databases.new_database(name, tmp_path)
-        app = create_app(
-            TestConfig,
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "INSTANCE_PATH": str(folder),
-                "STORAGE_DIR": str(folder / "storage"),
-                "MAIL_FILE_DIR": str(folder / "mail"),
-                **config,
-            },
-        )
+        app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, **folders, **config})
         app.test_client_class = JointlyClient
         if migrate:
             with app.app_context():

@@ -24,8 +24,6 @@ from config import TestConfig
 from tests.support import databases
 from tests.support.client import JointlyClient
 
-FOLDERS = ("instance", "mail", "storage")  # of a build, in its folder
-
 
 @dataclass(frozen=True)
 class DemoBuild:
@@ -43,14 +41,15 @@ def _days() -> tuple:
     return tuple(now.astimezone(ZoneInfo(zone)).date() for zone in zones)
 
 
-def _settings(url: str, folder: str) -> dict:
-    return {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": os.path.join(folder, "instance"),
-            "MAIL_FILE_DIR": os.path.join(folder, "mail"), "STORAGE_DIR": os.path.join(folder, "storage")}
+def _folders(folder: str) -> dict:
+    """The instance, mail and storage folders of an app whose files live in `folder`."""
+    return {"INSTANCE_PATH": os.path.join(folder, "instance"), "MAIL_FILE_DIR": os.path.join(folder, "mail"),
+            "STORAGE_DIR": os.path.join(folder, "storage")}
 
 
 def _build(folder: str, migrated: bool) -> DemoBuild:
     url = databases.new_database("demo", folder)
-    app = create_app(TestConfig, _settings(url, folder))
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, **_folders(folder)})
     with app.app_context():
         if migrated:
             from flask_migrate import upgrade
@@ -65,15 +64,16 @@ def _build(folder: str, migrated: bool) -> DemoBuild:
     return DemoBuild(url, folder)
 
 
-def copy_demo(build: DemoBuild, instance_path: str, storage_dir: str, mail_dir: str) -> str:
-    """The URL of a new copy of `build`'s database, its folders copied to these (a SQLite copy is
-    made beside the instance folder, not in it, as an instance's database would be)."""
-    for name, target in zip(FOLDERS, (instance_path, mail_dir, storage_dir), strict=True):
-        if os.path.isdir(os.path.join(build.folder, name)):
-            shutil.copytree(os.path.join(build.folder, name), target, dirs_exist_ok=True)
+def copy_demo(build: DemoBuild, folders: dict) -> str:
+    """The URL of a new copy of `build`'s database, its folders copied to `folders` (the copy's
+    INSTANCE_PATH, MAIL_FILE_DIR and STORAGE_DIR). A SQLite copy is made beside the instance
+    folder, not in it, as an instance's database would be."""
+    for setting, source in _folders(build.folder).items():
+        if os.path.isdir(source):
+            shutil.copytree(source, folders[setting], dirs_exist_ok=True)
     if build.url.startswith("postgresql"):
         return databases.create_postgres_database("demo_copy", template=build.url)
-    folder = os.path.abspath(instance_path)
+    folder = os.path.abspath(folders["INSTANCE_PATH"])
     path = os.path.join(os.path.dirname(folder), f"{os.path.basename(folder)}-demo.db")
     shutil.copyfile(build.url.removeprefix("sqlite:///"), path)
     return f"sqlite:///{path}"
@@ -98,9 +98,9 @@ def demo_builds(tmp_path_factory):
 
 @contextmanager
 def _app_on_a_copy(build: DemoBuild, folder: str):
-    settings = _settings("", folder)
-    url = copy_demo(build, settings["INSTANCE_PATH"], settings["STORAGE_DIR"], settings["MAIL_FILE_DIR"])
-    app = create_app(TestConfig, {**settings, "SQLALCHEMY_DATABASE_URI": url})
+    folders = _folders(folder)
+    url = copy_demo(build, folders)
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, **folders})
     app.test_client_class = JointlyClient
     try:
         with app.app_context():
